@@ -1,0 +1,315 @@
+//! `sidepod config`: the resolved project as normalised Compose YAML or JSON: long forms,
+//! absolute paths, interpolated values, keys in a fixed order.
+
+use serde_json::{json, Map, Value};
+
+use crate::model::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+/// Renders a value as YAML or pretty JSON, ending in a newline.
+pub fn to_text(value: &Value, format: Format) -> String {
+    match format {
+        Format::Json => {
+            let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        Format::Yaml => serde_yaml::to_string(value).unwrap_or_default(),
+    }
+}
+
+/// Writes every `$` in interpolated values as `$$`, so that the output, read again,
+/// means the same thing.
+pub fn escape_dollars(value: &mut Value) {
+    match value {
+        Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        Value::Object(m) => m.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
+}
+
+pub fn render_project(project: &Project, format: Format) -> String {
+    let mut value = project_value(project);
+    escape_dollars(&mut value);
+    to_text(&value, format)
+}
+
+fn project_value(p: &Project) -> Value {
+    let mut top = Map::new();
+    top.insert("name".into(), json!(p.name));
+    let services: Map<String, Value> = p
+        .services
+        .values()
+        .map(|s| (s.name.clone(), service_value(s)))
+        .collect();
+    top.insert("services".into(), Value::Object(services));
+    if !p.networks.is_empty() {
+        let networks: Map<String, Value> = p
+            .networks
+            .iter()
+            .map(|(k, n)| (k.clone(), network_value(&p.name, k, n)))
+            .collect();
+        top.insert("networks".into(), Value::Object(networks));
+    }
+    if !p.volumes.is_empty() {
+        let volumes: Map<String, Value> = p
+            .volumes
+            .iter()
+            .map(|(k, v)| (k.clone(), volume_value(p, k, v)))
+            .collect();
+        top.insert("volumes".into(), Value::Object(volumes));
+    }
+    Value::Object(top)
+}
+
+fn volume_value(p: &Project, key: &str, v: &Volume) -> Value {
+    let mut m = Map::new();
+    let name = if v.external {
+        v.name.clone().unwrap_or_else(|| key.to_string())
+    } else {
+        p.volume_name(key)
+    };
+    m.insert("name".into(), json!(name));
+    if v.external {
+        m.insert("external".into(), json!(true));
+    }
+    insert_opt(&mut m, "driver", v.driver.as_ref());
+    insert_map(&mut m, "driver_opts", &v.driver_opts);
+    insert_map(&mut m, "labels", &v.labels);
+    Value::Object(m)
+}
+
+fn network_value(project: &str, key: &str, n: &Network) -> Value {
+    let mut m = Map::new();
+    let name = n.name.clone().unwrap_or_else(|| {
+        if n.external {
+            key.to_string()
+        } else {
+            format!("{project}_{key}")
+        }
+    });
+    m.insert("name".into(), json!(name));
+    if n.external {
+        m.insert("external".into(), json!(true));
+    }
+    if n.internal {
+        m.insert("internal".into(), json!(true));
+    }
+    insert_opt(&mut m, "driver", n.driver.as_ref());
+    insert_map(&mut m, "labels", &n.labels);
+    Value::Object(m)
+}
+
+fn insert_opt<T: serde::Serialize>(m: &mut Map<String, Value>, key: &str, v: Option<T>) {
+    if let Some(v) = v {
+        m.insert(key.into(), json!(v));
+    }
+}
+
+fn insert_map<T: serde::Serialize>(
+    m: &mut Map<String, Value>,
+    key: &str,
+    v: &std::collections::BTreeMap<String, T>,
+) {
+    if !v.is_empty() {
+        m.insert(key.into(), json!(v));
+    }
+}
+
+fn insert_list<T: serde::Serialize>(m: &mut Map<String, Value>, key: &str, v: &[T]) {
+    if !v.is_empty() {
+        m.insert(key.into(), json!(v));
+    }
+}
+
+fn insert_flag(m: &mut Map<String, Value>, key: &str, v: bool) {
+    if v {
+        m.insert(key.into(), json!(true));
+    }
+}
+
+/// One service in normalised long form, keys in alphabetical order as `docker compose
+/// config` prints them.
+pub fn service_value(s: &Service) -> Value {
+    let mut m = Map::new();
+    if let Some(b) = &s.build {
+        let mut bm = Map::new();
+        bm.insert("context".into(), json!(b.context.to_string_lossy()));
+        insert_opt(&mut bm, "dockerfile", b.dockerfile.as_ref());
+        insert_map(&mut bm, "args", &b.args);
+        insert_opt(&mut bm, "target", b.target.as_ref());
+        insert_map(&mut bm, "labels", &b.labels);
+        m.insert("build".into(), Value::Object(bm));
+    }
+    insert_list(&mut m, "cap_add", &s.cap_add);
+    insert_list(&mut m, "cap_drop", &s.cap_drop);
+    insert_opt(&mut m, "command", s.command.as_ref());
+    insert_opt(&mut m, "container_name", s.container_name.as_ref());
+    if !s.depends_on.is_empty() {
+        let deps: Map<String, Value> = s
+            .depends_on
+            .iter()
+            .map(|(name, d)| {
+                let mut dm = Map::new();
+                dm.insert("condition".into(), json!(d.condition.as_str()));
+                dm.insert("required".into(), json!(d.required));
+                if d.restart {
+                    dm.insert("restart".into(), json!(true));
+                }
+                (name.clone(), Value::Object(dm))
+            })
+            .collect();
+        m.insert("depends_on".into(), Value::Object(deps));
+    }
+    if s.replicas != 1 {
+        m.insert("deploy".into(), json!({ "replicas": s.replicas }));
+    }
+    insert_list(&mut m, "devices", &s.devices);
+    insert_opt(&mut m, "entrypoint", s.entrypoint.as_ref());
+    insert_map(&mut m, "environment", &s.environment);
+    let expose: Vec<String> = s
+        .expose
+        .iter()
+        .map(|e| match e.protocol {
+            Protocol::Tcp => e.port.to_string(),
+            p => format!("{}/{}", e.port, p.as_str()),
+        })
+        .collect();
+    insert_list(&mut m, "expose", &expose);
+    let hosts: Vec<String> = s
+        .extra_hosts
+        .iter()
+        .map(|h| format!("{}={}", h.host, h.ip))
+        .collect();
+    insert_list(&mut m, "extra_hosts", &hosts);
+    if let Some(h) = &s.healthcheck {
+        m.insert("healthcheck".into(), healthcheck_value(h));
+    }
+    insert_opt(&mut m, "hostname", s.hostname.as_ref());
+    insert_opt(&mut m, "image", s.image.as_ref());
+    insert_flag(&mut m, "init", s.init);
+    insert_map(&mut m, "labels", &s.labels);
+    let links: Vec<String> = s
+        .links
+        .iter()
+        .map(|l| format!("{}:{}", l.service, l.alias))
+        .collect();
+    insert_list(&mut m, "links", &links);
+    insert_opt(&mut m, "network_mode", s.network_mode.as_ref().map(|n| n.to_string()));
+    if !s.networks.is_empty() {
+        let nets: Map<String, Value> = s
+            .networks
+            .iter()
+            .map(|(k, n)| {
+                let v = if n.aliases.is_empty() {
+                    Value::Null
+                } else {
+                    json!({ "aliases": n.aliases })
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        m.insert("networks".into(), Value::Object(nets));
+    }
+    let ports: Vec<Value> = s.ports.iter().map(port_value).collect();
+    insert_list(&mut m, "ports", &ports);
+    insert_flag(&mut m, "privileged", s.privileged);
+    insert_list(&mut m, "profiles", &s.profiles);
+    insert_opt(&mut m, "pull_policy", s.pull_policy.map(PullPolicy::as_str));
+    insert_flag(&mut m, "read_only", s.read_only);
+    if s.restart != RestartPolicy::No {
+        m.insert("restart".into(), json!(s.restart.to_string()));
+    }
+    insert_opt(&mut m, "shm_size", s.shm_size);
+    insert_flag(&mut m, "stdin_open", s.stdin_open);
+    insert_opt(&mut m, "stop_grace_period", s.stop_grace_period.map(format_duration));
+    insert_opt(&mut m, "stop_signal", s.stop_signal.as_ref());
+    insert_list(&mut m, "tmpfs", &s.tmpfs);
+    insert_flag(&mut m, "tty", s.tty);
+    if !s.ulimits.is_empty() {
+        let limits: Map<String, Value> = s
+            .ulimits
+            .iter()
+            .map(|(k, u)| {
+                let v = if u.soft == u.hard {
+                    json!(u.soft)
+                } else {
+                    json!({ "soft": u.soft, "hard": u.hard })
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        m.insert("ulimits".into(), Value::Object(limits));
+    }
+    insert_opt(&mut m, "user", s.user.as_ref());
+    let volumes: Vec<Value> = s.volumes.iter().map(mount_value).collect();
+    insert_list(&mut m, "volumes", &volumes);
+    insert_opt(&mut m, "working_dir", s.working_dir.as_ref());
+    Value::Object(m)
+}
+
+fn healthcheck_value(h: &Healthcheck) -> Value {
+    let test: Vec<String> = match &h.test {
+        HealthTest::Cmd(argv) => std::iter::once("CMD".to_string())
+            .chain(argv.iter().cloned())
+            .collect(),
+        HealthTest::Shell(cmd) => vec!["CMD-SHELL".into(), cmd.clone()],
+    };
+    json!({
+        "test": test,
+        "interval": format_duration(h.interval),
+        "timeout": format_duration(h.timeout),
+        "retries": h.retries,
+        "start_period": format_duration(h.start_period),
+        "start_interval": format_duration(h.start_interval),
+    })
+}
+
+fn port_value(p: &Port) -> Value {
+    let mut m = Map::new();
+    m.insert("target".into(), json!(p.target));
+    insert_opt(&mut m, "published", p.published.map(|r| r.to_string()));
+    insert_opt(&mut m, "host_ip", p.host_ip.as_ref());
+    m.insert("protocol".into(), json!(p.protocol.as_str()));
+    Value::Object(m)
+}
+
+fn mount_value(v: &Mount) -> Value {
+    let mut m = Map::new();
+    let kind = match v.kind {
+        MountKind::Bind => "bind",
+        MountKind::Volume => "volume",
+        MountKind::Tmpfs => "tmpfs",
+    };
+    m.insert("type".into(), json!(kind));
+    insert_opt(&mut m, "source", v.source.as_ref());
+    m.insert("target".into(), json!(v.target));
+    insert_flag(&mut m, "read_only", v.read_only);
+    match v.kind {
+        MountKind::Bind => {
+            let mut b = Map::new();
+            if let Some(p) = v.options.iter().find(|o| o.contains("private") || o.contains("shared") || o.contains("slave")) {
+                b.insert("propagation".into(), json!(p));
+            }
+            if let Some(z) = v.options.iter().find(|o| *o == "z" || *o == "Z") {
+                b.insert("selinux".into(), json!(z));
+            }
+            b.insert("create_host_path".into(), json!(v.create_host_path));
+            m.insert("bind".into(), Value::Object(b));
+        }
+        MountKind::Volume if v.options.iter().any(|o| o == "nocopy") => {
+            m.insert("volume".into(), json!({ "nocopy": true }));
+        }
+        MountKind::Tmpfs if v.tmpfs_size.is_some() => {
+            m.insert("tmpfs".into(), json!({ "size": v.tmpfs_size }));
+        }
+        _ => {}
+    }
+    Value::Object(m)
+}

@@ -1,0 +1,53 @@
+//! The top-level error, its exit codes, and how it is printed.
+
+use crate::compose::LoadError;
+use crate::plan::PlanError;
+
+/// Exit codes, as documented in the README and DESIGN.
+pub mod exit {
+    pub const SUCCESS: i32 = 0;
+    /// A podman command failed.
+    pub const RUNTIME: i32 = 1;
+    /// Bad flags.
+    pub const USAGE: i32 = 2;
+    /// The files cannot be loaded, interpolated, validated or planned; nothing was created.
+    pub const CONFIG: i32 = 3;
+    /// Podman is missing or unusable.
+    pub const HOST: i32 = 4;
+    /// A service failed: unhealthy, a wait deadline passed, or a critical sidecar died.
+    pub const SERVICE: i32 = 5;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("cannot write output: {0}")]
+    Output(#[source] std::io::Error),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Load(_) | Error::Plan(_) => exit::CONFIG,
+            Error::Output(_) => exit::RUNTIME,
+        }
+    }
+
+    /// `error: ...` followed by one `caused by:` line per source.
+    pub fn report(&self) -> String {
+        let mut out = format!("error: {self}");
+        let mut source = std::error::Error::source(self);
+        // `transparent` variants show their inner error already; skip repeating it.
+        if matches!(self, Error::Load(_) | Error::Plan(_)) {
+            source = source.and_then(std::error::Error::source);
+        }
+        while let Some(s) = source {
+            out.push_str(&format!("\ncaused by: {s}"));
+            source = s.source();
+        }
+        out
+    }
+}

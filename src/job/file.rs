@@ -1,0 +1,330 @@
+//! The job file format (`sidepod.yaml`): the main container, its sidecars (Compose service
+//! syntax, or taken from a Compose file with `compose:`), and the steps.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_yaml::{Mapping, Value};
+
+use crate::compose::raw::{ListOrMap, RawCompose, RawNetwork, RawService, RawVolume};
+use crate::compose::{
+    self, active_profiles, checked_project_name, convert_networks, convert_service,
+    convert_services, convert_volumes, merge_value, normalize_services, parse_yaml,
+    project_name_from_dir, strip_extensions, strip_service_extensions, unset_warnings, validate,
+    Context, Environment, LoadError, LoadOptions, Reader,
+};
+use crate::model::{parse_duration, Project, Service};
+
+/// The names a job file is looked for by, in the current directory.
+pub const JOB_FILES: [&str; 2] = ["sidepod.yaml", ".sidepod.yaml"];
+
+/// The service name of the job's main container.
+pub const MAIN: &str = "main";
+
+/// Where a job's main container mounts the workspace unless `working_dir` says otherwise.
+pub const DEFAULT_WORKDIR: &str = "/workspace";
+
+/// A validated job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub file: PathBuf,
+    /// The sidecars, their volumes and networks; `project.name` names the job's pod.
+    pub project: Project,
+    /// The main container, where steps run; its `working_dir` is always set.
+    pub container: Service,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub name: String,
+    /// Run with `sh -c` in the main container, as written (never interpolated by sidepod:
+    /// the shell expands its variables).
+    pub run: String,
+    pub env: BTreeMap<String, String>,
+    pub timeout: Option<Duration>,
+    pub working_dir: Option<String>,
+}
+
+/// `services`, `volumes` and `networks` are checked here, then merged as Compose data.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct RawJob {
+    name: Option<String>,
+    container: Option<RawService>,
+    #[serde(default)]
+    services: IndexMap<String, RawService>,
+    #[serde(default)]
+    volumes: IndexMap<String, Option<RawVolume>>,
+    #[serde(default)]
+    networks: IndexMap<String, Option<RawNetwork>>,
+    steps: Option<Vec<RawStep>>,
+    compose: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    name: Option<String>,
+    run: Option<String>,
+    #[serde(alias = "environment")]
+    env: Option<ListOrMap>,
+    timeout: Option<String>,
+    working_dir: Option<String>,
+}
+
+/// True when the file looks like a job file (it has `steps` or `container` at the top).
+pub fn is_job_file(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    match serde_yaml::from_str::<Value>(&text) {
+        Ok(Value::Mapping(m)) => m.contains_key("steps") || m.contains_key("container"),
+        _ => false,
+    }
+}
+
+/// Finds the job file in `dir`, if there is one.
+pub fn find_job_file(dir: &Path) -> Option<PathBuf> {
+    JOB_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file())
+}
+
+/// Loads a job file. `opts.files` holds at most the job file itself; without it, the
+/// working directory's `sidepod.yaml` or `.sidepod.yaml`.
+pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
+    let file = match opts.files.first() {
+        Some(f) => opts.working_dir.join(f),
+        None => find_job_file(&opts.working_dir).ok_or_else(|| LoadError::File {
+            file: opts.working_dir.display().to_string(),
+            message: format!(
+                "no job file here (looked for {}); give one with -f",
+                JOB_FILES.join(", ")
+            ),
+        })?,
+    };
+    let dir = match &opts.project_directory {
+        Some(d) => opts.working_dir.join(d),
+        None => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let env_files: Vec<PathBuf> = opts.env_files.iter().map(|f| opts.working_dir.join(f)).collect();
+    let env = Environment::load(&opts.environ, &dir, &env_files)?;
+    let mut reader = Reader::new(&env, &opts.working_dir);
+    let display = reader.display(&file);
+    let text = reader.read_text(&file)?;
+    let mut value = parse_yaml(&text, &display)?;
+    rename_env_keys(&mut value, &display)?;
+    strip_extensions(&mut value);
+    if let Some(c) = value.get_mut("container") {
+        strip_service_extensions(c);
+    }
+    reader.interpolate(&mut value, &display, &is_step_run)?;
+    let raw: RawJob = compose::validate(&value, &display)?;
+    normalize_services(&mut value);
+
+    // The sidecars: a Compose file's services, with the job's own merged over them.
+    let mut sidecars = Value::Mapping(Mapping::new());
+    let mut label = display.clone();
+    let mut base_dir = dir.clone();
+    if let Some(compose_file) = &raw.compose {
+        let doc = reader.compose_document(&dir.join(compose_file))?;
+        label = format!("{} + {display}", doc.display);
+        base_dir = doc.dir.clone();
+        sidecars = doc.value;
+        if let Value::Mapping(m) = &mut sidecars {
+            m.remove("name");
+        }
+    }
+    let own: Mapping = ["services", "volumes", "networks"]
+        .into_iter()
+        .filter_map(|k| value.get(k).map(|v| (Value::from(k), v.clone())))
+        .collect();
+    merge_value(&mut sidecars, Value::Mapping(own), "");
+    if let Some(Value::Mapping(services)) = sidecars.get_mut("services") {
+        reader.resolve_extends(services, &label, &base_dir, &dir)?;
+    }
+    let merged: RawCompose = validate(&sidecars, &label)?;
+
+    let name = match &opts.project_name {
+        Some(p) => checked_project_name(p, "-p")?,
+        None => match &raw.name {
+            Some(n) => checked_project_name(n, "the job's `name:` key")?,
+            None => project_name_from_dir(&dir)?,
+        },
+    };
+    let lookup = |k: &str| env.get(k);
+    let ctx = Context {
+        file: &label,
+        project_dir: &dir,
+        lookup: &lookup,
+    };
+    let volumes = convert_volumes(merged.volumes, &ctx)?;
+    let networks = convert_networks(merged.networks);
+    let profiles = active_profiles(&opts.profiles, &env);
+    let (services, disabled_services) =
+        convert_services(merged.services, &profiles, &volumes, &networks, &ctx)?;
+    let job_ctx = Context {
+        file: &display,
+        ..ctx
+    };
+    if services.contains_key(MAIN) {
+        return Err(LoadError::Invalid {
+            file: label.clone(),
+            at: format!("service {MAIN:?}"),
+            message: format!("the name {MAIN:?} is the job's container; rename this sidecar"),
+        });
+    }
+    let Some(raw_container) = raw.container else {
+        return Err(job_error(&display, "top level", "a job needs a `container:` section (the image its steps run in)"));
+    };
+    let mut container = convert_service(MAIN, raw_container, &volumes, &networks, &job_ctx)
+        .map_err(|e| rename_container_error(e))?;
+    if let Some(dep) = container.depends_on.keys().find(|d| !services.contains_key(*d)) {
+        return Err(job_error(
+            &display,
+            "container: depends_on",
+            &format!("{dep:?} is not a sidecar of this job"),
+        ));
+    }
+    container.working_dir.get_or_insert_with(|| DEFAULT_WORKDIR.to_string());
+    let steps = steps(raw.steps, &display)?;
+    let mut warnings = unset_warnings(&reader.unset);
+    warnings.append(&mut reader.warnings);
+    Ok(Job {
+        file,
+        project: Project {
+            name,
+            directory: dir,
+            files: Vec::new(),
+            services,
+            volumes,
+            networks,
+            disabled_services,
+            warnings,
+        },
+        container,
+        steps,
+    })
+}
+
+fn job_error(file: &str, at: &str, message: &str) -> LoadError {
+    LoadError::Invalid {
+        file: file.to_string(),
+        at: at.to_string(),
+        message: message.to_string(),
+    }
+}
+
+/// Errors about the main container name it as `container`, the way the file does.
+fn rename_container_error(e: LoadError) -> LoadError {
+    match e {
+        LoadError::Invalid { file, at, message } => LoadError::Invalid {
+            file,
+            at: at.replacen(&format!("service {MAIN:?}"), "container", 1),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// `steps[N].run` is shell text for the container; it is never interpolated.
+fn is_step_run(path: &str) -> bool {
+    path.starts_with("steps[") && path.ends_with("].run")
+}
+
+/// `env:` is accepted for `environment:` in the container and the sidecars.
+fn rename_env_keys(doc: &mut Value, display: &str) -> Result<(), LoadError> {
+    let rename = |svc: &mut Value, at: String| -> Result<(), LoadError> {
+        let Value::Mapping(m) = svc else { return Ok(()) };
+        if let Some(env) = m.remove("env") {
+            if m.contains_key("environment") {
+                return Err(job_error(display, &at, "give `env` or `environment`, not both"));
+            }
+            m.insert("environment".into(), env);
+        }
+        Ok(())
+    };
+    if let Some(c) = doc.get_mut("container") {
+        rename(c, "container".into())?;
+    }
+    if let Some(Value::Mapping(services)) = doc.get_mut("services") {
+        for (name, svc) in services.iter_mut() {
+            let at = format!("service {:?}", name.as_str().unwrap_or_default());
+            rename(svc, at)?;
+        }
+    }
+    Ok(())
+}
+
+fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadError> {
+    let raw = raw.unwrap_or_default();
+    if raw.is_empty() {
+        return Err(job_error(display, "steps", "a job needs at least one step with `run:`"));
+    }
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let at = format!("steps[{i}]");
+            let run = s
+                .run
+                .filter(|r| !r.trim().is_empty())
+                .ok_or_else(|| job_error(display, &at, "a step needs `run:` (the shell command to run)"))?;
+            let timeout = s
+                .timeout
+                .map(|t| parse_duration(&t).map_err(|m| job_error(display, &format!("{at}.timeout"), &m)))
+                .transpose()?;
+            let env = match s.env {
+                None => BTreeMap::new(),
+                Some(ListOrMap::Map(m)) => m.into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect(),
+                Some(ListOrMap::List(l)) => l
+                    .into_iter()
+                    .map(|item| match item.split_once('=') {
+                        Some((k, v)) => (k.to_string(), v.to_string()),
+                        None => (item, String::new()),
+                    })
+                    .collect(),
+            };
+            let name = s.name.unwrap_or_else(|| default_step_name(&run));
+            Ok(Step {
+                name,
+                run,
+                env,
+                timeout,
+                working_dir: s.working_dir,
+            })
+        })
+        .collect()
+}
+
+/// `Run <first line>`, shortened, as CI systems name a step without a name.
+fn default_step_name(run: &str) -> String {
+    let first = run.lines().next().unwrap_or_default().trim();
+    let short: String = first.chars().take(40).collect();
+    if short.len() < first.len() {
+        format!("Run {short}...")
+    } else {
+        format!("Run {short}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_run_paths_are_recognised() {
+        assert!(is_step_run("steps[0].run"));
+        assert!(is_step_run("steps[12].run"));
+        assert!(!is_step_run("steps[0].env.A"));
+        assert!(!is_step_run("container.command[0]"));
+    }
+
+    #[test]
+    fn unnamed_steps_are_named_after_their_command() {
+        assert_eq!(default_step_name("pytest -q\nmore"), "Run pytest -q");
+        assert!(default_step_name(&"x".repeat(60)).ends_with("..."));
+    }
+}

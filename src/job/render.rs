@@ -1,0 +1,63 @@
+//! `sidepod config` for a job file: the resolved job as YAML or JSON.
+
+use serde_json::{json, Map, Value};
+
+use super::Job;
+use crate::compose::{escape_dollars, service_value, to_text, Format};
+use crate::model::format_duration;
+
+pub fn render_job(job: &Job, format: Format) -> String {
+    let p = &job.project;
+    let mut top = Map::new();
+    top.insert("name".into(), json!(p.name));
+    top.insert("container".into(), service_value(&job.container));
+    let services: Map<String, Value> = p
+        .services
+        .values()
+        .map(|s| (s.name.clone(), service_value(s)))
+        .collect();
+    top.insert("services".into(), Value::Object(services));
+    if !p.volumes.is_empty() {
+        let volumes: Map<String, Value> = p
+            .volumes
+            .iter()
+            .map(|(k, v)| {
+                let name = if v.external {
+                    v.name.clone().unwrap_or_else(|| k.clone())
+                } else {
+                    p.volume_name(k)
+                };
+                (k.clone(), json!({ "name": name, "external": v.external }))
+            })
+            .collect();
+        top.insert("volumes".into(), Value::Object(volumes));
+    }
+    let mut top = Value::Object(top);
+    // Step commands are shell text, never interpolated, so they are not escaped either.
+    escape_dollars(&mut top);
+    let steps: Vec<Value> = job
+        .steps
+        .iter()
+        .map(|s| {
+            let mut m = Map::new();
+            m.insert("name".into(), json!(s.name));
+            m.insert("run".into(), json!(s.run));
+            if !s.env.is_empty() {
+                let mut env = json!(s.env);
+                escape_dollars(&mut env);
+                m.insert("env".into(), env);
+            }
+            if let Some(t) = s.timeout {
+                m.insert("timeout".into(), json!(format_duration(t)));
+            }
+            if let Some(w) = &s.working_dir {
+                m.insert("working_dir".into(), json!(w));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    if let Value::Object(m) = &mut top {
+        m.insert("steps".into(), Value::Array(steps));
+    }
+    to_text(&top, format)
+}

@@ -1,0 +1,16 @@
+//! sidepod: run a main container and its sidecar services in one rootless Podman pod.
+//!
+//! Data flows one way: files → raw (`compose`, `job`) → `model` → `plan` → execution →
+//! output.
+
+pub mod app;
+pub mod cli;
+pub mod compose;
+pub mod error;
+pub mod job;
+pub mod model;
+pub mod output;
+pub mod plan;
+
+pub use app::run;
+pub use error::{exit, Error};

@@ -1,0 +1,13 @@
+//! The validated project model, shared by Compose projects and jobs.
+
+mod duration;
+mod project;
+mod service;
+
+pub use duration::{format_duration, parse_duration};
+pub use project::{Network, Project, Volume};
+pub use service::{
+    Build, Condition, Dependency, ExposedPort, HealthTest, Healthcheck, HostEntry, Link, Mount,
+    MountKind, NetworkMode, Port, PortRange, Protocol, PullPolicy, RestartPolicy, Service,
+    ServiceNetwork, Ulimit,
+};

@@ -1,0 +1,52 @@
+//! The validated project: its name, directory, services, volumes and networks.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::Service;
+
+/// A fully resolved project: interpolated, merged, extended, profile-filtered and
+/// validated. Nothing downstream sees raw input.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Project {
+    pub name: String,
+    pub directory: PathBuf,
+    /// The files it was read from, in merge order.
+    pub files: Vec<PathBuf>,
+    pub services: BTreeMap<String, Service>,
+    pub volumes: BTreeMap<String, Volume>,
+    pub networks: BTreeMap<String, Network>,
+    /// Services left out because none of their profiles is active.
+    pub disabled_services: Vec<String>,
+    /// Things a user should know that do not stop the load (unset variables, ...).
+    pub warnings: Vec<String>,
+}
+
+impl Project {
+    /// The podman name of a named volume: `<project>_<name>` unless `name:` or `external`.
+    pub fn volume_name(&self, key: &str) -> String {
+        match self.volumes.get(key).and_then(|v| v.name.clone()) {
+            Some(name) => name,
+            None => format!("{}_{}", self.name, key),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Volume {
+    /// An explicit name from the file (used as it is).
+    pub name: Option<String>,
+    pub external: bool,
+    pub driver: Option<String>,
+    pub driver_opts: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Network {
+    pub name: Option<String>,
+    pub external: bool,
+    pub internal: bool,
+    pub driver: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}

@@ -1,0 +1,293 @@
+//! One validated service: every Compose field in its single long form.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A validated service. Lists that Compose allows in two forms (environment, ports,
+/// volumes, depends_on, ...) are held here in their one long form.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Service {
+    pub name: String,
+    pub image: Option<String>,
+    pub build: Option<Build>,
+    pub command: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<String>>,
+    /// `None` means "take it from the environment at run time, or leave it unset".
+    pub environment: BTreeMap<String, Option<String>>,
+    pub ports: Vec<Port>,
+    pub expose: Vec<ExposedPort>,
+    pub volumes: Vec<Mount>,
+    pub tmpfs: Vec<String>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    pub container_name: Option<String>,
+    pub hostname: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub depends_on: BTreeMap<String, Dependency>,
+    pub healthcheck: Option<Healthcheck>,
+    pub restart: RestartPolicy,
+    pub init: bool,
+    pub stop_signal: Option<String>,
+    pub stop_grace_period: Option<Duration>,
+    pub extra_hosts: Vec<HostEntry>,
+    pub networks: BTreeMap<String, ServiceNetwork>,
+    pub network_mode: Option<NetworkMode>,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub privileged: bool,
+    pub devices: Vec<String>,
+    pub read_only: bool,
+    /// Bytes.
+    pub shm_size: Option<u64>,
+    pub ulimits: BTreeMap<String, Ulimit>,
+    pub pull_policy: Option<PullPolicy>,
+    pub profiles: Vec<String>,
+    pub replicas: u32,
+    pub tty: bool,
+    pub stdin_open: bool,
+    /// `links:` entries; each alias resolves to the pod like a service name.
+    pub links: Vec<Link>,
+}
+
+impl Service {
+    /// The container-side ports this service listens on, from `ports` and `expose`.
+    pub fn container_ports(&self) -> Vec<(u16, Protocol)> {
+        let mut ports: Vec<(u16, Protocol)> = self
+            .ports
+            .iter()
+            .map(|p| (p.target, p.protocol))
+            .chain(self.expose.iter().map(|e| (e.port, e.protocol)))
+            .collect();
+        ports.sort();
+        ports.dedup();
+        ports
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub service: String,
+    pub alias: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Build {
+    /// Absolute path of the build context.
+    pub context: PathBuf,
+    pub dockerfile: Option<String>,
+    pub args: BTreeMap<String, Option<String>>,
+    pub target: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum Protocol {
+    #[default]
+    Tcp,
+    Udp,
+    Sctp,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Tcp => "tcp",
+            Protocol::Udp => "udp",
+            Protocol::Sctp => "sctp",
+        }
+    }
+}
+
+/// A published (or merely declared) container port.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Port {
+    pub target: u16,
+    /// Host port; `None` lets podman choose one.
+    pub published: Option<PortRange>,
+    pub host_ip: Option<String>,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PortRange {
+    pub start: u16,
+    pub end: u16,
+}
+
+impl PortRange {
+    pub fn single(port: u16) -> Self {
+        PortRange {
+            start: port,
+            end: port,
+        }
+    }
+
+    pub fn overlaps(&self, other: &PortRange) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+}
+
+impl std::fmt::Display for PortRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.start == self.end {
+            write!(f, "{}", self.start)
+        } else {
+            write!(f, "{}-{}", self.start, self.end)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExposedPort {
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountKind {
+    /// A host path, absolute.
+    Bind,
+    /// A named volume (the key in the project's `volumes`), or anonymous when `source` is None.
+    Volume,
+    Tmpfs,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    pub kind: MountKind,
+    pub source: Option<String>,
+    pub target: String,
+    pub read_only: bool,
+    /// Extra mount options podman understands (`z`, `Z`, `rprivate`, `nocopy`, ...).
+    pub options: Vec<String>,
+    /// For binds: create the host path when it is missing (Compose's default).
+    pub create_host_path: bool,
+    pub tmpfs_size: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Condition {
+    Started,
+    Healthy,
+    CompletedSuccessfully,
+}
+
+impl Condition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Condition::Started => "service_started",
+            Condition::Healthy => "service_healthy",
+            Condition::CompletedSuccessfully => "service_completed_successfully",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    pub condition: Condition,
+    pub required: bool,
+    pub restart: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthTest {
+    /// `["CMD", ...]`: exec'd directly.
+    Cmd(Vec<String>),
+    /// `["CMD-SHELL", "..."]` or a plain string: run by `/bin/sh -c`.
+    Shell(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Healthcheck {
+    pub test: HealthTest,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub start_period: Duration,
+    pub start_interval: Duration,
+}
+
+impl Healthcheck {
+    pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(30);
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+    pub const DEFAULT_RETRIES: u32 = 3;
+    pub const DEFAULT_START_INTERVAL: Duration = Duration::from_secs(1);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RestartPolicy {
+    #[default]
+    No,
+    Always,
+    OnFailure(Option<u32>),
+    UnlessStopped,
+}
+
+impl std::fmt::Display for RestartPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RestartPolicy::No => f.write_str("no"),
+            RestartPolicy::Always => f.write_str("always"),
+            RestartPolicy::OnFailure(None) => f.write_str("on-failure"),
+            RestartPolicy::OnFailure(Some(n)) => write!(f, "on-failure:{n}"),
+            RestartPolicy::UnlessStopped => f.write_str("unless-stopped"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct HostEntry {
+    pub host: String,
+    pub ip: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServiceNetwork {
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetworkMode {
+    Host,
+    None,
+    Bridge,
+    /// `service:NAME` — what a pod already is.
+    Service(String),
+}
+
+impl std::fmt::Display for NetworkMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NetworkMode::Host => f.write_str("host"),
+            NetworkMode::None => f.write_str("none"),
+            NetworkMode::Bridge => f.write_str("bridge"),
+            NetworkMode::Service(s) => write!(f, "service:{s}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ulimit {
+    pub soft: i64,
+    pub hard: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullPolicy {
+    Always,
+    Missing,
+    Never,
+    Build,
+}
+
+impl PullPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "always",
+            PullPolicy::Missing => "missing",
+            PullPolicy::Never => "never",
+            PullPolicy::Build => "build",
+        }
+    }
+}

@@ -1,0 +1,366 @@
+//! Pure planning: model → the pod's spec and the start order; finds port conflicts,
+//! network-mode disagreements and dependency cycles before anything is created.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{HostEntry, NetworkMode, Port, Project, Protocol, Service};
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PlanError {
+    #[error("dependency cycle: {}; remove one of these depends_on entries", .0.join(" -> "))]
+    Cycle(Vec<String>),
+    #[error(
+        "services {first:?} and {second:?} both publish host port {port}/{protocol}; \
+         all ports are published on the one pod, so change one of them"
+    )]
+    HostPortConflict {
+        first: String,
+        second: String,
+        port: String,
+        protocol: &'static str,
+    },
+    #[error(
+        "services {first:?} and {second:?} both declare container port {port}/{protocol}; \
+         they share one network namespace in the pod, so only one can listen on it: \
+         change one of the ports"
+    )]
+    ContainerPortConflict {
+        first: String,
+        second: String,
+        port: u16,
+        protocol: &'static str,
+    },
+    #[error(
+        "service {service:?} has {replicas} replicas that would all listen on container \
+         port {port} in one pod; use one replica, or no fixed port"
+    )]
+    ReplicaPorts {
+        service: String,
+        replicas: u32,
+        port: u16,
+    },
+    #[error(
+        "services {first:?} (network_mode: {first_mode}) and {second:?} (network_mode: \
+         {second_mode}) disagree; a pod has one network mode for all its services"
+    )]
+    NetworkModeConflict {
+        first: String,
+        first_mode: String,
+        second: String,
+        second_mode: String,
+    },
+}
+
+/// What the pod is created with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSpec {
+    pub name: String,
+    /// Host entries added to the pod, sorted: every service name, container_name,
+    /// hostname, alias and link alias at 127.0.0.1, plus `extra_hosts`.
+    pub hosts: Vec<HostEntry>,
+    /// Every published port of every service.
+    pub ports: Vec<Port>,
+    /// `host` or `none` when the services ask for it; otherwise podman's default.
+    pub network_mode: Option<NetworkMode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub pod: PodSpec,
+    /// A start order that respects every dependency (ties broken by name).
+    pub start_order: Vec<String>,
+}
+
+impl Plan {
+    pub fn new(project: &Project) -> Result<Plan, PlanError> {
+        check_ports(&project.services)?;
+        let network_mode = network_mode(&project.services)?;
+        let start_order = start_order(&project.services)?;
+        Ok(Plan {
+            pod: PodSpec {
+                name: project.name.clone(),
+                hosts: hosts(&project.services),
+                ports: project
+                    .services
+                    .values()
+                    .filter(|s| s.replicas > 0)
+                    .flat_map(|s| s.ports.iter().cloned())
+                    .collect(),
+                network_mode,
+            },
+            start_order,
+        })
+    }
+}
+
+fn hosts(services: &BTreeMap<String, Service>) -> Vec<HostEntry> {
+    let mut set = BTreeSet::new();
+    let local = |host: &str| HostEntry {
+        host: host.to_string(),
+        ip: "127.0.0.1".to_string(),
+    };
+    for s in services.values() {
+        set.insert(local(&s.name));
+        for name in s.container_name.iter().chain(s.hostname.iter()) {
+            set.insert(local(name));
+        }
+        for net in s.networks.values() {
+            set.extend(net.aliases.iter().map(|a| local(a)));
+        }
+        set.extend(s.links.iter().map(|l| local(&l.alias)));
+        set.extend(s.extra_hosts.iter().cloned());
+    }
+    set.into_iter().collect()
+}
+
+fn check_ports(services: &BTreeMap<String, Service>) -> Result<(), PlanError> {
+    let mut published: Vec<(&str, &Port)> = Vec::new();
+    let mut listening: BTreeMap<(u16, Protocol), &str> = BTreeMap::new();
+    for s in services.values() {
+        let container_ports = s.container_ports();
+        if s.replicas > 1 {
+            if let Some((port, _)) = container_ports.first() {
+                return Err(PlanError::ReplicaPorts {
+                    service: s.name.clone(),
+                    replicas: s.replicas,
+                    port: *port,
+                });
+            }
+        }
+        for (port, protocol) in container_ports {
+            if let Some(first) = listening.insert((port, protocol), &s.name) {
+                return Err(PlanError::ContainerPortConflict {
+                    first: first.to_string(),
+                    second: s.name.clone(),
+                    port,
+                    protocol: protocol.as_str(),
+                });
+            }
+        }
+        for p in &s.ports {
+            let Some(range) = p.published else { continue };
+            let clash = published.iter().find(|(_, q)| {
+                q.protocol == p.protocol
+                    && q.published.is_some_and(|r| r.overlaps(&range))
+                    && (q.host_ip.is_none() || p.host_ip.is_none() || q.host_ip == p.host_ip)
+            });
+            if let Some((first, _)) = clash {
+                return Err(PlanError::HostPortConflict {
+                    first: first.to_string(),
+                    second: s.name.clone(),
+                    port: range.to_string(),
+                    protocol: p.protocol.as_str(),
+                });
+            }
+            published.push((&s.name, p));
+        }
+    }
+    Ok(())
+}
+
+fn network_mode(services: &BTreeMap<String, Service>) -> Result<Option<NetworkMode>, PlanError> {
+    let pod_wide = |m: &NetworkMode| matches!(m, NetworkMode::Host | NetworkMode::None);
+    let mut chosen: Option<(&str, &NetworkMode)> = None;
+    for s in services.values() {
+        let mode = s.network_mode.as_ref().filter(|m| pod_wide(m));
+        match (chosen, mode) {
+            (None, Some(m)) => chosen = Some((&s.name, m)),
+            (Some((first, fm)), Some(m)) if fm != m => {
+                return Err(PlanError::NetworkModeConflict {
+                    first: first.to_string(),
+                    first_mode: fm.to_string(),
+                    second: s.name.clone(),
+                    second_mode: m.to_string(),
+                })
+            }
+            _ => {}
+        }
+    }
+    if let Some((first, fm)) = chosen {
+        if let Some(other) = services.values().find(|s| s.network_mode.as_ref().is_none_or(|m| !pod_wide(m))) {
+            return Err(PlanError::NetworkModeConflict {
+                first: first.to_string(),
+                first_mode: fm.to_string(),
+                second: other.name.clone(),
+                second_mode: other
+                    .network_mode
+                    .as_ref()
+                    .map_or("default".to_string(), |m| m.to_string()),
+            });
+        }
+    }
+    Ok(chosen.map(|(_, m)| m.clone()))
+}
+
+/// The dependencies of a service that exist in the project (a missing optional one is
+/// skipped), plus `network_mode: service:X`.
+pub fn dependencies<'a>(
+    service: &'a Service,
+    services: &'a BTreeMap<String, Service>,
+) -> impl Iterator<Item = &'a str> + 'a {
+    let via_network = match &service.network_mode {
+        Some(NetworkMode::Service(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    service
+        .depends_on
+        .keys()
+        .map(String::as_str)
+        .chain(via_network)
+        .filter(move |d| services.contains_key(*d) && *d != service.name)
+}
+
+fn start_order(services: &BTreeMap<String, Service>) -> Result<Vec<String>, PlanError> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    fn visit<'a>(
+        name: &'a str,
+        services: &'a BTreeMap<String, Service>,
+        marks: &mut BTreeMap<&'a str, Mark>,
+        path: &mut Vec<&'a str>,
+        order: &mut Vec<String>,
+    ) -> Result<(), PlanError> {
+        match marks.get(name).copied().unwrap_or(Mark::New) {
+            Mark::Done => return Ok(()),
+            Mark::Active => {
+                let start = path.iter().position(|p| *p == name).unwrap_or(0);
+                let mut cycle: Vec<String> = path[start..].iter().map(|s| s.to_string()).collect();
+                cycle.push(name.to_string());
+                return Err(PlanError::Cycle(cycle));
+            }
+            Mark::New => {}
+        }
+        marks.insert(name, Mark::Active);
+        path.push(name);
+        let mut deps: Vec<&str> = dependencies(&services[name], services).collect();
+        deps.sort_unstable();
+        deps.dedup();
+        for dep in deps {
+            visit(dep, services, marks, path, order)?;
+        }
+        path.pop();
+        marks.insert(name, Mark::Done);
+        order.push(name.to_string());
+        Ok(())
+    }
+    let mut marks = BTreeMap::new();
+    let mut order = Vec::new();
+    for name in services.keys() {
+        visit(name, services, &mut marks, &mut Vec::new(), &mut order)?;
+    }
+    Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Condition, Dependency, ExposedPort, PortRange};
+
+    fn svc(name: &str, deps: &[&str]) -> Service {
+        Service {
+            name: name.into(),
+            image: Some("img".into()),
+            replicas: 1,
+            depends_on: deps
+                .iter()
+                .map(|d| {
+                    (
+                        d.to_string(),
+                        Dependency {
+                            condition: Condition::Started,
+                            required: true,
+                            restart: false,
+                        },
+                    )
+                })
+                .collect(),
+            ..Service::default()
+        }
+    }
+
+    fn project(services: Vec<Service>) -> Project {
+        Project {
+            name: "p".into(),
+            services: services.into_iter().map(|s| (s.name.clone(), s)).collect(),
+            ..Project::default()
+        }
+    }
+
+    #[test]
+    fn start_order_respects_dependencies() {
+        let plan = Plan::new(&project(vec![
+            svc("web", &["api"]),
+            svc("api", &["db", "cache"]),
+            svc("db", &[]),
+            svc("cache", &[]),
+        ]))
+        .unwrap();
+        assert_eq!(plan.start_order, ["cache", "db", "api", "web"]);
+    }
+
+    #[test]
+    fn cycles_are_named_whole() {
+        let err = Plan::new(&project(vec![
+            svc("a", &["b"]),
+            svc("b", &["c"]),
+            svc("c", &["a"]),
+        ]))
+        .unwrap_err();
+        assert_eq!(err, PlanError::Cycle(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+        assert!(err.to_string().contains("a -> b -> c -> a"));
+    }
+
+    #[test]
+    fn same_container_port_in_two_services_conflicts() {
+        let mut a = svc("a", &[]);
+        a.expose.push(ExposedPort { port: 6380, protocol: Protocol::Tcp });
+        let mut b = svc("b", &[]);
+        b.expose.push(ExposedPort { port: 6380, protocol: Protocol::Tcp });
+        let err = Plan::new(&project(vec![a, b])).unwrap_err();
+        assert!(matches!(err, PlanError::ContainerPortConflict { port: 6380, .. }));
+    }
+
+    #[test]
+    fn same_host_port_in_two_services_conflicts() {
+        let port = |target, host| Port {
+            target,
+            published: Some(PortRange::single(host)),
+            host_ip: None,
+            protocol: Protocol::Tcp,
+        };
+        let mut a = svc("a", &[]);
+        a.ports.push(port(80, 8080));
+        let mut b = svc("b", &[]);
+        b.ports.push(port(81, 8080));
+        let err = Plan::new(&project(vec![a, b])).unwrap_err().to_string();
+        assert!(err.contains("\"a\" and \"b\" both publish host port 8080"), "{err}");
+    }
+
+    #[test]
+    fn hosts_cover_names_aliases_and_extra_hosts() {
+        let mut a = svc("db", &[]);
+        a.container_name = Some("pg".into());
+        a.extra_hosts.push(HostEntry { host: "ext".into(), ip: "10.0.0.1".into() });
+        let plan = Plan::new(&project(vec![a])).unwrap();
+        let names: Vec<_> = plan.pod.hosts.iter().map(|h| (h.host.as_str(), h.ip.as_str())).collect();
+        assert_eq!(names, [("db", "127.0.0.1"), ("ext", "10.0.0.1"), ("pg", "127.0.0.1")]);
+    }
+
+    #[test]
+    fn pod_network_mode_must_agree() {
+        let mut a = svc("a", &[]);
+        a.network_mode = Some(NetworkMode::Host);
+        let b = svc("b", &[]);
+        assert!(matches!(
+            Plan::new(&project(vec![a.clone(), b])),
+            Err(PlanError::NetworkModeConflict { .. })
+        ));
+        let mut b = svc("b", &[]);
+        b.network_mode = Some(NetworkMode::Host);
+        assert_eq!(Plan::new(&project(vec![a, b])).unwrap().pod.network_mode, Some(NetworkMode::Host));
+    }
+}
