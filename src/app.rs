@@ -64,12 +64,23 @@ pub fn load(g: &GlobalOptions) -> Result<Loaded, Error> {
         let job = job::load_job(&opts)?;
         let mut whole = job.project.clone();
         whole.services.insert(job.container.name.clone(), job.container.clone());
-        Plan::new(&whole)?;
+        plan(&whole, std::slice::from_ref(&job.file), &opts.working_dir)?;
         return Ok(Loaded::Job(Box::new(job)));
     }
     let project = compose::load_project(&opts)?;
-    Plan::new(&project)?;
+    plan(&project, &project.files, &opts.working_dir)?;
     Ok(Loaded::Project(project))
+}
+
+fn plan(project: &Project, files: &[PathBuf], cwd: &Path) -> Result<Plan, Error> {
+    Plan::new(project).map_err(|source| Error::Plan {
+        file: files
+            .iter()
+            .map(|f| f.strip_prefix(cwd).unwrap_or(f).display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        source,
+    })
 }
 
 fn compose_file_absent(opts: &LoadOptions) -> bool {

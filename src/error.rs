@@ -22,8 +22,13 @@ pub mod exit {
 pub enum Error {
     #[error(transparent)]
     Load(#[from] LoadError),
-    #[error(transparent)]
-    Plan(#[from] PlanError),
+    /// A plan error, with the file(s) it comes from.
+    #[error("{file}: {source}")]
+    Plan {
+        file: String,
+        #[source]
+        source: PlanError,
+    },
     #[error("cannot write output: {0}")]
     Output(#[source] std::io::Error),
 }
@@ -31,7 +36,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Load(_) | Error::Plan(_) => exit::CONFIG,
+            Error::Load(_) | Error::Plan { .. } => exit::CONFIG,
             Error::Output(_) => exit::RUNTIME,
         }
     }
@@ -41,7 +46,7 @@ impl Error {
         let mut out = format!("error: {self}");
         let mut source = std::error::Error::source(self);
         // `transparent` variants show their inner error already; skip repeating it.
-        if matches!(self, Error::Load(_) | Error::Plan(_)) {
+        if matches!(self, Error::Load(_) | Error::Plan { .. }) {
             source = source.and_then(std::error::Error::source);
         }
         while let Some(s) = source {

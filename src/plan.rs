@@ -207,7 +207,7 @@ pub fn dependencies<'a>(
         .keys()
         .map(String::as_str)
         .chain(via_network)
-        .filter(move |d| services.contains_key(*d) && *d != service.name)
+        .filter(move |d| services.contains_key(*d))
 }
 
 fn start_order(services: &BTreeMap<String, Service>) -> Result<Vec<String>, PlanError> {

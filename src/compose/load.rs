@@ -299,11 +299,15 @@ pub fn parse_yaml(text: &str, display: &str) -> Result<Value, LoadError> {
             .location()
             .map(|l| (l.line(), l.column()))
             .unwrap_or((1, 1));
+        // The position is already in front of the message; say it once.
+        let message = e
+            .to_string()
+            .replacen(&format!(" at line {line} column {column}"), "", 1);
         LoadError::Yaml {
             file: display.to_string(),
             line,
             column,
-            message: e.to_string(),
+            message,
         }
     };
     let mut value: Value = serde_yaml::from_str(text).map_err(yaml_error)?;
@@ -430,7 +434,13 @@ fn shape_error(display: &str, path: &str, message: &str) -> LoadError {
         message,
     };
     let Some(rest) = message.strip_prefix("unknown field `") else {
-        return invalid(describe_path(path), message.to_string());
+        // Say it in YAML's words, not serde's.
+        let message = message
+            .replace("expected a map", "expected a mapping")
+            .replace("expected a sequence", "expected a list")
+            .replace("invalid type: map", "invalid type: mapping")
+            .replace("invalid type: sequence", "invalid type: list");
+        return invalid(describe_path(path), message);
     };
     let key = rest.split('`').next().unwrap_or_default();
     let candidates: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
