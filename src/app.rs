@@ -25,7 +25,8 @@ async fn dispatch(cli: Cli) -> Result<i32, Error> {
     match cli.command {
         Command::Config(args) => config(&cli.global, &args),
         Command::Version => {
-            output::print(&format!("sidepod {}\n", env!("CARGO_PKG_VERSION"))).map_err(Error::Output)?;
+            output::print(&format!("sidepod {}\n", env!("CARGO_PKG_VERSION")))
+                .map_err(Error::Output)?;
             Ok(exit::SUCCESS)
         }
     }
@@ -63,7 +64,9 @@ pub fn load(g: &GlobalOptions) -> Result<Loaded, Error> {
     if job_file.is_some() {
         let job = job::load_job(&opts)?;
         let mut whole = job.project.clone();
-        whole.services.insert(job.container.name.clone(), job.container.clone());
+        whole
+            .services
+            .insert(job.container.name.clone(), job.container.clone());
         plan(&whole, std::slice::from_ref(&job.file), &opts.working_dir)?;
         return Ok(Loaded::Job(Box::new(job)));
     }
@@ -84,7 +87,9 @@ fn plan(project: &Project, files: &[PathBuf], cwd: &Path) -> Result<Plan, Error>
 }
 
 fn compose_file_absent(opts: &LoadOptions) -> bool {
-    opts.environ.get("COMPOSE_FILE").is_none_or(|f| f.is_empty())
+    opts.environ
+        .get("COMPOSE_FILE")
+        .is_none_or(|f| f.is_empty())
         && !Path::new(&opts.working_dir)
             .ancestors()
             .any(|d| compose::CANDIDATES.iter().any(|c| d.join(c).is_file()))

@@ -177,7 +177,10 @@ fn network_mode(services: &BTreeMap<String, Service>) -> Result<Option<NetworkMo
         }
     }
     if let Some((first, fm)) = chosen {
-        if let Some(other) = services.values().find(|s| s.network_mode.as_ref().is_none_or(|m| !pod_wide(m))) {
+        if let Some(other) = services
+            .values()
+            .find(|s| s.network_mode.as_ref().is_none_or(|m| !pod_wide(m)))
+        {
             return Err(PlanError::NetworkModeConflict {
                 first: first.to_string(),
                 first_mode: fm.to_string(),
@@ -310,18 +313,30 @@ mod tests {
             svc("c", &["a"]),
         ]))
         .unwrap_err();
-        assert_eq!(err, PlanError::Cycle(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+        assert_eq!(
+            err,
+            PlanError::Cycle(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+        );
         assert!(err.to_string().contains("a -> b -> c -> a"));
     }
 
     #[test]
     fn same_container_port_in_two_services_conflicts() {
         let mut a = svc("a", &[]);
-        a.expose.push(ExposedPort { port: 6380, protocol: Protocol::Tcp });
+        a.expose.push(ExposedPort {
+            port: 6380,
+            protocol: Protocol::Tcp,
+        });
         let mut b = svc("b", &[]);
-        b.expose.push(ExposedPort { port: 6380, protocol: Protocol::Tcp });
+        b.expose.push(ExposedPort {
+            port: 6380,
+            protocol: Protocol::Tcp,
+        });
         let err = Plan::new(&project(vec![a, b])).unwrap_err();
-        assert!(matches!(err, PlanError::ContainerPortConflict { port: 6380, .. }));
+        assert!(matches!(
+            err,
+            PlanError::ContainerPortConflict { port: 6380, .. }
+        ));
     }
 
     #[test]
@@ -337,17 +352,35 @@ mod tests {
         let mut b = svc("b", &[]);
         b.ports.push(port(81, 8080));
         let err = Plan::new(&project(vec![a, b])).unwrap_err().to_string();
-        assert!(err.contains("\"a\" and \"b\" both publish host port 8080"), "{err}");
+        assert!(
+            err.contains("\"a\" and \"b\" both publish host port 8080"),
+            "{err}"
+        );
     }
 
     #[test]
     fn hosts_cover_names_aliases_and_extra_hosts() {
         let mut a = svc("db", &[]);
         a.container_name = Some("pg".into());
-        a.extra_hosts.push(HostEntry { host: "ext".into(), ip: "10.0.0.1".into() });
+        a.extra_hosts.push(HostEntry {
+            host: "ext".into(),
+            ip: "10.0.0.1".into(),
+        });
         let plan = Plan::new(&project(vec![a])).unwrap();
-        let names: Vec<_> = plan.pod.hosts.iter().map(|h| (h.host.as_str(), h.ip.as_str())).collect();
-        assert_eq!(names, [("db", "127.0.0.1"), ("ext", "10.0.0.1"), ("pg", "127.0.0.1")]);
+        let names: Vec<_> = plan
+            .pod
+            .hosts
+            .iter()
+            .map(|h| (h.host.as_str(), h.ip.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("db", "127.0.0.1"),
+                ("ext", "10.0.0.1"),
+                ("pg", "127.0.0.1")
+            ]
+        );
     }
 
     #[test]
@@ -361,6 +394,9 @@ mod tests {
         ));
         let mut b = svc("b", &[]);
         b.network_mode = Some(NetworkMode::Host);
-        assert_eq!(Plan::new(&project(vec![a, b])).unwrap().pod.network_mode, Some(NetworkMode::Host));
+        assert_eq!(
+            Plan::new(&project(vec![a, b])).unwrap().pod.network_mode,
+            Some(NetworkMode::Host)
+        );
     }
 }

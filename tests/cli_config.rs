@@ -57,13 +57,21 @@ fn required_variable_names_file_service_and_message() {
         )
         .args(&["config"])
         .run()
-        .config_error(&["compose.yaml", "service \"db\"", "image", "set PG_VERSION to 15 or 16"]);
+        .config_error(&[
+            "compose.yaml",
+            "service \"db\"",
+            "image",
+            "set PG_VERSION to 15 or 16",
+        ]);
 }
 
 #[test]
 fn unset_variables_warn_on_stderr() {
     let out = Test::new()
-        .file("compose.yaml", "services:\n  app:\n    image: \"busybox:${TAG}\"\n")
+        .file(
+            "compose.yaml",
+            "services:\n  app:\n    image: \"busybox:${TAG}\"\n",
+        )
         .args(&["config"])
         .run();
     out.success();
@@ -74,7 +82,10 @@ fn unset_variables_warn_on_stderr() {
 #[test]
 fn invalid_template_is_explained() {
     Test::new()
-        .file("compose.yaml", "services:\n  app:\n    image: busybox\n    command: echo $1\n")
+        .file(
+            "compose.yaml",
+            "services:\n  app:\n    image: busybox\n    command: echo $1\n",
+        )
         .args(&["config"])
         .run()
         .config_error(&["service \"app\": command", "write a literal $ as $$"]);
@@ -103,7 +114,10 @@ fn two_files_merge_in_order() {
     let web = &out.json()["services"]["web"];
     assert_eq!(web["image"], "web:2");
     assert_eq!(web["command"], json!(["serve"]), "command replaces");
-    assert_eq!(web["environment"], json!({"A": "base", "B": "over", "C": "over"}));
+    assert_eq!(
+        web["environment"],
+        json!({"A": "base", "B": "over", "C": "over"})
+    );
     let published: Vec<&str> = web["ports"]
         .as_array()
         .unwrap()
@@ -121,12 +135,17 @@ fn two_files_merge_in_order() {
 fn three_files_merge_in_order_and_last_wins() {
     let out = Test::new()
         .file("a.yaml", BASE)
-        .file("b.yaml", "services:\n  web:\n    image: web:b\n    environment: {A: b}\n")
+        .file(
+            "b.yaml",
+            "services:\n  web:\n    image: web:b\n    environment: {A: b}\n",
+        )
         .file(
             "c.yaml",
             "services:\n  web:\n    image: web:c\n  extra:\n    image: extra\n",
         )
-        .args(&["-f", "a.yaml", "-f", "b.yaml", "-f", "c.yaml", "config", "--format", "json"])
+        .args(&[
+            "-f", "a.yaml", "-f", "b.yaml", "-f", "c.yaml", "config", "--format", "json",
+        ])
         .run();
     out.success();
     let v = out.json();
@@ -156,7 +175,11 @@ fn override_file_is_discovered_and_merged() {
             .args(&["config", "--format", "json"])
             .run();
         out.success();
-        assert_eq!(out.json()["services"]["web"]["image"], "web:override", "{main}");
+        assert_eq!(
+            out.json()["services"]["web"]["image"],
+            "web:override",
+            "{main}"
+        );
     }
 }
 
@@ -164,22 +187,29 @@ fn override_file_is_discovered_and_merged() {
 fn compose_yaml_is_preferred_and_found_from_a_subdirectory() {
     let out = Test::new()
         .file("compose.yaml", "services:\n  a:\n    image: from-compose\n")
-        .file("docker-compose.yml", "services:\n  a:\n    image: from-docker-compose\n")
+        .file(
+            "docker-compose.yml",
+            "services:\n  a:\n    image: from-docker-compose\n",
+        )
         .in_dir("src/deep")
         .args(&["config", "--format", "json"])
         .run();
     out.success();
     let v = out.json();
     assert_eq!(v["services"]["a"]["image"], "from-compose");
-    assert_eq!(v["name"], "proj", "the project is named after the file's directory");
+    assert_eq!(
+        v["name"], "proj",
+        "the project is named after the file's directory"
+    );
 }
 
 #[test]
 fn no_compose_file_is_a_config_error() {
-    Test::new()
-        .args(&["config"])
-        .run()
-        .config_error(&["no compose file found", "compose.yaml", "-f"]);
+    Test::new().args(&["config"]).run().config_error(&[
+        "no compose file found",
+        "compose.yaml",
+        "-f",
+    ]);
 }
 
 #[test]
@@ -214,7 +244,10 @@ fn shell_env_beats_dotenv_beats_defaults() {
         let v = out.json();
         (
             v["services"]["app"]["image"].as_str().unwrap().to_string(),
-            v["services"]["app"]["environment"]["LEVEL"].as_str().unwrap().to_string(),
+            v["services"]["app"]["environment"]["LEVEL"]
+                .as_str()
+                .unwrap()
+                .to_string(),
         )
     };
     let base = || Test::new().file("compose.yaml", ENV_COMPOSE);
@@ -240,7 +273,10 @@ fn env_file_flag_replaces_dotenv() {
     out.success();
     let v = out.json();
     assert_eq!(v["services"]["app"]["image"], "busybox:ci");
-    assert_eq!(v["services"]["app"]["environment"]["LEVEL"], "info", ".env was not read");
+    assert_eq!(
+        v["services"]["app"]["environment"]["LEVEL"], "info",
+        ".env was not read"
+    );
 }
 
 #[test]
@@ -301,7 +337,10 @@ fn profiles_enable_services() {
         ["app", "debug", "docs"]
     );
     assert_eq!(services(&[], Some("docs,debug")), ["app", "debug", "docs"]);
-    assert_eq!(services(&["--profile", "*"], None), ["app", "debug", "docs"]);
+    assert_eq!(
+        services(&["--profile", "*"], None),
+        ["app", "debug", "docs"]
+    );
 }
 
 #[test]
@@ -374,7 +413,10 @@ fn extends_cycle_is_named() {
         )
         .args(&["config"])
         .run()
-        .config_error(&["extends forms a cycle", "compose.yaml:a -> compose.yaml:b -> compose.yaml:a"]);
+        .config_error(&[
+            "extends forms a cycle",
+            "compose.yaml:a -> compose.yaml:b -> compose.yaml:a",
+        ]);
 }
 
 #[test]
@@ -384,16 +426,31 @@ fn project_name_precedence() {
         out.success();
         out.json()["name"].as_str().unwrap().to_string()
     };
-    let with_name = || Test::new().file("compose.yaml", "name: from-file\nservices:\n  a:\n    image: x\n");
+    let with_name = || {
+        Test::new().file(
+            "compose.yaml",
+            "name: from-file\nservices:\n  a:\n    image: x\n",
+        )
+    };
     let without = || Test::new().file("compose.yaml", "services:\n  a:\n    image: x\n");
     assert_eq!(name(without()), "proj");
     assert_eq!(name(with_name()), "from-file");
-    assert_eq!(name(with_name().env("COMPOSE_PROJECT_NAME", "from-env")), "from-env");
     assert_eq!(
-        name(with_name().env("COMPOSE_PROJECT_NAME", "from-env").args(&["-p", "From-Flag"])),
+        name(with_name().env("COMPOSE_PROJECT_NAME", "from-env")),
+        "from-env"
+    );
+    assert_eq!(
+        name(
+            with_name()
+                .env("COMPOSE_PROJECT_NAME", "from-env")
+                .args(&["-p", "From-Flag"])
+        ),
         "from-flag"
     );
-    assert_eq!(name(with_name().file(".env", "COMPOSE_PROJECT_NAME=dotenv\n")), "dotenv");
+    assert_eq!(
+        name(with_name().file(".env", "COMPOSE_PROJECT_NAME=dotenv\n")),
+        "dotenv"
+    );
 }
 
 #[test]
@@ -404,7 +461,10 @@ fn invalid_project_names_are_config_errors() {
         .run()
         .config_error(&["invalid project name \"my project\"", "-p"]);
     Test::new()
-        .file("compose.yaml", "name: _bad\nservices:\n  a:\n    image: x\n")
+        .file(
+            "compose.yaml",
+            "name: _bad\nservices:\n  a:\n    image: x\n",
+        )
         .args(&["config"])
         .run()
         .config_error(&["invalid project name", "start with a letter or digit"]);
@@ -441,7 +501,10 @@ volumes:
     let v = first.yaml();
     assert_eq!(v["services"]["z"]["environment"]["Q"], "$$HOME");
     assert_eq!(v["services"]["z"]["healthcheck"]["interval"], "1m30s");
-    assert_eq!(v["services"]["z"]["healthcheck"]["test"], json!(["CMD-SHELL", "curl -f localhost"]));
+    assert_eq!(
+        v["services"]["z"]["healthcheck"]["test"],
+        json!(["CMD-SHELL", "curl -f localhost"])
+    );
     assert_eq!(v["volumes"]["data"]["name"], "proj_data");
     assert_eq!(v["services"]["z"]["shm_size"], 67108864);
 }
@@ -501,7 +564,12 @@ fn separate_networks_warn_that_isolation_is_not_enforced() {
         .args(&["config", "-q"])
         .run();
     out.success();
-    assert!(out.stderr.contains("isolation between them is not enforced"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("isolation between them is not enforced"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -515,9 +583,15 @@ fn network_aliases_links_and_names_are_kept() {
         .run();
     out.success();
     let v = out.json();
-    assert_eq!(v["services"]["db"]["networks"]["default"]["aliases"], json!(["postgres"]));
+    assert_eq!(
+        v["services"]["db"]["networks"]["default"]["aliases"],
+        json!(["postgres"])
+    );
     assert_eq!(v["services"]["app"]["links"], json!(["db:sql"]));
-    assert_eq!(v["services"]["app"]["depends_on"]["db"]["condition"], "service_started");
+    assert_eq!(
+        v["services"]["app"]["depends_on"]["db"]["condition"],
+        "service_started"
+    );
 }
 
 #[test]
@@ -532,5 +606,8 @@ fn bad_flags_are_usage_errors() {
 fn version_prints_the_version() {
     let out = Test::new().args(&["version"]).run();
     out.success();
-    assert_eq!(out.stdout, format!("sidepod {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        out.stdout,
+        format!("sidepod {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }

@@ -15,7 +15,11 @@ fn every_malformed_input_is_a_clear_config_error() {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
-    assert!(files.len() >= 40, "the corpus has only {} inputs", files.len());
+    assert!(
+        files.len() >= 40,
+        "the corpus has only {} inputs",
+        files.len()
+    );
     let mut failures = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).unwrap();
@@ -23,11 +27,27 @@ fn every_malformed_input_is_a_clear_config_error() {
             .lines()
             .filter_map(|l| l.strip_prefix("# expect: "))
             .collect();
-        assert!(!phrases.is_empty(), "{} has no `# expect:` line", file.display());
+        assert!(
+            !phrases.is_empty(),
+            "{} has no `# expect:` line",
+            file.display()
+        );
         let name = file.file_name().unwrap().to_str().unwrap().to_string();
-        let out = common::run_in(&dir, &["-f".into(), name.clone(), "config".into()], &[], None);
-        let missing: Vec<&&str> = phrases.iter().filter(|p| !out.stderr.contains(**p)).collect();
-        if out.code != 3 || !missing.is_empty() || !out.stdout.is_empty() || out.stderr.contains("panicked") {
+        let out = common::run_in(
+            &dir,
+            &["-f".into(), name.clone(), "config".into()],
+            &[],
+            None,
+        );
+        let missing: Vec<&&str> = phrases
+            .iter()
+            .filter(|p| !out.stderr.contains(**p))
+            .collect();
+        if out.code != 3
+            || !missing.is_empty()
+            || !out.stdout.is_empty()
+            || out.stderr.contains("panicked")
+        {
             failures.push(format!(
                 "{name}: exit {} (want 3), missing {missing:?}\n  stderr: {}",
                 out.code,
@@ -35,5 +55,11 @@ fn every_malformed_input_is_a_clear_config_error() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} inputs failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} inputs failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }

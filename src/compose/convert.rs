@@ -84,9 +84,7 @@ pub fn convert_volumes(
     Ok(out)
 }
 
-pub fn convert_networks(
-    raw: IndexMap<String, Option<RawNetwork>>,
-) -> BTreeMap<String, Network> {
+pub fn convert_networks(raw: IndexMap<String, Option<RawNetwork>>) -> BTreeMap<String, Network> {
     raw.into_iter()
         .map(|(key, n)| {
             let n = n.unwrap_or_default();
@@ -156,7 +154,11 @@ pub fn convert_service(
         profiles: raw.profiles.clone().unwrap_or_default(),
         tty: flag(raw.tty),
         stdin_open: flag(raw.stdin_open),
-        tmpfs: raw.tmpfs.as_ref().map(OneOrMany::to_vec).unwrap_or_default(),
+        tmpfs: raw
+            .tmpfs
+            .as_ref()
+            .map(OneOrMany::to_vec)
+            .unwrap_or_default(),
         labels: labels(raw.labels.clone()),
         ..Service::default()
     };
@@ -185,7 +187,13 @@ pub fn convert_service(
         .map(|c| command(c, &at("entrypoint"), ctx))
         .transpose()?;
     s.environment = environment(name, &raw, ctx)?;
-    for (i, p) in raw.ports.clone().unwrap_or_default().into_iter().enumerate() {
+    for (i, p) in raw
+        .ports
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         s.ports
             .extend(port(p).map_err(|m| ctx.err(&at(&format!("ports[{i}]")), m))?);
     }
@@ -193,7 +201,13 @@ pub fn convert_service(
         s.expose
             .extend(expose(&e.0).map_err(|m| ctx.err(&at(&format!("expose[{i}]")), m))?);
     }
-    for (i, v) in raw.volumes.clone().unwrap_or_default().into_iter().enumerate() {
+    for (i, v) in raw
+        .volumes
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         let path = at(&format!("volumes[{i}]"));
         let mount = mount(v, ctx).map_err(|m| ctx.err(&path, m))?;
         if mount.kind == MountKind::Volume {
@@ -218,7 +232,13 @@ pub fn convert_service(
         s.volumes.push(mount);
     }
     s.depends_on = depends_on(raw.depends_on.clone(), &at("depends_on"), ctx)?;
-    for (i, link) in raw.links.clone().unwrap_or_default().into_iter().enumerate() {
+    for (i, link) in raw
+        .links
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
         let (service, alias) = match link.split_once(':') {
             Some((s, a)) => (s.to_string(), a.to_string()),
             None => (link.clone(), link.clone()),
@@ -277,7 +297,10 @@ pub fn convert_service(
             whole::<i64>(hard).map_err(|m| ctx.err(&path, m))?,
         );
         if soft > hard && hard >= 0 {
-            return Err(ctx.err(&path, format!("soft limit {soft} is above hard limit {hard}")));
+            return Err(ctx.err(
+                &path,
+                format!("soft limit {soft} is above hard limit {hard}"),
+            ));
         }
         s.ulimits.insert(limit, Ulimit { soft, hard });
     }
@@ -362,11 +385,15 @@ fn environment(
     ctx: &Context,
 ) -> Result<BTreeMap<String, Option<String>>, LoadError> {
     let mut env = BTreeMap::new();
-    let entries = raw.env_file.as_ref().map(OneOrMany::to_vec).unwrap_or_default();
+    let entries = raw
+        .env_file
+        .as_ref()
+        .map(OneOrMany::to_vec)
+        .unwrap_or_default();
     for (i, entry) in entries.into_iter().enumerate() {
         let (path, required) = match entry {
             EnvFileEntry::Path(p) => (p, true),
-            EnvFileEntry::Full(f) => (f.path, f.required.map_or(true, |r| r.0)),
+            EnvFileEntry::Full(f) => (f.path, f.required.is_none_or(|r| r.0)),
         };
         let full = ctx.host_path(&path);
         let text = match std::fs::read_to_string(&full) {
@@ -379,13 +406,12 @@ fn environment(
                 ))
             }
         };
-        let vars = parse_env_file(&text, ctx.lookup).map_err(|(line, message)| {
-            LoadError::EnvFile {
+        let vars =
+            parse_env_file(&text, ctx.lookup).map_err(|(line, message)| LoadError::EnvFile {
                 path: full.clone(),
                 line,
                 message,
-            }
-        })?;
+            })?;
         env.extend(vars);
     }
     for (k, v) in list_or_map(raw.environment.clone()) {
@@ -429,7 +455,9 @@ fn port_range(s: &str, whole_spec: &str) -> Result<PortRange, String> {
         Some((a, b)) => {
             let (start, end) = (port_number(a, whole_spec)?, port_number(b, whole_spec)?);
             if start > end {
-                return Err(format!("invalid port range {s:?} in {whole_spec:?}: it runs backwards"));
+                return Err(format!(
+                    "invalid port range {s:?} in {whole_spec:?}: it runs backwards"
+                ));
             }
             Ok(PortRange { start, end })
         }
@@ -445,11 +473,13 @@ pub fn port(entry: PortEntry) -> Result<Vec<Port>, String> {
         PortEntry::Long(l) => {
             let target = l.target.ok_or("a long-form port needs `target`")?;
             let target = port_number(&target.0, &target.0)?;
-            let published = l
-                .published
-                .map(|p| port_range(&p.0, &p.0))
-                .transpose()?;
-            let protocol = l.protocol.as_deref().map(protocol).transpose()?.unwrap_or_default();
+            let published = l.published.map(|p| port_range(&p.0, &p.0)).transpose()?;
+            let protocol = l
+                .protocol
+                .as_deref()
+                .map(protocol)
+                .transpose()?
+                .unwrap_or_default();
             if let Some(mode) = &l.mode {
                 if mode != "host" && mode != "ingress" {
                     return Err(format!("unknown port mode {mode:?}; use host or ingress"));
@@ -493,7 +523,10 @@ fn short_port(spec: &str) -> Result<Vec<Port>, String> {
     };
     let ip = ip.filter(|i| !i.is_empty());
     let container = port_range(container, spec)?;
-    let host = host.filter(|h| !h.is_empty()).map(|h| port_range(h, spec)).transpose()?;
+    let host = host
+        .filter(|h| !h.is_empty())
+        .map(|h| port_range(h, spec))
+        .transpose()?;
     let count = container.end - container.start;
     match host {
         Some(h) if count > 0 && h.end - h.start != count => Err(format!(
@@ -538,7 +571,7 @@ fn is_host_path(source: &str) -> bool {
 pub fn mount(entry: VolumeEntry, ctx: &Context) -> Result<Mount, String> {
     match entry {
         VolumeEntry::Short(spec) => short_mount(&spec, ctx),
-        VolumeEntry::Long(l) => long_mount(l, ctx),
+        VolumeEntry::Long(l) => long_mount(*l, ctx),
     }
 }
 
@@ -548,12 +581,20 @@ fn short_mount(spec: &str, ctx: &Context) -> Result<Mount, String> {
         [t] => (None, *t, None),
         [s, t] => (Some(*s), *t, None),
         [s, t, m] => (Some(*s), *t, Some(*m)),
-        _ => return Err(format!("invalid volume {spec:?}: write SOURCE:TARGET[:MODE]")),
+        _ => {
+            return Err(format!(
+                "invalid volume {spec:?}: write SOURCE:TARGET[:MODE]"
+            ))
+        }
     };
     check_target(target, spec)?;
     let mut read_only = false;
     let mut options = Vec::new();
-    for opt in mode.unwrap_or_default().split(',').filter(|o| !o.is_empty()) {
+    for opt in mode
+        .unwrap_or_default()
+        .split(',')
+        .filter(|o| !o.is_empty())
+    {
         match opt {
             "ro" => read_only = true,
             "rw" => read_only = false,
@@ -570,7 +611,7 @@ fn short_mount(spec: &str, ctx: &Context) -> Result<Mount, String> {
     }
     let (kind, source) = match source {
         None => (MountKind::Volume, None),
-        Some(s) if s.is_empty() => return Err(format!("invalid volume {spec:?}: empty source")),
+        Some("") => return Err(format!("invalid volume {spec:?}: empty source")),
         Some(s) if is_host_path(s) => (
             MountKind::Bind,
             Some(ctx.host_path(s).to_string_lossy().to_string()),
@@ -698,7 +739,7 @@ fn depends_on(
                     n,
                     Dependency {
                         condition,
-                        required: d.required.map_or(true, |r| r.0),
+                        required: d.required.is_none_or(|r| r.0),
                         restart: flag(d.restart),
                     },
                 );
@@ -717,12 +758,7 @@ fn healthcheck(
         return Ok(None);
     }
     let test = match h.test {
-        None => {
-            return Err(ctx.err(
-                path,
-                "a healthcheck needs `test` (or `disable: true`)",
-            ))
-        }
+        None => return Err(ctx.err(path, "a healthcheck needs `test` (or `disable: true`)")),
         Some(Command::Shell(s)) if s.trim().is_empty() => {
             return Err(ctx.err(&format!("{path}.test"), "the test is empty"))
         }
@@ -768,7 +804,10 @@ fn healthcheck(
     };
     for (key, d) in [("interval", check.interval), ("timeout", check.timeout)] {
         if d.is_zero() {
-            return Err(ctx.err(&format!("{path}.{key}"), format!("{key} must be above zero")));
+            return Err(ctx.err(
+                &format!("{path}.{key}"),
+                format!("{key} must be above zero"),
+            ));
         }
     }
     Ok(Some(check))
@@ -781,9 +820,14 @@ fn restart_policy(r: &str) -> Result<RestartPolicy, String> {
         "unless-stopped" => Ok(RestartPolicy::UnlessStopped),
         "on-failure" => Ok(RestartPolicy::OnFailure(None)),
         other => match other.strip_prefix("on-failure:") {
-            Some(n) => n.parse().map(|n| RestartPolicy::OnFailure(Some(n))).map_err(|_| {
-                format!("invalid restart policy {other:?}: the retry count must be a whole number")
-            }),
+            Some(n) => n
+                .parse()
+                .map(|n| RestartPolicy::OnFailure(Some(n)))
+                .map_err(|_| {
+                    format!(
+                        "invalid restart policy {other:?}: the retry count must be a whole number"
+                    )
+                }),
             None => Err(format!(
                 "unknown restart policy {other:?}; use no, always, on-failure[:N] or unless-stopped"
             )),
@@ -805,7 +849,9 @@ fn check_signal(sig: &str) -> Result<(), String> {
     if numeric || realtime || SIGNALS.contains(&name) {
         Ok(())
     } else {
-        Err(format!("unknown signal {sig:?} (e.g. SIGTERM, SIGINT, SIGQUIT)"))
+        Err(format!(
+            "unknown signal {sig:?} (e.g. SIGTERM, SIGINT, SIGQUIT)"
+        ))
     }
 }
 
@@ -914,21 +960,26 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, unit) = t.split_at(digits_end);
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("invalid size {s:?}: write a number with an optional unit, as in 64m"))?;
+    let value: f64 = num.parse().map_err(|_| {
+        format!("invalid size {s:?}: write a number with an optional unit, as in 64m")
+    })?;
     let factor: u64 = match unit.trim() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1 << 10,
         "m" | "mb" | "mib" => 1 << 20,
         "g" | "gb" | "gib" => 1 << 30,
         "t" | "tb" | "tib" => 1 << 40,
-        other => return Err(format!("invalid size {s:?}: unknown unit {other:?} (use b, k, m, g)")),
+        other => {
+            return Err(format!(
+                "invalid size {s:?}: unknown unit {other:?} (use b, k, m, g)"
+            ))
+        }
     };
     Ok((value * factor as f64) as u64)
 }
 
-/// Names of services that depend, in any way, on a service outside `names`.
+/// Checks that every required dependency and `network_mode: service:X` names a service
+/// of the project, and says which profile enables it when it is only disabled.
 pub fn check_references(
     services: &BTreeMap<String, Service>,
     disabled: &BTreeMap<String, Vec<String>>,
@@ -939,13 +990,15 @@ pub fn check_references(
             if services.contains_key(dep) {
                 continue;
             }
-            let required = svc.depends_on[dep].required;
+            // `required: false` lets a dependency be absent, as in Compose.
+            if !svc.depends_on[dep].required {
+                continue;
+            }
             let message = match disabled.get(dep) {
-                Some(profiles) if required => format!(
+                Some(profiles) => format!(
                     "depends on {dep:?}, which is only in profile(s) {}; enable one with --profile",
                     profiles.join(", ")
                 ),
-                Some(_) => continue,
                 None => format!("depends on {dep:?}, which is not a service in this project"),
             };
             return Err(ctx.err(&format!("services.{name}.depends_on.{dep}"), message));
@@ -954,7 +1007,9 @@ pub fn check_references(
             if !services.contains_key(other) {
                 return Err(ctx.err(
                     &format!("services.{name}.network_mode"),
-                    format!("network_mode refers to {other:?}, which is not a service in this project"),
+                    format!(
+                        "network_mode refers to {other:?}, which is not a service in this project"
+                    ),
                 ));
             }
         }
@@ -971,8 +1026,12 @@ pub fn isolation_warning(services: &BTreeMap<String, Service>) -> Option<String>
             s.networks.keys().cloned().collect()
         }
     };
-    let list: Vec<(&String, BTreeSet<String>)> =
-        services.iter().map(|(n, s)| (n, nets(s))).collect();
+    // A service with a network_mode joins another namespace; networks do not apply to it.
+    let list: Vec<(&String, BTreeSet<String>)> = services
+        .iter()
+        .filter(|(_, s)| s.network_mode.is_none())
+        .map(|(n, s)| (n, nets(s)))
+        .collect();
     for (i, (a, na)) in list.iter().enumerate() {
         for (b, nb) in &list[i + 1..] {
             if na.is_disjoint(nb) {
@@ -1009,11 +1068,20 @@ mod tests {
         assert_eq!(p[0].host_ip.as_deref(), Some("::1"));
         let p = ports("9090-9091:8080-8081").unwrap();
         assert_eq!(p.len(), 2);
-        assert_eq!((p[1].target, p[1].published), (8081, Some(PortRange::single(9091))));
+        assert_eq!(
+            (p[1].target, p[1].published),
+            (8081, Some(PortRange::single(9091)))
+        );
         let p = ports("3000").unwrap();
         assert_eq!((p[0].target, p[0].published), (3000, None));
         let p = ports("8000-8010:80").unwrap();
-        assert_eq!(p[0].published, Some(PortRange { start: 8000, end: 8010 }));
+        assert_eq!(
+            p[0].published,
+            Some(PortRange {
+                start: 8000,
+                end: 8010
+            })
+        );
     }
 
     #[test]
@@ -1044,7 +1112,10 @@ mod tests {
 
     #[test]
     fn restart_policies() {
-        assert_eq!(restart_policy("on-failure:3"), Ok(RestartPolicy::OnFailure(Some(3))));
+        assert_eq!(
+            restart_policy("on-failure:3"),
+            Ok(RestartPolicy::OnFailure(Some(3)))
+        );
         assert_eq!(restart_policy("always"), Ok(RestartPolicy::Always));
         assert!(restart_policy("sometimes").is_err());
         assert!(restart_policy("on-failure:x").is_err());

@@ -75,9 +75,7 @@ pub fn project_name_from_dir(dir: &Path) -> Result<String, LoadError> {
         .chars()
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
         .collect();
-    let normalized = normalized
-        .trim_start_matches(['_', '-'])
-        .to_string();
+    let normalized = normalized.trim_start_matches(['_', '-']).to_string();
     if normalized.is_empty() {
         return Err(LoadError::ProjectName {
             name: base,
@@ -94,7 +92,10 @@ mod tests {
 
     #[test]
     fn explicit_names_are_lowercased_and_checked() {
-        assert_eq!(checked_project_name("Shop-CI_2", "-p").unwrap(), "shop-ci_2");
+        assert_eq!(
+            checked_project_name("Shop-CI_2", "-p").unwrap(),
+            "shop-ci_2"
+        );
         for bad in ["", "my app", "-x", "a.b", "ünïcode"] {
             assert!(checked_project_name(bad, "-p").is_err(), "{bad:?}");
         }

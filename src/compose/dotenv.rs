@@ -164,10 +164,7 @@ mod tests {
     #[test]
     fn env_file_errors_carry_the_line() {
         let lookup = |_: &str| None;
-        assert_eq!(
-            parse_env_file("A=1\nB='open\n", &lookup).unwrap_err().0,
-            2
-        );
+        assert_eq!(parse_env_file("A=1\nB='open\n", &lookup).unwrap_err().0, 2);
         let (line, msg) = parse_env_file("\n\nBAD KEY=1", &lookup).unwrap_err();
         assert_eq!(line, 3);
         assert!(msg.contains("invalid variable name"));

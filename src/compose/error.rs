@@ -119,7 +119,10 @@ mod tests {
         let cases = [
             ("services.web.ports[0]", "service \"web\": ports[0]"),
             ("services.web", "service \"web\""),
-            ("services.web.healthcheck.interval", "service \"web\": healthcheck.interval"),
+            (
+                "services.web.healthcheck.interval",
+                "service \"web\": healthcheck.interval",
+            ),
             ("volumes.data.external", "volume \"data\": external"),
             ("name", "name"),
             ("", "top level"),

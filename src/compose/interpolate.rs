@@ -165,11 +165,18 @@ impl<'a> Interpolator<'a> {
             scratch.expand(chars, pos, &mut String::new(), true)?
         };
         match op {
-            '-' => out.push_str(&if present { value.unwrap_or_default() } else { word }),
+            '-' => out.push_str(&if present {
+                value.unwrap_or_default()
+            } else {
+                word
+            }),
             '+' => out.push_str(if present { &word } else { "" }),
             _ => {
                 if !present {
-                    return Err(InterpolationError::Required { var: name, message: word });
+                    return Err(InterpolationError::Required {
+                        var: name,
+                        message: word,
+                    });
                 }
                 out.push_str(&value.unwrap_or_default());
             }
@@ -206,8 +213,13 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn run(input: &str) -> Result<String, InterpolationError> {
-        let vars: BTreeMap<&str, &str> =
-            [("SET", "value"), ("EMPTY", ""), ("NESTED", "inner"), ("PORT", "8080")].into();
+        let vars: BTreeMap<&str, &str> = [
+            ("SET", "value"),
+            ("EMPTY", ""),
+            ("NESTED", "inner"),
+            ("PORT", "8080"),
+        ]
+        .into();
         let lookup = move |k: &str| vars.get(k).map(|v| v.to_string());
         Interpolator::new(&lookup).interpolate(input)
     }
@@ -253,7 +265,10 @@ mod tests {
     #[test]
     fn interpolation_errors() {
         let cases = [
-            ("${UNSET:?please set UNSET}", "missing a value: please set UNSET"),
+            (
+                "${UNSET:?please set UNSET}",
+                "missing a value: please set UNSET",
+            ),
             ("${EMPTY:?empty}", "required variable EMPTY"),
             ("${UNSET?}", "required variable UNSET is missing a value"),
             ("${UNSET:-${X:?inner}}", "required variable X"),

@@ -77,14 +77,18 @@ impl Environment {
                 path: path.clone(),
                 source,
             })?;
-            let lookup = |k: &str| shell.get(k).cloned().or_else(|| file.get(k).cloned().flatten());
-            let vars = parse_env_file(&text, &lookup).map_err(|(line, message)| {
-                LoadError::EnvFile {
+            let lookup = |k: &str| {
+                shell
+                    .get(k)
+                    .cloned()
+                    .or_else(|| file.get(k).cloned().flatten())
+            };
+            let vars =
+                parse_env_file(&text, &lookup).map_err(|(line, message)| LoadError::EnvFile {
                     path: path.clone(),
                     line,
                     message,
-                }
-            })?;
+                })?;
             file.extend(vars);
         }
         Ok(Environment {
@@ -187,9 +191,8 @@ impl<'a> Reader<'a> {
         self.interpolate(&mut value, &display, &|_| false)?;
         let raw: RawCompose = validate(&value, &display)?;
         if raw.version.is_some() {
-            self.warnings.push(format!(
-                "{display}: `version` is obsolete and is ignored"
-            ));
+            self.warnings
+                .push(format!("{display}: `version` is obsolete and is ignored"));
         }
         normalize_services(&mut value);
         let dir = if path.as_os_str() == "-" {
@@ -218,7 +221,14 @@ impl<'a> Reader<'a> {
         for (name, slot) in services.iter_mut() {
             let name = name.as_str().unwrap_or_default().to_string();
             let mut stack = Vec::new();
-            *slot = self.extended(&name, &original, doc_display, doc_dir, project_dir, &mut stack)?;
+            *slot = self.extended(
+                &name,
+                &original,
+                doc_display,
+                doc_dir,
+                project_dir,
+                &mut stack,
+            )?;
         }
         Ok(())
     }
@@ -261,7 +271,10 @@ impl<'a> Reader<'a> {
         let (base_name, base_file) = match &ext {
             Value::String(s) => (s.clone(), None),
             Value::Mapping(m) => (
-                m.get("service").and_then(Value::as_str).unwrap_or_default().to_string(),
+                m.get("service")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
                 m.get("file").and_then(Value::as_str).map(str::to_string),
             ),
             _ => (String::new(), None),
@@ -278,8 +291,14 @@ impl<'a> Reader<'a> {
                     .and_then(Value::as_mapping)
                     .cloned()
                     .unwrap_or_default();
-                let mut base =
-                    self.extended(&base_name, &other, &doc.display, &doc.dir, project_dir, stack)?;
+                let mut base = self.extended(
+                    &base_name,
+                    &other,
+                    &doc.display,
+                    &doc.dir,
+                    project_dir,
+                    stack,
+                )?;
                 if doc.dir != project_dir {
                     rebase_paths(&mut base, &doc.dir);
                 }
@@ -406,14 +425,55 @@ fn interpolate_tree(
 /// Keys of the Compose Specification that sidepod does not support (yet). Naming them
 /// tells the user it is not a typo.
 const UNSUPPORTED: [&str; 50] = [
-    "include", "secrets", "configs", "models", "annotations", "attach", "blkio_config",
-    "cgroup", "cgroup_parent", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota",
-    "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset", "credential_spec",
-    "develop", "device_cgroup_rules", "dns", "dns_opt", "dns_search", "domainname",
-    "external_links", "gpus", "group_add", "ipc", "isolation", "label_file", "logging",
-    "mac_address", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit",
-    "oom_kill_disable", "oom_score_adj", "pid", "pids_limit", "platform", "post_start",
-    "pre_stop", "runtime", "security_opt", "storage_opt", "sysctls", "userns_mode",
+    "include",
+    "secrets",
+    "configs",
+    "models",
+    "annotations",
+    "attach",
+    "blkio_config",
+    "cgroup",
+    "cgroup_parent",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "cpu_shares",
+    "cpus",
+    "cpuset",
+    "credential_spec",
+    "develop",
+    "device_cgroup_rules",
+    "dns",
+    "dns_opt",
+    "dns_search",
+    "domainname",
+    "external_links",
+    "gpus",
+    "group_add",
+    "ipc",
+    "isolation",
+    "label_file",
+    "logging",
+    "mac_address",
+    "mem_limit",
+    "mem_reservation",
+    "mem_swappiness",
+    "memswap_limit",
+    "oom_kill_disable",
+    "oom_score_adj",
+    "pid",
+    "pids_limit",
+    "platform",
+    "post_start",
+    "pre_stop",
+    "runtime",
+    "security_opt",
+    "storage_opt",
+    "sysctls",
+    "userns_mode",
     "volumes_from",
 ];
 
@@ -479,7 +539,9 @@ fn rebase_paths(service: &mut Value, dir: &Path) {
             clean_path(&dir.join(p)).to_string_lossy().to_string()
         }
     };
-    if let Some(Value::String(context)) = service.get_mut("build").and_then(|b| b.get_mut("context")) {
+    if let Some(Value::String(context)) =
+        service.get_mut("build").and_then(|b| b.get_mut("context"))
+    {
         *context = rebase(context);
     }
     match service.get_mut("env_file") {

@@ -107,7 +107,9 @@ fn list_to_map(v: &mut Value, sep: char) {
     let Value::Sequence(items) = v else { return };
     let mut m = Mapping::new();
     for item in items.iter() {
-        let Some(text) = super::raw::scalar_text(item) else { continue };
+        let Some(text) = super::raw::scalar_text(item) else {
+            continue;
+        };
         match text.split_once(sep) {
             Some((k, val)) => m.insert(k.into(), val.into()),
             None => m.insert(text.into(), Value::Null),
@@ -145,7 +147,10 @@ mod tests {
         );
         assert_eq!(m["services"]["web"]["command"], yaml("[c]"));
         assert_eq!(m["services"]["web"]["ports"], yaml("['80', '81']"));
-        assert_eq!(m["services"]["web"]["cap_add"], yaml("[NET_ADMIN, SYS_TIME]"));
+        assert_eq!(
+            m["services"]["web"]["cap_add"],
+            yaml("[NET_ADMIN, SYS_TIME]")
+        );
     }
 
     #[test]

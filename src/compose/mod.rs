@@ -13,8 +13,8 @@ mod render;
 pub use discover::CANDIDATES;
 pub use error::LoadError;
 pub use load::{load_project, LoadOptions};
-pub use render::{render_project, Format};
 pub(crate) use render::{escape_dollars, service_value, to_text};
+pub use render::{render_project, Format};
 
 pub(crate) use convert::{convert_networks, convert_service, convert_volumes, Context};
 pub(crate) use discover::{checked_project_name, project_name_from_dir};

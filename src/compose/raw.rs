@@ -276,7 +276,7 @@ pub enum PortEntry {
 #[derive(Debug, Clone)]
 pub enum VolumeEntry {
     Short(String),
-    Long(RawVolumeLong),
+    Long(Box<RawVolumeLong>),
 }
 
 #[derive(Debug, Clone)]
@@ -349,7 +349,10 @@ impl<'de> Deserialize<'de> for Number {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
         match &value {
-            Value::Number(n) => n.as_f64().map(Number).ok_or_else(|| expected("a number", &value)),
+            Value::Number(n) => n
+                .as_f64()
+                .map(Number)
+                .ok_or_else(|| expected("a number", &value)),
             Value::String(s) => s
                 .trim()
                 .parse::<f64>()
@@ -368,7 +371,9 @@ impl<'de> Deserialize<'de> for Flag {
             Value::String(s) => match s.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "1" => Ok(Flag(true)),
                 "false" | "no" | "0" | "" => Ok(Flag(false)),
-                _ => Err(D::Error::custom(format!("expected true or false, found {s:?}"))),
+                _ => Err(D::Error::custom(format!(
+                    "expected true or false, found {s:?}"
+                ))),
             },
             other => Err(expected("true or false", other)),
         }
@@ -456,7 +461,10 @@ impl<'de> Deserialize<'de> for RawExtends {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(RawExtends::Service(s)),
             m @ Value::Mapping(_) => sub(m).map(RawExtends::Full),
-            other => Err(expected("a service name or a mapping with `service`", &other)),
+            other => Err(expected(
+                "a service name or a mapping with `service`",
+                &other,
+            )),
         }
     }
 }
@@ -477,8 +485,11 @@ impl<'de> Deserialize<'de> for VolumeEntry {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(VolumeEntry::Short(s)),
-            m @ Value::Mapping(_) => sub(m).map(VolumeEntry::Long),
-            other => Err(expected("a volume such as \"data:/data\" or a mapping", &other)),
+            m @ Value::Mapping(_) => sub(m).map(|l| VolumeEntry::Long(Box::new(l))),
+            other => Err(expected(
+                "a volume such as \"data:/data\" or a mapping",
+                &other,
+            )),
         }
     }
 }

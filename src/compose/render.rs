@@ -201,7 +201,11 @@ pub fn service_value(s: &Service) -> Value {
         .map(|l| format!("{}:{}", l.service, l.alias))
         .collect();
     insert_list(&mut m, "links", &links);
-    insert_opt(&mut m, "network_mode", s.network_mode.as_ref().map(|n| n.to_string()));
+    insert_opt(
+        &mut m,
+        "network_mode",
+        s.network_mode.as_ref().map(|n| n.to_string()),
+    );
     if !s.networks.is_empty() {
         let nets: Map<String, Value> = s
             .networks
@@ -228,7 +232,11 @@ pub fn service_value(s: &Service) -> Value {
     }
     insert_opt(&mut m, "shm_size", s.shm_size);
     insert_flag(&mut m, "stdin_open", s.stdin_open);
-    insert_opt(&mut m, "stop_grace_period", s.stop_grace_period.map(format_duration));
+    insert_opt(
+        &mut m,
+        "stop_grace_period",
+        s.stop_grace_period.map(format_duration),
+    );
     insert_opt(&mut m, "stop_signal", s.stop_signal.as_ref());
     insert_list(&mut m, "tmpfs", &s.tmpfs);
     insert_flag(&mut m, "tty", s.tty);
@@ -294,7 +302,11 @@ fn mount_value(v: &Mount) -> Value {
     match v.kind {
         MountKind::Bind => {
             let mut b = Map::new();
-            if let Some(p) = v.options.iter().find(|o| o.contains("private") || o.contains("shared") || o.contains("slave")) {
+            if let Some(p) = v
+                .options
+                .iter()
+                .find(|o| o.contains("private") || o.contains("shared") || o.contains("slave"))
+            {
                 b.insert("propagation".into(), json!(p));
             }
             if let Some(z) = v.options.iter().find(|o| *o == "z" || *o == "Z") {

@@ -110,7 +110,11 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
         Some(d) => opts.working_dir.join(d),
         None => file.parent().map(Path::to_path_buf).unwrap_or_default(),
     };
-    let env_files: Vec<PathBuf> = opts.env_files.iter().map(|f| opts.working_dir.join(f)).collect();
+    let env_files: Vec<PathBuf> = opts
+        .env_files
+        .iter()
+        .map(|f| opts.working_dir.join(f))
+        .collect();
     let env = Environment::load(&opts.environ, &dir, &env_files)?;
     let mut reader = Reader::new(&env, &opts.working_dir);
     let display = reader.display(&file);
@@ -178,18 +182,28 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
         });
     }
     let Some(raw_container) = raw.container else {
-        return Err(job_error(&display, "top level", "a job needs a `container:` section (the image its steps run in)"));
+        return Err(job_error(
+            &display,
+            "top level",
+            "a job needs a `container:` section (the image its steps run in)",
+        ));
     };
     let mut container = convert_service(MAIN, raw_container, &volumes, &networks, &job_ctx)
-        .map_err(|e| rename_container_error(e))?;
-    if let Some(dep) = container.depends_on.keys().find(|d| !services.contains_key(*d)) {
+        .map_err(rename_container_error)?;
+    if let Some(dep) = container
+        .depends_on
+        .keys()
+        .find(|d| !services.contains_key(*d))
+    {
         return Err(job_error(
             &display,
             "container: depends_on",
             &format!("{dep:?} is not a sidecar of this job"),
         ));
     }
-    container.working_dir.get_or_insert_with(|| DEFAULT_WORKDIR.to_string());
+    container
+        .working_dir
+        .get_or_insert_with(|| DEFAULT_WORKDIR.to_string());
     let steps = steps(raw.steps, &display)?;
     let mut warnings = unset_warnings(&reader.unset);
     warnings.append(&mut reader.warnings);
@@ -238,10 +252,16 @@ fn is_step_run(path: &str) -> bool {
 /// `env:` is accepted for `environment:` in the container and the sidecars.
 fn rename_env_keys(doc: &mut Value, display: &str) -> Result<(), LoadError> {
     let rename = |svc: &mut Value, at: String| -> Result<(), LoadError> {
-        let Value::Mapping(m) = svc else { return Ok(()) };
+        let Value::Mapping(m) = svc else {
+            return Ok(());
+        };
         if let Some(env) = m.remove("env") {
             if m.contains_key("environment") {
-                return Err(job_error(display, &at, "give `env` or `environment`, not both"));
+                return Err(job_error(
+                    display,
+                    &at,
+                    "give `env` or `environment`, not both",
+                ));
             }
             m.insert("environment".into(), env);
         }
@@ -262,23 +282,35 @@ fn rename_env_keys(doc: &mut Value, display: &str) -> Result<(), LoadError> {
 fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadError> {
     let raw = raw.unwrap_or_default();
     if raw.is_empty() {
-        return Err(job_error(display, "steps", "a job needs at least one step with `run:`"));
+        return Err(job_error(
+            display,
+            "steps",
+            "a job needs at least one step with `run:`",
+        ));
     }
     raw.into_iter()
         .enumerate()
         .map(|(i, s)| {
             let at = format!("steps[{i}]");
-            let run = s
-                .run
-                .filter(|r| !r.trim().is_empty())
-                .ok_or_else(|| job_error(display, &at, "a step needs `run:` (the shell command to run)"))?;
+            let run = s.run.filter(|r| !r.trim().is_empty()).ok_or_else(|| {
+                job_error(
+                    display,
+                    &at,
+                    "a step needs `run:` (the shell command to run)",
+                )
+            })?;
             let timeout = s
                 .timeout
-                .map(|t| parse_duration(&t).map_err(|m| job_error(display, &format!("{at}.timeout"), &m)))
+                .map(|t| {
+                    parse_duration(&t).map_err(|m| job_error(display, &format!("{at}.timeout"), &m))
+                })
                 .transpose()?;
             let env = match s.env {
                 None => BTreeMap::new(),
-                Some(ListOrMap::Map(m)) => m.into_iter().map(|(k, v)| (k, v.unwrap_or_default())).collect(),
+                Some(ListOrMap::Map(m)) => m
+                    .into_iter()
+                    .map(|(k, v)| (k, v.unwrap_or_default()))
+                    .collect(),
                 Some(ListOrMap::List(l)) => l
                     .into_iter()
                     .map(|item| match item.split_once('=') {

@@ -24,7 +24,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .unwrap_or(rest.len());
         let (number, after) = rest.split_at(number_len);
         if number.is_empty() || number == "." {
-            return Err(format!("invalid duration {text:?}: expected a number, as in \"1m30s\""));
+            return Err(format!(
+                "invalid duration {text:?}: expected a number, as in \"1m30s\""
+            ));
         }
         let value: f64 = number
             .parse()

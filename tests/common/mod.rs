@@ -51,7 +51,11 @@ impl Outcome {
                 self.stderr
             );
         }
-        assert!(self.stdout.is_empty(), "a failed load printed to stdout:\n{}", self.stdout);
+        assert!(
+            self.stdout.is_empty(),
+            "a failed load printed to stdout:\n{}",
+            self.stdout
+        );
         self
     }
 }
@@ -114,7 +118,12 @@ impl Test {
 }
 
 /// Runs the binary with a clean environment (PATH and HOME only, plus `env`).
-pub fn run_in(cwd: &Path, args: &[String], env: &[(String, String)], stdin: Option<&str>) -> Outcome {
+pub fn run_in(
+    cwd: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    stdin: Option<&str>,
+) -> Outcome {
     use std::io::Write;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sidepod"));
     cmd.args(args)
@@ -123,12 +132,21 @@ pub fn run_in(cwd: &Path, args: &[String], env: &[(String, String)], stdin: Opti
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", "/home/tester")
         .envs(env.iter().cloned())
-        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("run sidepod");
     if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
     }
     let out = child.wait_with_output().unwrap();
     Outcome {

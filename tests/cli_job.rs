@@ -1,0 +1,118 @@
+//! `sidepod config` on job files: the resolved job, `env:` as an alias, sidecars taken
+//! from a Compose file, step commands kept as shell text.
+
+mod common;
+
+use common::{run_in, shared, Test};
+use serde_json::json;
+
+#[test]
+fn ci_job_scenario_resolves() {
+    let dir = shared().join("scenarios/ci-job");
+    let out = run_in(
+        &dir,
+        &["config".into(), "--format".into(), "json".into()],
+        &[],
+        None,
+    );
+    out.success();
+    let v = out.json();
+    assert_eq!(v["name"], "ci-job");
+    assert_eq!(v["container"]["working_dir"], "/workspace");
+    assert_eq!(
+        v["container"]["environment"],
+        json!({"PGHOST": "db", "REDIS_HOST": "cache"})
+    );
+    let steps: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(steps, ["Schema", "Write", "Check"]);
+    // `$(...)` in a step is for the container's shell, untouched.
+    assert!(v["steps"][2]["run"]
+        .as_str()
+        .unwrap()
+        .starts_with("test \"$(redis-cli -h cache get last)\""));
+    assert_eq!(v["services"]["db"]["healthcheck"]["retries"], 30);
+    let out = run_in(&dir, &["config".into(), "--services".into()], &[], None);
+    assert_eq!(out.stdout, "cache\ndb\nmain\n");
+}
+
+#[test]
+fn job_file_is_found_by_name_and_env_is_an_alias() {
+    let out = Test::new()
+        .file(
+            ".sidepod.yaml",
+            "container:\n  image: \"app:${TAG:-dev}\"\n  env: {A: \"1\"}\nservices:\n  redis:\n    image: redis\n    env: {B: \"2\"}\nsteps:\n  - run: echo $HOME\n    env: {STEP: yes}\n    timeout: 90s\n    working_dir: sub\n",
+        )
+        .env("TAG", "ci")
+        .args(&["config", "--format", "json"])
+        .run();
+    out.success();
+    let v = out.json();
+    assert_eq!(v["name"], "proj");
+    assert_eq!(v["container"]["image"], "app:ci");
+    assert_eq!(v["container"]["environment"]["A"], "1");
+    assert_eq!(v["services"]["redis"]["environment"]["B"], "2");
+    assert_eq!(
+        v["steps"][0],
+        json!({
+            "name": "Run echo $HOME",
+            "run": "echo $HOME",
+            "env": {"STEP": "yes"},
+            "timeout": "1m30s",
+            "working_dir": "sub",
+        })
+    );
+}
+
+#[test]
+fn job_takes_sidecars_from_a_compose_file_and_overrides_them() {
+    let out = Test::new()
+        .file(
+            "compose.yaml",
+            "name: ignored\nservices:\n  db:\n    image: postgres:15\n    environment: {POSTGRES_PASSWORD: a}\n  cache:\n    image: redis\nvolumes:\n  pg:\n",
+        )
+        .file(
+            "ci.yaml",
+            "name: shop-ci\ncompose: compose.yaml\ncontainer:\n  image: app\n  depends_on: [db]\nservices:\n  db:\n    image: postgres:16\nsteps:\n  - run: make test\n",
+        )
+        .args(&["-f", "ci.yaml", "config", "--format", "json"])
+        .run();
+    out.success();
+    let v = out.json();
+    assert_eq!(v["name"], "shop-ci");
+    assert_eq!(v["services"]["db"]["image"], "postgres:16");
+    assert_eq!(v["services"]["db"]["environment"]["POSTGRES_PASSWORD"], "a");
+    assert_eq!(v["services"]["cache"]["image"], "redis");
+    assert_eq!(v["volumes"]["pg"]["name"], "shop-ci_pg");
+}
+
+#[test]
+fn job_project_name_flag_wins() {
+    let out = Test::new()
+        .file(
+            "sidepod.yaml",
+            "name: from-file\ncontainer: {image: app}\nsteps: [{run: \"true\"}]\n",
+        )
+        .args(&["-p", "run-42", "config", "--format", "json"])
+        .run();
+    out.success();
+    assert_eq!(out.json()["name"], "run-42");
+}
+
+#[test]
+fn compose_file_is_preferred_over_a_job_file_without_flags() {
+    let out = Test::new()
+        .file("compose.yaml", "services:\n  web:\n    image: web\n")
+        .file(
+            "sidepod.yaml",
+            "container: {image: app}\nsteps: [{run: \"true\"}]\n",
+        )
+        .args(&["config", "--services"])
+        .run();
+    out.success();
+    assert_eq!(out.stdout, "web\n");
+}
