@@ -12,6 +12,7 @@ use crate::plan::Plan;
 
 /// Runs the command; prints any error; returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
+    init_diagnostics(cli.global.verbose);
     match dispatch(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -19,6 +20,24 @@ pub async fn run(cli: Cli) -> i32 {
             e.exit_code()
         }
     }
+}
+
+/// `-v` shows what sidepod does (each podman call, with its duration); `-vv` more.
+/// `RUST_LOG` overrides both.
+fn init_diagnostics(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "sidepod=debug",
+        _ => "sidepod=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
 }
 
 async fn dispatch(cli: Cli) -> Result<i32, Error> {
