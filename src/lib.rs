@@ -4,6 +4,7 @@
 //! output.
 
 pub mod app;
+pub mod backend;
 pub mod cli;
 pub mod compose;
 pub mod error;

@@ -23,10 +23,15 @@ pub struct Project {
 }
 
 impl Project {
-    /// The podman name of a named volume: `<project>_<name>` unless `name:` or `external`.
+    /// The podman name of a named volume: its `name:` if set; else the key itself for an
+    /// external volume, `<project>_<key>` for the project's own.
     pub fn volume_name(&self, key: &str) -> String {
-        match self.volumes.get(key).and_then(|v| v.name.clone()) {
-            Some(name) => name,
+        match self.volumes.get(key) {
+            Some(v) => match &v.name {
+                Some(name) => name.clone(),
+                None if v.external => key.to_string(),
+                None => format!("{}_{}", self.name, key),
+            },
             None => format!("{}_{}", self.name, key),
         }
     }

@@ -1,5 +1,5 @@
-//! Pure planning: model → the pod's spec and the start order; finds port conflicts,
-//! network-mode disagreements and dependency cycles before anything is created.
+//! Pure planning of the pod and the start order: model → pod settings and a start order;
+//! finds port conflicts, network-mode disagreements and dependency cycles.
 
 use std::collections::{BTreeMap, BTreeSet};
 

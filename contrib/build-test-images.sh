@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Builds the images sidepod's tests and demo use, offline and idempotently:
+#   localhost/sidepod-test/busybox:latest    a busybox-static root (sh, httpd, nc, wget, ...)
+#   localhost/sidepod-test/services:latest   a minimal Debian root with redis-server,
+#                                            redis-cli, PostgreSQL 15, pg_isready, psql
+# Root filesystems are built once into a cache (busybox from the host's busybox-static,
+# the Debian root with debootstrap from the host's apt mirror) and imported into the
+# podman storage of the current user and, with --for-user NAME, of that user too.
+# Usage: contrib/build-test-images.sh [--for-user NAME]...   (needs contrib/setup-host.sh)
+set -euo pipefail
+
+BUSYBOX_IMAGE=localhost/sidepod-test/busybox:latest
+SERVICES_IMAGE=localhost/sidepod-test/services:latest
+if [ "$(id -u)" -eq 0 ]; then
+    CACHE=${SIDEPOD_IMAGE_CACHE:-/var/cache/sidepod-test}
+else
+    CACHE=${SIDEPOD_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sidepod-test}
+fi
+users=("$(id -un)")
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --for-user) users+=("$2"); shift 2 ;;
+        *) echo "usage: $0 [--for-user NAME]..." >&2; exit 2 ;;
+    esac
+done
+mkdir -p "$CACHE"
+chmod 0755 "$CACHE"
+
+busybox_tar() {
+    local tar=$CACHE/busybox.tar
+    [ -s "$tar" ] && return
+    echo "==> building the busybox root"
+    local root
+    root=$(mktemp -d)
+    mkdir -p "$root"/{bin,etc,tmp,root,var/tmp,data}
+    chmod 1777 "$root/tmp" "$root/var/tmp"
+    cp /bin/busybox "$root/bin/busybox"
+    for applet in $("$root/bin/busybox" --list); do
+        [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+    done
+    ln -s bin "$root/sbin"
+    mkdir -p "$root/usr"
+    ln -s ../bin "$root/usr/bin"
+    ln -s ../bin "$root/usr/sbin"
+    printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
+    printf 'root:x:0:\nnobody:x:65534:\n' > "$root/etc/group"
+    tar --numeric-owner -C "$root" -cf "$tar.tmp" .
+    mv "$tar.tmp" "$tar"
+    chmod 0644 "$tar"
+    rm -rf "$root"
+}
+
+debian_mirror() {
+    local uri
+    uri=$(grep -h -E '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list 2>/dev/null \
+        | grep -v security | head -1 | awk '{ print ($1 == "deb") ? $2 : $2 }')
+    echo "${uri:-http://deb.debian.org/debian}"
+}
+
+services_tar() {
+    local tar=$CACHE/services.tar
+    [ -s "$tar" ] && return
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "error: the services root is built with debootstrap, as root; run this once as root" >&2
+        exit 1
+    fi
+    echo "==> building the Debian services root with debootstrap (about a minute)"
+    local root
+    root=$(mktemp -d)
+    debootstrap --variant=minbase --include=redis-server,postgresql-15 bookworm "$root" "$(debian_mirror)" >/dev/null
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    tar --numeric-owner -C "$root" -cf "$tar.tmp" .
+    mv "$tar.tmp" "$tar"
+    chmod 0644 "$tar"
+    rm -rf "$root"
+}
+
+as_user() {
+    local user=$1
+    shift
+    if [ "$user" = "$(id -un)" ]; then
+        "$@"
+    else
+        (cd / && runuser -u "$user" -- "$@")
+    fi
+}
+
+import() {
+    local user=$1 image=$2 tar=$3
+    if as_user "$user" podman image exists "$image"; then
+        return
+    fi
+    echo "==> importing $image for $user"
+    as_user "$user" podman import --quiet --change 'CMD ["/bin/sh"]' "$tar" "$image" >/dev/null
+}
+
+busybox_tar
+services_tar
+for user in "${users[@]}"; do
+    import "$user" "$BUSYBOX_IMAGE" "$CACHE/busybox.tar"
+    import "$user" "$SERVICES_IMAGE" "$CACHE/services.tar"
+done
+echo "==> test images ready for: ${users[*]}"

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Prepares a Debian host for sidepod's podman tests, idempotently (run as root):
+#  - installs podman and its helpers (only what is missing);
+#  - writes the containers.conf these hosts need: runc (crun fails on a hybrid cgroup
+#    setup) and explicit rlimits (podman's defaults fail with "setrlimit RLIMIT_NOFILE");
+#  - makes /dev/net/tun usable for slirp4netns;
+#  - creates the non-root user that runs the rootless tests, with subuid/subgid ranges.
+# On Fedora and RHEL: `sudo dnf install podman`; nothing else is needed there.
+set -euo pipefail
+
+TEST_USER=${SIDEPOD_TEST_USER:-sidepod-test}
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "error: run this as root (it installs packages and adds a user)" >&2
+    exit 1
+fi
+
+packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs busybox-static debootstrap)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "==> installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+conf=/etc/containers/containers.conf
+if ! grep -qs 'runtime = "runc"' "$conf" || ! grep -qs 'default_ulimits' "$conf"; then
+    echo "==> writing $conf (runc, explicit ulimits)"
+    mkdir -p /etc/containers
+    if [ -s "$conf" ]; then cp "$conf" "$conf.before-sidepod"; fi
+    cat > "$conf" <<'CONF'
+# Written by sidepod's contrib/setup-host.sh for this host:
+# crun fails here with "cgroups in hybrid mode not supported", and podman's default
+# rlimits fail with "setrlimit RLIMIT_NOFILE: Operation not permitted".
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
+
+[engine]
+runtime = "runc"
+CONF
+fi
+
+if [ ! -c /dev/net/tun ]; then
+    mkdir -p /dev/net
+    mknod /dev/net/tun c 10 200
+fi
+chmod 0666 /dev/net/tun
+
+if ! id "$TEST_USER" >/dev/null 2>&1; then
+    echo "==> adding user $TEST_USER for rootless tests"
+    useradd --create-home --shell /bin/bash "$TEST_USER"
+fi
+for f in /etc/subuid /etc/subgid; do
+    if ! grep -q "^$TEST_USER:" "$f" 2>/dev/null; then
+        # Pick a range above every existing one.
+        start=$(awk -F: '{ end = $2 + $3; if (end > max) max = end } END { print (max > 100000 ? max : 100000) }' "$f" 2>/dev/null || echo 100000)
+        echo "$TEST_USER:$start:65536" >> "$f"
+    fi
+done
+echo "==> host ready: podman $(podman version --format '{{.Client.Version}}' 2>/dev/null || echo '?'), rootless user $TEST_USER"

@@ -1,0 +1,416 @@
+//! `FakeBackend`: a recording stand-in for podman in engine unit tests. Every call is
+//! recorded as a short line (`run shop-db-1`, `healthcheck shop-db-1`), so a test asserts
+//! the exact sequence; containers, pods and volumes live in memory; health results, exit
+//! codes, delays and failures are scripted per container.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+use super::*;
+
+#[derive(Default)]
+struct State {
+    calls: Vec<String>,
+    containers: BTreeMap<String, ContainerInfo>,
+    pods: BTreeMap<String, PodInfo>,
+    volumes: BTreeMap<String, VolumeInfo>,
+    missing_images: Vec<String>,
+    health: BTreeMap<String, VecDeque<HealthRun>>,
+    exit_codes: BTreeMap<String, i64>,
+    run_delays: BTreeMap<String, Duration>,
+    failures: Vec<(String, String)>,
+    logs: BTreeMap<String, Vec<String>>,
+    next_id: u64,
+}
+
+#[derive(Default)]
+pub struct FakeBackend {
+    state: Mutex<State>,
+}
+
+impl FakeBackend {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        // A poisoned lock means a test already panicked; carrying on shows that panic.
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut state)
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<String> {
+        self.with(|s| s.calls.clone())
+    }
+
+    /// The calls that start with `prefix`.
+    pub fn calls_of(&self, prefix: &str) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.starts_with(prefix))
+            .collect()
+    }
+
+    /// The results of successive `healthcheck run`s of a container; after the last one,
+    /// the last result repeats. Without a script, every check is healthy.
+    pub fn script_health(&self, container: &str, runs: Vec<HealthRun>) {
+        self.with(|s| s.health.insert(container.into(), runs.into()));
+    }
+
+    /// The exit code `wait` returns for a container (it also marks it exited).
+    pub fn script_exit(&self, container: &str, code: i64) {
+        self.with(|s| s.exit_codes.insert(container.into(), code));
+    }
+
+    /// How long `run` of a container takes.
+    pub fn script_run_delay(&self, container: &str, delay: Duration) {
+        self.with(|s| s.run_delays.insert(container.into(), delay));
+    }
+
+    /// Makes every call whose recorded line starts with `prefix` fail with `stderr`.
+    pub fn fail(&self, prefix: &str, stderr: &str) {
+        self.with(|s| s.failures.push((prefix.into(), stderr.into())));
+    }
+
+    pub fn missing_image(&self, image: &str) {
+        self.with(|s| s.missing_images.push(image.into()));
+    }
+
+    pub fn script_logs(&self, container: &str, lines: &[&str]) {
+        self.with(|s| {
+            s.logs.insert(
+                container.into(),
+                lines.iter().map(|l| l.to_string()).collect(),
+            )
+        });
+    }
+
+    /// Adds a container as if an earlier run had left it.
+    pub fn add_container(&self, name: &str, labels: &[(&str, &str)], state: ContainerState) {
+        self.with(|s| {
+            s.containers.insert(
+                name.into(),
+                ContainerInfo {
+                    id: format!("id-{name}"),
+                    name: name.into(),
+                    labels: labels
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    state,
+                    status: state.as_str().into(),
+                    exit_code: 0,
+                    health: None,
+                    image: "img".into(),
+                    ports: vec![],
+                },
+            )
+        });
+    }
+
+    pub fn container_names(&self) -> Vec<String> {
+        self.with(|s| s.containers.keys().cloned().collect())
+    }
+
+    pub fn pod_names(&self) -> Vec<String> {
+        self.with(|s| s.pods.keys().cloned().collect())
+    }
+
+    pub fn volume_names(&self) -> Vec<String> {
+        self.with(|s| s.volumes.keys().cloned().collect())
+    }
+
+    pub fn state_of(&self, name: &str) -> Option<ContainerState> {
+        self.with(|s| s.containers.get(name).map(|c| c.state))
+    }
+
+    /// Records a call; fails it when scripted to.
+    fn record(&self, line: String) -> Result<(), BackendError> {
+        self.with(|s| {
+            s.calls.push(line.clone());
+            match s
+                .failures
+                .iter()
+                .find(|(p, _)| line.starts_with(p.as_str()))
+            {
+                Some((_, stderr)) => Err(BackendError::Command {
+                    argv: line.split(' ').map(str::to_string).collect(),
+                    status: Some(125),
+                    stderr: stderr.clone(),
+                }),
+                None => Ok(()),
+            }
+        })
+    }
+
+    fn set_state(&self, names: &[String], state: ContainerState) {
+        self.with(|s| {
+            for n in names {
+                if let Some(c) = s.containers.get_mut(n) {
+                    c.state = state;
+                }
+            }
+        })
+    }
+}
+
+fn matches(labels: &BTreeMap<String, String>, label: &str, value: &str) -> bool {
+    labels.get(label).is_some_and(|v| v == value)
+}
+
+#[async_trait]
+impl Backend for FakeBackend {
+    async fn version(&self) -> Result<String, BackendError> {
+        self.record("version".into())?;
+        Ok("fake".into())
+    }
+
+    async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError> {
+        self.record(format!("pod create {}", spec.name))?;
+        self.with(|s| {
+            s.pods.insert(
+                spec.name.clone(),
+                PodInfo {
+                    id: format!("pod-{}", spec.name),
+                    name: spec.name.clone(),
+                    labels: spec.labels.clone(),
+                },
+            )
+        });
+        Ok(())
+    }
+
+    async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError> {
+        self.record("pod ps".into())?;
+        Ok(self.with(|s| {
+            s.pods
+                .values()
+                .filter(|p| matches(&p.labels, label, value))
+                .cloned()
+                .collect()
+        }))
+    }
+
+    async fn pod_remove(&self, name: &str, _timeout: Duration) -> Result<(), BackendError> {
+        self.record(format!("pod rm {name}"))?;
+        self.with(|s| {
+            s.pods.remove(name);
+            s.containers
+                .retain(|_, c| c.labels.get("io.sidepod.pod").is_none_or(|p| p != name));
+        });
+        Ok(())
+    }
+
+    async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
+        let delay = self.with(|s| s.run_delays.get(&spec.name).copied());
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        }
+        self.record(format!("run {}", spec.name))?;
+        if self.with(|s| s.missing_images.contains(&spec.image)) {
+            return Err(BackendError::Command {
+                argv: vec!["podman".into(), "run".into(), spec.name.clone()],
+                status: Some(125),
+                stderr: format!("Error: {}: image not known", spec.image),
+            });
+        }
+        Ok(self.with(|s| {
+            s.next_id += 1;
+            let id = format!("id{}", s.next_id);
+            let mut labels = spec.labels.clone();
+            labels.insert("io.sidepod.pod".into(), spec.pod.clone());
+            s.containers.insert(
+                spec.name.clone(),
+                ContainerInfo {
+                    id: id.clone(),
+                    name: spec.name.clone(),
+                    labels,
+                    state: ContainerState::Running,
+                    status: "Up".into(),
+                    exit_code: 0,
+                    health: None,
+                    image: spec.image.clone(),
+                    ports: vec![],
+                },
+            );
+            id
+        }))
+    }
+
+    async fn start(&self, names: &[String]) -> Result<(), BackendError> {
+        self.record(format!("start {}", names.join(" ")))?;
+        self.set_state(names, ContainerState::Running);
+        Ok(())
+    }
+
+    async fn stop(&self, names: &[String], _timeout: Duration) -> Result<(), BackendError> {
+        self.record(format!("stop {}", names.join(" ")))?;
+        self.set_state(names, ContainerState::Exited);
+        Ok(())
+    }
+
+    async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError> {
+        self.record(format!("kill {signal} {}", names.join(" ")))?;
+        self.set_state(names, ContainerState::Exited);
+        Ok(())
+    }
+
+    async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
+        let flag = if volumes { " -v" } else { "" };
+        self.record(format!("rm{flag} {}", names.join(" ")))?;
+        self.with(|s| names.iter().for_each(|n| drop(s.containers.remove(n))));
+        Ok(())
+    }
+
+    async fn containers(
+        &self,
+        label: &str,
+        value: &str,
+    ) -> Result<Vec<ContainerInfo>, BackendError> {
+        self.record("ps".into())?;
+        Ok(self.with(|s| {
+            s.containers
+                .values()
+                .filter(|c| matches(&c.labels, label, value))
+                .cloned()
+                .collect()
+        }))
+    }
+
+    async fn inspect(&self, names: &[String]) -> Result<Vec<ContainerInfo>, BackendError> {
+        self.record(format!("inspect {}", names.join(" ")))?;
+        Ok(self.with(|s| {
+            names
+                .iter()
+                .filter_map(|n| s.containers.get(n).cloned())
+                .collect()
+        }))
+    }
+
+    async fn healthcheck_run(&self, name: &str) -> Result<HealthRun, BackendError> {
+        self.record(format!("healthcheck {name}"))?;
+        Ok(self.with(|s| {
+            if s.containers
+                .get(name)
+                .is_none_or(|c| c.state != ContainerState::Running)
+            {
+                return HealthRun::Error(format!("container {name} is not running"));
+            }
+            let result = match s.health.get_mut(name) {
+                None => HealthRun::Healthy,
+                Some(q) if q.len() > 1 => q.pop_front().unwrap_or(HealthRun::Healthy),
+                Some(q) => q.front().cloned().unwrap_or(HealthRun::Healthy),
+            };
+            if let Some(c) = s.containers.get_mut(name) {
+                let status = match result {
+                    HealthRun::Healthy => "healthy",
+                    _ => "unhealthy",
+                };
+                c.health = Some(HealthState {
+                    status: status.into(),
+                    failing_streak: 0,
+                    log: vec![HealthLogEntry {
+                        exit_code: i64::from(result != HealthRun::Healthy),
+                        output: format!("{status} output"),
+                    }],
+                });
+            }
+            result
+        }))
+    }
+
+    async fn wait(&self, name: &str) -> Result<i64, BackendError> {
+        self.record(format!("wait {name}"))?;
+        let code = self.with(|s| s.exit_codes.get(name).copied());
+        match code {
+            Some(code) => {
+                self.with(|s| {
+                    if let Some(c) = s.containers.get_mut(name) {
+                        c.state = ContainerState::Exited;
+                        c.exit_code = code;
+                    }
+                });
+                Ok(code)
+            }
+            // A container that never exits: wait until the test is over.
+            None => std::future::pending().await,
+        }
+    }
+
+    async fn logs(
+        &self,
+        name: &str,
+        _opts: &LogOptions,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<(), BackendError> {
+        self.record(format!("logs {name}"))?;
+        let lines = self.with(|s| s.logs.get(name).cloned().unwrap_or_default());
+        for text in lines {
+            let line = LogLine {
+                container: name.into(),
+                stream: Stream::Stdout,
+                text,
+            };
+            if sink.send(line).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    async fn volume_create(&self, spec: &VolumeSpec) -> Result<(), BackendError> {
+        self.record(format!("volume create {}", spec.name))?;
+        self.with(|s| {
+            s.volumes.insert(
+                spec.name.clone(),
+                VolumeInfo {
+                    name: spec.name.clone(),
+                    labels: spec.labels.clone(),
+                },
+            )
+        });
+        Ok(())
+    }
+
+    async fn volumes(&self, label: &str, value: &str) -> Result<Vec<VolumeInfo>, BackendError> {
+        self.record("volume ls".into())?;
+        Ok(self.with(|s| {
+            s.volumes
+                .values()
+                .filter(|v| matches(&v.labels, label, value))
+                .cloned()
+                .collect()
+        }))
+    }
+
+    async fn volume_exists(&self, name: &str) -> Result<bool, BackendError> {
+        self.record(format!("volume exists {name}"))?;
+        Ok(self.with(|s| s.volumes.contains_key(name)))
+    }
+
+    async fn volume_remove(&self, names: &[String]) -> Result<(), BackendError> {
+        self.record(format!("volume rm {}", names.join(" ")))?;
+        self.with(|s| names.iter().for_each(|n| drop(s.volumes.remove(n))));
+        Ok(())
+    }
+
+    async fn image_exists(&self, image: &str) -> Result<bool, BackendError> {
+        self.record(format!("image exists {image}"))?;
+        Ok(self.with(|s| !s.missing_images.iter().any(|m| m == image)))
+    }
+
+    async fn pull(&self, image: &str) -> Result<(), BackendError> {
+        self.record(format!("pull {image}"))
+    }
+
+    async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
+        self.record(format!("build {}", spec.tag))?;
+        self.with(|s| s.missing_images.retain(|m| m != &spec.tag));
+        Ok(())
+    }
+}

@@ -1,0 +1,270 @@
+//! The `Backend` trait: a narrow, verb-shaped vocabulary for driving containers, and the
+//! value types it speaks in. `PodmanBackend` implements it with the podman CLI; the
+//! recording `FakeBackend` stands in for it in engine unit tests.
+
+mod error;
+pub mod fake;
+pub mod podman;
+mod quote;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+pub use error::BackendError;
+pub use fake::FakeBackend;
+pub use podman::PodmanBackend;
+pub use quote::{shell_join, shell_quote};
+
+use crate::model::{HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, Ulimit};
+
+/// A pod to create: the shared network namespace of a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodSpec {
+    pub name: String,
+    pub hosts: Vec<HostEntry>,
+    pub ports: Vec<Port>,
+    pub network_mode: Option<NetworkMode>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A mount as podman takes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MountSpec {
+    /// A host path or a named volume (its full podman name), with options (`ro`, `z`, ...).
+    Volume {
+        source: String,
+        target: String,
+        options: Vec<String>,
+    },
+    /// An anonymous volume at `target`.
+    Anonymous { target: String },
+    Tmpfs {
+        target: String,
+        size: Option<u64>,
+        read_only: bool,
+    },
+}
+
+/// The healthcheck given to podman, so `podman ps` and `inspect` show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HealthSpec {
+    pub test: HealthTest,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub start_period: Duration,
+}
+
+/// A container to create in a pod.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub pod: String,
+    pub image: String,
+    pub command: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<String>>,
+    pub env: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+    pub mounts: Vec<MountSpec>,
+    pub tmpfs: Vec<String>,
+    pub working_dir: Option<String>,
+    pub user: Option<String>,
+    pub health: Option<HealthSpec>,
+    pub init: bool,
+    pub stop_signal: Option<String>,
+    pub stop_timeout: Option<Duration>,
+    pub restart: RestartPolicy,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub privileged: bool,
+    pub devices: Vec<String>,
+    pub read_only: bool,
+    pub shm_size: Option<u64>,
+    pub ulimits: BTreeMap<String, Ulimit>,
+    pub tty: bool,
+    pub interactive: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VolumeSpec {
+    pub name: String,
+    pub driver: Option<String>,
+    pub driver_opts: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BuildSpec {
+    pub context: PathBuf,
+    pub dockerfile: Option<String>,
+    pub tag: String,
+    pub args: BTreeMap<String, String>,
+    pub target: Option<String>,
+    pub labels: BTreeMap<String, String>,
+    pub no_cache: bool,
+    pub pull: bool,
+}
+
+/// What a container is doing, from podman's state string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContainerState {
+    Created,
+    Running,
+    Paused,
+    Exited,
+    Other,
+}
+
+impl ContainerState {
+    pub fn parse(s: &str) -> Self {
+        match s.to_ascii_lowercase().as_str() {
+            "created" | "configured" | "initialized" => ContainerState::Created,
+            "running" => ContainerState::Running,
+            "paused" => ContainerState::Paused,
+            "exited" | "stopped" => ContainerState::Exited,
+            _ => ContainerState::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerState::Created => "created",
+            ContainerState::Running => "running",
+            ContainerState::Paused => "paused",
+            ContainerState::Exited => "exited",
+            ContainerState::Other => "unknown",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HealthLogEntry {
+    pub exit_code: i64,
+    pub output: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HealthState {
+    /// `starting`, `healthy` or `unhealthy`, as podman last recorded it.
+    pub status: String,
+    pub failing_streak: u32,
+    pub log: Vec<HealthLogEntry>,
+}
+
+/// One container as sidepod sees it (from `podman inspect` or `podman ps`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerInfo {
+    pub id: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub state: ContainerState,
+    /// podman's human status (`Up 3 seconds`, `Exited (1) 2 seconds ago`).
+    pub status: String,
+    pub exit_code: i64,
+    pub health: Option<HealthState>,
+    pub image: String,
+    pub ports: Vec<String>,
+}
+
+impl ContainerInfo {
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodInfo {
+    pub id: String,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumeInfo {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The outcome of one `podman healthcheck run`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HealthRun {
+    Healthy,
+    Unhealthy,
+    /// The check could not run (the container is not running, ...).
+    Error(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// One line of a container's output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub container: String,
+    pub stream: Stream,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogOptions {
+    pub follow: bool,
+    pub tail: Option<usize>,
+    pub timestamps: bool,
+}
+
+/// The verbs sidepod drives containers with.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Checks that the backend works; returns its version.
+    async fn version(&self) -> Result<String, BackendError>;
+
+    async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError>;
+    /// The pods carrying `label=value`.
+    async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError>;
+    /// Removes a pod and every container in it, stopping them within `timeout`.
+    async fn pod_remove(&self, name: &str, timeout: Duration) -> Result<(), BackendError>;
+
+    /// Creates and starts a container; returns its ID.
+    async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError>;
+    async fn start(&self, names: &[String]) -> Result<(), BackendError>;
+    /// Stops containers with their own stop signal, killing them after `timeout`.
+    async fn stop(&self, names: &[String], timeout: Duration) -> Result<(), BackendError>;
+    async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError>;
+    /// Removes containers (and with `volumes`, their anonymous volumes), forcibly.
+    async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError>;
+    /// The containers carrying `label=value`, running or not (infra containers excluded).
+    async fn containers(
+        &self,
+        label: &str,
+        value: &str,
+    ) -> Result<Vec<ContainerInfo>, BackendError>;
+    /// Full state of many containers, in one call.
+    async fn inspect(&self, names: &[String]) -> Result<Vec<ContainerInfo>, BackendError>;
+    async fn healthcheck_run(&self, name: &str) -> Result<HealthRun, BackendError>;
+    /// Waits until the container exits; returns its exit code.
+    async fn wait(&self, name: &str) -> Result<i64, BackendError>;
+    /// Sends a container's output to `sink`, line by line, until it ends (or, with
+    /// `follow`, until the container stops or the future is dropped).
+    async fn logs(
+        &self,
+        name: &str,
+        opts: &LogOptions,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<(), BackendError>;
+
+    async fn volume_create(&self, spec: &VolumeSpec) -> Result<(), BackendError>;
+    async fn volumes(&self, label: &str, value: &str) -> Result<Vec<VolumeInfo>, BackendError>;
+    async fn volume_exists(&self, name: &str) -> Result<bool, BackendError>;
+    async fn volume_remove(&self, names: &[String]) -> Result<(), BackendError>;
+
+    async fn image_exists(&self, image: &str) -> Result<bool, BackendError>;
+    async fn pull(&self, image: &str) -> Result<(), BackendError>;
+    async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError>;
+}

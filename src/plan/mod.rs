@@ -1,0 +1,7 @@
+//! Pure planning: model → the pod, its containers and volumes, and the order of work.
+
+mod graph;
+mod specs;
+
+pub use graph::{dependencies, Plan, PlanError, PodSpec as PodPlan};
+pub use specs::*;

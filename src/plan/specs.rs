@@ -1,0 +1,339 @@
+//! Names, labels and the podman-level specs of a project's pod, containers and volumes.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::Plan;
+use crate::backend::{BuildSpec, ContainerSpec, HealthSpec, MountSpec, PodSpec, VolumeSpec};
+use crate::model::{MountKind, Project, Service};
+
+pub const LABEL_PROJECT: &str = "io.sidepod.project";
+pub const LABEL_SERVICE: &str = "io.sidepod.service";
+pub const LABEL_CONFIG_HASH: &str = "io.sidepod.config-hash";
+pub const LABEL_OWNER: &str = "io.sidepod.owner";
+pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
+pub const COMPOSE_SERVICE: &str = "com.docker.compose.service";
+pub const COMPOSE_NUMBER: &str = "com.docker.compose.container-number";
+pub const COMPOSE_ONEOFF: &str = "com.docker.compose.oneoff";
+
+/// `<project>-<service>-<n>`, unless the service sets `container_name`.
+pub fn container_name(project: &str, service: &Service, number: u32) -> String {
+    match &service.container_name {
+        Some(name) => name.clone(),
+        None => format!("{project}-{}-{number}", service.name),
+    }
+}
+
+/// How logs prefix a container's lines: `db-1`, or its container_name.
+pub fn log_prefix(service: &str, number: u32, container_name: Option<&str>) -> String {
+    container_name.map_or_else(|| format!("{service}-{number}"), str::to_string)
+}
+
+/// The image a service runs: its `image`, or the one built for it.
+pub fn image_name(project: &str, service: &Service) -> String {
+    service
+        .image
+        .clone()
+        .unwrap_or_else(|| format!("localhost/{project}-{}:latest", service.name))
+}
+
+/// The labels every resource of the project carries.
+pub fn project_labels(project: &str) -> BTreeMap<String, String> {
+    [
+        (LABEL_PROJECT.to_string(), project.to_string()),
+        (COMPOSE_PROJECT.to_string(), project.to_string()),
+    ]
+    .into()
+}
+
+/// A stable fingerprint of a service's resolved configuration: a change recreates it.
+pub fn config_hash(service: &Service) -> String {
+    // FNV-1a over the Debug form, which is deterministic (BTreeMaps, Vecs).
+    let text = format!("{service:?}");
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
+pub fn pod_spec(plan: &Plan, extra_labels: &BTreeMap<String, String>) -> PodSpec {
+    let mut labels = project_labels(&plan.pod.name);
+    labels.extend(extra_labels.clone());
+    PodSpec {
+        name: plan.pod.name.clone(),
+        hosts: plan.pod.hosts.clone(),
+        ports: plan.pod.ports.clone(),
+        network_mode: plan.pod.network_mode.clone(),
+        labels,
+    }
+}
+
+/// The container for replica `number` of a service.
+pub fn container_spec(
+    project: &Project,
+    service: &Service,
+    number: u32,
+    extra_labels: &BTreeMap<String, String>,
+) -> ContainerSpec {
+    let mut labels = project_labels(&project.name);
+    labels.extend(service.labels.clone());
+    labels.insert(LABEL_SERVICE.into(), service.name.clone());
+    labels.insert(LABEL_CONFIG_HASH.into(), config_hash(service));
+    labels.insert(COMPOSE_SERVICE.into(), service.name.clone());
+    labels.insert(COMPOSE_NUMBER.into(), number.to_string());
+    labels.insert(COMPOSE_ONEOFF.into(), "False".into());
+    labels.extend(extra_labels.clone());
+    ContainerSpec {
+        name: container_name(&project.name, service, number),
+        pod: project.name.clone(),
+        image: image_name(&project.name, service),
+        command: service.command.clone(),
+        entrypoint: service.entrypoint.clone(),
+        env: service
+            .environment
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())))
+            .collect(),
+        labels,
+        mounts: service
+            .volumes
+            .iter()
+            .map(|m| mount_spec(project, m))
+            .collect(),
+        tmpfs: service.tmpfs.clone(),
+        working_dir: service.working_dir.clone(),
+        user: service.user.clone(),
+        health: service.healthcheck.as_ref().map(|h| HealthSpec {
+            test: h.test.clone(),
+            interval: h.interval,
+            timeout: h.timeout,
+            retries: h.retries,
+            start_period: h.start_period,
+        }),
+        init: service.init,
+        stop_signal: service.stop_signal.clone(),
+        stop_timeout: service.stop_grace_period,
+        restart: service.restart,
+        cap_add: service.cap_add.clone(),
+        cap_drop: service.cap_drop.clone(),
+        privileged: service.privileged,
+        devices: service.devices.clone(),
+        read_only: service.read_only,
+        shm_size: service.shm_size,
+        ulimits: service.ulimits.clone(),
+        tty: service.tty,
+        interactive: service.stdin_open,
+    }
+}
+
+fn mount_spec(project: &Project, m: &crate::model::Mount) -> MountSpec {
+    let mut options = Vec::new();
+    if m.read_only {
+        options.push("ro".to_string());
+    }
+    options.extend(m.options.iter().cloned());
+    match (&m.kind, &m.source) {
+        (MountKind::Tmpfs, _) => MountSpec::Tmpfs {
+            target: m.target.clone(),
+            size: m.tmpfs_size,
+            read_only: m.read_only,
+        },
+        (MountKind::Volume, None) => MountSpec::Anonymous {
+            target: m.target.clone(),
+        },
+        (MountKind::Volume, Some(key)) => MountSpec::Volume {
+            source: project.volume_name(key),
+            target: m.target.clone(),
+            options,
+        },
+        (MountKind::Bind, source) => MountSpec::Volume {
+            source: source.clone().unwrap_or_default(),
+            target: m.target.clone(),
+            options,
+        },
+    }
+}
+
+/// The project's own named volumes that `services` use (external ones are not created).
+pub fn volume_specs<'a>(
+    project: &Project,
+    services: impl IntoIterator<Item = &'a Service>,
+) -> Vec<VolumeSpec> {
+    let mut used: Vec<&str> = services
+        .into_iter()
+        .flat_map(|s| s.volumes.iter())
+        .filter(|m| m.kind == MountKind::Volume)
+        .filter_map(|m| m.source.as_deref())
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    used.into_iter()
+        .filter_map(|key| {
+            let v = project.volumes.get(key)?;
+            if v.external {
+                return None;
+            }
+            let mut labels = project_labels(&project.name);
+            labels.extend(v.labels.clone());
+            labels.insert("com.docker.compose.volume".into(), key.to_string());
+            Some(VolumeSpec {
+                name: project.volume_name(key),
+                driver: v.driver.clone(),
+                driver_opts: v.driver_opts.clone(),
+                labels,
+            })
+        })
+        .collect()
+}
+
+/// External volumes that `services` use: they must exist already.
+pub fn external_volumes<'a>(
+    project: &Project,
+    services: impl IntoIterator<Item = &'a Service>,
+) -> Vec<String> {
+    let mut names: Vec<String> = services
+        .into_iter()
+        .flat_map(|s| s.volumes.iter())
+        .filter_map(|m| m.source.as_deref().filter(|_| m.kind == MountKind::Volume))
+        .filter(|key| project.volumes.get(*key).is_some_and(|v| v.external))
+        .map(|key| project.volume_name(key))
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// How to build a service's image, when it has `build:`.
+pub fn build_spec(project: &Project, service: &Service) -> Option<BuildSpec> {
+    let b = service.build.as_ref()?;
+    Some(BuildSpec {
+        context: b.context.clone(),
+        dockerfile: b.dockerfile.clone(),
+        tag: image_name(&project.name, service),
+        args: b
+            .args
+            .iter()
+            .filter_map(|(k, v)| v.as_ref().map(|v| (k.clone(), v.clone())))
+            .collect(),
+        target: b.target.clone(),
+        labels: b.labels.clone(),
+        no_cache: false,
+        pull: false,
+    })
+}
+
+/// The grace period a service gets when stopped (Compose's default is 10 s).
+pub fn stop_grace(service: &Service) -> Duration {
+    service.stop_grace_period.unwrap_or(Duration::from_secs(10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Mount, Volume};
+
+    fn project() -> Project {
+        let mut p = Project {
+            name: "shop".into(),
+            ..Project::default()
+        };
+        p.volumes.insert("pg".into(), Volume::default());
+        p.volumes.insert(
+            "shared".into(),
+            Volume {
+                external: true,
+                ..Volume::default()
+            },
+        );
+        p
+    }
+
+    fn mount(kind: MountKind, source: Option<&str>, target: &str) -> Mount {
+        Mount {
+            kind,
+            source: source.map(str::to_string),
+            target: target.into(),
+            read_only: false,
+            options: vec![],
+            create_host_path: false,
+            tmpfs_size: None,
+        }
+    }
+
+    #[test]
+    fn containers_are_named_and_labelled_like_compose() {
+        let svc = Service {
+            name: "db".into(),
+            image: Some("pg".into()),
+            replicas: 1,
+            ..Service::default()
+        };
+        let spec = container_spec(&project(), &svc, 2, &BTreeMap::new());
+        assert_eq!(spec.name, "shop-db-2");
+        assert_eq!(spec.pod, "shop");
+        for (k, v) in [
+            (LABEL_PROJECT, "shop"),
+            (LABEL_SERVICE, "db"),
+            (COMPOSE_PROJECT, "shop"),
+            (COMPOSE_SERVICE, "db"),
+            (COMPOSE_NUMBER, "2"),
+            (COMPOSE_ONEOFF, "False"),
+        ] {
+            assert_eq!(spec.labels.get(k).map(String::as_str), Some(v), "{k}");
+        }
+        assert_eq!(spec.labels[LABEL_CONFIG_HASH], config_hash(&svc));
+        let named = Service {
+            container_name: Some("pg-main".into()),
+            ..svc
+        };
+        assert_eq!(
+            container_spec(&project(), &named, 1, &BTreeMap::new()).name,
+            "pg-main"
+        );
+    }
+
+    #[test]
+    fn config_hash_changes_with_the_configuration() {
+        let a = Service {
+            name: "db".into(),
+            ..Service::default()
+        };
+        let mut b = a.clone();
+        assert_eq!(config_hash(&a), config_hash(&b));
+        b.environment.insert("X".into(), Some("1".into()));
+        assert_ne!(config_hash(&a), config_hash(&b));
+    }
+
+    #[test]
+    fn mounts_use_project_volume_names() {
+        let svc = Service {
+            name: "db".into(),
+            volumes: vec![
+                mount(MountKind::Volume, Some("pg"), "/data"),
+                mount(MountKind::Volume, Some("shared"), "/shared"),
+                mount(MountKind::Volume, None, "/anon"),
+                mount(MountKind::Bind, Some("/src"), "/src"),
+            ],
+            ..Service::default()
+        };
+        let p = project();
+        let spec = container_spec(&p, &svc, 1, &BTreeMap::new());
+        let sources: Vec<String> = spec
+            .mounts
+            .iter()
+            .map(|m| match m {
+                MountSpec::Volume { source, .. } => source.clone(),
+                MountSpec::Anonymous { target } => format!("anon {target}"),
+                MountSpec::Tmpfs { target, .. } => format!("tmpfs {target}"),
+            })
+            .collect();
+        assert_eq!(sources, ["shop_pg", "shared", "anon /anon", "/src"]);
+        let volumes = volume_specs(&p, [&svc]);
+        assert_eq!(volumes.len(), 1, "external volumes are not created");
+        assert_eq!(volumes[0].name, "shop_pg");
+        assert_eq!(volumes[0].labels[LABEL_PROJECT], "shop");
+        assert_eq!(external_volumes(&p, [&svc]), ["shared"]);
+    }
+}
