@@ -7,6 +7,7 @@ pub mod app;
 pub mod backend;
 pub mod cli;
 pub mod compose;
+pub mod engine;
 pub mod error;
 pub mod job;
 pub mod model;

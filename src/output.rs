@@ -1,6 +1,10 @@
-//! The one writer of stdout (results, logs) and stderr (warnings, status, errors).
+//! The one writer of stdout (results, container logs) and stderr (progress, warnings,
+//! errors). Every write is one whole line, so lines from concurrent tasks never mix.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::Mutex;
+
+use crate::cli::Ansi;
 
 /// Writes a command's result to stdout. A closed pipe (`sidepod config | head`) is a
 /// normal end, not an error.
@@ -20,4 +24,51 @@ pub fn warn(message: &str) {
 /// An error report on stderr.
 pub fn error(report: &str) {
     eprintln!("{report}");
+}
+
+const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "91"];
+
+/// Prefixed container logs on stdout and progress on stderr, coloured on a terminal.
+pub struct Output {
+    color: bool,
+    quiet: bool,
+    lock: Mutex<()>,
+}
+
+impl Output {
+    pub fn new(ansi: Ansi, quiet: bool) -> Self {
+        let color = match ansi {
+            Ansi::Always => true,
+            Ansi::Never => false,
+            Ansi::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+        };
+        Output {
+            color,
+            quiet,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// A progress or status line on stderr (`Container shop-db-1  Started`).
+    pub fn status(&self, line: &str) {
+        if self.quiet {
+            return;
+        }
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        eprintln!("{line}");
+    }
+
+    /// One container log line: `db-1    | text`, the prefix padded to `width` and
+    /// coloured by `index` on a terminal.
+    pub fn log_line(&self, prefix: &str, width: usize, index: usize, text: &str) {
+        let line = if self.color {
+            let c = PALETTE[index % PALETTE.len()];
+            format!("\x1b[{c}m{prefix:<width$} |\x1b[0m {text}\n")
+        } else {
+            format!("{prefix:<width$} | {text}\n")
+        };
+        let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+        // A closed stdout ends the output, not the run.
+        let _ = print(&line);
+    }
 }

@@ -21,7 +21,7 @@ struct State {
     missing_images: Vec<String>,
     health: BTreeMap<String, VecDeque<HealthRun>>,
     exit_codes: BTreeMap<String, i64>,
-    run_delays: BTreeMap<String, Duration>,
+    delays: Vec<(String, Duration)>,
     failures: Vec<(String, String)>,
     logs: BTreeMap<String, Vec<String>>,
     next_id: u64,
@@ -67,9 +67,21 @@ impl FakeBackend {
         self.with(|s| s.exit_codes.insert(container.into(), code));
     }
 
-    /// How long `run` of a container takes.
-    pub fn script_run_delay(&self, container: &str, delay: Duration) {
-        self.with(|s| s.run_delays.insert(container.into(), delay));
+    /// How long calls whose recorded line starts with `prefix` take (`run shop-db-1`).
+    pub fn script_delay(&self, prefix: &str, delay: Duration) {
+        self.with(|s| s.delays.push((prefix.into(), delay)));
+    }
+
+    async fn pause(&self, line: &str) {
+        let delay = self.with(|s| {
+            s.delays
+                .iter()
+                .find(|(p, _)| line.starts_with(p.as_str()))
+                .map(|(_, d)| *d)
+        });
+        if let Some(d) = delay {
+            tokio::time::sleep(d).await;
+        }
     }
 
     /// Makes every call whose recorded line starts with `prefix` fail with `stderr`.
@@ -207,10 +219,7 @@ impl Backend for FakeBackend {
     }
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
-        let delay = self.with(|s| s.run_delays.get(&spec.name).copied());
-        if let Some(d) = delay {
-            tokio::time::sleep(d).await;
-        }
+        self.pause(&format!("run {}", spec.name)).await;
         self.record(format!("run {}", spec.name))?;
         if self.with(|s| s.missing_images.contains(&spec.image)) {
             return Err(BackendError::Command {
@@ -248,7 +257,8 @@ impl Backend for FakeBackend {
         Ok(())
     }
 
-    async fn stop(&self, names: &[String], _timeout: Duration) -> Result<(), BackendError> {
+    async fn stop(&self, names: &[String], _timeout: Option<Duration>) -> Result<(), BackendError> {
+        self.pause(&format!("stop {}", names.join(" "))).await;
         self.record(format!("stop {}", names.join(" ")))?;
         self.set_state(names, ContainerState::Exited);
         Ok(())

@@ -234,8 +234,9 @@ pub trait Backend: Send + Sync {
     /// Creates and starts a container; returns its ID.
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError>;
     async fn start(&self, names: &[String]) -> Result<(), BackendError>;
-    /// Stops containers with their own stop signal, killing them after `timeout`.
-    async fn stop(&self, names: &[String], timeout: Duration) -> Result<(), BackendError>;
+    /// Stops containers with their own stop signal, killing them after `timeout` (by
+    /// default, each container's own grace period).
+    async fn stop(&self, names: &[String], timeout: Option<Duration>) -> Result<(), BackendError>;
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError>;
     /// Removes containers (and with `volumes`, their anonymous volumes), forcibly.
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError>;

@@ -397,11 +397,12 @@ fn with_names(mut head: Vec<String>, names: &[String]) -> Vec<String> {
     head
 }
 
-pub fn stop_args(names: &[String], timeout: Duration) -> Vec<String> {
-    with_names(
-        vec!["stop".into(), "--time".into(), seconds(timeout)],
-        names,
-    )
+pub fn stop_args(names: &[String], timeout: Option<Duration>) -> Vec<String> {
+    let head = match timeout {
+        Some(t) => vec!["stop".into(), "--time".into(), seconds(t)],
+        None => strings(["stop"]),
+    };
+    with_names(head, names)
 }
 
 pub fn remove_args(names: &[String], volumes: bool) -> Vec<String> {
@@ -656,7 +657,7 @@ impl Backend for PodmanBackend {
             .map(drop)
     }
 
-    async fn stop(&self, names: &[String], timeout: Duration) -> Result<(), BackendError> {
+    async fn stop(&self, names: &[String], timeout: Option<Duration>) -> Result<(), BackendError> {
         self.exec(stop_args(names, timeout)).await.map(drop)
     }
 

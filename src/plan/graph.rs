@@ -213,6 +213,66 @@ pub fn dependencies<'a>(
         .filter(move |d| services.contains_key(*d))
 }
 
+impl Plan {
+    /// `names` and, unless `no_deps`, everything they depend on, in start order. Unknown
+    /// names are returned as the error.
+    pub fn select(
+        &self,
+        project: &Project,
+        names: &[String],
+        no_deps: bool,
+    ) -> Result<Vec<String>, String> {
+        if names.is_empty() {
+            return Ok(self.start_order.clone());
+        }
+        if let Some(unknown) = names.iter().find(|n| !project.services.contains_key(*n)) {
+            return Err(unknown.clone());
+        }
+        let mut wanted: BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        if !no_deps {
+            let mut stack: Vec<&str> = wanted.iter().copied().collect();
+            while let Some(name) = stack.pop() {
+                for dep in dependencies(&project.services[name], &project.services) {
+                    if wanted.insert(dep) {
+                        stack.push(dep);
+                    }
+                }
+            }
+        }
+        Ok(self
+            .start_order
+            .iter()
+            .filter(|n| wanted.contains(n.as_str()))
+            .cloned()
+            .collect())
+    }
+
+    /// Services grouped for stopping: dependents before what they depend on; the services
+    /// of one group can stop at the same time.
+    pub fn stop_levels(&self, project: &Project) -> Vec<Vec<String>> {
+        let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
+        for name in &self.start_order {
+            let d = dependencies(&project.services[name], &project.services)
+                .map(|dep| depth.get(dep).copied().unwrap_or(0) + 1)
+                .max()
+                .unwrap_or(0);
+            depth.insert(name, d);
+        }
+        let max = depth.values().copied().max().unwrap_or(0);
+        (0..=max)
+            .rev()
+            .map(|level| {
+                depth
+                    .iter()
+                    .filter(|(_, d)| **d == level)
+                    .map(|(n, _)| n.to_string())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+}
+
 fn start_order(services: &BTreeMap<String, Service>) -> Result<Vec<String>, PlanError> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
@@ -303,6 +363,47 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(plan.start_order, ["cache", "db", "api", "web"]);
+    }
+
+    #[test]
+    fn selection_pulls_in_dependencies_unless_no_deps() {
+        let p = project(vec![
+            svc("web", &["api"]),
+            svc("api", &["db"]),
+            svc("db", &[]),
+            svc("docs", &[]),
+        ]);
+        let plan = Plan::new(&p).unwrap();
+        assert_eq!(
+            plan.select(&p, &["web".into()], false).unwrap(),
+            ["db", "api", "web"]
+        );
+        assert_eq!(plan.select(&p, &["web".into()], true).unwrap(), ["web"]);
+        assert_eq!(plan.select(&p, &[], false).unwrap().len(), 4);
+        assert_eq!(
+            plan.select(&p, &["nope".into()], false),
+            Err("nope".to_string())
+        );
+    }
+
+    #[test]
+    fn stop_levels_put_dependents_first() {
+        let p = project(vec![
+            svc("web", &["api", "cache"]),
+            svc("api", &["db"]),
+            svc("db", &[]),
+            svc("cache", &[]),
+            svc("docs", &[]),
+        ]);
+        let plan = Plan::new(&p).unwrap();
+        assert_eq!(
+            plan.stop_levels(&p),
+            vec![
+                vec!["web".to_string()],
+                vec!["api".into()],
+                vec!["cache".into(), "db".into(), "docs".into()]
+            ]
+        );
     }
 
     #[test]

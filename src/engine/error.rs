@@ -1,0 +1,30 @@
+//! `EngineError`: why running a stack failed.
+
+use crate::backend::BackendError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+    /// A service did not come up: unhealthy, exited, or not ready in time.
+    #[error("service {service:?} {reason}{}", if detail.is_empty() { String::new() } else { format!("\n{detail}") })]
+    ServiceFailed {
+        service: String,
+        reason: String,
+        /// Its last health output or log lines, for the user.
+        detail: String,
+    },
+    #[error("no such service: {0} (the project has: {1})")]
+    NoSuchService(String, String),
+    #[error("cannot create {path}: {source}")]
+    HostPath {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("external volume {0:?} does not exist; create it with `podman volume create {0}`")]
+    MissingExternalVolume(String),
+    /// Stopped by a signal, after cleaning up as asked.
+    #[error("stopped by signal {0}")]
+    Interrupted(i32),
+}

@@ -1,0 +1,60 @@
+//! Running stacks over a `Backend`: up, health, logs, stop and down. Async; every wait
+//! sits in a `select!` beside the shutdown signal.
+
+mod attach;
+mod error;
+mod health;
+mod shutdown;
+mod stop;
+mod up;
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+pub use attach::{stream_logs, LogSource};
+pub use error::EngineError;
+pub use health::{wait_healthy, HealthOutcome};
+pub use shutdown::{Shutdown, ShutdownTrigger, Signals};
+pub use stop::{down, stop_containers, stop_stack, DownOptions};
+pub use up::{up, StartedContainer, UpOptions};
+
+#[cfg(test)]
+mod tests;
+
+use crate::backend::{Backend, LogOptions};
+use crate::model::Project;
+use crate::output::Output;
+use crate::plan::Plan;
+
+/// What every engine operation works on: the backend, the project, its plan, the output.
+#[derive(Clone)]
+pub struct Stack {
+    pub backend: Arc<dyn Backend>,
+    pub project: Arc<Project>,
+    pub plan: Arc<Plan>,
+    pub output: Arc<Output>,
+}
+
+/// The last `lines` lines of a container's output, for error reports.
+pub async fn log_tail(backend: &dyn Backend, container: &str, lines: usize) -> String {
+    let (tx, mut rx) = mpsc::channel::<crate::backend::LogLine>(lines.max(1) + 16);
+    let opts = LogOptions {
+        follow: false,
+        tail: Some(lines),
+        timestamps: false,
+    };
+    let collect = async {
+        let mut out = Vec::new();
+        while let Some(l) = rx.recv().await {
+            out.push(format!("  {} | {}", container, l.text));
+        }
+        out
+    };
+    let (_, out) = tokio::join!(backend.logs(container, &opts, tx), collect);
+    if out.is_empty() {
+        String::new()
+    } else {
+        format!("last log lines:\n{}", out.join("\n"))
+    }
+}

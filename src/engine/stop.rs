@@ -1,0 +1,151 @@
+//! Stopping and removing a project: in reverse dependency order, with each service's stop
+//! signal and grace period; found through labels, so it works after sidepod was killed.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use super::{EngineError, Shutdown, Stack};
+use crate::backend::{Backend, ContainerInfo, ContainerState};
+use crate::model::Project;
+use crate::output::Output;
+use crate::plan::{stop_grace, Plan, LABEL_PROJECT, LABEL_SERVICE};
+
+#[derive(Debug, Clone, Default)]
+pub struct DownOptions {
+    /// Also remove the project's named volumes and the containers' anonymous volumes.
+    pub volumes: bool,
+    /// Override every service's grace period.
+    pub timeout: Option<Duration>,
+}
+
+/// Stops the running containers in `containers`: dependents first, each group at once.
+/// A second signal kills what is left.
+pub async fn stop_containers(
+    backend: &dyn Backend,
+    known: Option<(&Project, &Plan)>,
+    containers: &[ContainerInfo],
+    timeout: Option<Duration>,
+    output: &Output,
+    shutdown: &mut Shutdown,
+) -> Result<(), EngineError> {
+    let running: Vec<&ContainerInfo> = containers
+        .iter()
+        .filter(|c| c.state == ContainerState::Running)
+        .collect();
+    let service_of = |c: &ContainerInfo| c.label(LABEL_SERVICE).unwrap_or_default().to_string();
+    // Services the files no longer know stop first, with the first group.
+    let levels: Vec<Vec<String>> = match known {
+        Some((project, plan)) => plan.stop_levels(project),
+        None => Vec::new(),
+    };
+    let placed: BTreeSet<&String> = levels.iter().flatten().collect();
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let unknown: Vec<String> = running
+        .iter()
+        .filter(|c| !placed.contains(&service_of(c)))
+        .map(|c| c.name.clone())
+        .collect();
+    if !unknown.is_empty() {
+        groups.push(unknown);
+    }
+    for level in &levels {
+        let names: Vec<String> = running
+            .iter()
+            .filter(|c| level.contains(&service_of(c)))
+            .map(|c| c.name.clone())
+            .collect();
+        if !names.is_empty() {
+            groups.push(names);
+        }
+    }
+    let mut remaining: Vec<String> = groups.iter().flatten().cloned().collect();
+    for group in groups {
+        for name in &group {
+            output.status(&format!("Container {name}  Stopping"));
+        }
+        tokio::select! {
+            r = backend.stop(&group, timeout) => r?,
+            _ = shutdown.escalated() => {
+                output.status("Killing the remaining containers");
+                backend.kill(&remaining, "SIGKILL").await?;
+                return Ok(());
+            }
+        }
+        for name in &group {
+            output.status(&format!("Container {name}  Stopped"));
+        }
+        remaining.retain(|n| !group.contains(n));
+    }
+    Ok(())
+}
+
+/// Stops the stack started by `up` (all of the project's running containers).
+pub async fn stop_stack(
+    stack: &Stack,
+    timeout: Option<Duration>,
+    shutdown: &mut Shutdown,
+) -> Result<(), EngineError> {
+    let containers = stack
+        .backend
+        .containers(LABEL_PROJECT, &stack.project.name)
+        .await?;
+    stop_containers(
+        stack.backend.as_ref(),
+        Some((&stack.project, &stack.plan)),
+        &containers,
+        timeout,
+        &stack.output,
+        shutdown,
+    )
+    .await
+}
+
+/// Removes everything of project `name`: containers, pod, and with `volumes`, volumes.
+/// `known` (the loaded files) orders the stop; without it, everything stops at once.
+pub async fn down(
+    backend: &dyn Backend,
+    name: &str,
+    known: Option<(&Project, &Plan)>,
+    opts: &DownOptions,
+    output: &Output,
+    shutdown: &mut Shutdown,
+) -> Result<(), EngineError> {
+    let containers = backend.containers(LABEL_PROJECT, name).await?;
+    let pods = backend.pods(LABEL_PROJECT, name).await?;
+    let has_order =
+        known.is_some_and(|(p, _)| p.services.values().any(|s| !s.depends_on.is_empty()));
+    if has_order {
+        stop_containers(backend, known, &containers, opts.timeout, output, shutdown).await?;
+    }
+    let names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
+    if opts.volumes && !names.is_empty() {
+        backend.remove(&names, true).await?;
+    }
+    let grace = opts.timeout.unwrap_or_else(|| {
+        known
+            .and_then(|(p, _)| p.services.values().map(stop_grace).max())
+            .unwrap_or(Duration::from_secs(10))
+    });
+    for pod in &pods {
+        backend.pod_remove(&pod.name, grace).await?;
+        output.status(&format!("Pod {}  Removed", pod.name));
+    }
+    if pods.is_empty() && !names.is_empty() && !opts.volumes {
+        backend.remove(&names, false).await?;
+    }
+    if opts.volumes {
+        let volumes: Vec<String> = backend
+            .volumes(LABEL_PROJECT, name)
+            .await?
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        if !volumes.is_empty() {
+            backend.volume_remove(&volumes).await?;
+            for v in &volumes {
+                output.status(&format!("Volume {v}  Removed"));
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,340 @@
+//! Engine behaviour over the recording fake backend, on tokio's paused clock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::*;
+use crate::backend::{Backend, FakeBackend, HealthRun};
+use crate::cli::Ansi;
+use crate::model::*;
+use crate::plan::Plan;
+
+fn service(name: &str) -> Service {
+    Service {
+        name: name.into(),
+        image: Some("img".into()),
+        replicas: 1,
+        ..Service::default()
+    }
+}
+
+fn depends(mut s: Service, on: &str, condition: Condition) -> Service {
+    s.depends_on.insert(
+        on.into(),
+        Dependency {
+            condition,
+            required: true,
+            restart: false,
+        },
+    );
+    s
+}
+
+fn healthy(mut s: Service) -> Service {
+    s.healthcheck = Some(Healthcheck {
+        test: HealthTest::Cmd(vec!["true".into()]),
+        interval: Duration::from_secs(1),
+        timeout: Duration::from_secs(1),
+        retries: 3,
+        start_period: Duration::ZERO,
+        start_interval: Duration::from_secs(1),
+    });
+    s
+}
+
+fn stack(fake: &Arc<FakeBackend>, services: Vec<Service>) -> Stack {
+    let mut project = Project {
+        name: "p".into(),
+        ..Project::default()
+    };
+    for s in services {
+        project.services.insert(s.name.clone(), s);
+    }
+    let plan = Plan::new(&project).unwrap();
+    Stack {
+        backend: fake.clone() as Arc<dyn Backend>,
+        project: Arc::new(project),
+        plan: Arc::new(plan),
+        output: Arc::new(crate::output::Output::new(Ansi::Never, true)),
+    }
+}
+
+fn quiet() -> Shutdown {
+    let (trigger, shutdown) = Shutdown::new();
+    std::mem::forget(trigger);
+    shutdown
+}
+
+fn position(calls: &[String], call: &str) -> usize {
+    calls
+        .iter()
+        .position(|c| c == call)
+        .unwrap_or_else(|| panic!("no call {call:?} in {calls:#?}"))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_service_starts_after_its_dependency_is_healthy() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_health(
+        "p-db-1",
+        vec![
+            HealthRun::Unhealthy,
+            HealthRun::Unhealthy,
+            HealthRun::Healthy,
+        ],
+    );
+    let s = stack(
+        &fake,
+        vec![
+            healthy(service("db")),
+            depends(service("web"), "db", Condition::Healthy),
+        ],
+    );
+    let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let names: Vec<&str> = started.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["p-db-1", "p-web-1"]);
+    let calls = fake.calls();
+    let last_probe = calls
+        .iter()
+        .rposition(|c| c == "healthcheck p-db-1")
+        .unwrap();
+    assert!(position(&calls, "run p-db-1") < last_probe);
+    assert!(last_probe < position(&calls, "run p-web-1"), "{calls:#?}");
+    assert_eq!(fake.calls_of("healthcheck").len(), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn independent_services_start_concurrently() {
+    let fake = Arc::new(FakeBackend::new());
+    for name in ["p-a-1", "p-b-1", "p-c-1"] {
+        fake.script_delay(&format!("run {name}"), Duration::from_secs(2));
+    }
+    let s = stack(
+        &fake,
+        vec![
+            service("a"),
+            service("b"),
+            depends(service("c"), "a", Condition::Started),
+        ],
+    );
+    let start = Instant::now();
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    // a and b together (2 s), then c after a (2 s): 4 s, not 6 s.
+    assert_eq!(start.elapsed(), Duration::from_secs(4));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_migration_stops_up_and_its_dependent_never_starts() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_exit("p-migrate-1", 1);
+    fake.script_logs("p-migrate-1", &["applying 0001", "error: relation exists"]);
+    let s = stack(
+        &fake,
+        vec![
+            service("migrate"),
+            depends(service("web"), "migrate", Condition::CompletedSuccessfully),
+        ],
+    );
+    let err = up(&s, &UpOptions::default(), &mut quiet())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("\"migrate\" did not complete successfully: exit code 1"),
+        "{text}"
+    );
+    assert!(text.contains("error: relation exists"), "{text}");
+    assert!(fake.calls_of("run p-web").is_empty(), "{:#?}", fake.calls());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_successful_migration_lets_the_dependent_start() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_exit("p-migrate-1", 0);
+    let s = stack(
+        &fake,
+        vec![
+            service("migrate"),
+            depends(service("web"), "migrate", Condition::CompletedSuccessfully),
+        ],
+    );
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let calls = fake.calls();
+    assert!(position(&calls, "wait p-migrate-1") < position(&calls, "run p-web-1"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_timeout_names_the_service_and_its_health_output() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_health("p-db-1", vec![HealthRun::Unhealthy]);
+    let mut db = healthy(service("db"));
+    if let Some(h) = db.healthcheck.as_mut() {
+        h.retries = 100;
+    }
+    let s = stack(&fake, vec![db]);
+    let opts = UpOptions {
+        wait: true,
+        wait_timeout: Some(Duration::from_secs(5)),
+        ..UpOptions::default()
+    };
+    let start = Instant::now();
+    let err = up(&s, &opts, &mut quiet()).await.unwrap_err();
+    assert_eq!(start.elapsed(), Duration::from_secs(5));
+    let text = err.to_string();
+    assert!(text.contains("\"db\" was not healthy within 5s"), "{text}");
+    assert!(text.contains("unhealthy output"), "{text}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn up_of_n_plain_services_makes_few_podman_calls() {
+    let fake = Arc::new(FakeBackend::new());
+    let services: Vec<Service> = (0..6).map(|i| service(&format!("s{i}"))).collect();
+    let s = stack(&fake, services);
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let calls = fake.calls();
+    assert!(calls.len() <= 6 + 5, "{} calls: {calls:#?}", calls.len());
+}
+
+#[tokio::test(start_paused = true)]
+async fn rerunning_up_keeps_running_containers() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(&fake, vec![service("a")]);
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    assert_eq!(fake.calls_of("run").len(), 1);
+    assert_eq!(fake.calls_of("pod create").len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn down_stops_dependents_first_then_removes_the_pod() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(
+        &fake,
+        vec![
+            service("db"),
+            depends(service("api"), "db", Condition::Started),
+            depends(service("web"), "api", Condition::Started),
+        ],
+    );
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let before = fake.calls().len();
+    down(
+        s.backend.as_ref(),
+        "p",
+        Some((&s.project, &s.plan)),
+        &DownOptions::default(),
+        &s.output,
+        &mut quiet(),
+    )
+    .await
+    .unwrap();
+    let calls = fake.calls()[before..].to_vec();
+    assert_eq!(
+        calls,
+        [
+            "ps",
+            "pod ps",
+            "stop p-web-1",
+            "stop p-api-1",
+            "stop p-db-1",
+            "pod rm p"
+        ]
+    );
+    assert!(fake.container_names().is_empty());
+    assert!(fake.pod_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn down_after_a_failed_up_leaves_nothing_and_v_removes_volumes() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_health("p-db-1", vec![HealthRun::Unhealthy]);
+    let mut db = healthy(service("db"));
+    db.volumes.push(Mount {
+        kind: MountKind::Volume,
+        source: Some("data".into()),
+        target: "/data".into(),
+        read_only: false,
+        options: vec![],
+        create_host_path: false,
+        tmpfs_size: None,
+    });
+    let mut s = stack(
+        &fake,
+        vec![db, depends(service("web"), "db", Condition::Healthy)],
+    );
+    Arc::get_mut(&mut s.project)
+        .unwrap()
+        .volumes
+        .insert("data".into(), Volume::default());
+    let err = up(&s, &UpOptions::default(), &mut quiet())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("\"db\" is unhealthy"), "{err}");
+    assert!(fake.calls_of("run p-web").is_empty());
+    assert_eq!(fake.volume_names(), ["p_data"]);
+    let opts = DownOptions {
+        volumes: true,
+        timeout: None,
+    };
+    down(
+        s.backend.as_ref(),
+        "p",
+        Some((&s.project, &s.plan)),
+        &opts,
+        &s.output,
+        &mut quiet(),
+    )
+    .await
+    .unwrap();
+    assert!(fake.container_names().is_empty());
+    assert!(fake.pod_names().is_empty());
+    assert!(fake.volume_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_signal_during_up_interrupts_it() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_health("p-db-1", vec![HealthRun::Unhealthy]);
+    let mut db = healthy(service("db"));
+    if let Some(h) = db.healthcheck.as_mut() {
+        h.retries = 1000;
+    }
+    let s = stack(
+        &fake,
+        vec![db, depends(service("web"), "db", Condition::Healthy)],
+    );
+    let (trigger, mut shutdown) = Shutdown::new();
+    let fire = async {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        trigger.fire(2);
+    };
+    let opts = UpOptions::default();
+    let (result, ()) = tokio::join!(up(&s, &opts, &mut shutdown), fire);
+    assert!(matches!(result, Err(EngineError::Interrupted(2))));
+    assert!(fake.calls_of("run p-web").is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_second_signal_kills_instead_of_waiting() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay("stop", Duration::from_secs(60));
+    let s = stack(&fake, vec![service("a")]);
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let (trigger, mut shutdown) = Shutdown::new();
+    trigger.fire(2);
+    let second = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        trigger.fire(2);
+    };
+    let start = Instant::now();
+    let (result, ()) = tokio::join!(stop_stack(&s, None, &mut shutdown), second);
+    result.unwrap();
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(1),
+        "did not wait for the slow stop"
+    );
+    assert_eq!(fake.calls_of("kill"), ["kill SIGKILL p-a-1"]);
+}

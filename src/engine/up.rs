@@ -1,0 +1,435 @@
+//! `up`: creates what is missing (images, pod, volumes, containers) and starts services
+//! along the dependency graph. Each service starts the moment its own conditions hold,
+//! not level by level; independent services start concurrently.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::health::{last_output, wait_healthy, HealthOutcome};
+use super::{log_tail, EngineError, Shutdown, Stack};
+use crate::backend::{Backend, ContainerInfo, ContainerState};
+use crate::model::{format_duration, Condition, Dependency, MountKind, Project};
+use crate::plan::{
+    build_spec, container_spec, dependencies, external_volumes, log_prefix, pod_spec, volume_specs,
+    LABEL_PROJECT,
+};
+
+#[derive(Debug, Clone, Default)]
+pub struct UpOptions {
+    /// Services to start (with their dependencies); empty: all.
+    pub services: Vec<String>,
+    pub no_deps: bool,
+    /// Wait until every service is running, and healthy where it has a healthcheck.
+    pub wait: bool,
+    pub wait_timeout: Option<Duration>,
+    /// Build images of `build:` services even when they exist.
+    pub build: bool,
+    /// Extra labels on the pod and containers (a job's owner).
+    pub labels: BTreeMap<String, String>,
+}
+
+/// A container that `up` started or found running.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StartedContainer {
+    pub service: String,
+    pub number: u32,
+    pub name: String,
+    /// How its log lines are prefixed: `db-1`.
+    pub prefix: String,
+}
+
+/// Where a service is on its way up, as its dependents see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Status {
+    Pending,
+    Started,
+    Healthy,
+    Exited(i64),
+    Failed,
+}
+
+struct Run {
+    stack: Stack,
+    existing: BTreeMap<String, ContainerInfo>,
+    needs_health: BTreeSet<String>,
+    needs_completion: BTreeSet<String>,
+    deadline: Option<Instant>,
+    wait_timeout: Option<Duration>,
+    labels: BTreeMap<String, String>,
+}
+
+/// Brings the selected services up; returns their containers in start order.
+pub async fn up(
+    stack: &Stack,
+    opts: &UpOptions,
+    shutdown: &mut Shutdown,
+) -> Result<Vec<StartedContainer>, EngineError> {
+    let project = &stack.project;
+    let selected = stack
+        .plan
+        .select(project, &opts.services, opts.no_deps)
+        .map_err(|unknown| {
+            EngineError::NoSuchService(
+                unknown,
+                project
+                    .services
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        })?;
+    let deadline = opts.wait_timeout.map(|t| Instant::now() + t);
+    tokio::select! {
+        r = prepare(stack, &selected, opts) => r?,
+        _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
+    }
+    let existing = stack
+        .backend
+        .containers(LABEL_PROJECT, &project.name)
+        .await?
+        .into_iter()
+        .map(|c| (c.name.clone(), c))
+        .collect();
+    let (needs_health, needs_completion) = needs(project, &selected, opts.wait);
+    let run = Arc::new(Run {
+        stack: stack.clone(),
+        existing,
+        needs_health,
+        needs_completion,
+        deadline,
+        wait_timeout: opts.wait_timeout,
+        labels: opts.labels.clone(),
+    });
+    let started = start_all(run, &selected, shutdown).await?;
+    if opts.wait {
+        check_running(stack, &started).await?;
+    }
+    Ok(started)
+}
+
+/// Images, pod, volumes and bind-mount directories: everything containers need.
+async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result<(), EngineError> {
+    let project = &stack.project;
+    let backend = &stack.backend;
+    for name in selected {
+        let service = &project.services[name];
+        if let Some(build) = build_spec(project, service) {
+            if opts.build || !backend.image_exists(&build.tag).await? {
+                stack
+                    .output
+                    .status(&format!("Image {}  Building", build.tag));
+                backend.build(&build).await?;
+                stack.output.status(&format!("Image {}  Built", build.tag));
+            }
+        }
+    }
+    if backend.pods(LABEL_PROJECT, &project.name).await?.is_empty() {
+        backend
+            .pod_create(&pod_spec(&stack.plan, &opts.labels))
+            .await?;
+        stack
+            .output
+            .status(&format!("Pod {}  Created", project.name));
+    }
+    let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
+    let specs = volume_specs(project, services.iter().copied());
+    if !specs.is_empty() {
+        let have: BTreeSet<String> = backend
+            .volumes(LABEL_PROJECT, &project.name)
+            .await?
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        for spec in specs.iter().filter(|s| !have.contains(&s.name)) {
+            let mut spec = spec.clone();
+            spec.labels.extend(opts.labels.clone());
+            backend.volume_create(&spec).await?;
+            stack
+                .output
+                .status(&format!("Volume {}  Created", spec.name));
+        }
+    }
+    for name in external_volumes(project, services.iter().copied()) {
+        if !backend.volume_exists(&name).await? {
+            return Err(EngineError::MissingExternalVolume(name));
+        }
+    }
+    create_bind_sources(project, selected)
+}
+
+/// Compose creates a missing bind-mount source as a directory; podman would refuse.
+fn create_bind_sources(project: &Project, selected: &[String]) -> Result<(), EngineError> {
+    for name in selected {
+        for m in &project.services[name].volumes {
+            let Some(source) = m.source.as_deref() else {
+                continue;
+            };
+            if m.kind == MountKind::Bind
+                && m.create_host_path
+                && !std::path::Path::new(source).exists()
+            {
+                std::fs::create_dir_all(source).map_err(|e| EngineError::HostPath {
+                    path: source.to_string(),
+                    source: e,
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which services must be watched for health, and which for completion.
+fn needs(
+    project: &Project,
+    selected: &[String],
+    wait: bool,
+) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut health = BTreeSet::new();
+    let mut completion = BTreeSet::new();
+    for name in selected {
+        let svc = &project.services[name];
+        if wait && svc.healthcheck.is_some() {
+            health.insert(name.clone());
+        }
+        for (dep, d) in &svc.depends_on {
+            match d.condition {
+                Condition::Healthy => health.insert(dep.clone()),
+                Condition::CompletedSuccessfully => completion.insert(dep.clone()),
+                Condition::Started => false,
+            };
+        }
+    }
+    (health, completion)
+}
+
+async fn start_all(
+    run: Arc<Run>,
+    selected: &[String],
+    shutdown: &mut Shutdown,
+) -> Result<Vec<StartedContainer>, EngineError> {
+    let project = &run.stack.project;
+    let channels: BTreeMap<&String, watch::Sender<Status>> = selected
+        .iter()
+        .map(|n| (n, watch::channel(Status::Pending).0))
+        .collect();
+    let mut tasks = JoinSet::new();
+    for name in selected {
+        let svc = &project.services[name];
+        let deps: Vec<(String, Dependency, watch::Receiver<Status>)> =
+            dependencies(svc, &project.services)
+                .filter_map(|dep| {
+                    let tx = channels.get(&dep.to_string())?;
+                    let d = svc.depends_on.get(dep).cloned().unwrap_or(Dependency {
+                        condition: Condition::Started,
+                        required: true,
+                        restart: false,
+                    });
+                    Some((dep.to_string(), d, tx.subscribe()))
+                })
+                .collect();
+        let tx = channels[name].clone();
+        let run = run.clone();
+        let name = name.clone();
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move { start_service(run, name, deps, tx, shutdown).await });
+    }
+    let backstop = run.deadline.map(|d| d + Duration::from_secs(5));
+    let mut started = Vec::new();
+    let result = loop {
+        tokio::select! {
+            next = tasks.join_next() => match next {
+                None => break Ok(()),
+                Some(Ok(Ok(mut containers))) => started.append(&mut containers),
+                Some(Ok(Err(e))) => break Err(e),
+                Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Some(Err(_)) => continue,
+            },
+            _ = shutdown.requested() => break Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
+            _ = sleep_until_opt(backstop) => {
+                let pending: Vec<String> = channels
+                    .iter()
+                    .filter(|(_, tx)| matches!(*tx.borrow(), Status::Pending | Status::Started))
+                    .map(|(n, _)| n.to_string())
+                    .collect();
+                break Err(EngineError::ServiceFailed {
+                    service: pending.join(", "),
+                    reason: format!(
+                        "was not ready within {}",
+                        format_duration(run.wait_timeout.unwrap_or_default())
+                    ),
+                    detail: String::new(),
+                });
+            }
+        }
+    };
+    tasks.abort_all();
+    result?;
+    let order: BTreeMap<&String, usize> =
+        selected.iter().enumerate().map(|(i, n)| (n, i)).collect();
+    started.sort_by_key(|c| (order.get(&c.service).copied(), c.number));
+    Ok(started)
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Waits until a dependency meets its condition; `Err` says why it never will.
+async fn dependency_ready(d: &Dependency, rx: &mut watch::Receiver<Status>) -> Result<(), String> {
+    loop {
+        let status = rx.borrow_and_update().clone();
+        match (d.condition, status) {
+            (_, Status::Failed) => return Err("failed".into()),
+            (Condition::Started, Status::Started | Status::Healthy | Status::Exited(_)) => {
+                return Ok(())
+            }
+            (Condition::Healthy, Status::Healthy) => return Ok(()),
+            (Condition::Healthy, Status::Exited(c)) => {
+                return Err(format!("exited with code {c} before it was healthy"))
+            }
+            (Condition::CompletedSuccessfully, Status::Exited(0)) => return Ok(()),
+            (Condition::CompletedSuccessfully, Status::Exited(c)) => {
+                return Err(format!("exited with code {c}"))
+            }
+            _ => {}
+        }
+        if rx.changed().await.is_err() {
+            return Err("stopped before it was ready".into());
+        }
+    }
+}
+
+async fn start_service(
+    run: Arc<Run>,
+    name: String,
+    deps: Vec<(String, Dependency, watch::Receiver<Status>)>,
+    tx: watch::Sender<Status>,
+    mut shutdown: Shutdown,
+) -> Result<Vec<StartedContainer>, EngineError> {
+    for (_, d, mut rx) in deps {
+        if dependency_ready(&d, &mut rx).await.is_err() && d.required {
+            // The dependency reports its own failure; this service just never starts.
+            tx.send_replace(Status::Failed);
+            return Ok(Vec::new());
+        }
+    }
+    let stack = &run.stack;
+    let backend: &dyn Backend = stack.backend.as_ref();
+    let svc = &stack.project.services[&name];
+    let mut started = Vec::new();
+    for number in 1..=svc.replicas {
+        let spec = container_spec(&stack.project, svc, number, &run.labels);
+        match run.existing.get(&spec.name).map(|c| c.state) {
+            Some(ContainerState::Running) => stack
+                .output
+                .status(&format!("Container {}  Running", spec.name)),
+            Some(_) => {
+                backend.start(std::slice::from_ref(&spec.name)).await?;
+                stack
+                    .output
+                    .status(&format!("Container {}  Started", spec.name));
+            }
+            None => {
+                backend.run(&spec).await?;
+                stack
+                    .output
+                    .status(&format!("Container {}  Started", spec.name));
+            }
+        }
+        started.push(StartedContainer {
+            service: name.clone(),
+            number,
+            prefix: log_prefix(&name, number, svc.container_name.as_deref()),
+            name: spec.name,
+        });
+    }
+    tx.send_replace(Status::Started);
+    if let (true, Some(check)) = (run.needs_health.contains(&name), &svc.healthcheck) {
+        for c in &started {
+            let outcome =
+                wait_healthy(backend, &c.name, check, run.deadline, &mut shutdown).await?;
+            let (reason, detail) = match outcome {
+                HealthOutcome::Healthy => continue,
+                HealthOutcome::Unhealthy(output) => ("is unhealthy".to_string(), output),
+                HealthOutcome::Exited(code) => (
+                    format!("exited with code {code} before it was healthy"),
+                    log_tail(backend, &c.name, 10).await,
+                ),
+                HealthOutcome::TimedOut => (
+                    format!(
+                        "was not healthy within {}",
+                        format_duration(run.wait_timeout.unwrap_or_default())
+                    ),
+                    last_output(backend, &c.name).await,
+                ),
+            };
+            tx.send_replace(Status::Failed);
+            return Err(EngineError::ServiceFailed {
+                service: name,
+                reason,
+                detail,
+            });
+        }
+        for c in &started {
+            stack
+                .output
+                .status(&format!("Container {}  Healthy", c.name));
+        }
+        tx.send_replace(Status::Healthy);
+    }
+    if run.needs_completion.contains(&name) {
+        for c in &started {
+            let code = tokio::select! {
+                r = backend.wait(&c.name) => r?,
+                _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
+            };
+            stack
+                .output
+                .status(&format!("Container {}  Exited ({code})", c.name));
+            if code != 0 {
+                tx.send_replace(Status::Exited(code));
+                return Err(EngineError::ServiceFailed {
+                    service: name,
+                    reason: format!("did not complete successfully: exit code {code}"),
+                    detail: log_tail(backend, &c.name, 10).await,
+                });
+            }
+        }
+        tx.send_replace(Status::Exited(0));
+    }
+    Ok(started)
+}
+
+/// After `--wait`: every container is running (or finished successfully).
+async fn check_running(stack: &Stack, started: &[StartedContainer]) -> Result<(), EngineError> {
+    let names: Vec<String> = started.iter().map(|c| c.name.clone()).collect();
+    for info in stack.backend.inspect(&names).await? {
+        let failed = info.state == ContainerState::Exited && info.exit_code != 0;
+        if failed || info.state == ContainerState::Created {
+            let service = started
+                .iter()
+                .find(|c| c.name == info.name)
+                .map(|c| c.service.clone())
+                .unwrap_or_default();
+            return Err(EngineError::ServiceFailed {
+                service,
+                reason: format!(
+                    "is not running ({}, exit code {})",
+                    info.state.as_str(),
+                    info.exit_code
+                ),
+                detail: log_tail(stack.backend.as_ref(), &info.name, 10).await,
+            });
+        }
+    }
+    Ok(())
+}
