@@ -2,12 +2,17 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::{Cli, Command, ConfigArgs, ConfigFormat, GlobalOptions};
-use crate::compose::{self, Format, LoadOptions};
+use std::sync::Arc;
+
+use crate::backend::{Backend, PodmanBackend};
+use crate::cli::{Cli, Command, GlobalOptions, Progress};
+use crate::commands;
+use crate::compose::{self, LoadError, LoadOptions};
+use crate::engine::{EngineError, Shutdown, Stack};
 use crate::error::{exit, Error};
 use crate::job::{self, Job};
 use crate::model::Project;
-use crate::output;
+use crate::output::{self, Output};
 use crate::plan::Plan;
 
 /// Runs the command; prints any error; returns the process exit code.
@@ -15,6 +20,8 @@ pub async fn run(cli: Cli) -> i32 {
     init_diagnostics(cli.global.verbose);
     match dispatch(cli).await {
         Ok(code) => code,
+        // Stopped by a signal after cleaning up: the exit code says it all.
+        Err(e @ Error::Engine(EngineError::Interrupted(_))) => e.exit_code(),
         Err(e) => {
             output::error(&e.report());
             e.exit_code()
@@ -35,6 +42,7 @@ fn init_diagnostics(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .without_time()
         .try_init();
@@ -42,7 +50,11 @@ fn init_diagnostics(verbose: u8) {
 
 async fn dispatch(cli: Cli) -> Result<i32, Error> {
     match cli.command {
-        Command::Config(args) => config(&cli.global, &args),
+        Command::Up(args) => commands::up(&cli.global, &args).await,
+        Command::Down(args) => commands::down(&cli.global, &args).await,
+        Command::Ps(args) => commands::ps(&cli.global, &args).await,
+        Command::Logs(args) => commands::logs(&cli.global, &args).await,
+        Command::Config(args) => commands::config(&cli.global, &args),
         Command::Version => {
             output::print(&format!("sidepod {}\n", env!("CARGO_PKG_VERSION")))
                 .map_err(Error::Output)?;
@@ -114,40 +126,71 @@ fn compose_file_absent(opts: &LoadOptions) -> bool {
             .any(|d| compose::CANDIDATES.iter().any(|c| d.join(c).is_file()))
 }
 
-fn config(g: &GlobalOptions, args: &ConfigArgs) -> Result<i32, Error> {
-    let loaded = load(g)?;
-    let project = match &loaded {
-        Loaded::Project(p) => p,
-        Loaded::Job(j) => &j.project,
-    };
+/// Loads a Compose project (not a job) and plans it.
+pub fn load_compose(g: &GlobalOptions) -> Result<(Project, Plan), Error> {
+    let opts = load_options(g);
+    let project = compose::load_project(&opts)?;
+    let plan = plan(&project, &project.files, &opts.working_dir)?;
+    Ok((project, plan))
+}
+
+/// For commands that act on what exists (`down`, `ps`, `logs`): the loaded project, or
+/// with `-p` and no files, just the name.
+pub fn load_or_name(g: &GlobalOptions) -> Result<(String, Option<(Project, Plan)>), Error> {
+    match load_compose(g) {
+        Ok((project, plan)) => Ok((project.name.clone(), Some((project, plan)))),
+        Err(Error::Load(LoadError::NotFound { .. })) if g.project_name.is_some() => {
+            let name = g.project_name.as_deref().unwrap_or_default();
+            Ok((compose::checked_project_name(name, "-p")?, None))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub fn backend(g: &GlobalOptions) -> Result<Arc<dyn Backend>, Error> {
+    let podman = PodmanBackend::locate(g.podman.as_deref())?;
+    Ok(Arc::new(podman))
+}
+
+pub fn output(g: &GlobalOptions) -> Arc<Output> {
+    Arc::new(Output::new(g.ansi, g.progress == Progress::Quiet))
+}
+
+pub fn stack(g: &GlobalOptions, project: Project, plan: Plan) -> Result<Stack, Error> {
     for w in &project.warnings {
         output::warn(w);
     }
-    if args.quiet {
-        return Ok(exit::SUCCESS);
-    }
-    let format = match args.format {
-        ConfigFormat::Yaml => Format::Yaml,
-        ConfigFormat::Json => Format::Json,
-    };
-    let text = if args.services {
-        let mut names: Vec<&str> = project.services.keys().map(String::as_str).collect();
-        if let Loaded::Job(j) = &loaded {
-            names.push(&j.container.name);
-        }
-        lines(names)
-    } else if args.volumes {
-        lines(project.volumes.keys().map(String::as_str))
-    } else {
-        match &loaded {
-            Loaded::Project(p) => compose::render_project(p, format),
-            Loaded::Job(j) => job::render_job(j, format),
-        }
-    };
-    output::print(&text).map_err(Error::Output)?;
-    Ok(exit::SUCCESS)
+    Ok(Stack {
+        backend: backend(g)?,
+        project: Arc::new(project),
+        plan: Arc::new(plan),
+        output: output(g),
+    })
 }
 
-fn lines<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    items.into_iter().map(|s| format!("{s}\n")).collect()
+/// Listens for SIGINT and SIGTERM: the first asks for a graceful stop, the second to
+/// kill, the third exits at once.
+pub fn shutdown_on_signals() -> Shutdown {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (trigger, shutdown) = Shutdown::new();
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return shutdown;
+    };
+    tokio::spawn(async move {
+        loop {
+            let sig = tokio::select! {
+                _ = int.recv() => 2,
+                _ = term.recv() => 15,
+            };
+            match trigger.fire(sig) {
+                1 => eprintln!("Stopping gracefully (press Ctrl-C again to kill)"),
+                2 => eprintln!("Killing (press Ctrl-C again to exit at once)"),
+                _ => std::process::exit(128 + sig),
+            }
+        }
+    });
+    shutdown
 }

@@ -22,11 +22,13 @@ pub struct Cli {
 
 #[derive(Debug, Args, Clone)]
 pub struct GlobalOptions {
-    /// Compose or job file (repeatable; default: COMPOSE_FILE, then discovery)
-    #[arg(short = 'f', long = "file", global = true, value_name = "FILE")]
+    /// Compose or job file (repeatable; default: COMPOSE_FILE, then discovery). Give it
+    /// before the command, as with docker compose: after it, `-f` is the command's own
+    /// (`logs -f`).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// Project name (default: COMPOSE_PROJECT_NAME, the file's `name:`, the directory)
-    #[arg(short = 'p', long, global = true, value_name = "NAME")]
+    #[arg(short = 'p', long, value_name = "NAME")]
     pub project_name: Option<String>,
     /// Directory that relative paths and .env are taken from
     #[arg(long, global = true, value_name = "DIR")]
@@ -49,8 +51,9 @@ pub struct GlobalOptions {
     /// How to show progress
     #[arg(long, global = true, value_enum, default_value_t = Progress::Auto)]
     pub progress: Progress,
-    /// Say more (repeat for more detail)
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// Say more: each podman call with its duration (repeat for more). Give it before the
+    /// command (`sidepod -v up`): after it, `-v` is the command's own (`down -v`).
+    #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
 
@@ -71,10 +74,95 @@ pub enum Progress {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create and start the services (in one pod)
+    Up(UpArgs),
+    /// Stop and remove the services, the pod, and with -v the volumes
+    Down(DownArgs),
+    /// List the project's containers
+    Ps(PsArgs),
+    /// Show the services' output
+    Logs(LogsArgs),
     /// Validate the files and print the resolved project (or job)
     Config(ConfigArgs),
     /// Print sidepod's version
     Version,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Start in the background and return
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Build images of `build:` services first, even when they exist
+    #[arg(long)]
+    pub build: bool,
+    /// Wait until the services are running, and healthy where they have a healthcheck
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds `--wait` waits at most (then exit code 5)
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    /// Start only the named services, not their dependencies
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Stop everything when any container exits (not with -d)
+    #[arg(long, conflicts_with = "detach")]
+    pub abort_on_container_exit: bool,
+    /// Stop everything when any container fails (not with -d)
+    #[arg(long, conflicts_with = "detach")]
+    pub abort_on_container_failure: bool,
+    /// Exit with this service's exit code; implies --abort-on-container-exit
+    #[arg(long, value_name = "SERVICE", conflicts_with = "detach")]
+    pub exit_code_from: Option<String>,
+    /// Services to start (with their dependencies); default: all
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Also remove the project's named volumes and anonymous volumes
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Seconds each container gets to stop (default: its stop_grace_period, or 10)
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Accepted for Compose compatibility: containers of services no longer in the files
+    /// are in the pod, and go with it
+    #[arg(long)]
+    pub remove_orphans: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// Show stopped containers too
+    #[arg(short, long)]
+    pub all: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
+    /// Only these services
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PsFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep following new output
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Number of lines from the end of each log, or `all`
+    #[arg(long, value_name = "N")]
+    pub tail: Option<String>,
+    /// Show timestamps
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Only these services
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]

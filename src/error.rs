@@ -1,6 +1,8 @@
 //! The top-level error, its exit codes, and how it is printed.
 
+use crate::backend::BackendError;
 use crate::compose::LoadError;
+use crate::engine::EngineError;
 use crate::plan::PlanError;
 
 /// Exit codes, as documented in the README and DESIGN.
@@ -29,14 +31,33 @@ pub enum Error {
         #[source]
         source: PlanError,
     },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("{0}")]
+    Usage(String),
     #[error("cannot write output: {0}")]
     Output(#[source] std::io::Error),
+}
+
+impl From<BackendError> for Error {
+    fn from(e: BackendError) -> Self {
+        Error::Engine(EngineError::Backend(e))
+    }
 }
 
 impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Load(_) | Error::Plan { .. } => exit::CONFIG,
+            Error::Usage(_) => exit::USAGE,
+            Error::Engine(e) => match e {
+                EngineError::Backend(b) if b.is_host_problem() => exit::HOST,
+                EngineError::Backend(_) | EngineError::HostPath { .. } => exit::RUNTIME,
+                EngineError::MissingExternalVolume(_) => exit::RUNTIME,
+                EngineError::ServiceFailed { .. } => exit::SERVICE,
+                EngineError::NoSuchService(..) => exit::USAGE,
+                EngineError::Interrupted(signal) => 128 + signal,
+            },
             Error::Output(_) => exit::RUNTIME,
         }
     }
@@ -46,7 +67,7 @@ impl Error {
         let mut out = format!("error: {self}");
         let mut source = std::error::Error::source(self);
         // `transparent` variants show their inner error already; skip repeating it.
-        if matches!(self, Error::Load(_) | Error::Plan { .. }) {
+        if matches!(self, Error::Load(_) | Error::Plan { .. } | Error::Engine(_)) {
             source = source.and_then(std::error::Error::source);
         }
         while let Some(s) = source {

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod backend;
 pub mod cli;
+pub mod commands;
 pub mod compose;
 pub mod engine;
 pub mod error;

@@ -6,6 +6,7 @@ mod error;
 mod health;
 mod shutdown;
 mod stop;
+mod supervise;
 mod up;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub use error::EngineError;
 pub use health::{wait_healthy, HealthOutcome};
 pub use shutdown::{Shutdown, ShutdownTrigger, Signals};
 pub use stop::{down, stop_containers, stop_stack, DownOptions};
+pub use supervise::{attach, AttachOptions};
 pub use up::{up, StartedContainer, UpOptions};
 
 #[cfg(test)]

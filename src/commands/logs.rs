@@ -1,0 +1,102 @@
+//! `sidepod logs`: the services' output, prefixed by container.
+
+use crate::app::{backend, load_or_name, output, shutdown_on_signals};
+use crate::backend::LogOptions;
+use crate::cli::{GlobalOptions, LogsArgs};
+use crate::engine::{self, EngineError, LogSource};
+use crate::error::{exit, Error};
+use crate::plan::{log_prefix, COMPOSE_NUMBER, LABEL_PROJECT, LABEL_SERVICE};
+
+pub async fn logs(g: &GlobalOptions, args: &LogsArgs) -> Result<i32, Error> {
+    let tail = match args.tail.as_deref() {
+        None | Some("all") | Some("-1") => None,
+        Some(n) => Some(n.parse::<usize>().map_err(|_| {
+            Error::Usage(format!(
+                "--tail takes a number of lines or `all`, not {n:?}"
+            ))
+        })?),
+    };
+    let (name, known) = load_or_name(g)?;
+    if let (Some((project, _)), Some(unknown)) = (
+        &known,
+        args.services.iter().find(|s| {
+            known
+                .as_ref()
+                .is_some_and(|(p, _)| !p.services.contains_key(*s))
+        }),
+    ) {
+        return Err(EngineError::NoSuchService(
+            unknown.clone(),
+            project
+                .services
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+        )
+        .into());
+    }
+    let backend = backend(g)?;
+    let mut containers = backend.containers(LABEL_PROJECT, &name).await?;
+    containers.retain(|c| {
+        args.services.is_empty()
+            || args
+                .services
+                .iter()
+                .any(|s| Some(s.as_str()) == c.label(LABEL_SERVICE))
+    });
+    containers.sort_by(|a, b| a.name.cmp(&b.name));
+    let sources: Vec<LogSource> = containers
+        .iter()
+        .map(|c| {
+            let service = c.label(LABEL_SERVICE).unwrap_or(&c.name);
+            let number = c
+                .label(COMPOSE_NUMBER)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            let custom = known
+                .as_ref()
+                .and_then(|(p, _)| p.services.get(service))
+                .and_then(|s| s.container_name.as_deref());
+            LogSource {
+                container: c.name.clone(),
+                prefix: log_prefix(service, number, custom),
+            }
+        })
+        .collect();
+    // Pad here too: without -f the containers are shown one by one.
+    let width = sources.iter().map(|s| s.prefix.len()).max().unwrap_or(0);
+    let sources: Vec<LogSource> = sources
+        .into_iter()
+        .map(|s| LogSource {
+            prefix: format!("{:<width$}", s.prefix),
+            ..s
+        })
+        .collect();
+    let opts = LogOptions {
+        follow: args.follow,
+        tail,
+        timestamps: args.timestamps,
+    };
+    let output = output(g);
+    let mut shutdown = shutdown_on_signals();
+    if args.follow {
+        return match engine::stream_logs(backend, &sources, &opts, &output, &mut shutdown).await {
+            // Ctrl-C is how one stops following: not a failure.
+            Ok(()) | Err(EngineError::Interrupted(_)) => Ok(exit::SUCCESS),
+            Err(e) => Err(e.into()),
+        };
+    }
+    // Without -f, one container after the other, so each log reads in order.
+    for source in &sources {
+        engine::stream_logs(
+            backend.clone(),
+            std::slice::from_ref(source),
+            &opts,
+            &output,
+            &mut shutdown,
+        )
+        .await?;
+    }
+    Ok(exit::SUCCESS)
+}

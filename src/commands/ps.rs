@@ -1,0 +1,112 @@
+//! `sidepod ps`: the project's containers, as a table or JSON.
+
+use serde_json::json;
+
+use crate::app::{backend, load_or_name};
+use crate::backend::{ContainerInfo, ContainerState};
+use crate::cli::{GlobalOptions, PsArgs, PsFormat};
+use crate::error::{exit, Error};
+use crate::output;
+use crate::plan::{COMPOSE_NUMBER, LABEL_PROJECT, LABEL_SERVICE};
+
+pub async fn ps(g: &GlobalOptions, args: &PsArgs) -> Result<i32, Error> {
+    let (name, _) = load_or_name(g)?;
+    let backend = backend(g)?;
+    let mut containers: Vec<ContainerInfo> = backend
+        .containers(LABEL_PROJECT, &name)
+        .await?
+        .into_iter()
+        .filter(|c| args.all || c.state == ContainerState::Running)
+        .filter(|c| {
+            args.services.is_empty()
+                || args
+                    .services
+                    .iter()
+                    .any(|s| Some(s.as_str()) == c.label(LABEL_SERVICE))
+        })
+        .collect();
+    containers.sort_by(|a, b| a.name.cmp(&b.name));
+    // One inspect of all of them gives the health sidepod last recorded.
+    let names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
+    let health: std::collections::BTreeMap<String, String> = backend
+        .inspect(&names)
+        .await?
+        .into_iter()
+        .filter_map(|i| i.health.map(|h| (i.name, h.status)))
+        .collect();
+    let text = match args.format {
+        PsFormat::Json => {
+            let rows: Vec<_> = containers
+                .iter()
+                .map(|c| {
+                    json!({
+                        "Name": c.name,
+                        "Service": c.label(LABEL_SERVICE).unwrap_or_default(),
+                        "Number": c.label(COMPOSE_NUMBER).and_then(|n| n.parse::<u32>().ok()),
+                        "State": c.state.as_str(),
+                        "Health": health.get(&c.name).cloned().unwrap_or_default(),
+                        "ExitCode": c.exit_code,
+                        "Status": c.status,
+                        "Image": c.image,
+                        "Ports": c.ports,
+                        "ID": c.id,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        PsFormat::Table => table(&containers, &health),
+    };
+    output::print(&text).map_err(Error::Output)?;
+    Ok(exit::SUCCESS)
+}
+
+fn table(
+    containers: &[ContainerInfo],
+    health: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let rows: Vec<[String; 4]> = containers
+        .iter()
+        .map(|c| {
+            let status = match (c.state, health.get(&c.name)) {
+                (ContainerState::Running, Some(h)) => format!("running ({h})"),
+                (ContainerState::Exited, _) => format!("exited ({})", c.exit_code),
+                (s, _) => s.as_str().to_string(),
+            };
+            [
+                c.name.clone(),
+                c.label(LABEL_SERVICE).unwrap_or_default().to_string(),
+                status,
+                c.ports.join(", "),
+            ]
+        })
+        .collect();
+    let header = ["NAME", "SERVICE", "STATUS", "PORTS"].map(String::from);
+    let widths: Vec<usize> = (0..4)
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].len())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    std::iter::once(&header)
+        .chain(rows.iter())
+        .map(|r| {
+            let line = format!(
+                "{:<w0$}   {:<w1$}   {:<w2$}   {}",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                w0 = widths[0],
+                w1 = widths[1],
+                w2 = widths[2]
+            );
+            format!("{}\n", line.trim_end())
+        })
+        .collect()
+}
