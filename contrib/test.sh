@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# sidepod's whole test suite, as CI runs it: formatting, lints, then every test.
-# Usage: contrib/test.sh   (from anywhere; needs Rust's cargo with rustfmt and clippy)
+# sidepod's whole test suite, as CI runs it: formatting, lints, unit and CLI tests, and
+# the podman tests against real podman, rootful and rootless.
+#
+# As root (CI): installs podman and prepares the host (contrib/setup-host.sh), builds the
+# test images for root and the rootless test user, then runs the podman tests twice.
+# As another user: builds the busybox image for you (the services image needs root once)
+# and runs the podman tests rootless, as you.
+# SIDEPOD_SKIP_PODMAN_TESTS=1 skips the podman tests, on purpose.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,9 +15,27 @@ if [ ! -d ../shared/scenarios ]; then
     exit 1
 fi
 
+podman_tests=yes
+[ "${SIDEPOD_SKIP_PODMAN_TESTS:-}" = 1 ] && podman_tests=no
+root=no
+[ "$(id -u)" -eq 0 ] && root=yes
+
+if [ "$podman_tests" = yes ]; then
+    if [ "$root" = yes ]; then
+        contrib/setup-host.sh
+        contrib/build-test-images.sh --for-user "${SIDEPOD_TEST_USER:-sidepod-test}"
+    else
+        contrib/build-test-images.sh
+    fi
+fi
+
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
-echo "==> cargo test"
+echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
 cargo test --all-targets --no-fail-fast
+if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
+    echo "==> podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
+    SIDEPOD_TEST_MODE=rootless cargo test --test podman --no-fail-fast
+fi

@@ -166,6 +166,24 @@ async fn a_successful_migration_lets_the_dependent_start() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_optional_dependency_that_fails_does_not_stop_its_dependent() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_exit("p-seed-1", 1);
+    let mut web = depends(service("web"), "seed", Condition::CompletedSuccessfully);
+    if let Some(d) = web.depends_on.get_mut("seed") {
+        d.required = false;
+    }
+    let s = stack(&fake, vec![service("seed"), web]);
+    let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    assert!(started.iter().any(|c| c.name == "p-web-1"));
+    let calls = fake.calls();
+    assert!(
+        position(&calls, "wait p-seed-1") < position(&calls, "run p-web-1"),
+        "{calls:#?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn wait_timeout_names_the_service_and_its_health_output() {
     let fake = Arc::new(FakeBackend::new());
     fake.script_health("p-db-1", vec![HealthRun::Unhealthy]);

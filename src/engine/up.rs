@@ -56,8 +56,10 @@ enum Status {
 struct Run {
     stack: Stack,
     existing: BTreeMap<String, ContainerInfo>,
-    needs_health: BTreeSet<String>,
-    needs_completion: BTreeSet<String>,
+    /// Services watched for health, and whether a failure fails `up` (something
+    /// requires it, or `--wait`) or is only a warning (only optional dependents).
+    needs_health: BTreeMap<String, bool>,
+    needs_completion: BTreeMap<String, bool>,
     deadline: Option<Instant>,
     wait_timeout: Option<Duration>,
     labels: BTreeMap<String, String>,
@@ -184,25 +186,25 @@ fn create_bind_sources(project: &Project, selected: &[String]) -> Result<(), Eng
     Ok(())
 }
 
-/// Which services must be watched for health, and which for completion.
-fn needs(
-    project: &Project,
-    selected: &[String],
-    wait: bool,
-) -> (BTreeSet<String>, BTreeSet<String>) {
-    let mut health = BTreeSet::new();
-    let mut completion = BTreeSet::new();
+type Watched = BTreeMap<String, bool>;
+
+/// Which services must be watched for health and for completion, and whether their
+/// failure is fatal (something requires them, or `--wait`).
+fn needs(project: &Project, selected: &[String], wait: bool) -> (Watched, Watched) {
+    let mut health = Watched::new();
+    let mut completion = Watched::new();
     for name in selected {
         let svc = &project.services[name];
         if wait && svc.healthcheck.is_some() {
-            health.insert(name.clone());
+            health.insert(name.clone(), true);
         }
         for (dep, d) in &svc.depends_on {
-            match d.condition {
-                Condition::Healthy => health.insert(dep.clone()),
-                Condition::CompletedSuccessfully => completion.insert(dep.clone()),
-                Condition::Started => false,
+            let watched = match d.condition {
+                Condition::Healthy => &mut health,
+                Condition::CompletedSuccessfully => &mut completion,
+                Condition::Started => continue,
             };
+            *watched.entry(dep.clone()).or_insert(false) |= d.required;
         }
     }
     (health, completion)
@@ -353,7 +355,7 @@ async fn start_service(
         });
     }
     tx.send_replace(Status::Started);
-    if let (true, Some(check)) = (run.needs_health.contains(&name), &svc.healthcheck) {
+    if let (Some(&fatal), Some(check)) = (run.needs_health.get(&name), &svc.healthcheck) {
         for c in &started {
             let outcome =
                 wait_healthy(backend, &c.name, check, run.deadline, &mut shutdown).await?;
@@ -373,11 +375,18 @@ async fn start_service(
                 ),
             };
             tx.send_replace(Status::Failed);
-            return Err(EngineError::ServiceFailed {
+            let failure = EngineError::ServiceFailed {
                 service: name,
                 reason,
                 detail,
-            });
+            };
+            if fatal {
+                return Err(failure);
+            }
+            crate::output::warn(&format!(
+                "{failure} (only optional dependents; carrying on)"
+            ));
+            return Ok(started);
         }
         for c in &started {
             stack
@@ -386,7 +395,7 @@ async fn start_service(
         }
         tx.send_replace(Status::Healthy);
     }
-    if run.needs_completion.contains(&name) {
+    if let Some(&fatal) = run.needs_completion.get(&name) {
         for c in &started {
             let code = tokio::select! {
                 r = backend.wait(&c.name) => r?,
@@ -397,11 +406,18 @@ async fn start_service(
                 .status(&format!("Container {}  Exited ({code})", c.name));
             if code != 0 {
                 tx.send_replace(Status::Exited(code));
-                return Err(EngineError::ServiceFailed {
+                let failure = EngineError::ServiceFailed {
                     service: name,
                     reason: format!("did not complete successfully: exit code {code}"),
                     detail: log_tail(backend, &c.name, 10).await,
-                });
+                };
+                if fatal {
+                    return Err(failure);
+                }
+                crate::output::warn(&format!(
+                    "{failure} (only optional dependents; carrying on)"
+                ));
+                return Ok(started);
             }
         }
         tx.send_replace(Status::Exited(0));

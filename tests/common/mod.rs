@@ -1,6 +1,8 @@
 //! A small builder that runs the real `sidepod` binary in a scratch directory.
 #![allow(dead_code)]
 
+pub mod podman;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 

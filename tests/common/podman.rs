@@ -1,0 +1,326 @@
+//! Runs sidepod and podman for real: rootful, or rootless as the test user (through
+//! `setpriv`, which execs, so signals reach sidepod itself). Each project gets a unique
+//! name and a scratch copy of its files, and is cleaned up even when a test fails.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use super::{shared, Outcome};
+
+const TEST_USER: &str = "sidepod-test";
+pub const BUSYBOX: &str = "localhost/sidepod-test/busybox:latest";
+pub const SERVICES: &str = "localhost/sidepod-test/services:latest";
+
+#[derive(Debug, Clone)]
+pub enum Mode {
+    /// As the current user (root in CI's rootful pass, or a developer's own user).
+    Current,
+    /// As the unprivileged test user, from root.
+    Rootless { uid: u32, gid: u32, home: String },
+}
+
+pub struct Host {
+    pub mode: Mode,
+}
+
+impl Host {
+    /// The host for podman tests; `None` only when SIDEPOD_SKIP_PODMAN_TESTS=1.
+    pub fn get() -> Option<Host> {
+        if std::env::var("SIDEPOD_SKIP_PODMAN_TESTS").as_deref() == Ok("1") {
+            eprintln!("podman tests skipped on purpose (SIDEPOD_SKIP_PODMAN_TESTS=1)");
+            return None;
+        }
+        let mode = match std::env::var("SIDEPOD_TEST_MODE").as_deref() {
+            Ok("rootless") if is_root() => {
+                let id = |flag: &str| -> u32 {
+                    let out = Command::new("id")
+                        .args([flag, TEST_USER])
+                        .output()
+                        .expect("run id");
+                    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or_else(|_| {
+                        panic!("no user {TEST_USER} for rootless tests: run contrib/setup-host.sh as root")
+                    })
+                };
+                Mode::Rootless {
+                    uid: id("-u"),
+                    gid: id("-g"),
+                    home: format!("/home/{TEST_USER}"),
+                }
+            }
+            _ => Mode::Current,
+        };
+        let host = Host { mode };
+        let version = host.podman(&["version", "--format", "{{.Client.Version}}"]);
+        assert!(
+            version.code == 0,
+            "podman does not work here ({}): run contrib/setup-host.sh as root (Debian; on Fedora \
+             `dnf install podman`), or set SIDEPOD_SKIP_PODMAN_TESTS=1 to skip these tests on purpose",
+            version.stderr.trim()
+        );
+        for image in [BUSYBOX, SERVICES] {
+            assert!(
+                host.podman(&["image", "exists", image]).code == 0,
+                "test image {image} is missing for this user: run contrib/build-test-images.sh{}",
+                if matches!(host.mode, Mode::Rootless { .. }) {
+                    " --for-user sidepod-test"
+                } else {
+                    ""
+                }
+            );
+        }
+        Some(host)
+    }
+
+    fn command(&self, program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Command {
+        let mut cmd;
+        match &self.mode {
+            Mode::Current => {
+                cmd = Command::new(program);
+                cmd.args(args).env_clear();
+                cmd.env(
+                    "HOME",
+                    std::env::var("HOME").unwrap_or_else(|_| "/root".into()),
+                );
+            }
+            Mode::Rootless { uid, gid, home } => {
+                cmd = Command::new("setpriv");
+                cmd.arg(format!("--reuid={uid}"))
+                    .arg(format!("--regid={gid}"))
+                    .arg("--init-groups")
+                    .arg(program)
+                    .args(args)
+                    .env_clear()
+                    .env("HOME", home)
+                    .env("USER", TEST_USER);
+            }
+        }
+        cmd.env(
+            "PATH",
+            "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+        )
+        .envs(env.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .current_dir(cwd);
+        cmd
+    }
+
+    pub fn run(&self, program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Outcome {
+        let out = self
+            .command(program, args, cwd, env)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+        Outcome {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn podman(&self, args: &[&str]) -> Outcome {
+        self.run("podman", args, Path::new("/"), &[])
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// One project under test: a unique name, a scratch directory, cleanup on drop.
+pub struct Project<'h> {
+    pub host: &'h Host,
+    pub name: String,
+    pub dir: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl<'h> Project<'h> {
+    /// A project from a scenario folder of ../shared, copied to a scratch directory.
+    pub fn scenario(host: &'h Host, scenario: &str, base: &str) -> Self {
+        let p = Self::empty(host, base);
+        let src = shared().join("scenarios").join(scenario);
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), p.dir.join(entry.file_name())).unwrap();
+        }
+        p.open_up();
+        p
+    }
+
+    /// A project from the given files.
+    pub fn with_files(host: &'h Host, base: &str, files: &[(&str, &str)]) -> Self {
+        let p = Self::empty(host, base);
+        for (name, text) in files {
+            std::fs::write(p.dir.join(name), text).unwrap();
+        }
+        p.open_up();
+        p
+    }
+
+    fn empty(host: &'h Host, base: &str) -> Self {
+        let tmp = tempfile::Builder::new()
+            .prefix("sidepod-podman")
+            .tempdir()
+            .unwrap();
+        let dir = tmp.path().join("project");
+        std::fs::create_dir(&dir).unwrap();
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        let name = format!("sp-{base}-{}-{n}", std::process::id());
+        Project {
+            host,
+            name,
+            dir,
+            _tmp: tmp,
+        }
+    }
+
+    /// The rootless user must be able to read the files and bind-mount them.
+    fn open_up(&self) {
+        let _ = Command::new("chmod")
+            .args(["-R", "a+rwX"])
+            .arg(self._tmp.path())
+            .status();
+    }
+
+    pub fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.join(name), text).unwrap();
+        self.open_up();
+    }
+
+    /// Runs `sidepod -p NAME ARGS` in the project directory.
+    pub fn sidepod(&self, args: &[&str]) -> Outcome {
+        self.sidepod_env(args, &[])
+    }
+
+    pub fn sidepod_env(&self, args: &[&str], env: &[(&str, &str)]) -> Outcome {
+        let mut all = vec!["-p", &self.name];
+        all.extend_from_slice(args);
+        self.host
+            .run(env!("CARGO_BIN_EXE_sidepod"), &all, &self.dir, env)
+    }
+
+    /// Starts `sidepod -p NAME ARGS` without waiting for it.
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> Child {
+        let mut all = vec!["-p", &self.name];
+        all.extend_from_slice(args);
+        self.host
+            .command(env!("CARGO_BIN_EXE_sidepod"), &all, &self.dir, env)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sidepod")
+    }
+
+    pub fn container(&self, service: &str) -> String {
+        format!("{}-{service}-1", self.name)
+    }
+
+    /// `podman inspect --format` of one container.
+    pub fn inspect(&self, container: &str, format: &str) -> String {
+        let out = self
+            .host
+            .podman(&["container", "inspect", "--format", format, container]);
+        assert_eq!(out.code, 0, "inspect {container}: {}", out.stderr);
+        out.stdout.trim().to_string()
+    }
+
+    /// The names of the project's containers, pods and volumes that exist.
+    pub fn leftovers(&self) -> (Vec<String>, Vec<String>, Vec<String>) {
+        let filter = format!("label=io.sidepod.project={}", self.name);
+        let list = |args: &[&str]| -> Vec<String> {
+            let out = self.host.podman(args);
+            out.stdout
+                .lines()
+                .map(str::to_string)
+                .filter(|l| !l.is_empty())
+                .collect()
+        };
+        // A pod's infra container carries the pod's labels: it is the pod, not a service.
+        let containers = list(&[
+            "ps",
+            "-a",
+            "--filter",
+            &filter,
+            "--format",
+            "{{.Names}} {{.IsInfra}}",
+        ])
+        .into_iter()
+        .filter_map(|l| l.strip_suffix(" false").map(str::to_string))
+        .collect();
+        (
+            containers,
+            list(&["pod", "ps", "--filter", &filter, "--format", "{{.Name}}"]),
+            list(&["volume", "ls", "--filter", &filter, "--format", "{{.Name}}"]),
+        )
+    }
+
+    #[track_caller]
+    pub fn assert_nothing_left(&self) {
+        let (containers, pods, volumes) = self.leftovers();
+        assert!(
+            containers.is_empty() && pods.is_empty() && volumes.is_empty(),
+            "left behind: containers {containers:?}, pods {pods:?}, volumes {volumes:?}"
+        );
+    }
+
+    /// Waits until `check` holds, for at most `limit`.
+    pub fn wait_for(&self, limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+        let start = Instant::now();
+        while !check() {
+            assert!(start.elapsed() < limit, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Project<'_> {
+    fn drop(&mut self) {
+        // Best effort, so that a failing test leaks nothing into the next.
+        let _ = self.sidepod(&["down", "-v", "-t", "0"]);
+    }
+}
+
+/// A TCP port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// GETs `/` on 127.0.0.1:port; returns the body. Retries briefly while the port opens.
+pub fn http_get(port: u16, path: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let attempt = (|| -> std::io::Result<String> {
+            let mut s = TcpStream::connect(("127.0.0.1", port))?;
+            s.set_read_timeout(Some(Duration::from_secs(5)))?;
+            write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+            let mut text = String::new();
+            s.read_to_string(&mut text)?;
+            Ok(text
+                .split("\r\n\r\n")
+                .nth(1)
+                .unwrap_or_default()
+                .to_string())
+        })();
+        match attempt {
+            Ok(body) if !body.is_empty() => return body,
+            _ if start.elapsed() > Duration::from_secs(10) => {
+                panic!("nothing answered on 127.0.0.1:{port}{path}: {attempt:?}")
+            }
+            _ => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+}
