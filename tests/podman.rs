@@ -293,13 +293,7 @@ fn down_after_sidepod_was_killed_removes_everything() {
     let host = host!();
     let p = Project::with_files(&host, "killed", &[("compose.yaml", &sleeper_stack())]);
     let mut child = p.spawn(&["up"], &[]);
-    p.wait_for(Duration::from_secs(60), "both containers running", || {
-        let (containers, _, _) = p.leftovers();
-        containers.len() == 2
-            && containers
-                .iter()
-                .all(|c| p.inspect(c, "{{.State.Status}}") == "running")
-    });
+    p.wait_running(2);
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     p.sidepod(&["down", "-t", "1"]).success();
@@ -311,13 +305,7 @@ fn ctrl_c_stops_an_attached_up_gracefully_with_exit_130() {
     let host = host!();
     let p = Project::with_files(&host, "ctrlc", &[("compose.yaml", &sleeper_stack())]);
     let child = p.spawn(&["up"], &[]);
-    p.wait_for(Duration::from_secs(60), "both containers running", || {
-        let (containers, _, _) = p.leftovers();
-        containers.len() == 2
-            && containers
-                .iter()
-                .all(|c| p.inspect(c, "{{.State.Status}}") == "running")
-    });
+    p.wait_running(2);
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

@@ -17,24 +17,14 @@ pub async fn logs(g: &GlobalOptions, args: &LogsArgs) -> Result<i32, Error> {
         })?),
     };
     let (name, known) = load_or_name(g)?;
-    if let (Some((project, _)), Some(unknown)) = (
-        &known,
-        args.services.iter().find(|s| {
-            known
-                .as_ref()
-                .is_some_and(|(p, _)| !p.services.contains_key(*s))
-        }),
-    ) {
-        return Err(EngineError::NoSuchService(
-            unknown.clone(),
-            project
-                .services
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-        )
-        .into());
+    if let Some((project, _)) = &known {
+        if let Some(unknown) = args
+            .services
+            .iter()
+            .find(|s| !project.services.contains_key(*s))
+        {
+            return Err(EngineError::no_such_service(unknown, project).into());
+        }
     }
     let backend = backend(g)?;
     let mut containers = backend.containers(LABEL_PROJECT, &name).await?;

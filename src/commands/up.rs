@@ -15,16 +15,7 @@ pub async fn up(g: &GlobalOptions, args: &UpArgs) -> Result<i32, Error> {
         .as_ref()
         .filter(|s| !project.services.contains_key(*s))
     {
-        return Err(EngineError::NoSuchService(
-            s.clone(),
-            project
-                .services
-                .keys()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-        )
-        .into());
+        return Err(EngineError::no_such_service(s, &project).into());
     }
     let stack = stack(g, project, plan)?;
     let mut shutdown = shutdown_on_signals();

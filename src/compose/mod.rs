@@ -13,7 +13,7 @@ mod render;
 pub use discover::CANDIDATES;
 pub use error::LoadError;
 pub use load::{load_project, LoadOptions};
-pub(crate) use render::{escape_dollars, service_value, to_text};
+pub(crate) use render::{escape_dollars, insert_volumes, service_value, to_text};
 pub use render::{render_project, Format};
 
 pub(crate) use convert::{convert_networks, convert_service, convert_volumes, Context};

@@ -57,6 +57,12 @@ fn project_value(p: &Project) -> Value {
             .collect();
         top.insert("networks".into(), Value::Object(networks));
     }
+    insert_volumes(&mut top, p);
+    Value::Object(top)
+}
+
+/// The project's top-level `volumes`, when it has any.
+pub fn insert_volumes(top: &mut Map<String, Value>, p: &Project) {
     if !p.volumes.is_empty() {
         let volumes: Map<String, Value> = p
             .volumes
@@ -65,7 +71,6 @@ fn project_value(p: &Project) -> Value {
             .collect();
         top.insert("volumes".into(), Value::Object(volumes));
     }
-    Value::Object(top)
 }
 
 fn volume_value(p: &Project, key: &str, v: &Volume) -> Value {

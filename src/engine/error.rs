@@ -28,3 +28,11 @@ pub enum EngineError {
     #[error("stopped by signal {0}")]
     Interrupted(i32),
 }
+
+impl EngineError {
+    /// `name` is not a service of `project`; the message lists the ones it has.
+    pub fn no_such_service(name: &str, project: &crate::model::Project) -> Self {
+        let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
+        EngineError::NoSuchService(name.to_string(), known.join(", "))
+    }
+}

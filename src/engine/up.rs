@@ -75,17 +75,7 @@ pub async fn up(
     let selected = stack
         .plan
         .select(project, &opts.services, opts.no_deps)
-        .map_err(|unknown| {
-            EngineError::NoSuchService(
-                unknown,
-                project
-                    .services
-                    .keys()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            )
-        })?;
+        .map_err(|unknown| EngineError::no_such_service(&unknown, project))?;
     let deadline = opts.wait_timeout.map(|t| Instant::now() + t);
     tokio::select! {
         r = prepare(stack, &selected, opts) => r?,

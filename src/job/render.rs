@@ -3,7 +3,7 @@
 use serde_json::{json, Map, Value};
 
 use super::Job;
-use crate::compose::{escape_dollars, service_value, to_text, Format};
+use crate::compose::{escape_dollars, insert_volumes, service_value, to_text, Format};
 use crate::model::format_duration;
 
 pub fn render_job(job: &Job, format: Format) -> String {
@@ -17,21 +17,7 @@ pub fn render_job(job: &Job, format: Format) -> String {
         .map(|s| (s.name.clone(), service_value(s)))
         .collect();
     top.insert("services".into(), Value::Object(services));
-    if !p.volumes.is_empty() {
-        let volumes: Map<String, Value> = p
-            .volumes
-            .iter()
-            .map(|(k, v)| {
-                let name = if v.external {
-                    v.name.clone().unwrap_or_else(|| k.clone())
-                } else {
-                    p.volume_name(k)
-                };
-                (k.clone(), json!({ "name": name, "external": v.external }))
-            })
-            .collect();
-        top.insert("volumes".into(), Value::Object(volumes));
-    }
+    insert_volumes(&mut top, p);
     let mut top = Value::Object(top);
     // Step commands are shell text, never interpolated, so they are not escaped either.
     escape_dollars(&mut top);

@@ -273,6 +273,21 @@ impl<'h> Project<'h> {
         );
     }
 
+    /// Waits until the project has exactly `n` containers, all running.
+    pub fn wait_running(&self, n: usize) {
+        self.wait_for(
+            Duration::from_secs(60),
+            &format!("{n} containers running"),
+            || {
+                let (containers, _, _) = self.leftovers();
+                containers.len() == n
+                    && containers
+                        .iter()
+                        .all(|c| self.inspect(c, "{{.State.Status}}") == "running")
+            },
+        );
+    }
+
     /// Waits until `check` holds, for at most `limit`.
     pub fn wait_for(&self, limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
         let start = Instant::now();
