@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use crate::backend::{Backend, PodmanBackend};
+use crate::backend::{Backend, DryRunBackend, PodmanBackend};
 use crate::cli::{Cli, Command, GlobalOptions, Progress};
 use crate::commands;
 use crate::compose::{self, LoadError, LoadOptions};
@@ -54,7 +54,22 @@ async fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Down(args) => commands::down(&cli.global, &args).await,
         Command::Ps(args) => commands::ps(&cli.global, &args).await,
         Command::Logs(args) => commands::logs(&cli.global, &args).await,
+        Command::Exec(args) => commands::exec(&cli.global, &args).await,
+        Command::Run(args) => commands::run(&cli.global, &args).await,
+        Command::Build(args) => commands::build(&cli.global, &args).await,
+        Command::Pull(args) => commands::pull(&cli.global, &args).await,
+        Command::Start(args) => commands::start(&cli.global, &args).await,
+        Command::Stop(args) => commands::stop(&cli.global, &args).await,
+        Command::Restart(args) => commands::restart(&cli.global, &args).await,
+        Command::Kill(args) => commands::kill(&cli.global, &args).await,
         Command::Config(args) => commands::config(&cli.global, &args),
+        Command::Completions { shell } => {
+            let mut text = Vec::new();
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "sidepod", &mut text);
+            output::print(&String::from_utf8_lossy(&text)).map_err(Error::Output)?;
+            Ok(exit::SUCCESS)
+        }
         Command::Version => {
             output::print(&format!("sidepod {}\n", env!("CARGO_PKG_VERSION")))
                 .map_err(Error::Output)?;
@@ -147,13 +162,37 @@ pub fn load_or_name(g: &GlobalOptions) -> Result<(String, Option<(Project, Plan)
     }
 }
 
+/// The podman backend; with `--dry-run`, one that prints what it would run instead
+/// (and still reads the current state from podman when podman is there).
 pub fn backend(g: &GlobalOptions) -> Result<Arc<dyn Backend>, Error> {
-    let podman = PodmanBackend::locate(g.podman.as_deref())?;
-    Ok(Arc::new(podman))
+    let podman = PodmanBackend::locate(g.podman.as_deref());
+    if g.dry_run {
+        let reader = podman.ok().map(|p| Arc::new(p) as Arc<dyn Backend>);
+        return Ok(Arc::new(DryRunBackend::new(reader)));
+    }
+    Ok(Arc::new(podman?))
+}
+
+/// While a foreground podman child owns the terminal, Ctrl-C is for it: sidepod stays
+/// alive (handlers installed) to pass its exit code on.
+pub fn hold_signals() -> Vec<tokio::signal::unix::Signal> {
+    use tokio::signal::unix::{signal, SignalKind};
+    [
+        SignalKind::interrupt(),
+        SignalKind::terminate(),
+        SignalKind::quit(),
+    ]
+    .into_iter()
+    .filter_map(|k| signal(k).ok())
+    .collect()
 }
 
 pub fn output(g: &GlobalOptions) -> Arc<Output> {
-    Arc::new(Output::new(g.ansi, g.progress == Progress::Quiet))
+    // A dry run's output is the commands it would run, and nothing else.
+    Arc::new(Output::new(
+        g.ansi,
+        g.progress == Progress::Quiet || g.dry_run,
+    ))
 }
 
 pub fn stack(g: &GlobalOptions, project: Project, plan: Plan) -> Result<Stack, Error> {
@@ -186,8 +225,8 @@ pub fn shutdown_on_signals() -> Shutdown {
                 _ = term.recv() => 15,
             };
             match trigger.fire(sig) {
-                1 => eprintln!("Stopping gracefully (press Ctrl-C again to kill)"),
-                2 => eprintln!("Killing (press Ctrl-C again to exit at once)"),
+                1 => output::warn("stopping gracefully (press Ctrl-C again to kill)"),
+                2 => output::warn("killing (press Ctrl-C again to exit at once)"),
                 _ => std::process::exit(128 + sig),
             }
         }

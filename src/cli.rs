@@ -82,10 +82,138 @@ pub enum Command {
     Ps(PsArgs),
     /// Show the services' output
     Logs(LogsArgs),
+    /// Run a command in a running service container
+    Exec(ExecArgs),
+    /// Run a one-off container of a service in the project's pod
+    Run(RunArgs),
+    /// Build the images of services with `build:`
+    Build(BuildArgs),
+    /// Pull the services' images
+    Pull(PullArgs),
+    /// Start existing containers (and what they depend on)
+    Start(ServicesArgs),
+    /// Stop containers (only the named services; dependents first)
+    Stop(StopArgs),
+    /// Restart containers
+    Restart(StopArgs),
+    /// Send a signal to containers
+    Kill(KillArgs),
     /// Validate the files and print the resolved project (or job)
     Config(ConfigArgs),
+    /// Print shell completions
+    Completions {
+        /// bash, zsh, fish, elvish or powershell
+        shell: clap_complete::Shell,
+    },
     /// Print sidepod's version
     Version,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Do not allocate a terminal (default: one when stdin is a terminal)
+    #[arg(short = 'T')]
+    pub no_tty: bool,
+    /// Set an environment variable (KEY=VALUE, or KEY to pass sidepod's own)
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User to run as
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Which replica of the service
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    pub service: String,
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Do not start the services it depends on
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Set an environment variable (KEY=VALUE, or KEY to pass sidepod's own)
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Override the image's entrypoint
+    #[arg(long)]
+    pub entrypoint: Option<String>,
+    /// Working directory inside the container
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User to run as
+    #[arg(short, long)]
+    pub user: Option<String>,
+    /// Name of the container
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Do not allocate a terminal
+    #[arg(short = 'T')]
+    pub no_tty: bool,
+    pub service: String,
+    /// The command (default: the service's)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// Do not use the build cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Pull newer base images
+    #[arg(long)]
+    pub pull: bool,
+    /// Set a build argument (KEY=VALUE), over the file's
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub build_arg: Vec<String>,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Warn about images that cannot be pulled, and go on
+    #[arg(long)]
+    pub ignore_pull_failures: bool,
+    /// missing: only images that are not here; always: every image
+    #[arg(long, value_enum, default_value_t = PullWhen::Always)]
+    pub policy: PullWhen,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullWhen {
+    Missing,
+    Always,
+}
+
+#[derive(Debug, Args)]
+pub struct ServicesArgs {
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait before killing (default: each service's stop_grace_period, or 10)
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// The signal to send
+    #[arg(short, long, default_value = "SIGKILL")]
+    pub signal: String,
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -111,6 +239,12 @@ pub struct UpArgs {
     /// Stop everything when any container fails (not with -d)
     #[arg(long, conflicts_with = "detach")]
     pub abort_on_container_failure: bool,
+    /// Recreate containers even when their configuration is unchanged
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// Remove containers of services that are no longer in the files
+    #[arg(long)]
+    pub remove_orphans: bool,
     /// Exit with this service's exit code; implies --abort-on-container-exit
     #[arg(long, value_name = "SERVICE", conflicts_with = "detach")]
     pub exit_code_from: Option<String>,

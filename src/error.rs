@@ -53,7 +53,9 @@ impl Error {
             Error::Engine(e) => match e {
                 EngineError::Backend(b) if b.is_host_problem() => exit::HOST,
                 EngineError::Backend(_) | EngineError::HostPath { .. } => exit::RUNTIME,
-                EngineError::MissingExternalVolume(_) => exit::RUNTIME,
+                EngineError::MissingExternalVolume(_)
+                | EngineError::Image { .. }
+                | EngineError::NotCreated(_) => exit::RUNTIME,
                 EngineError::ServiceFailed { .. } => exit::SERVICE,
                 EngineError::NoSuchService(..) => exit::USAGE,
                 EngineError::Interrupted(signal) => 128 + signal,

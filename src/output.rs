@@ -16,14 +16,20 @@ pub fn print(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// A line on stderr. A closed stderr loses the line; it must not end the run (cleanup
+/// may still be under way).
+fn to_stderr(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// A warning on stderr, one line each.
 pub fn warn(message: &str) {
-    eprintln!("warning: {message}");
+    to_stderr(&format!("warning: {message}"));
 }
 
 /// An error report on stderr.
 pub fn error(report: &str) {
-    eprintln!("{report}");
+    to_stderr(report);
 }
 
 const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "91"];
@@ -55,7 +61,7 @@ impl Output {
             return;
         }
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        eprintln!("{line}");
+        to_stderr(line);
     }
 
     /// One container log line: `db-1    | text`, the prefix padded to `width` and

@@ -251,6 +251,35 @@ impl Backend for FakeBackend {
         }))
     }
 
+    async fn run_foreground(
+        &self,
+        spec: &ContainerSpec,
+        remove: bool,
+    ) -> Result<i64, BackendError> {
+        let flag = if remove { " --rm" } else { "" };
+        self.record(format!("run-fg{flag} {}", spec.name))?;
+        Ok(self.with(|s| s.exit_codes.get(&spec.name).copied().unwrap_or(0)))
+    }
+
+    async fn exec(&self, spec: &ExecSpec) -> Result<i64, BackendError> {
+        self.record(format!(
+            "exec {} {}",
+            spec.container,
+            spec.command.join(" ")
+        ))?;
+        Ok(0)
+    }
+
+    async fn restart(
+        &self,
+        names: &[String],
+        _timeout: Option<Duration>,
+    ) -> Result<(), BackendError> {
+        self.record(format!("restart {}", names.join(" ")))?;
+        self.set_state(names, ContainerState::Running);
+        Ok(())
+    }
+
     async fn start(&self, names: &[String]) -> Result<(), BackendError> {
         self.record(format!("start {}", names.join(" ")))?;
         self.set_state(names, ContainerState::Running);

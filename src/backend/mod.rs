@@ -2,6 +2,7 @@
 //! value types it speaks in. `PodmanBackend` implements it with the podman CLI; the
 //! recording `FakeBackend` stands in for it in engine unit tests.
 
+mod dry_run;
 mod error;
 pub mod fake;
 pub mod podman;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
+pub use dry_run::DryRunBackend;
 pub use error::BackendError;
 pub use fake::FakeBackend;
 pub use podman::PodmanBackend;
@@ -85,6 +87,18 @@ pub struct ContainerSpec {
     pub read_only: bool,
     pub shm_size: Option<u64>,
     pub ulimits: BTreeMap<String, Ulimit>,
+    pub tty: bool,
+    pub interactive: bool,
+}
+
+/// A command to run in a running container, in the foreground.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExecSpec {
+    pub container: String,
+    pub command: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
     pub tty: bool,
     pub interactive: bool,
 }
@@ -222,6 +236,12 @@ pub struct LogOptions {
 /// The verbs sidepod drives containers with.
 #[async_trait]
 pub trait Backend: Send + Sync {
+    /// True when calls are only printed (`--dry-run`): the engine then works through
+    /// services one by one, in plan order, so the printed commands are the same every time.
+    fn prints_only(&self) -> bool {
+        false
+    }
+
     /// Checks that the backend works; returns its version.
     async fn version(&self) -> Result<String, BackendError>;
 
@@ -233,7 +253,18 @@ pub trait Backend: Send + Sync {
 
     /// Creates and starts a container; returns its ID.
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError>;
+    /// Runs a one-off container in the foreground, with the terminal attached (and
+    /// removed afterwards with `remove`); returns its exit code.
+    async fn run_foreground(&self, spec: &ContainerSpec, remove: bool)
+        -> Result<i64, BackendError>;
+    /// Runs a command in a running container in the foreground; returns its exit code.
+    async fn exec(&self, spec: &ExecSpec) -> Result<i64, BackendError>;
     async fn start(&self, names: &[String]) -> Result<(), BackendError>;
+    async fn restart(
+        &self,
+        names: &[String],
+        timeout: Option<Duration>,
+    ) -> Result<(), BackendError>;
     /// Stops containers with their own stop signal, killing them after `timeout` (by
     /// default, each container's own grace period).
     async fn stop(&self, names: &[String], timeout: Option<Duration>) -> Result<(), BackendError>;

@@ -51,7 +51,7 @@ impl PodmanBackend {
     }
 
     /// Runs podman; returns exit status, stdout and (cleaned) stderr.
-    async fn exec_status(
+    async fn call_status(
         &self,
         args: Vec<String>,
     ) -> Result<(Option<i32>, String, String), BackendError> {
@@ -79,8 +79,8 @@ impl PodmanBackend {
     }
 
     /// Runs podman; a non-zero exit is an error carrying argv, status and stderr.
-    async fn exec(&self, args: Vec<String>) -> Result<String, BackendError> {
-        let (status, stdout, stderr) = self.exec_status(args.clone()).await?;
+    async fn call(&self, args: Vec<String>) -> Result<String, BackendError> {
+        let (status, stdout, stderr) = self.call_status(args.clone()).await?;
         if status == Some(0) {
             Ok(stdout)
         } else {
@@ -92,11 +92,31 @@ impl PodmanBackend {
         }
     }
 
-    async fn exec_json<T: for<'de> Deserialize<'de>>(
+    /// Runs podman in the foreground with the terminal: stdin, stdout and stderr are
+    /// sidepod's, and it stays in sidepod's process group so that it can use the terminal
+    /// (a background process group could not read from it). Returns podman's exit code,
+    /// which for `run` and `exec` is the command's.
+    async fn foreground(&self, args: Vec<String>) -> Result<i64, BackendError> {
+        tracing::debug!("podman {}", shell_join(&args));
+        let status = Command::new(&self.program)
+            .args(&args)
+            .status()
+            .await
+            .map_err(|source| BackendError::Spawn {
+                program: self.program.display().to_string(),
+                source,
+            })?;
+        Ok(status.code().map_or_else(
+            || 128 + i64::from(std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)),
+            i64::from,
+        ))
+    }
+
+    async fn call_json<T: for<'de> Deserialize<'de>>(
         &self,
         args: Vec<String>,
     ) -> Result<T, BackendError> {
-        let out = self.exec(args.clone()).await?;
+        let out = self.call(args.clone()).await?;
         let text = if out.trim().is_empty() {
             "[]"
         } else {
@@ -200,7 +220,46 @@ fn restart_arg(r: RestartPolicy) -> String {
 
 /// `podman run -d` for one container of a service.
 pub fn run_args(spec: &ContainerSpec) -> Vec<String> {
-    let mut a = strings(["run", "-d", "--pod"]);
+    container_args(strings(["run", "-d"]), spec)
+}
+
+/// `podman run` of a one-off container in the foreground.
+pub fn run_foreground_args(spec: &ContainerSpec, remove: bool) -> Vec<String> {
+    let head = if remove {
+        strings(["run", "--rm"])
+    } else {
+        strings(["run"])
+    };
+    container_args(head, spec)
+}
+
+pub fn exec_args(spec: &ExecSpec) -> Vec<String> {
+    let mut a = strings(["exec"]);
+    if spec.interactive {
+        a.push("--interactive".into());
+    }
+    if spec.tty {
+        a.push("--tty".into());
+    }
+    for (k, v) in &spec.env {
+        a.push("--env".into());
+        a.push(format!("{k}={v}"));
+    }
+    if let Some(w) = &spec.workdir {
+        a.push("--workdir".into());
+        a.push(w.clone());
+    }
+    if let Some(u) = &spec.user {
+        a.push("--user".into());
+        a.push(u.clone());
+    }
+    a.push(spec.container.clone());
+    a.extend(spec.command.iter().cloned());
+    a
+}
+
+fn container_args(mut a: Vec<String>, spec: &ContainerSpec) -> Vec<String> {
+    a.push("--pod".into());
     a.push(spec.pod.clone());
     a.push("--name".into());
     a.push(spec.name.clone());
@@ -403,6 +462,34 @@ pub fn stop_args(names: &[String], timeout: Option<Duration>) -> Vec<String> {
         None => strings(["stop"]),
     };
     with_names(head, names)
+}
+
+pub fn start_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["start"]), names)
+}
+
+pub fn restart_args(names: &[String], timeout: Option<Duration>) -> Vec<String> {
+    let head = match timeout {
+        Some(t) => vec!["restart".into(), "--time".into(), seconds(t)],
+        None => strings(["restart"]),
+    };
+    with_names(head, names)
+}
+
+pub fn kill_args(names: &[String], signal: &str) -> Vec<String> {
+    with_names(vec!["kill".into(), "--signal".into(), signal.into()], names)
+}
+
+pub fn volume_remove_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["volume", "rm", "--force"]), names)
+}
+
+pub fn pull_args(image: &str) -> Vec<String> {
+    vec!["pull".into(), "--quiet".into(), image.into()]
+}
+
+pub fn healthcheck_args(name: &str) -> Vec<String> {
+    vec!["healthcheck".into(), "run".into(), name.into()]
 }
 
 pub fn remove_args(names: &[String], volumes: bool) -> Vec<String> {
@@ -614,13 +701,13 @@ fn label_filter(label: &str, value: &str) -> String {
 impl Backend for PodmanBackend {
     async fn version(&self) -> Result<String, BackendError> {
         let out = self
-            .exec(strings(["version", "--format", "{{.Client.Version}}"]))
+            .call(strings(["version", "--format", "{{.Client.Version}}"]))
             .await?;
         Ok(out.trim().to_string())
     }
 
     async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError> {
-        self.exec(pod_create_args(spec)).await.map(drop)
+        self.call(pod_create_args(spec)).await.map(drop)
     }
 
     async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError> {
@@ -632,7 +719,7 @@ impl Backend for PodmanBackend {
             "--format".into(),
             "json".into(),
         ];
-        let entries: Vec<PodEntry> = self.exec_json(args).await?;
+        let entries: Vec<PodEntry> = self.call_json(args).await?;
         Ok(entries
             .into_iter()
             .map(|p| PodInfo {
@@ -644,34 +731,47 @@ impl Backend for PodmanBackend {
     }
 
     async fn pod_remove(&self, name: &str, timeout: Duration) -> Result<(), BackendError> {
-        self.exec(pod_remove_args(name, timeout)).await.map(drop)
+        self.call(pod_remove_args(name, timeout)).await.map(drop)
     }
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
-        Ok(self.exec(run_args(spec)).await?.trim().to_string())
+        Ok(self.call(run_args(spec)).await?.trim().to_string())
+    }
+
+    async fn run_foreground(
+        &self,
+        spec: &ContainerSpec,
+        remove: bool,
+    ) -> Result<i64, BackendError> {
+        self.foreground(run_foreground_args(spec, remove)).await
+    }
+
+    async fn exec(&self, spec: &ExecSpec) -> Result<i64, BackendError> {
+        self.foreground(exec_args(spec)).await
     }
 
     async fn start(&self, names: &[String]) -> Result<(), BackendError> {
-        self.exec(with_names(strings(["start"]), names))
-            .await
-            .map(drop)
+        self.call(start_args(names)).await.map(drop)
+    }
+
+    async fn restart(
+        &self,
+        names: &[String],
+        timeout: Option<Duration>,
+    ) -> Result<(), BackendError> {
+        self.call(restart_args(names, timeout)).await.map(drop)
     }
 
     async fn stop(&self, names: &[String], timeout: Option<Duration>) -> Result<(), BackendError> {
-        self.exec(stop_args(names, timeout)).await.map(drop)
+        self.call(stop_args(names, timeout)).await.map(drop)
     }
 
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError> {
-        self.exec(with_names(
-            vec!["kill".into(), "--signal".into(), signal.into()],
-            names,
-        ))
-        .await
-        .map(drop)
+        self.call(kill_args(names, signal)).await.map(drop)
     }
 
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
-        self.exec(remove_args(names, volumes)).await.map(drop)
+        self.call(remove_args(names, volumes)).await.map(drop)
     }
 
     async fn containers(
@@ -687,7 +787,7 @@ impl Backend for PodmanBackend {
             "--format".into(),
             "json".into(),
         ];
-        let entries: Vec<PsEntry> = self.exec_json(args).await?;
+        let entries: Vec<PsEntry> = self.call_json(args).await?;
         Ok(entries
             .into_iter()
             .filter(|e| !e.is_infra)
@@ -700,15 +800,13 @@ impl Backend for PodmanBackend {
             return Ok(Vec::new());
         }
         let entries: Vec<InspectEntry> = self
-            .exec_json(with_names(strings(["container", "inspect"]), names))
+            .call_json(with_names(strings(["container", "inspect"]), names))
             .await?;
         Ok(entries.into_iter().map(inspect_info).collect())
     }
 
     async fn healthcheck_run(&self, name: &str) -> Result<HealthRun, BackendError> {
-        let (status, stdout, stderr) = self
-            .exec_status(vec!["healthcheck".into(), "run".into(), name.into()])
-            .await?;
+        let (status, stdout, stderr) = self.call_status(healthcheck_args(name)).await?;
         Ok(match status {
             Some(0) => HealthRun::Healthy,
             Some(1) if stdout.contains("unhealthy") || stderr.is_empty() => HealthRun::Unhealthy,
@@ -722,7 +820,7 @@ impl Backend for PodmanBackend {
 
     async fn wait(&self, name: &str) -> Result<i64, BackendError> {
         let args = vec!["wait".to_string(), name.to_string()];
-        let out = self.exec(args.clone()).await?;
+        let out = self.call(args.clone()).await?;
         out.trim().parse().map_err(|_| BackendError::Output {
             argv: argv(&args),
             message: format!("expected an exit code, got {:?}", out.trim()),
@@ -780,7 +878,7 @@ impl Backend for PodmanBackend {
     }
 
     async fn volume_create(&self, spec: &VolumeSpec) -> Result<(), BackendError> {
-        self.exec(volume_create_args(spec)).await.map(drop)
+        self.call(volume_create_args(spec)).await.map(drop)
     }
 
     async fn volumes(&self, label: &str, value: &str) -> Result<Vec<VolumeInfo>, BackendError> {
@@ -792,7 +890,7 @@ impl Backend for PodmanBackend {
             "--format".into(),
             "json".into(),
         ];
-        let entries: Vec<VolumeEntry> = self.exec_json(args).await?;
+        let entries: Vec<VolumeEntry> = self.call_json(args).await?;
         Ok(entries
             .into_iter()
             .map(|v| VolumeInfo {
@@ -804,7 +902,7 @@ impl Backend for PodmanBackend {
 
     async fn volume_exists(&self, name: &str) -> Result<bool, BackendError> {
         let (status, _, _) = self
-            .exec_status(vec!["volume".into(), "exists".into(), name.into()])
+            .call_status(vec!["volume".into(), "exists".into(), name.into()])
             .await?;
         Ok(status == Some(0))
     }
@@ -813,26 +911,22 @@ impl Backend for PodmanBackend {
         if names.is_empty() {
             return Ok(());
         }
-        self.exec(with_names(strings(["volume", "rm", "--force"]), names))
-            .await
-            .map(drop)
+        self.call(volume_remove_args(names)).await.map(drop)
     }
 
     async fn image_exists(&self, image: &str) -> Result<bool, BackendError> {
         let (status, _, _) = self
-            .exec_status(vec!["image".into(), "exists".into(), image.into()])
+            .call_status(vec!["image".into(), "exists".into(), image.into()])
             .await?;
         Ok(status == Some(0))
     }
 
     async fn pull(&self, image: &str) -> Result<(), BackendError> {
-        self.exec(vec!["pull".into(), "--quiet".into(), image.into()])
-            .await
-            .map(drop)
+        self.call(pull_args(image)).await.map(drop)
     }
 
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
-        self.exec(build_args(spec)).await.map(drop)
+        self.call(build_args(spec)).await.map(drop)
     }
 }
 

@@ -1,13 +1,19 @@
 //! One module per command: from parsed flags to engine calls and printed results.
 
 mod config;
+mod control;
 mod down;
+mod exec;
+mod images;
 mod logs;
 mod ps;
 mod up;
 
 pub use config::config;
+pub use control::{kill, restart, start, stop};
 pub use down::down;
+pub use exec::{exec, run};
+pub use images::{build, pull};
 pub use logs::logs;
 pub use ps::ps;
 pub use up::up;

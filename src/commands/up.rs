@@ -25,6 +25,8 @@ pub async fn up(g: &GlobalOptions, args: &UpArgs) -> Result<i32, Error> {
         wait: args.wait,
         wait_timeout: args.wait_timeout.map(Duration::from_secs),
         build: args.build,
+        force_recreate: args.force_recreate,
+        remove_orphans: args.remove_orphans,
         labels: Default::default(),
     };
     let started = match engine::up(&stack, &opts, &mut shutdown).await {

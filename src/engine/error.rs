@@ -22,6 +22,10 @@ pub enum EngineError {
         #[source]
         source: std::io::Error,
     },
+    #[error("service {service:?}: {message}")]
+    Image { service: String, message: String },
+    #[error("service {0:?} has no container; run `sidepod up` first")]
+    NotCreated(String),
     #[error("external volume {0:?} does not exist; create it with `podman volume create {0}`")]
     MissingExternalVolume(String),
     /// Stopped by a signal, after cleaning up as asked.

@@ -2,6 +2,7 @@
 //! sits in a `select!` beside the shutdown signal.
 
 mod attach;
+mod control;
 mod error;
 mod health;
 mod shutdown;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 pub use attach::{stream_logs, LogSource};
+pub use control::{kill, restart, run_oneoff, start, stop, RunOptions};
 pub use error::EngineError;
 pub use health::{wait_healthy, HealthOutcome};
 pub use shutdown::{Shutdown, ShutdownTrigger, Signals};

@@ -13,10 +13,10 @@ use tokio::time::Instant;
 use super::health::{last_output, wait_healthy, HealthOutcome};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
-use crate::model::{format_duration, Condition, Dependency, MountKind, Project};
+use crate::model::{format_duration, Condition, Dependency, MountKind, Project, PullPolicy};
 use crate::plan::{
-    build_spec, container_spec, dependencies, external_volumes, log_prefix, pod_spec, volume_specs,
-    LABEL_PROJECT,
+    build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_spec,
+    stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -29,6 +29,10 @@ pub struct UpOptions {
     pub wait_timeout: Option<Duration>,
     /// Build images of `build:` services even when they exist.
     pub build: bool,
+    /// Recreate every container, changed or not.
+    pub force_recreate: bool,
+    /// Remove containers of services that are no longer in the files.
+    pub remove_orphans: bool,
     /// Extra labels on the pod and containers (a job's owner).
     pub labels: BTreeMap<String, String>,
 }
@@ -63,6 +67,7 @@ struct Run {
     deadline: Option<Instant>,
     wait_timeout: Option<Duration>,
     labels: BTreeMap<String, String>,
+    force_recreate: bool,
 }
 
 /// Brings the selected services up; returns their containers in start order.
@@ -84,10 +89,8 @@ pub async fn up(
     let existing = stack
         .backend
         .containers(LABEL_PROJECT, &project.name)
-        .await?
-        .into_iter()
-        .map(|c| (c.name.clone(), c))
-        .collect();
+        .await?;
+    let existing = handle_orphans(stack, existing, opts.remove_orphans).await?;
     let (needs_health, needs_completion) = needs(project, &selected, opts.wait);
     let run = Arc::new(Run {
         stack: stack.clone(),
@@ -97,6 +100,7 @@ pub async fn up(
         deadline,
         wait_timeout: opts.wait_timeout,
         labels: opts.labels.clone(),
+        force_recreate: opts.force_recreate,
     });
     let started = start_all(run, &selected, shutdown).await?;
     if opts.wait {
@@ -110,25 +114,9 @@ async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result
     let project = &stack.project;
     let backend = &stack.backend;
     for name in selected {
-        let service = &project.services[name];
-        if let Some(build) = build_spec(project, service) {
-            if opts.build || !backend.image_exists(&build.tag).await? {
-                stack
-                    .output
-                    .status(&format!("Image {}  Building", build.tag));
-                backend.build(&build).await?;
-                stack.output.status(&format!("Image {}  Built", build.tag));
-            }
-        }
+        ensure_image(stack, name, opts.build).await?;
     }
-    if backend.pods(LABEL_PROJECT, &project.name).await?.is_empty() {
-        backend
-            .pod_create(&pod_spec(&stack.plan, &opts.labels))
-            .await?;
-        stack
-            .output
-            .status(&format!("Pod {}  Created", project.name));
-    }
+    ensure_pod(stack, &opts.labels).await?;
     let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
     let specs = volume_specs(project, services.iter().copied());
     if !specs.is_empty() {
@@ -153,6 +141,112 @@ async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result
         }
     }
     create_bind_sources(project, selected)
+}
+
+/// Builds or pulls a service's image as its `pull_policy` (and `--build`) ask.
+async fn ensure_image(stack: &Stack, name: &str, force_build: bool) -> Result<(), EngineError> {
+    let project = &stack.project;
+    let backend = &stack.backend;
+    let service = &project.services[name];
+    if let Some(build) = build_spec(project, service) {
+        let always = force_build || service.pull_policy == Some(PullPolicy::Build);
+        if always || !backend.image_exists(&build.tag).await? {
+            stack
+                .output
+                .status(&format!("Image {}  Building", build.tag));
+            backend.build(&build).await?;
+            stack.output.status(&format!("Image {}  Built", build.tag));
+        }
+        return Ok(());
+    }
+    let image = image_name(&project.name, service);
+    match service.pull_policy {
+        Some(PullPolicy::Always) => {
+            stack.output.status(&format!("Image {image}  Pulling"));
+            backend.pull(&image).await?;
+        }
+        Some(PullPolicy::Never) if !backend.image_exists(&image).await? => {
+            return Err(EngineError::Image {
+                service: name.to_string(),
+                message: format!(
+                    "image {image} is not here and its pull_policy is never; build or pull it first"
+                ),
+            });
+        }
+        Some(PullPolicy::Build) => {
+            return Err(EngineError::Image {
+                service: name.to_string(),
+                message: "pull_policy is build, but the service has no build section".into(),
+            });
+        }
+        // podman run pulls a missing image by itself: no extra call.
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Creates the pod, or recreates it when its own settings (ports, hosts) changed.
+pub async fn ensure_pod(
+    stack: &Stack,
+    labels: &BTreeMap<String, String>,
+) -> Result<(), EngineError> {
+    let project = &stack.project;
+    let spec = pod_spec(&stack.plan, labels);
+    let pods = stack.backend.pods(LABEL_PROJECT, &project.name).await?;
+    if let Some(pod) = pods.first() {
+        if pod.labels.get(LABEL_CONFIG_HASH) == spec.labels.get(LABEL_CONFIG_HASH) {
+            return Ok(());
+        }
+        stack.output.status(&format!(
+            "Pod {}  Recreating: its published ports or host entries changed, and a pod's \
+             cannot change in place (its containers are recreated with it)",
+            pod.name
+        ));
+        let grace = project
+            .services
+            .values()
+            .map(stop_grace)
+            .max()
+            .unwrap_or_default();
+        stack.backend.pod_remove(&pod.name, grace).await?;
+    }
+    stack.backend.pod_create(&spec).await?;
+    stack
+        .output
+        .status(&format!("Pod {}  Created", project.name));
+    Ok(())
+}
+
+/// Containers of services no longer in the files: removed with `--remove-orphans`,
+/// else pointed out. Returns the rest, by name.
+async fn handle_orphans(
+    stack: &Stack,
+    existing: Vec<ContainerInfo>,
+    remove: bool,
+) -> Result<BTreeMap<String, ContainerInfo>, EngineError> {
+    let (orphans, known): (Vec<ContainerInfo>, Vec<ContainerInfo>) =
+        existing.into_iter().partition(|c| {
+            let service = c.label(LABEL_SERVICE).unwrap_or_default();
+            !stack.project.services.contains_key(service) && c.label(COMPOSE_ONEOFF) != Some("True")
+        });
+    if !orphans.is_empty() {
+        let names: Vec<String> = orphans.iter().map(|c| c.name.clone()).collect();
+        if remove {
+            stack.backend.remove(&names, false).await?;
+            for n in &names {
+                stack
+                    .output
+                    .status(&format!("Container {n}  Removed (orphan)"));
+            }
+        } else {
+            crate::output::warn(&format!(
+                "found containers of services that are no longer in the files ({}); \
+                 `sidepod up --remove-orphans` removes them",
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(known.into_iter().map(|c| (c.name.clone(), c)).collect())
 }
 
 /// Compose creates a missing bind-mount source as a directory; podman would refuse.
@@ -211,6 +305,7 @@ async fn start_all(
         .map(|n| (n, watch::channel(Status::Pending).0))
         .collect();
     let mut tasks = JoinSet::new();
+    let mut started = Vec::new();
     for name in selected {
         let svc = &project.services[name];
         let deps: Vec<(String, Dependency, watch::Receiver<Status>)> =
@@ -228,11 +323,19 @@ async fn start_all(
         let tx = channels[name].clone();
         let run = run.clone();
         let name = name.clone();
-        let shutdown = shutdown.clone();
-        tasks.spawn(async move { start_service(run, name, deps, tx, shutdown).await });
+        let task = start_service(run.clone(), name, deps, tx, shutdown.clone());
+        if run.stack.backend.prints_only() {
+            // A dry run prints its commands in plan order: one service after the other.
+            let mut task = Box::pin(task);
+            tokio::select! {
+                r = &mut task => started.append(&mut r?),
+                _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
+            }
+        } else {
+            tasks.spawn(task);
+        }
     }
     let backstop = run.deadline.map(|d| d + Duration::from_secs(5));
-    let mut started = Vec::new();
     let result = loop {
         tokio::select! {
             next = tasks.join_next() => match next {
@@ -320,7 +423,21 @@ async fn start_service(
     let mut started = Vec::new();
     for number in 1..=svc.replicas {
         let spec = container_spec(&stack.project, svc, number, &run.labels);
-        match run.existing.get(&spec.name).map(|c| c.state) {
+        let existing = run.existing.get(&spec.name);
+        let stale = existing.is_some_and(|c| {
+            run.force_recreate
+                || c.label(LABEL_CONFIG_HASH)
+                    != spec.labels.get(LABEL_CONFIG_HASH).map(String::as_str)
+        });
+        if stale {
+            backend
+                .remove(std::slice::from_ref(&spec.name), false)
+                .await?;
+            stack
+                .output
+                .status(&format!("Container {}  Recreate", spec.name));
+        }
+        match existing.map(|c| c.state).filter(|_| !stale) {
             Some(ContainerState::Running) => stack
                 .output
                 .status(&format!("Container {}  Running", spec.name)),

@@ -48,8 +48,21 @@ pub fn project_labels(project: &str) -> BTreeMap<String, String> {
 
 /// A stable fingerprint of a service's resolved configuration: a change recreates it.
 pub fn config_hash(service: &Service) -> String {
-    // FNV-1a over the Debug form, which is deterministic (BTreeMaps, Vecs).
-    let text = format!("{service:?}");
+    fingerprint(&format!("{service:?}"))
+}
+
+/// A fingerprint of the pod's own settings (published ports, host entries, network mode):
+/// a change recreates the pod.
+pub fn pod_hash(plan: &Plan) -> String {
+    let pod = &plan.pod;
+    fingerprint(&format!(
+        "{:?}{:?}{:?}",
+        pod.hosts, pod.ports, pod.network_mode
+    ))
+}
+
+/// FNV-1a over a Debug form, which is deterministic (BTreeMaps, Vecs).
+fn fingerprint(text: &str) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for b in text.bytes() {
         hash ^= u64::from(b);
@@ -60,6 +73,7 @@ pub fn config_hash(service: &Service) -> String {
 
 pub fn pod_spec(plan: &Plan, extra_labels: &BTreeMap<String, String>) -> PodSpec {
     let mut labels = project_labels(&plan.pod.name);
+    labels.insert(LABEL_CONFIG_HASH.into(), pod_hash(plan));
     labels.extend(extra_labels.clone());
     PodSpec {
         name: plan.pod.name.clone(),

@@ -1,0 +1,88 @@
+//! `exec` and `run`: a command in a service container, or a one-off container, in the
+//! foreground; the command's exit code is sidepod's.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+
+use crate::app::{hold_signals, load_compose, stack};
+use crate::backend::{ContainerState, ExecSpec};
+use crate::cli::{ExecArgs, GlobalOptions, RunArgs};
+use crate::engine::{self, EngineError, RunOptions};
+use crate::error::Error;
+use crate::plan::{COMPOSE_NUMBER, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
+
+/// `-e KEY=VALUE`, or `-e KEY` for sidepod's own value of KEY.
+fn env_flags(flags: &[String]) -> BTreeMap<String, String> {
+    flags
+        .iter()
+        .map(|f| match f.split_once('=') {
+            Some((k, v)) => (k.to_string(), v.to_string()),
+            None => (f.clone(), std::env::var(f).unwrap_or_default()),
+        })
+        .collect()
+}
+
+fn exit_code(code: i64) -> i32 {
+    i32::try_from(code).unwrap_or(1)
+}
+
+pub async fn exec(g: &GlobalOptions, args: &ExecArgs) -> Result<i32, Error> {
+    let (project, plan) = load_compose(g)?;
+    if !project.services.contains_key(&args.service) {
+        return Err(EngineError::no_such_service(&args.service, &project).into());
+    }
+    let stack = stack(g, project, plan)?;
+    let index = args.index.to_string();
+    let container = stack
+        .backend
+        .containers(LABEL_PROJECT, &stack.project.name)
+        .await?
+        .into_iter()
+        .find(|c| {
+            c.label(LABEL_SERVICE) == Some(args.service.as_str())
+                && c.label(COMPOSE_NUMBER) == Some(index.as_str())
+                && c.label(COMPOSE_ONEOFF) != Some("True")
+        });
+    let container = match container {
+        Some(c) if c.state == ContainerState::Running => c,
+        _ => {
+            return Err(EngineError::ServiceFailed {
+                service: args.service.clone(),
+                reason: format!("has no running container #{index}; start it with `sidepod up`"),
+                detail: String::new(),
+            }
+            .into())
+        }
+    };
+    let spec = ExecSpec {
+        container: container.name,
+        command: args.command.clone(),
+        env: env_flags(&args.env),
+        workdir: args.workdir.clone(),
+        user: args.user.clone(),
+        tty: !args.no_tty && std::io::stdin().is_terminal(),
+        interactive: true,
+    };
+    let _signals = hold_signals();
+    Ok(exit_code(stack.backend.exec(&spec).await?))
+}
+
+pub async fn run(g: &GlobalOptions, args: &RunArgs) -> Result<i32, Error> {
+    let (project, plan) = load_compose(g)?;
+    let stack = stack(g, project, plan)?;
+    let mut shutdown = crate::app::shutdown_on_signals();
+    let opts = RunOptions {
+        command: (!args.command.is_empty()).then(|| args.command.clone()),
+        entrypoint: args.entrypoint.as_ref().map(|e| vec![e.clone()]),
+        env: env_flags(&args.env),
+        workdir: args.workdir.clone(),
+        user: args.user.clone(),
+        name: args.name.clone(),
+        remove: args.rm,
+        no_deps: args.no_deps,
+        tty: !args.no_tty && std::io::stdin().is_terminal(),
+    };
+    Ok(exit_code(
+        engine::run_oneoff(&stack, &args.service, &opts, &mut shutdown).await?,
+    ))
+}

@@ -1,0 +1,200 @@
+//! Service control with Compose semantics: `start` (a service and what it depends on),
+//! `stop` (only the named ones, dependents first), `restart`, `kill`, and one-off `run`.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::up::ensure_pod;
+use super::{stop_containers, up, EngineError, Shutdown, Stack, UpOptions};
+use crate::backend::{ContainerInfo, ContainerState};
+use crate::plan::{container_spec, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
+
+/// The project's service containers (not one-offs) of `services` (all when empty).
+async fn service_containers(
+    stack: &Stack,
+    services: &[String],
+) -> Result<Vec<ContainerInfo>, EngineError> {
+    for s in services {
+        if !stack.project.services.contains_key(s) {
+            return Err(EngineError::no_such_service(s, &stack.project));
+        }
+    }
+    let mut all = stack
+        .backend
+        .containers(LABEL_PROJECT, &stack.project.name)
+        .await?;
+    all.retain(|c| {
+        c.label(COMPOSE_ONEOFF) != Some("True")
+            && (services.is_empty()
+                || services
+                    .iter()
+                    .any(|s| Some(s.as_str()) == c.label(LABEL_SERVICE)))
+    });
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(all)
+}
+
+/// Starts the existing containers of `services` and of what they depend on, in order.
+pub async fn start(stack: &Stack, services: &[String]) -> Result<(), EngineError> {
+    let order = stack
+        .plan
+        .select(&stack.project, services, false)
+        .map_err(|unknown| EngineError::no_such_service(&unknown, &stack.project))?;
+    let containers = service_containers(stack, &[]).await?;
+    for service in order {
+        let mine: Vec<&ContainerInfo> = containers
+            .iter()
+            .filter(|c| c.label(LABEL_SERVICE) == Some(&service))
+            .collect();
+        if mine.is_empty() {
+            return Err(EngineError::NotCreated(service));
+        }
+        let stopped: Vec<String> = mine
+            .iter()
+            .filter(|c| c.state != ContainerState::Running)
+            .map(|c| c.name.clone())
+            .collect();
+        if !stopped.is_empty() {
+            stack.backend.start(&stopped).await?;
+            for n in &stopped {
+                stack.output.status(&format!("Container {n}  Started"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Stops only `services` (all when empty), dependents first.
+pub async fn stop(
+    stack: &Stack,
+    services: &[String],
+    timeout: Option<Duration>,
+    shutdown: &mut Shutdown,
+) -> Result<(), EngineError> {
+    let containers = service_containers(stack, services).await?;
+    stop_containers(
+        stack.backend.as_ref(),
+        Some((&stack.project, &stack.plan)),
+        &containers,
+        timeout,
+        &stack.output,
+        shutdown,
+    )
+    .await
+}
+
+pub async fn restart(
+    stack: &Stack,
+    services: &[String],
+    timeout: Option<Duration>,
+) -> Result<(), EngineError> {
+    let names: Vec<String> = service_containers(stack, services)
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    if !names.is_empty() {
+        stack.backend.restart(&names, timeout).await?;
+        for n in &names {
+            stack.output.status(&format!("Container {n}  Restarted"));
+        }
+    }
+    Ok(())
+}
+
+pub async fn kill(stack: &Stack, services: &[String], signal: &str) -> Result<(), EngineError> {
+    let names: Vec<String> = service_containers(stack, services)
+        .await?
+        .into_iter()
+        .filter(|c| c.state == ContainerState::Running)
+        .map(|c| c.name)
+        .collect();
+    if !names.is_empty() {
+        stack.backend.kill(&names, signal).await?;
+        for n in &names {
+            stack
+                .output
+                .status(&format!("Container {n}  Killed ({signal})"));
+        }
+    }
+    Ok(())
+}
+
+/// How a one-off container differs from the service's own.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub command: Option<Vec<String>>,
+    pub entrypoint: Option<Vec<String>>,
+    pub env: BTreeMap<String, String>,
+    pub workdir: Option<String>,
+    pub user: Option<String>,
+    pub name: Option<String>,
+    pub remove: bool,
+    pub no_deps: bool,
+    pub tty: bool,
+}
+
+/// Runs a one-off container of `service` in the project's pod, its dependencies started
+/// first; returns its exit code.
+pub async fn run_oneoff(
+    stack: &Stack,
+    service: &str,
+    opts: &RunOptions,
+    shutdown: &mut Shutdown,
+) -> Result<i64, EngineError> {
+    let project = &stack.project;
+    let svc = project
+        .services
+        .get(service)
+        .ok_or_else(|| EngineError::no_such_service(service, project))?;
+    let deps: Vec<String> = if opts.no_deps {
+        Vec::new()
+    } else {
+        let mut all = stack
+            .plan
+            .select(project, &[service.to_string()], false)
+            .map_err(|unknown| EngineError::no_such_service(&unknown, project))?;
+        all.retain(|s| s != service);
+        all
+    };
+    if deps.is_empty() {
+        ensure_pod(stack, &BTreeMap::new()).await?;
+    } else {
+        let up_opts = UpOptions {
+            services: deps,
+            no_deps: true,
+            ..UpOptions::default()
+        };
+        up(stack, &up_opts, shutdown).await?;
+    }
+    let mut spec = container_spec(project, svc, 1, &BTreeMap::new());
+    spec.name = opts.name.clone().unwrap_or_else(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or_default();
+        format!(
+            "{}-{service}-run-{:08x}",
+            project.name,
+            nanos ^ std::process::id()
+        )
+    });
+    spec.labels.insert(COMPOSE_ONEOFF.into(), "True".into());
+    if let Some(c) = &opts.command {
+        spec.command = Some(c.clone());
+    }
+    if let Some(e) = &opts.entrypoint {
+        spec.entrypoint = Some(e.clone());
+    }
+    spec.env.extend(opts.env.clone());
+    if let Some(w) = &opts.workdir {
+        spec.working_dir = Some(w.clone());
+    }
+    if let Some(u) = &opts.user {
+        spec.user = Some(u.clone());
+    }
+    spec.restart = crate::model::RestartPolicy::No;
+    spec.tty = opts.tty;
+    spec.interactive = true;
+    Ok(stack.backend.run_foreground(&spec, opts.remove).await?)
+}

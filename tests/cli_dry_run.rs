@@ -1,0 +1,102 @@
+//! `--dry-run` prints the podman commands it would run, one per line, shell-quoted, and
+//! nothing else: snapshots for the scenario files. (That it changes nothing is checked
+//! against real podman in tests/podman_workflow.rs.)
+
+mod common;
+
+use std::path::Path;
+
+use common::{run_in, shared};
+
+/// Compares with `tests/snapshots/NAME.txt`; SIDEPOD_UPDATE_SNAPSHOTS=1 rewrites it.
+fn assert_snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/snapshots")
+        .join(format!("{name}.txt"));
+    if std::env::var("SIDEPOD_UPDATE_SNAPSHOTS").as_deref() == Ok("1") {
+        std::fs::write(&path, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "no snapshot {}: run with SIDEPOD_UPDATE_SNAPSHOTS=1",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "snapshot {name} differs");
+}
+
+fn dry_run(scenario: &str, project: &str, args: &[&str]) -> String {
+    let dir = shared().join("scenarios").join(scenario);
+    let mut all: Vec<String> = vec!["--dry-run".into(), "-p".into(), project.into()];
+    all.extend(args.iter().map(|s| s.to_string()));
+    let out = run_in(&dir, &all, &[], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let root = shared().join("scenarios").canonicalize().unwrap();
+    out.stdout.replace(root.to_str().unwrap(), "$SCENARIOS")
+}
+
+#[test]
+fn up_of_each_scenario_prints_its_podman_commands() {
+    for (scenario, project) in [
+        ("unicorn-stack", "dry-unicorn"),
+        ("shared-localhost", "dry-shared"),
+        ("supervise", "dry-supervise"),
+    ] {
+        let out = dry_run(scenario, project, &["up", "-d"]);
+        for line in out.lines() {
+            assert!(line.starts_with("podman "), "not a command: {line}");
+        }
+        assert_snapshot(&format!("dry-run-up-{scenario}"), &out);
+    }
+}
+
+#[test]
+fn dry_run_of_other_commands_prints_commands_only() {
+    let out = dry_run(
+        "supervise",
+        "dry-supervise",
+        &["run", "--rm", "--name", "once", "worker", "echo", "hi"],
+    );
+    assert!(out.lines().all(|l| l.starts_with("podman ")), "{out}");
+    assert!(
+        out.contains("podman run --rm --pod dry-supervise --name once"),
+        "{out}"
+    );
+    assert!(
+        out.trim_end()
+            .ends_with("localhost/sidepod-test/busybox:latest echo hi"),
+        "{out}"
+    );
+    // Nothing exists for this project, so down has nothing to stop or remove.
+    assert_eq!(dry_run("supervise", "dry-supervise", &["down", "-v"]), "");
+}
+
+#[test]
+fn dry_run_output_is_the_same_every_time() {
+    let a = dry_run("unicorn-stack", "dry-unicorn", &["up", "-d", "--wait"]);
+    let b = dry_run("unicorn-stack", "dry-unicorn", &["up", "-d", "--wait"]);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn completions_are_generated_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run_in(
+            Path::new("/"),
+            &["completions".into(), shell.into()],
+            &[],
+            None,
+        );
+        assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
+        for word in ["sidepod", "up", "down", "exec", "dry-run"] {
+            assert!(out.stdout.contains(word), "{shell} completions lack {word}");
+        }
+    }
+    let bad = run_in(
+        Path::new("/"),
+        &["completions".into(), "tcsh".into()],
+        &[],
+        None,
+    );
+    assert_eq!(bad.code, 2);
+}
