@@ -15,8 +15,9 @@ use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
 use crate::model::{format_duration, Condition, Dependency, MountKind, Project, PullPolicy};
 use crate::plan::{
-    build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_spec,
-    stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE,
+    build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
+    pod_spec, stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT,
+    LABEL_SERVICE,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -194,7 +195,7 @@ pub async fn ensure_pod(
     let spec = pod_spec(&stack.plan, labels);
     let pods = stack.backend.pods(LABEL_PROJECT, &project.name).await?;
     if let Some(pod) = pods.first() {
-        if pod.labels.get(LABEL_CONFIG_HASH) == spec.labels.get(LABEL_CONFIG_HASH) {
+        if pod_fits(&stack.plan, &pod.labels) {
             return Ok(());
         }
         stack.output.status(&format!(

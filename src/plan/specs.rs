@@ -11,6 +11,8 @@ pub const LABEL_PROJECT: &str = "io.sidepod.project";
 pub const LABEL_SERVICE: &str = "io.sidepod.service";
 pub const LABEL_CONFIG_HASH: &str = "io.sidepod.config-hash";
 pub const LABEL_OWNER: &str = "io.sidepod.owner";
+/// On the pod: its host entries, `name=ip,...`, to tell when new ones are needed.
+pub const LABEL_HOSTS: &str = "io.sidepod.hosts";
 pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
 pub const COMPOSE_SERVICE: &str = "com.docker.compose.service";
 pub const COMPOSE_NUMBER: &str = "com.docker.compose.container-number";
@@ -51,14 +53,35 @@ pub fn config_hash(service: &Service) -> String {
     fingerprint(&format!("{service:?}"))
 }
 
-/// A fingerprint of the pod's own settings (published ports, host entries, network mode):
-/// a change recreates the pod.
+/// A fingerprint of the pod's published ports and network mode: a change recreates the
+/// pod. (Host entries are compared apart: only new ones need a new pod.)
 pub fn pod_hash(plan: &Plan) -> String {
     let pod = &plan.pod;
-    fingerprint(&format!(
-        "{:?}{:?}{:?}",
-        pod.hosts, pod.ports, pod.network_mode
-    ))
+    fingerprint(&format!("{:?}{:?}", pod.ports, pod.network_mode))
+}
+
+/// The pod's host entries as its label holds them.
+pub fn hosts_label(plan: &Plan) -> String {
+    plan.pod
+        .hosts
+        .iter()
+        .map(|h| format!("{}={}", h.host, h.ip))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Whether a pod with these labels can serve `plan`: same ports and network mode, and
+/// every host entry the plan needs.
+pub fn pod_fits(plan: &Plan, existing: &BTreeMap<String, String>) -> bool {
+    let have: Vec<&str> = existing
+        .get(LABEL_HOSTS)
+        .map(|h| h.split(',').collect())
+        .unwrap_or_default();
+    existing.get(LABEL_CONFIG_HASH) == Some(&pod_hash(plan))
+        && hosts_label(plan)
+            .split(',')
+            .filter(|h| !h.is_empty())
+            .all(|h| have.contains(&h))
 }
 
 /// FNV-1a over a Debug form, which is deterministic (BTreeMaps, Vecs).
@@ -74,6 +97,7 @@ fn fingerprint(text: &str) -> String {
 pub fn pod_spec(plan: &Plan, extra_labels: &BTreeMap<String, String>) -> PodSpec {
     let mut labels = project_labels(&plan.pod.name);
     labels.insert(LABEL_CONFIG_HASH.into(), pod_hash(plan));
+    labels.insert(LABEL_HOSTS.into(), hosts_label(plan));
     labels.extend(extra_labels.clone());
     PodSpec {
         name: plan.pod.name.clone(),

@@ -1,0 +1,373 @@
+//! Real podman: the everyday Compose commands beyond up and down (exec, run, build, pull,
+//! start/stop/restart/kill), re-running `up`, orphans, and that `--dry-run` changes
+//! nothing. Rootful, or rootless with SIDEPOD_TEST_MODE=rootless.
+
+mod common;
+
+use common::podman::{Host, Project, BUSYBOX};
+
+macro_rules! host {
+    () => {
+        match Host::get() {
+            Some(h) => h,
+            None => return,
+        }
+    };
+}
+
+fn stack(db_env: &str, port: u16) -> String {
+    format!(
+        "services:
+  db:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sleep\", \"300\"]
+    environment: {{LEVEL: \"{db_env}\"}}
+  web:
+    image: {BUSYBOX}
+    init: true
+    depends_on: [db]
+    command: [\"sh\", \"-c\", \"echo web up; exec sleep 300\"]
+    ports: [\"{port}:80\"]
+"
+    )
+}
+
+fn id(p: &Project, service: &str) -> String {
+    p.inspect(&p.container(service), "{{.Id}}")
+}
+
+#[test]
+fn exec_passes_exit_codes_environment_workdir_and_user() {
+    let host = host!();
+    let p = Project::with_files(
+        &host,
+        "exec",
+        &[("compose.yaml", &stack("1", common::podman::free_port()))],
+    );
+    p.sidepod(&["up", "-d"]).success();
+    assert_eq!(
+        p.sidepod(&["exec", "-T", "db", "sh", "-c", "exit 7"]).code,
+        7
+    );
+    let env = p.sidepod(&[
+        "exec",
+        "-T",
+        "-e",
+        "EXTRA=yes",
+        "db",
+        "sh",
+        "-c",
+        "echo $LEVEL $EXTRA",
+    ]);
+    assert_eq!(env.stdout.trim(), "1 yes", "{}", env.stderr);
+    let wd = p.sidepod(&[
+        "exec",
+        "-T",
+        "-w",
+        "/tmp",
+        "-u",
+        "65534",
+        "db",
+        "sh",
+        "-c",
+        "pwd; id -u",
+    ]);
+    assert_eq!(wd.stdout, "/tmp\n65534\n");
+    let none = p.sidepod(&["exec", "-T", "nope", "true"]);
+    assert_eq!(none.code, 2, "{}", none.stderr);
+    p.sidepod(&["stop", "db"]).success();
+    let stopped = p.sidepod(&["exec", "-T", "db", "true"]);
+    assert_eq!(stopped.code, 5);
+    assert!(
+        stopped.stderr.contains("has no running container"),
+        "{}",
+        stopped.stderr
+    );
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn run_starts_dependencies_passes_the_exit_code_and_rm_removes_it() {
+    let host = host!();
+    let p = Project::with_files(
+        &host,
+        "run",
+        &[("compose.yaml", &stack("1", common::podman::free_port()))],
+    );
+    let out = p.sidepod(&[
+        "run",
+        "--rm",
+        "-T",
+        "web",
+        "sh",
+        "-c",
+        "echo one-off; exit 4",
+    ]);
+    assert_eq!(out.code, 4, "{}", out.stderr);
+    assert!(out.stdout.contains("one-off"), "{}", out.stdout);
+    assert_eq!(
+        p.inspect(&p.container("db"), "{{.State.Status}}"),
+        "running",
+        "dependency started"
+    );
+    let (containers, _, _) = p.leftovers();
+    assert_eq!(
+        containers,
+        [p.container("db")],
+        "the one-off container is gone and web was not started"
+    );
+    // Without --rm the one-off stays, labelled as such, until down.
+    let kept = p.sidepod(&[
+        "run",
+        "-T",
+        "--name",
+        &format!("{}-once", p.name),
+        "--no-deps",
+        "web",
+        "true",
+    ]);
+    assert_eq!(kept.code, 0, "{}", kept.stderr);
+    assert_eq!(
+        p.inspect(
+            &format!("{}-once", p.name),
+            "{{index .Config.Labels \"com.docker.compose.oneoff\"}}"
+        ),
+        "True"
+    );
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn build_with_args_then_up_uses_the_built_image() {
+    let host = host!();
+    let containerfile = format!(
+        "FROM {BUSYBOX} AS base\nARG GREETING=hi\nRUN echo \"$GREETING from the build\" > /greeting\n\
+         FROM base AS final\nCMD [\"sh\", \"-c\", \"cat /greeting; exec sleep 300\"]\n"
+    );
+    let compose = "services:\n  app:\n    build: {context: ., target: final}\n    init: true\n";
+    let p = Project::with_files(
+        &host,
+        "buildcmd",
+        &[("compose.yaml", compose), ("Containerfile", &containerfile)],
+    );
+    let built = p.sidepod(&["build", "--build-arg", "GREETING=hey"]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let up = p.sidepod(&["up", "-d"]);
+    assert!(
+        !up.stderr.contains("Building"),
+        "up rebuilt an existing image: {}",
+        up.stderr
+    );
+    p.wait_for(std::time::Duration::from_secs(20), "the greeting", || {
+        p.sidepod(&["logs", "app"])
+            .stdout
+            .contains("hey from the build")
+    });
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+    assert_eq!(
+        host.podman(&["rmi", &format!("localhost/{}-app:latest", p.name)])
+            .code,
+        0
+    );
+}
+
+#[test]
+fn pull_policy_never_with_a_missing_image_is_a_clear_error() {
+    let host = host!();
+    let compose =
+        "services:\n  app:\n    image: localhost/sidepod-test/not-here:1\n    pull_policy: never\n";
+    let p = Project::with_files(&host, "never", &[("compose.yaml", compose)]);
+    let out = p.sidepod(&["up", "-d"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("service \"app\": image localhost/sidepod-test/not-here:1 is not here and its pull_policy is never"),
+        "{}",
+        out.stderr
+    );
+    p.assert_nothing_left();
+}
+
+#[test]
+fn rerunning_up_keeps_what_is_unchanged_and_recreates_what_changed() {
+    let host = host!();
+    let port = common::podman::free_port();
+    let p = Project::with_files(&host, "reup", &[("compose.yaml", &stack("1", port))]);
+    p.sidepod(&["up", "-d"]).success();
+    let (db1, web1) = (id(&p, "db"), id(&p, "web"));
+    let pod1 = p.inspect(&p.container("db"), "{{.Pod}}");
+    p.sidepod(&["up", "-d"]).success();
+    assert_eq!(
+        (id(&p, "db"), id(&p, "web")),
+        (db1.clone(), web1.clone()),
+        "unchanged: same containers"
+    );
+    // Changing db's environment recreates db only.
+    p.write("compose.yaml", &stack("2", port));
+    p.sidepod(&["up", "-d"]).success();
+    assert_ne!(id(&p, "db"), db1);
+    assert_eq!(id(&p, "web"), web1);
+    // Changing a published port recreates the pod, and says why.
+    p.write("compose.yaml", &stack("2", common::podman::free_port()));
+    let out = p.sidepod(&["up", "-d"]);
+    out.success();
+    assert!(
+        out.stderr
+            .contains("published ports or host entries changed"),
+        "{}",
+        out.stderr
+    );
+    assert_ne!(p.inspect(&p.container("db"), "{{.Pod}}"), pod1);
+    // --force-recreate recreates everything.
+    let db2 = id(&p, "db");
+    p.sidepod(&["up", "-d", "--force-recreate"]).success();
+    assert_ne!(id(&p, "db"), db2);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn orphans_are_pointed_out_and_removed_on_request() {
+    let host = host!();
+    let service = |name: &str| {
+        format!(
+            "  {name}:\n    image: {BUSYBOX}\n    init: true\n    command: [\"sleep\", \"300\"]\n"
+        )
+    };
+    let p = Project::with_files(
+        &host,
+        "orphans",
+        &[(
+            "compose.yaml",
+            &format!("services:\n{}{}", service("a"), service("b")),
+        )],
+    );
+    p.sidepod(&["up", "-d"]).success();
+    let pod = p.inspect(&p.container("a"), "{{.Pod}}");
+    p.write("compose.yaml", &format!("services:\n{}", service("a")));
+    let warned = p.sidepod(&["up", "-d"]);
+    warned.success();
+    assert!(
+        warned.stderr.contains(&p.container("b")) && warned.stderr.contains("--remove-orphans"),
+        "{}",
+        warned.stderr
+    );
+    assert_eq!(
+        p.inspect(&p.container("a"), "{{.Pod}}"),
+        pod,
+        "the pod is kept"
+    );
+    assert_eq!(p.inspect(&p.container("b"), "{{.State.Status}}"), "running");
+    p.sidepod(&["up", "-d", "--remove-orphans"]).success();
+    assert_eq!(p.leftovers().0, [p.container("a")]);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn stop_start_restart_and_kill_act_on_the_named_services() {
+    let host = host!();
+    let p = Project::with_files(
+        &host,
+        "ctl",
+        &[("compose.yaml", &stack("1", common::podman::free_port()))],
+    );
+    p.sidepod(&["up", "-d"]).success();
+    let status = |s: &str| p.inspect(&p.container(s), "{{.State.Status}}");
+    p.sidepod(&["stop", "web"]).success();
+    assert_eq!(
+        (status("web"), status("db")),
+        ("exited".into(), "running".into()),
+        "stop S stops only S"
+    );
+    p.sidepod(&["stop"]).success();
+    assert_eq!(status("db"), "exited");
+    p.sidepod(&["start", "web"]).success();
+    assert_eq!(
+        (status("web"), status("db")),
+        ("running".into(), "running".into()),
+        "start S starts what S depends on"
+    );
+    let before = p.inspect(&p.container("db"), "{{.State.StartedAt}}");
+    p.sidepod(&["restart", "db"]).success();
+    assert_ne!(
+        p.inspect(&p.container("db"), "{{.State.StartedAt}}"),
+        before
+    );
+    p.sidepod(&["kill", "-s", "SIGKILL", "db"]).success();
+    p.wait_for(std::time::Duration::from_secs(10), "db killed", || {
+        status("db") == "exited"
+    });
+    assert_eq!(p.inspect(&p.container("db"), "{{.State.ExitCode}}"), "137");
+    assert_eq!(status("web"), "running");
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn dry_runs_change_nothing() {
+    let host = host!();
+    let p = Project::scenario(&host, "unicorn-stack", "dry");
+    // Everything a run of this project could create carries its name; other tests run
+    // at the same time, so look only at those.
+    let name = format!("name={}", p.name);
+    let state = || {
+        let list = |args: &[&str]| host.podman(args).stdout;
+        (
+            list(&[
+                "ps",
+                "-a",
+                "--filter",
+                &name,
+                "--format",
+                "{{.ID}} {{.Exited}} {{.ExitCode}} {{.StartedAt}}",
+            ]),
+            list(&[
+                "pod",
+                "ps",
+                "--filter",
+                &name,
+                "--format",
+                "{{.ID}} {{.Status}} {{.NumberOfContainers}}",
+            ]),
+            list(&["volume", "ls", "--filter", &name, "--format", "{{.Name}}"]),
+        )
+    };
+    let port = common::podman::free_port().to_string();
+    let env = [("VIEWER_PORT", port.as_str())];
+    for args in [
+        &["--dry-run", "up", "-d", "--wait"][..],
+        &["--dry-run", "up"][..],
+        &["--dry-run", "run", "--rm", "viewer", "true"][..],
+    ] {
+        let before = state();
+        let out = p.sidepod_env(args, &env);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stdout.lines().all(|l| l.starts_with("podman ")),
+            "{}",
+            out.stdout
+        );
+        assert_eq!(state(), before, "{args:?} changed something");
+    }
+    // With the stack up, dry runs of the commands that stop or remove change nothing.
+    p.sidepod_env(&["up", "-d", "--wait"], &env).success();
+    for args in [
+        &["--dry-run", "down", "-v"][..],
+        &["--dry-run", "stop"][..],
+        &["--dry-run", "kill"][..],
+        &["--dry-run", "restart"][..],
+        &["--dry-run", "up", "-d", "--force-recreate"][..],
+    ] {
+        let before = state();
+        let out = p.sidepod_env(args, &env);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(!out.stdout.is_empty(), "{args:?} printed nothing");
+        assert_eq!(state(), before, "{args:?} changed something");
+    }
+    p.sidepod(&["down", "-v", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
