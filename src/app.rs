@@ -54,6 +54,7 @@ async fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Down(args) => commands::down(&cli.global, &args).await,
         Command::Ps(args) => commands::ps(&cli.global, &args).await,
         Command::Logs(args) => commands::logs(&cli.global, &args).await,
+        Command::Job(args) => commands::job(&cli.global, &args).await,
         Command::Exec(args) => commands::exec(&cli.global, &args).await,
         Command::Run(args) => commands::run(&cli.global, &args).await,
         Command::Build(args) => commands::build(&cli.global, &args).await,
@@ -78,7 +79,7 @@ async fn dispatch(cli: Cli) -> Result<i32, Error> {
     }
 }
 
-fn load_options(g: &GlobalOptions) -> LoadOptions {
+pub fn load_options(g: &GlobalOptions) -> LoadOptions {
     LoadOptions {
         files: g.files.clone(),
         project_name: g.project_name.clone(),
@@ -121,7 +122,7 @@ pub fn load(g: &GlobalOptions) -> Result<Loaded, Error> {
     Ok(Loaded::Project(project))
 }
 
-fn plan(project: &Project, files: &[PathBuf], cwd: &Path) -> Result<Plan, Error> {
+pub fn plan(project: &Project, files: &[PathBuf], cwd: &Path) -> Result<Plan, Error> {
     Plan::new(project).map_err(|source| Error::Plan {
         file: files
             .iter()
@@ -152,8 +153,19 @@ pub fn load_compose(g: &GlobalOptions) -> Result<(Project, Plan), Error> {
 /// For commands that act on what exists (`down`, `ps`, `logs`): the loaded project, or
 /// with `-p` and no files, just the name.
 pub fn load_or_name(g: &GlobalOptions) -> Result<(String, Option<(Project, Plan)>), Error> {
-    match load_compose(g) {
-        Ok((project, plan)) => Ok((project.name.clone(), Some((project, plan)))),
+    match load(g) {
+        Ok(Loaded::Project(project)) => {
+            let opts = load_options(g);
+            let plan = plan(&project, &project.files, &opts.working_dir)?;
+            Ok((project.name.clone(), Some((project, plan))))
+        }
+        Ok(Loaded::Job(job)) => {
+            let (project, plan) = job::plan_job(&job).map_err(|source| Error::Plan {
+                file: job.file.display().to_string(),
+                source,
+            })?;
+            Ok((project.name.clone(), Some((project, plan))))
+        }
         Err(Error::Load(LoadError::NotFound { .. })) if g.project_name.is_some() => {
             let name = g.project_name.as_deref().unwrap_or_default();
             Ok((compose::checked_project_name(name, "-p")?, None))

@@ -82,6 +82,9 @@ pub enum Command {
     Ps(PsArgs),
     /// Show the services' output
     Logs(LogsArgs),
+    /// Run a CI job: sidecars until ready, then the steps in the main container; always
+    /// clean up
+    Job(JobArgs),
     /// Run a command in a running service container
     Exec(ExecArgs),
     /// Run a one-off container of a service in the project's pod
@@ -107,6 +110,35 @@ pub enum Command {
     },
     /// Print sidepod's version
     Version,
+}
+
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// The job file (default: sidepod.yaml or .sidepod.yaml here)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Name of this run (its pod); two runs at once need two names
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Leave the pod and containers when the job ends, and say how to enter and remove them
+    #[arg(long)]
+    pub keep: bool,
+    /// Run only this step (repeatable); the others are reported as skipped
+    #[arg(long = "step", value_name = "NAME")]
+    pub steps: Vec<String>,
+    /// Write a JUnit XML report, one test case per step
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write every container's log there, one file per service
+    #[arg(long, value_name = "DIR")]
+    pub logs_dir: Option<PathBuf>,
+    /// Stop the job after this long (e.g. 10m, 1h30m); exit code 124
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+}
+
+fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
+    crate::model::parse_duration(s)
 }
 
 #[derive(Debug, Args)]

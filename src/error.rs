@@ -55,7 +55,8 @@ impl Error {
                 EngineError::Backend(_) | EngineError::HostPath { .. } => exit::RUNTIME,
                 EngineError::MissingExternalVolume(_)
                 | EngineError::Image { .. }
-                | EngineError::NotCreated(_) => exit::RUNTIME,
+                | EngineError::NotCreated(_)
+                | EngineError::Busy(..) => exit::RUNTIME,
                 EngineError::ServiceFailed { .. } => exit::SERVICE,
                 EngineError::NoSuchService(..) => exit::USAGE,
                 EngineError::Interrupted(signal) => 128 + signal,

@@ -75,6 +75,15 @@ impl Backend for DryRunBackend {
         Ok(0)
     }
 
+    async fn exec_stream(
+        &self,
+        spec: &ExecSpec,
+        _sink: mpsc::Sender<LogLine>,
+    ) -> Result<i64, BackendError> {
+        self.show(exec_args(spec));
+        Ok(0)
+    }
+
     async fn start(&self, names: &[String]) -> Result<(), BackendError> {
         self.show(start_args(names));
         Ok(())

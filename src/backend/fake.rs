@@ -62,6 +62,17 @@ impl FakeBackend {
         self.with(|s| s.health.insert(container.into(), runs.into()));
     }
 
+    /// The exit code and output of an exec'd command, keyed `exec:COMMAND` (the command's
+    /// words joined by spaces).
+    pub fn script_command(&self, command: &str, code: i64, output: &[&str]) {
+        self.with(|s| {
+            let key = format!("exec:{command}");
+            s.exit_codes.insert(key.clone(), code);
+            s.logs
+                .insert(key, output.iter().map(|l| l.to_string()).collect());
+        });
+    }
+
     /// The exit code `wait` returns for a container (it also marks it exited).
     pub fn script_exit(&self, container: &str, code: i64) {
         self.with(|s| s.exit_codes.insert(container.into(), code));
@@ -172,7 +183,9 @@ impl FakeBackend {
 }
 
 fn matches(labels: &BTreeMap<String, String>, label: &str, value: &str) -> bool {
-    labels.get(label).is_some_and(|v| v == value)
+    labels
+        .get(label)
+        .is_some_and(|v| value.is_empty() || v == value)
 }
 
 #[async_trait]
@@ -268,6 +281,35 @@ impl Backend for FakeBackend {
             spec.command.join(" ")
         ))?;
         Ok(0)
+    }
+
+    async fn exec_stream(
+        &self,
+        spec: &ExecSpec,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<i64, BackendError> {
+        let command = spec.command.join(" ");
+        self.pause(&format!("exec {} {command}", spec.container))
+            .await;
+        self.record(format!("exec {} {command}", spec.container))?;
+        let (code, lines) = self.with(|s| {
+            let key = format!("exec:{command}");
+            (
+                s.exit_codes.get(&key).copied().unwrap_or(0),
+                s.logs.get(&key).cloned().unwrap_or_default(),
+            )
+        });
+        for text in lines {
+            let line = LogLine {
+                container: spec.container.clone(),
+                stream: Stream::Stdout,
+                text,
+            };
+            if sink.send(line).await.is_err() {
+                break;
+            }
+        }
+        Ok(code)
     }
 
     async fn restart(

@@ -246,7 +246,7 @@ pub trait Backend: Send + Sync {
     async fn version(&self) -> Result<String, BackendError>;
 
     async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError>;
-    /// The pods carrying `label=value`.
+    /// The pods carrying `label=value` (any value when `value` is empty).
     async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError>;
     /// Removes a pod and every container in it, stopping them within `timeout`.
     async fn pod_remove(&self, name: &str, timeout: Duration) -> Result<(), BackendError>;
@@ -259,6 +259,13 @@ pub trait Backend: Send + Sync {
         -> Result<i64, BackendError>;
     /// Runs a command in a running container in the foreground; returns its exit code.
     async fn exec(&self, spec: &ExecSpec) -> Result<i64, BackendError>;
+    /// Runs a command in a running container with stdin closed, sending its output to
+    /// `sink` line by line; returns its exit code. Dropping the future stops it.
+    async fn exec_stream(
+        &self,
+        spec: &ExecSpec,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<i64, BackendError>;
     async fn start(&self, names: &[String]) -> Result<(), BackendError>;
     async fn restart(
         &self,

@@ -92,6 +92,60 @@ impl PodmanBackend {
         }
     }
 
+    /// Runs podman with its output sent to `sink` line by line, as it comes (stdout and
+    /// stderr read together); returns its exit code.
+    async fn stream(
+        &self,
+        args: Vec<String>,
+        container: &str,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<i64, BackendError> {
+        tracing::debug!("podman {}", shell_join(&args));
+        let mut child = self
+            .command(&args)
+            .spawn()
+            .map_err(|source| BackendError::Spawn {
+                program: self.program.display().to_string(),
+                source,
+            })?;
+        let forward = |reader: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>,
+                       stream: Stream| {
+            let sink = sink.clone();
+            let container = container.to_string();
+            async move {
+                let Some(reader) = reader else { return };
+                let mut lines = BufReader::new(reader).lines();
+                while let Ok(Some(text)) = lines.next_line().await {
+                    let line = LogLine {
+                        container: container.clone(),
+                        stream,
+                        text,
+                    };
+                    if sink.send(line).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        };
+        let stdout = child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+        let stderr = child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
+        tokio::join!(
+            forward(stdout, Stream::Stdout),
+            forward(stderr, Stream::Stderr)
+        );
+        let status = child.wait().await.map_err(|source| BackendError::Spawn {
+            program: self.program.display().to_string(),
+            source,
+        })?;
+        Ok(status.code().map_or(-1, i64::from))
+    }
+
     /// Runs podman in the foreground with the terminal: stdin, stdout and stderr are
     /// sidepod's, and it stays in sidepod's process group so that it can use the terminal
     /// (a background process group could not read from it). Returns podman's exit code,
@@ -694,7 +748,11 @@ fn inspect_info(e: InspectEntry) -> ContainerInfo {
 }
 
 fn label_filter(label: &str, value: &str) -> String {
-    format!("label={label}={value}")
+    if value.is_empty() {
+        format!("label={label}")
+    } else {
+        format!("label={label}={value}")
+    }
 }
 
 #[async_trait]
@@ -833,48 +891,17 @@ impl Backend for PodmanBackend {
         opts: &LogOptions,
         sink: mpsc::Sender<LogLine>,
     ) -> Result<(), BackendError> {
-        let args = logs_args(name, opts);
-        tracing::debug!("podman {}", shell_join(&args));
-        let mut child = self
-            .command(&args)
-            .spawn()
-            .map_err(|source| BackendError::Spawn {
-                program: self.program.display().to_string(),
-                source,
-            })?;
-        let forward = |reader: Option<Box<dyn tokio::io::AsyncRead + Unpin + Send>>,
-                       stream: Stream| {
-            let sink = sink.clone();
-            let container = name.to_string();
-            async move {
-                let Some(reader) = reader else { return };
-                let mut lines = BufReader::new(reader).lines();
-                while let Ok(Some(text)) = lines.next_line().await {
-                    let line = LogLine {
-                        container: container.clone(),
-                        stream,
-                        text,
-                    };
-                    if sink.send(line).await.is_err() {
-                        return;
-                    }
-                }
-            }
-        };
-        let stdout = child
-            .stdout
-            .take()
-            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
-        let stderr = child
-            .stderr
-            .take()
-            .map(|s| Box::new(s) as Box<dyn tokio::io::AsyncRead + Unpin + Send>);
-        tokio::join!(
-            forward(stdout, Stream::Stdout),
-            forward(stderr, Stream::Stderr)
-        );
-        let _ = child.wait().await;
-        Ok(())
+        self.stream(logs_args(name, opts), name, sink)
+            .await
+            .map(drop)
+    }
+
+    async fn exec_stream(
+        &self,
+        spec: &ExecSpec,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<i64, BackendError> {
+        self.stream(exec_args(spec), &spec.container, sink).await
     }
 
     async fn volume_create(&self, spec: &VolumeSpec) -> Result<(), BackendError> {

@@ -16,6 +16,8 @@ pub async fn down(g: &GlobalOptions, args: &DownArgs) -> Result<i32, Error> {
         volumes: args.volumes,
         timeout: args.timeout.map(Duration::from_secs),
     };
+    // Leftovers of job runs whose sidepod was killed go too, whatever their project.
+    crate::job::reap_stale(backend.as_ref(), &output).await?;
     let known = known.as_ref().map(|(p, plan)| (p, plan));
     engine::down(
         backend.as_ref(),

@@ -118,14 +118,27 @@ pub async fn down(
         stop_containers(backend, known, &containers, opts.timeout, output, shutdown).await?;
     }
     let names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
-    if opts.volumes && !names.is_empty() {
-        backend.remove(&names, true).await?;
-    }
     let grace = opts.timeout.unwrap_or_else(|| {
         known
             .and_then(|(p, _)| p.services.values().map(stop_grace).max())
             .unwrap_or(Duration::from_secs(10))
     });
+    if opts.volumes && !names.is_empty() {
+        // `rm --volumes` of a running container would wait its own stop timeout: stop
+        // them within the grace period first.
+        let running: Vec<String> = containers
+            .iter()
+            .filter(|c| c.state == ContainerState::Running)
+            .map(|c| c.name.clone())
+            .collect();
+        if !has_order && !running.is_empty() {
+            tokio::select! {
+                r = backend.stop(&running, Some(grace)) => r?,
+                _ = shutdown.escalated() => backend.kill(&running, "SIGKILL").await?,
+            }
+        }
+        backend.remove(&names, true).await?;
+    }
     for pod in &pods {
         backend.pod_remove(&pod.name, grace).await?;
         output.status(&format!("Pod {}  Removed", pod.name));

@@ -46,6 +46,10 @@ pub struct StartedContainer {
     pub name: String,
     /// How its log lines are prefixed: `db-1`.
     pub prefix: String,
+    /// From the start of `up` until it was started, or healthy when that was waited for.
+    pub ready_after: Duration,
+    /// Whether its health was waited for (and passed).
+    pub healthy: bool,
 }
 
 /// Where a service is on its way up, as its dependents see it.
@@ -69,6 +73,7 @@ struct Run {
     wait_timeout: Option<Duration>,
     labels: BTreeMap<String, String>,
     force_recreate: bool,
+    began: Instant,
 }
 
 /// Brings the selected services up; returns their containers in start order.
@@ -82,7 +87,8 @@ pub async fn up(
         .plan
         .select(project, &opts.services, opts.no_deps)
         .map_err(|unknown| EngineError::no_such_service(&unknown, project))?;
-    let deadline = opts.wait_timeout.map(|t| Instant::now() + t);
+    let began = Instant::now();
+    let deadline = opts.wait_timeout.map(|t| began + t);
     tokio::select! {
         r = prepare(stack, &selected, opts) => r?,
         _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
@@ -102,6 +108,7 @@ pub async fn up(
         wait_timeout: opts.wait_timeout,
         labels: opts.labels.clone(),
         force_recreate: opts.force_recreate,
+        began,
     });
     let started = start_all(run, &selected, shutdown).await?;
     if opts.wait {
@@ -460,6 +467,8 @@ async fn start_service(
             number,
             prefix: log_prefix(&name, number, svc.container_name.as_deref()),
             name: spec.name,
+            ready_after: run.began.elapsed(),
+            healthy: false,
         });
     }
     tx.send_replace(Status::Started);
@@ -500,6 +509,11 @@ async fn start_service(
             stack
                 .output
                 .status(&format!("Container {}  Healthy", c.name));
+        }
+        let ready_after = run.began.elapsed();
+        for c in &mut started {
+            c.ready_after = ready_after;
+            c.healthy = true;
         }
         tx.send_replace(Status::Healthy);
     }

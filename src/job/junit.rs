@@ -1,0 +1,104 @@
+//! JUnit XML for a job: one test case per step, which CI systems show as tests.
+
+use std::time::Duration;
+
+use super::runner::{StepReport, StepResult};
+
+fn escape(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .map(|c| match c {
+            '&' => "&amp;".to_string(),
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&apos;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
+pub fn junit_xml(job: &str, steps: &[StepReport], total: Duration) -> String {
+    let failures = steps
+        .iter()
+        .filter(|s| matches!(s.result, StepResult::Failed(_) | StepResult::TimedOut))
+        .count();
+    let skipped = steps
+        .iter()
+        .filter(|s| matches!(s.result, StepResult::Skipped | StepResult::NotRun))
+        .count();
+    let job = escape(job);
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sidepod\" tests=\"{n}\" \
+         failures=\"{failures}\" skipped=\"{skipped}\" time=\"{t}\">\n  <testsuite name=\"{job}\" \
+         tests=\"{n}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{t}\">\n",
+        n = steps.len(),
+        t = secs(total),
+    );
+    for s in steps {
+        xml.push_str(&format!(
+            "    <testcase name=\"{}\" classname=\"{job}\" time=\"{}\"",
+            escape(&s.name),
+            secs(s.duration)
+        ));
+        let output = escape(&s.output.join("\n"));
+        match &s.result {
+            StepResult::Passed => xml.push_str(&format!(">\n      <system-out>{output}</system-out>\n    </testcase>\n")),
+            StepResult::Failed(code) => xml.push_str(&format!(
+                ">\n      <failure message=\"exit code {code}\" type=\"exit\">{output}</failure>\n    </testcase>\n"
+            )),
+            StepResult::TimedOut => xml.push_str(&format!(
+                ">\n      <failure message=\"timed out\" type=\"timeout\">{output}</failure>\n    </testcase>\n"
+            )),
+            StepResult::Skipped => xml.push_str(">\n      <skipped message=\"not selected with --step\"/>\n    </testcase>\n"),
+            StepResult::NotRun => xml.push_str(">\n      <skipped message=\"not run: the job had already failed\"/>\n    </testcase>\n"),
+        }
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_become_test_cases_with_their_results() {
+        let step = |name: &str, result, output: &[&str]| StepReport {
+            name: name.into(),
+            result,
+            duration: Duration::from_millis(1500),
+            output: output.iter().map(|s| s.to_string()).collect(),
+        };
+        let xml = junit_xml(
+            "shop <ci>",
+            &[
+                step("Migrate", StepResult::Passed, &["ok"]),
+                step(
+                    "Test & lint",
+                    StepResult::Failed(7),
+                    &["1 failed", "<boom>"],
+                ),
+                step("Deploy", StepResult::NotRun, &[]),
+            ],
+            Duration::from_secs(3),
+        );
+        assert!(xml.contains("<testsuite name=\"shop &lt;ci&gt;\" tests=\"3\" failures=\"1\" skipped=\"1\" time=\"3.000\">"), "{xml}");
+        assert!(xml.contains("<testcase name=\"Test &amp; lint\""), "{xml}");
+        assert!(
+            xml.contains(
+                "<failure message=\"exit code 7\" type=\"exit\">1 failed\n&lt;boom&gt;</failure>"
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains("time=\"1.500\""), "{xml}");
+        assert!(
+            xml.contains("<skipped message=\"not run: the job had already failed\"/>"),
+            "{xml}"
+        );
+    }
+}
