@@ -11,6 +11,8 @@ set -euo pipefail
 
 BUSYBOX_IMAGE=localhost/sidepod-test/busybox:latest
 SERVICES_IMAGE=localhost/sidepod-test/services:latest
+# Raise this when the roots change: older images and cached roots are then rebuilt.
+VERSION=2
 if [ "$(id -u)" -eq 0 ]; then
     CACHE=${SIDEPOD_IMAGE_CACHE:-/var/cache/sidepod-test}
 else
@@ -27,11 +29,12 @@ mkdir -p "$CACHE"
 chmod 0755 "$CACHE"
 
 busybox_tar() {
-    local tar=$CACHE/busybox.tar
+    local tar=$CACHE/busybox-v$VERSION.tar
     [ -s "$tar" ] && return
     echo "==> building the busybox root"
     local root
     root=$(mktemp -d)
+    chmod 0755 "$root"  # the image's /, which non-root users in containers must traverse
     mkdir -p "$root"/{bin,etc,tmp,root,var/tmp,data}
     chmod 1777 "$root/tmp" "$root/var/tmp"
     cp /bin/busybox "$root/bin/busybox"
@@ -58,7 +61,7 @@ debian_mirror() {
 }
 
 services_tar() {
-    local tar=$CACHE/services.tar
+    local tar=$CACHE/services-v$VERSION.tar
     [ -s "$tar" ] && return
     if [ "$(id -u)" -ne 0 ]; then
         echo "error: the services root is built with debootstrap, as root; run this once as root" >&2
@@ -67,6 +70,7 @@ services_tar() {
     echo "==> building the Debian services root with debootstrap (about a minute)"
     local root
     root=$(mktemp -d)
+    chmod 0755 "$root"  # the image's /, which non-root users in containers must traverse
     debootstrap --variant=minbase --include=redis-server,postgresql-15 bookworm "$root" "$(debian_mirror)" >/dev/null
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     tar --numeric-owner -C "$root" -cf "$tar.tmp" .
@@ -86,18 +90,20 @@ as_user() {
 }
 
 import() {
-    local user=$1 image=$2 tar=$3
-    if as_user "$user" podman image exists "$image"; then
+    local user=$1 image=$2 tar=$3 have
+    have=$(as_user "$user" podman image inspect --format '{{index .Labels "io.sidepod.test-image"}}' "$image" 2>/dev/null || true)
+    if [ "$have" = "$VERSION" ]; then
         return
     fi
     echo "==> importing $image for $user"
-    as_user "$user" podman import --quiet --change 'CMD ["/bin/sh"]' "$tar" "$image" >/dev/null
+    as_user "$user" podman import --quiet --change 'CMD ["/bin/sh"]' \
+        --change "LABEL io.sidepod.test-image=$VERSION" "$tar" "$image" >/dev/null
 }
 
 busybox_tar
 services_tar
 for user in "${users[@]}"; do
-    import "$user" "$BUSYBOX_IMAGE" "$CACHE/busybox.tar"
-    import "$user" "$SERVICES_IMAGE" "$CACHE/services.tar"
+    import "$user" "$BUSYBOX_IMAGE" "$CACHE/busybox-v$VERSION.tar"
+    import "$user" "$SERVICES_IMAGE" "$CACHE/services-v$VERSION.tar"
 done
 echo "==> test images ready for: ${users[*]}"

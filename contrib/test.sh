@@ -37,5 +37,5 @@ echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo 
 cargo test --all-targets --no-fail-fast
 if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
     echo "==> podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
-    SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --no-fail-fast
+    SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --test podman_job --no-fail-fast
 fi

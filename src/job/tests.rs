@@ -1,0 +1,244 @@
+//! The job runner over the recording fake backend: the order of work, and teardown on
+//! every path.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::runner::{run_job, JobOptions};
+use super::{Job, Step, MAIN};
+use crate::backend::{Backend, ContainerState, FakeBackend, HealthRun};
+use crate::cli::Ansi;
+use crate::engine::{Shutdown, Stack};
+use crate::model::*;
+use crate::plan::LABEL_OWNER;
+
+fn sidecar(name: &str, healthcheck: bool) -> Service {
+    Service {
+        name: name.into(),
+        image: Some("img".into()),
+        replicas: 1,
+        healthcheck: healthcheck.then(|| Healthcheck {
+            test: HealthTest::Cmd(vec!["true".into()]),
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            retries: 3,
+            start_period: Duration::ZERO,
+            start_interval: Duration::from_secs(1),
+        }),
+        ..Service::default()
+    }
+}
+
+fn step(name: &str, run: &str) -> Step {
+    Step {
+        name: name.into(),
+        run: run.into(),
+        env: Default::default(),
+        timeout: None,
+        working_dir: None,
+    }
+}
+
+fn job(steps: Vec<Step>) -> Job {
+    let mut project = Project {
+        name: "j".into(),
+        directory: "/src/shop".into(),
+        ..Project::default()
+    };
+    project.services.insert("db".into(), sidecar("db", true));
+    project
+        .services
+        .insert("cache".into(), sidecar("cache", false));
+    Job {
+        file: "/src/shop/sidepod.yaml".into(),
+        project,
+        container: Service {
+            name: MAIN.into(),
+            image: Some("app".into()),
+            replicas: 1,
+            working_dir: Some("/workspace".into()),
+            ..Service::default()
+        },
+        steps,
+    }
+}
+
+fn stack(fake: &Arc<FakeBackend>, job: &Job) -> Stack {
+    let (project, plan) = super::plan_job(job).unwrap();
+    Stack {
+        backend: fake.clone() as Arc<dyn Backend>,
+        project: Arc::new(project),
+        plan: Arc::new(plan),
+        output: Arc::new(crate::output::Output::new(Ansi::Never, true)),
+    }
+}
+
+fn quiet() -> Shutdown {
+    let (trigger, shutdown) = Shutdown::new();
+    std::mem::forget(trigger);
+    shutdown
+}
+
+fn sh(run: &str) -> String {
+    format!("sh -c {run}")
+}
+
+#[tokio::test(start_paused = true)]
+async fn sidecars_are_ready_before_main_then_steps_run_in_order_then_teardown() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_health("j-db-1", vec![HealthRun::Unhealthy, HealthRun::Healthy]);
+    let j = job(vec![step("one", "echo 1"), step("two", "echo 2")]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let calls = fake.calls();
+    let at = |c: &str| {
+        calls
+            .iter()
+            .position(|x| x == c)
+            .unwrap_or_else(|| panic!("no {c}: {calls:#?}"))
+    };
+    let healthy = calls
+        .iter()
+        .rposition(|c| c == "healthcheck j-db-1")
+        .unwrap();
+    assert!(at("run j-db-1") < healthy && at("run j-cache-1") < at("run j-main-1"));
+    assert!(
+        healthy < at("run j-main-1"),
+        "main started before db was healthy"
+    );
+    assert!(at("run j-main-1") < at(&format!("exec j-main-1 {}", sh("echo 1"))));
+    assert!(
+        at(&format!("exec j-main-1 {}", sh("echo 1")))
+            < at(&format!("exec j-main-1 {}", sh("echo 2")))
+    );
+    assert!(
+        at(&format!("exec j-main-1 {}", sh("echo 2"))) < at("pod rm j"),
+        "teardown before the last step"
+    );
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_failing_step_ends_the_job_with_its_code_and_tears_down() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_command(&sh("make test"), 3, &["1 failed"]);
+    let j = job(vec![
+        step("build", "make"),
+        step("test", "make test"),
+        step("deploy", "make deploy"),
+    ]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 3);
+    assert!(
+        fake.calls_of(&format!("exec j-main-1 {}", sh("make deploy")))
+            .is_empty(),
+        "a step after the failure ran"
+    );
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unhealthy_sidecar_is_exit_5_before_any_step() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_health("j-db-1", vec![HealthRun::Unhealthy]);
+    let j = job(vec![step("one", "true")]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 5);
+    assert!(fake.calls_of("exec").is_empty());
+    assert!(fake.calls_of("run j-main-1").is_empty());
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_step_timeout_is_124_and_tears_down() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(
+        &format!("exec j-main-1 {}", sh("sleep")),
+        Duration::from_secs(3600),
+    );
+    let mut slow = step("slow", "sleep");
+    slow.timeout = Some(Duration::from_secs(5));
+    let j = job(vec![slow]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 124);
+    assert!(fake.pod_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_signal_during_a_step_is_128_plus_n_and_tears_down() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(
+        &format!("exec j-main-1 {}", sh("sleep")),
+        Duration::from_secs(3600),
+    );
+    let j = job(vec![step("slow", "sleep")]);
+    let (trigger, mut shutdown) = Shutdown::new();
+    let s = stack(&fake, &j);
+    let opts = JobOptions::default();
+    let fire = async {
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        trigger.fire(15);
+    };
+    let (code, ()) = tokio::join!(run_job(&s, &j, &opts, &mut shutdown), fire);
+    assert_eq!(code.unwrap(), 143);
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn keep_leaves_everything_and_owner_labels_mark_it_kept() {
+    let fake = Arc::new(FakeBackend::new());
+    let j = job(vec![step("one", "true")]);
+    let opts = JobOptions {
+        keep: true,
+        ..JobOptions::default()
+    };
+    assert_eq!(
+        run_job(&stack(&fake, &j), &j, &opts, &mut quiet())
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(fake.pod_names(), ["j"]);
+    assert!(fake.calls_of("pod rm").is_empty());
+    assert_eq!(fake.state_of("j-main-1"), Some(ContainerState::Running));
+    let pods = fake.pods(LABEL_OWNER, "").await.unwrap();
+    assert!(pods[0].labels[LABEL_OWNER].starts_with("kept:"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_same_name_running_is_refused_and_nothing_is_touched() {
+    let fake = Arc::new(FakeBackend::new());
+    let j = job(vec![step("one", "true")]);
+    let s = stack(&fake, &j);
+    // A live job of the same name: owned by this very process.
+    let mut labels = crate::plan::project_labels("j");
+    labels.insert(LABEL_OWNER.into(), super::runner::owner(false));
+    fake.pod_create(&crate::backend::PodSpec {
+        name: "j".into(),
+        hosts: vec![],
+        ports: vec![],
+        network_mode: None,
+        labels,
+    })
+    .await
+    .unwrap();
+    let before = fake.calls().len();
+    let err = run_job(&s, &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("is already running"), "{err}");
+    assert!(
+        fake.calls()[before..].iter().all(|c| c == "pod ps"),
+        "{:#?}",
+        fake.calls()
+    );
+    assert_eq!(fake.pod_names(), ["j"]);
+}
