@@ -354,6 +354,19 @@ fn keep_leaves_the_job_and_says_how_to_enter_and_remove_it() {
         p.inspect(&p.container("db"), "{{.State.Status}}"),
         "running"
     );
+    // The workspace: read-write in the main container, read-only in the sidecars.
+    let main = p.container("main");
+    let db = p.container("db");
+    let write = "test -f /workspace/sidepod.yaml && touch /workspace/written";
+    assert_eq!(host.podman(&["exec", &main, "sh", "-c", write]).code, 0);
+    assert!(p.dir.join("written").exists());
+    assert_eq!(
+        host.podman(&["exec", &db, "test", "-f", "/workspace/sidepod.yaml"])
+            .code,
+        0
+    );
+    let sidecar_write = host.podman(&["exec", &db, "touch", "/workspace/nope"]);
+    assert_ne!(sidecar_write.code, 0, "a sidecar could write the workspace");
     // A kept job is not a leftover: another job does not reap it.
     let other = Project::with_files(
         &host,

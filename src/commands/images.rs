@@ -11,11 +11,7 @@ pub async fn build(g: &GlobalOptions, args: &BuildArgs) -> Result<i32, Error> {
     let (project, plan) = load_compose(g)?;
     let stack = stack(g, project, plan)?;
     let project = &stack.project;
-    for s in &args.services {
-        if !project.services.contains_key(s) {
-            return Err(EngineError::no_such_service(s, project).into());
-        }
-    }
+    EngineError::check_services(&args.services, project)?;
     for (name, service) in &project.services {
         if !args.services.is_empty() && !args.services.contains(name) {
             continue;
@@ -42,11 +38,7 @@ pub async fn pull(g: &GlobalOptions, args: &PullArgs) -> Result<i32, Error> {
     let (project, plan) = load_compose(g)?;
     let stack = stack(g, project, plan)?;
     let project = &stack.project;
-    for s in &args.services {
-        if !project.services.contains_key(s) {
-            return Err(EngineError::no_such_service(s, project).into());
-        }
-    }
+    EngineError::check_services(&args.services, project)?;
     for (name, service) in &project.services {
         let wanted = args.services.is_empty() || args.services.contains(name);
         // A service built from its own build section has nothing to pull.

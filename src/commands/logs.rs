@@ -18,13 +18,7 @@ pub async fn logs(g: &GlobalOptions, args: &LogsArgs) -> Result<i32, Error> {
     };
     let (name, known) = load_or_name(g)?;
     if let Some((project, _)) = &known {
-        if let Some(unknown) = args
-            .services
-            .iter()
-            .find(|s| !project.services.contains_key(*s))
-        {
-            return Err(EngineError::no_such_service(unknown, project).into());
-        }
+        EngineError::check_services(&args.services, project)?;
     }
     let backend = backend(g)?;
     let mut containers = backend.containers(LABEL_PROJECT, &name).await?;

@@ -14,11 +14,7 @@ async fn service_containers(
     stack: &Stack,
     services: &[String],
 ) -> Result<Vec<ContainerInfo>, EngineError> {
-    for s in services {
-        if !stack.project.services.contains_key(s) {
-            return Err(EngineError::no_such_service(s, &stack.project));
-        }
-    }
+    EngineError::check_services(services, &stack.project)?;
     let mut all = stack
         .backend
         .containers(LABEL_PROJECT, &stack.project.name)

@@ -36,6 +36,14 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// Fails on the first of `names` that is not a service of `project`.
+    pub fn check_services(names: &[String], project: &crate::model::Project) -> Result<(), Self> {
+        match names.iter().find(|n| !project.services.contains_key(*n)) {
+            Some(unknown) => Err(Self::no_such_service(unknown, project)),
+            None => Ok(()),
+        }
+    }
+
     /// `name` is not a service of `project`; the message lists the ones it has.
     pub fn no_such_service(name: &str, project: &crate::model::Project) -> Self {
         let known: Vec<&str> = project.services.keys().map(String::as_str).collect();

@@ -132,10 +132,7 @@ mod tests {
     }
 
     fn never() -> Shutdown {
-        let (trigger, shutdown) = Shutdown::new();
-        // Keep the sending side alive for the whole test.
-        std::mem::forget(trigger);
-        shutdown
+        Shutdown::never()
     }
 
     #[tokio::test(start_paused = true)]

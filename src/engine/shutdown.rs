@@ -27,6 +27,12 @@ impl Shutdown {
         (ShutdownTrigger { tx }, Shutdown { rx })
     }
 
+    /// A shutdown that never comes (for work that must not be interrupted, and tests).
+    pub fn never() -> Shutdown {
+        // With the trigger gone, waiting for a signal pends forever.
+        Shutdown::new().1
+    }
+
     async fn at_least(&mut self, count: u32) {
         // The trigger lives as long as the process; if it is gone, nothing will come.
         if self.rx.wait_for(|s| s.count >= count).await.is_err() {

@@ -152,8 +152,20 @@ pub async fn reap_stale(backend: &dyn Backend, output: &Output) -> Result<(), En
             volumes: true,
             timeout: Some(Duration::ZERO),
         };
-        let (_trigger, mut quiet) = Shutdown::new();
-        engine::down(backend, &project, None, &opts, output, &mut quiet).await?;
+        // Another sidepod may be reaping the same leftovers right now: what it removes
+        // first makes some of these calls fail, which is no reason to fail this run.
+        if let Err(e) = engine::down(
+            backend,
+            &project,
+            None,
+            &opts,
+            output,
+            &mut Shutdown::never(),
+        )
+        .await
+        {
+            tracing::debug!("reaping {project}: {e}");
+        }
     }
     Ok(())
 }
