@@ -485,3 +485,76 @@ fn up_of_n_plain_services_makes_about_n_plus_5_podman_calls() {
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn supervise_abort_on_exit_and_exit_code_from_end_the_run_with_the_workers_code() {
+    let host = host!();
+    let p = Project::scenario(&host, "supervise", "supervise");
+    let started = std::time::Instant::now();
+    let out = p.sidepod(&["up", "--abort-on-container-exit"]);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("worker-1 | worker-done"),
+        "{}",
+        out.stdout
+    );
+    // web runs under an init: it stops on SIGTERM at once, not after the 10 s timeout.
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "took {:?}",
+        started.elapsed()
+    );
+    for s in ["web", "flaky"] {
+        assert_ne!(
+            p.inspect(&p.container(s), "{{.State.Status}}"),
+            "running",
+            "{s} still runs"
+        );
+    }
+    let out = p.sidepod(&["up", "--exit-code-from", "worker"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn supervise_restarts_are_reported_and_sigterm_stops_everything_with_143() {
+    let host = host!();
+    let p = Project::scenario(&host, "supervise", "restarts");
+    let child = p.spawn(&["up"], &[]);
+    let flaky = p.container("flaky");
+    p.wait_for(
+        Duration::from_secs(60),
+        "flaky to use up its 3 restarts",
+        || {
+            let (containers, _, _) = p.leftovers();
+            containers.contains(&flaky)
+                && p.inspect(&flaky, "{{.RestartCount}} {{.State.Status}}") == "3 exited"
+        },
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    for n in 1..=3 {
+        assert!(
+            stderr.contains(&format!(
+                "flaky-1 restarted by its policy (on-failure:3): restart {n}"
+            )),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("restart 4"), "{stderr}");
+    assert_eq!(
+        p.inspect(&p.container("web"), "{{.State.Status}}"),
+        "exited",
+        "nothing is left running"
+    );
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

@@ -131,6 +131,7 @@ impl FakeBackend {
                     health: None,
                     image: "img".into(),
                     ports: vec![],
+                    restart_count: 0,
                 },
             )
         });
@@ -258,6 +259,7 @@ impl Backend for FakeBackend {
                     health: None,
                     image: spec.image.clone(),
                     ports: vec![],
+                    restart_count: 0,
                 },
             );
             id

@@ -182,6 +182,8 @@ pub struct ContainerInfo {
     pub health: Option<HealthState>,
     pub image: String,
     pub ports: Vec<String>,
+    /// How often podman restarted it under its restart policy (from inspect).
+    pub restart_count: u32,
 }
 
 impl ContainerInfo {

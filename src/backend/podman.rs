@@ -609,6 +609,8 @@ struct InspectEntry {
     name: String,
     #[serde(rename = "ImageName")]
     image_name: String,
+    #[serde(rename = "RestartCount")]
+    restart_count: u32,
     #[serde(rename = "State")]
     state: InspectState,
     #[serde(rename = "Config")]
@@ -712,6 +714,7 @@ fn ps_info(e: PsEntry) -> ContainerInfo {
         health: None,
         image: e.image,
         ports,
+        restart_count: 0,
     }
 }
 
@@ -744,6 +747,7 @@ fn inspect_info(e: InspectEntry) -> ContainerInfo {
         health,
         image: e.image_name,
         ports: Vec::new(),
+        restart_count: e.restart_count,
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::task::JoinSet;
 
 use super::{stop_stack, stream_logs, EngineError, LogSource, Shutdown, Stack, StartedContainer};
-use crate::backend::LogOptions;
+use crate::backend::{ContainerState, LogOptions};
 use crate::model::RestartPolicy;
 
 #[derive(Debug, Clone, Default)]
@@ -51,13 +51,9 @@ pub async fn attach(
     tokio::pin!(logs);
     let mut waits = JoinSet::new();
     for c in started {
-        // A container podman will restart has not finished: its exit is not the end.
-        if stack.project.services[&c.service].restart != RestartPolicy::No {
-            continue;
-        }
-        let backend = stack.backend.clone();
+        let stack = stack.clone();
         let c = c.clone();
-        waits.spawn(async move { backend.wait(&c.name).await.map(|code| (c, code)) });
+        waits.spawn(async move { final_exit(&stack, &c).await.map(|code| (c, code)) });
     }
     loop {
         tokio::select! {
@@ -80,6 +76,41 @@ pub async fn attach(
         }
     }
     exit_code(stack, started, opts, 0).await
+}
+
+/// Waits until a container has exited for good. podman restarts a container under its
+/// `restart:` policy inside one `podman wait`, so such a container is watched through
+/// its restart count instead, and each restart is reported.
+async fn final_exit(stack: &Stack, c: &StartedContainer) -> Result<i64, EngineError> {
+    let policy = stack.project.services[&c.service].restart;
+    if policy == RestartPolicy::No {
+        return Ok(stack.backend.wait(&c.name).await?);
+    }
+    let mut restarts = 0;
+    let mut exited_polls = 0;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
+        let Some(info) = info.first() else {
+            return Ok(-1);
+        };
+        if info.restart_count > restarts {
+            restarts = info.restart_count;
+            stack.output.status(&format!(
+                "{} restarted by its policy ({policy}): restart {restarts}",
+                c.prefix
+            ));
+        }
+        // Exited and staying so: the policy is done with it.
+        exited_polls = if info.state == ContainerState::Exited {
+            exited_polls + 1
+        } else {
+            0
+        };
+        if exited_polls >= 3 {
+            return Ok(info.exit_code);
+        }
+    }
 }
 
 async fn exit_code(
