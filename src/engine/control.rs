@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::up::ensure_pod;
-use super::{stop_containers, up, EngineError, Shutdown, Stack, UpOptions};
+use super::{stop_known, up, EngineError, Shutdown, Stack, UpOptions};
 use crate::backend::{ContainerInfo, ContainerState};
 use crate::plan::{container_spec, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
 
@@ -68,15 +68,7 @@ pub async fn stop(
     shutdown: &mut Shutdown,
 ) -> Result<(), EngineError> {
     let containers = service_containers(stack, services).await?;
-    stop_containers(
-        stack.backend.as_ref(),
-        Some((&stack.project, &stack.plan)),
-        &containers,
-        timeout,
-        &stack.output,
-        shutdown,
-    )
-    .await
+    stop_known(stack, &containers, timeout, shutdown).await
 }
 
 pub async fn restart(

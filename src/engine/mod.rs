@@ -19,7 +19,7 @@ pub use control::{kill, restart, run_oneoff, start, stop, RunOptions};
 pub use error::EngineError;
 pub use health::{wait_healthy, HealthOutcome};
 pub use shutdown::{Shutdown, ShutdownTrigger, Signals};
-pub use stop::{down, stop_containers, stop_stack, DownOptions};
+pub use stop::{down, stop_containers, stop_known, stop_stack, DownOptions};
 pub use supervise::{attach, AttachOptions};
 pub use up::{up, StartedContainer, UpOptions};
 
@@ -38,6 +38,19 @@ pub struct Stack {
     pub project: Arc<Project>,
     pub plan: Arc<Plan>,
     pub output: Arc<Output>,
+}
+
+#[cfg(test)]
+impl Stack {
+    /// A stack over a test backend, with quiet output.
+    pub fn for_tests(backend: Arc<dyn Backend>, project: Project, plan: Plan) -> Stack {
+        Stack {
+            backend,
+            project: Arc::new(project),
+            plan: Arc::new(plan),
+            output: Arc::new(Output::new(crate::cli::Ansi::Never, true)),
+        }
+    }
 }
 
 /// The last `lines` lines of a container's output, for error reports.

@@ -89,10 +89,20 @@ pub async fn stop_stack(
         .backend
         .containers(LABEL_PROJECT, &stack.project.name)
         .await?;
+    stop_known(stack, &containers, timeout, shutdown).await
+}
+
+/// Stops `containers` of the stack, dependents first, as its plan orders them.
+pub async fn stop_known(
+    stack: &Stack,
+    containers: &[ContainerInfo],
+    timeout: Option<Duration>,
+    shutdown: &mut Shutdown,
+) -> Result<(), EngineError> {
     stop_containers(
         stack.backend.as_ref(),
         Some((&stack.project, &stack.plan)),
-        &containers,
+        containers,
         timeout,
         &stack.output,
         shutdown,

@@ -6,8 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::*;
-use crate::backend::{Backend, FakeBackend, HealthRun};
-use crate::cli::Ansi;
+use crate::backend::{FakeBackend, HealthRun};
 use crate::model::*;
 use crate::plan::Plan;
 
@@ -53,12 +52,7 @@ fn stack(fake: &Arc<FakeBackend>, services: Vec<Service>) -> Stack {
         project.services.insert(s.name.clone(), s);
     }
     let plan = Plan::new(&project).unwrap();
-    Stack {
-        backend: fake.clone() as Arc<dyn Backend>,
-        project: Arc::new(project),
-        plan: Arc::new(plan),
-        output: Arc::new(crate::output::Output::new(Ansi::Never, true)),
-    }
+    Stack::for_tests(fake.clone(), project, plan)
 }
 
 fn quiet() -> Shutdown {

@@ -7,7 +7,6 @@ use std::time::Duration;
 use super::runner::{run_job, JobOptions};
 use super::{Job, Step, MAIN};
 use crate::backend::{Backend, ContainerState, FakeBackend, HealthRun};
-use crate::cli::Ansi;
 use crate::engine::{Shutdown, Stack};
 use crate::model::*;
 use crate::plan::LABEL_OWNER;
@@ -65,12 +64,7 @@ fn job(steps: Vec<Step>) -> Job {
 
 fn stack(fake: &Arc<FakeBackend>, job: &Job) -> Stack {
     let (project, plan) = super::plan_job(job).unwrap();
-    Stack {
-        backend: fake.clone() as Arc<dyn Backend>,
-        project: Arc::new(project),
-        plan: Arc::new(plan),
-        output: Arc::new(crate::output::Output::new(Ansi::Never, true)),
-    }
+    Stack::for_tests(fake.clone(), project, plan)
 }
 
 fn quiet() -> Shutdown {
