@@ -63,6 +63,7 @@ async fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Stop(args) => commands::stop(&cli.global, &args).await,
         Command::Restart(args) => commands::restart(&cli.global, &args).await,
         Command::Kill(args) => commands::kill(&cli.global, &args).await,
+        Command::Wait(args) => commands::wait(&cli.global, &args).await,
         Command::Config(args) => commands::config(&cli.global, &args),
         Command::Completions { shell } => {
             let mut text = Vec::new();

@@ -101,6 +101,8 @@ pub enum Command {
     Restart(StopArgs),
     /// Send a signal to containers
     Kill(KillArgs),
+    /// Wait until the services' containers stop; exit with their exit code
+    Wait(WaitArgs),
     /// Validate the files and print the resolved project (or job)
     Config(ConfigArgs),
     /// Print shell completions
@@ -237,6 +239,15 @@ pub struct StopArgs {
     /// Seconds to wait before killing (default: each service's stop_grace_period, or 10)
     #[arg(short, long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// When the first container stops, take the project down (as `down` does)
+    #[arg(long)]
+    pub down_project: bool,
+    /// Services to wait for (default: all)
     pub services: Vec<String>,
 }
 

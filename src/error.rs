@@ -56,6 +56,7 @@ impl Error {
                 EngineError::MissingExternalVolume(_)
                 | EngineError::Image { .. }
                 | EngineError::NotCreated(_)
+                | EngineError::NothingToWaitFor(_)
                 | EngineError::Busy(..) => exit::RUNTIME,
                 EngineError::ServiceFailed { .. } => exit::SERVICE,
                 EngineError::NoSuchService(..) => exit::USAGE,

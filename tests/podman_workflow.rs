@@ -371,3 +371,65 @@ fn dry_runs_change_nothing() {
     p.sidepod(&["down", "-v", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn wait_passes_exit_codes_on_and_down_project_takes_the_project_down() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  fails:
+    image: {BUSYBOX}
+    command: [\"sh\", \"-c\", \"sleep 2; exit 3\"]
+  passes:
+    image: {BUSYBOX}
+    command: [\"true\"]
+  serves:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sleep\", \"300\"]
+"
+    );
+    let p = Project::with_files(&host, "wait", &[("compose.yaml", &compose)]);
+    let unknown = p.sidepod(&["wait", "nope"]);
+    assert_eq!(unknown.code, 2, "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("no such service: nope"),
+        "{}",
+        unknown.stderr
+    );
+    let nothing = p.sidepod(&["wait"]);
+    assert_eq!(nothing.code, 1, "{}", nothing.stderr);
+    assert!(
+        nothing
+            .stderr
+            .contains("no containers to wait for; run `sidepod up` first"),
+        "{}",
+        nothing.stderr
+    );
+
+    p.sidepod(&["up", "-d"]).success();
+    let both = p.sidepod(&["wait", "passes", "fails"]);
+    assert_eq!(both.code, 3, "{}", both.stderr);
+    for (service, code) in [("passes", 0), ("fails", 3)] {
+        let line = format!("Container {}  Exited ({code})", p.container(service));
+        assert!(both.stderr.contains(&line), "{line:?} in {}", both.stderr);
+    }
+    // Waiting leaves everything as it was.
+    assert_eq!(
+        p.inspect(&p.container("serves"), "{{.State.Status}}"),
+        "running"
+    );
+
+    // The first container to stop ends the wait and takes the project down.
+    p.sidepod(&["start", "fails"]).success();
+    let started = std::time::Instant::now();
+    let down = p.sidepod(&["wait", "--down-project", "serves", "fails"]);
+    assert_eq!(down.code, 3, "{}", down.stderr);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    assert!(
+        down.stderr.contains(&format!("Pod {}  Removed", p.name)),
+        "{}",
+        down.stderr
+    );
+    p.assert_nothing_left();
+}

@@ -408,7 +408,9 @@ impl Backend for FakeBackend {
     }
 
     async fn wait(&self, name: &str) -> Result<i64, BackendError> {
-        self.record(format!("wait {name}"))?;
+        let line = format!("wait {name}");
+        self.record(line.clone())?;
+        self.pause(&line).await;
         let code = self.with(|s| s.exit_codes.get(name).copied());
         match code {
             Some(code) => {

@@ -11,7 +11,7 @@ mod ps;
 mod up;
 
 pub use config::config;
-pub use control::{kill, restart, start, stop};
+pub use control::{kill, restart, start, stop, wait};
 pub use down::down;
 pub use exec::{exec, run};
 pub use images::{build, pull};

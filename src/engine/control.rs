@@ -108,6 +108,61 @@ pub async fn kill(stack: &Stack, services: &[String], signal: &str) -> Result<()
     Ok(())
 }
 
+/// How a waited-for container ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exited {
+    pub container: String,
+    pub code: i64,
+}
+
+/// Waits until the containers of `services` (all when empty) have stopped, reporting each
+/// as it does, in the order they stop; with `first_only`, returns after the first. A
+/// signal ends the wait and leaves the containers as they are.
+pub async fn wait_stopped(
+    stack: &Stack,
+    services: &[String],
+    first_only: bool,
+    shutdown: &mut Shutdown,
+) -> Result<Vec<Exited>, EngineError> {
+    let containers = service_containers(stack, services).await?;
+    if containers.is_empty() {
+        let what = match services {
+            [] => format!("project {:?}", stack.project.name),
+            [one] => format!("service {one:?}"),
+            _ => format!("services {}", services.join(", ")),
+        };
+        return Err(EngineError::NothingToWaitFor(what));
+    }
+    let mut waits = tokio::task::JoinSet::new();
+    for c in containers {
+        let backend = stack.backend.clone();
+        waits.spawn(async move {
+            let code = backend.wait(&c.name).await;
+            (c.name, code)
+        });
+    }
+    let mut exited = Vec::new();
+    loop {
+        let next = tokio::select! {
+            next = waits.join_next() => next,
+            _ = shutdown.requested() => {
+                return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2)));
+            }
+        };
+        let Some(joined) = next else { break };
+        let (container, code) = joined.expect("a wait task panicked");
+        let code = code?;
+        stack
+            .output
+            .status(&format!("Container {container}  Exited ({code})"));
+        exited.push(Exited { container, code });
+        if first_only {
+            break;
+        }
+    }
+    Ok(exited)
+}
+
 /// How a one-off container differs from the service's own.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {

@@ -348,3 +348,52 @@ async fn a_second_signal_kills_instead_of_waiting() {
     );
     assert_eq!(fake.calls_of("kill"), ["kill SIGKILL p-a-1"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn wait_reports_containers_in_the_order_they_stop() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(
+        &fake,
+        vec![service("slow"), service("fast"), service("other")],
+    );
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    fake.script_exit("p-slow-1", 0);
+    fake.script_delay("wait p-slow-1", Duration::from_secs(5));
+    fake.script_exit("p-fast-1", 4);
+    let services = ["slow".to_string(), "fast".to_string()];
+
+    let all = wait_stopped(&s, &services, false, &mut quiet())
+        .await
+        .unwrap();
+    let seen: Vec<(&str, i64)> = all.iter().map(|e| (e.container.as_str(), e.code)).collect();
+    assert_eq!(seen, [("p-fast-1", 4), ("p-slow-1", 0)]);
+
+    let started = Instant::now();
+    let first = wait_stopped(&s, &services, true, &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(
+        first,
+        [Exited {
+            container: "p-fast-1".into(),
+            code: 4
+        }]
+    );
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_without_containers_or_with_an_unknown_service_is_an_error() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(&fake, vec![service("a")]);
+    let none = wait_stopped(&s, &[], false, &mut quiet()).await;
+    assert!(
+        matches!(none, Err(EngineError::NothingToWaitFor(ref w)) if w == "project \"p\""),
+        "{none:?}"
+    );
+    let unknown = wait_stopped(&s, &["b".into()], false, &mut quiet()).await;
+    assert!(
+        matches!(unknown, Err(EngineError::NoSuchService(..))),
+        "{unknown:?}"
+    );
+}
