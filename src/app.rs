@@ -65,6 +65,11 @@ async fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Kill(args) => commands::kill(&cli.global, &args).await,
         Command::Wait(args) => commands::wait(&cli.global, &args).await,
         Command::Config(args) => commands::config(&cli.global, &args),
+        Command::Doctor => {
+            let found = crate::doctor::examine(cli.global.podman.as_deref()).await;
+            output::print(&crate::doctor::render(&found)).map_err(Error::Output)?;
+            Ok(crate::doctor::exit_code(&found))
+        }
         Command::Completions { shell } => {
             let mut text = Vec::new();
             let mut cmd = <Cli as clap::CommandFactory>::command();

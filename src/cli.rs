@@ -105,6 +105,8 @@ pub enum Command {
     Wait(WaitArgs),
     /// Validate the files and print the resolved project (or job)
     Config(ConfigArgs),
+    /// Check that podman works here as sidepod needs it, and say how to fix what does not
+    Doctor,
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell

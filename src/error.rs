@@ -78,6 +78,14 @@ impl Error {
             out.push_str(&format!("\ncaused by: {s}"));
             source = s.source();
         }
+        if let Error::Engine(EngineError::Backend(b)) = self {
+            if let Some(known) = b.host_fix() {
+                out.push_str(&format!(
+                    "\nthis is a host problem: {}\nfix: {}\n(`sidepod doctor` checks the whole host)",
+                    known.problem, known.fix
+                ));
+            }
+        }
         out
     }
 }

@@ -8,6 +8,7 @@ pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod compose;
+pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod job;

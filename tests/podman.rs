@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::podman::{free_port, http_get, Host, Project, BUSYBOX};
+use common::podman::{free_port, http_get, Host, Mode, Project, BUSYBOX};
 
 macro_rules! host {
     () => {
@@ -387,6 +387,107 @@ fn missing_podman_is_exit_4_with_what_to_do() {
         "{}",
         out.stderr
     );
+    let doctor = p.sidepod(&["--podman", "/nonexistent/podman", "doctor"]);
+    assert_eq!(doctor.code, 4, "{}", doctor.stdout);
+    assert!(
+        doctor
+            .stdout
+            .starts_with("PROBLEM  podman  podman was not found at /nonexistent/podman\n"),
+        "{}",
+        doctor.stdout
+    );
+    assert!(
+        doctor.stdout.contains("apt-get install podman"),
+        "{}",
+        doctor.stdout
+    );
+    p.assert_nothing_left();
+}
+
+#[test]
+fn doctor_finds_this_host_ready_and_names_the_fix_for_a_known_problem() {
+    let host = host!();
+    let rootless = matches!(host.mode, Mode::Rootless { .. });
+    // A containers.conf without the ulimits this host needs (DESIGN's host facts).
+    let p = Project::with_files(
+        &host,
+        "doctor",
+        &[
+            ("compose.yaml", &sleeper_stack()),
+            ("no-ulimits.conf", "[engine]\nruntime = \"runc\"\n"),
+        ],
+    );
+    let doctor_pods = || {
+        host.podman(&[
+            "pod",
+            "ps",
+            "-q",
+            "--filter",
+            "label=io.sidepod.doctor=true",
+        ])
+        .stdout
+    };
+
+    let ready = p.sidepod(&["doctor"]);
+    assert_eq!(ready.code, 0, "{}{}", ready.stdout, ready.stderr);
+    let mut expected = vec![
+        "ok       containers  a container starts\n",
+        "ok       pods        a pod with a published port starts\n",
+        "podman is ready for sidepod\n",
+    ];
+    if rootless {
+        expected.extend([
+            "rootless, as sidepod-test",
+            "ok       user ids    subuid ",
+            "/dev/net/tun usable",
+        ]);
+    } else {
+        expected.push("ok       mode        rootful\n");
+    }
+    for line in expected {
+        assert!(
+            ready.stdout.contains(line),
+            "{line:?} in:\n{}",
+            ready.stdout
+        );
+    }
+    assert_eq!(doctor_pods(), "", "doctor left its probe pod");
+
+    let conf = p.dir.join("no-ulimits.conf");
+    let env = [("CONTAINERS_CONF", conf.to_str().unwrap())];
+    let doctor = p.sidepod_env(&["doctor"], &env);
+    let up = p.sidepod_env(&["up", "-d"], &env);
+    let fix =
+        "fix: set `[containers] default_ulimits = [\"nofile=1024:1024\", \"nproc=4096:4096\"]`";
+    if rootless {
+        // A rootless container gets the user's own limits: nothing to fix.
+        assert_eq!(doctor.code, 0, "{}", doctor.stdout);
+        assert_eq!(up.code, 0, "{}", up.stderr);
+    } else {
+        assert_eq!(doctor.code, 4, "{}", doctor.stdout);
+        assert!(
+            doctor.stdout.contains(
+                "PROBLEM  containers  a container cannot start: podman's default open-file"
+            ),
+            "{}",
+            doctor.stdout
+        );
+        assert!(doctor.stdout.contains(fix), "{}", doctor.stdout);
+        assert!(
+            doctor.stdout.ends_with("2 problems to fix\n"),
+            "{}",
+            doctor.stdout
+        );
+        assert_eq!(up.code, 4, "{}", up.stderr);
+        assert!(
+            up.stderr.contains("this is a host problem"),
+            "{}",
+            up.stderr
+        );
+        assert!(up.stderr.contains(fix), "{}", up.stderr);
+    }
+    assert_eq!(doctor_pods(), "", "doctor left its probe pod");
+    p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
 

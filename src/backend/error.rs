@@ -24,11 +24,167 @@ pub enum BackendError {
 }
 
 impl BackendError {
-    /// True when podman itself is missing or cannot start at all (a host problem).
+    /// True when podman is missing, cannot start at all, or failed in a way that the
+    /// host's setup explains (a host problem, exit code 4).
     pub fn is_host_problem(&self) -> bool {
         matches!(
             self,
             BackendError::NotFound { .. } | BackendError::Spawn { .. }
-        )
+        ) || self.host_fix().is_some()
+    }
+
+    /// What fixes the host, when podman's message is one of the known host problems.
+    pub fn host_fix(&self) -> Option<HostFix> {
+        match self {
+            BackendError::Command { stderr, .. } => diagnose(stderr),
+            _ => None,
+        }
+    }
+}
+
+/// A known podman failure that comes from how the host is set up, and what fixes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostFix {
+    pub problem: &'static str,
+    pub fix: &'static str,
+}
+
+/// Each known problem: the phrases of podman's (or its runtime's) message that tell it,
+/// any one of which is enough, and the fix.
+const KNOWN: &[(&[&str], HostFix)] = &[
+    (
+        &["cgroups in hybrid mode not supported"],
+        HostFix {
+            problem: "crun cannot run containers on this host's mixed cgroup setup",
+            fix: "install runc and set `[engine] runtime = \"runc\"` in \
+                  /etc/containers/containers.conf (for one user: \
+                  ~/.config/containers/containers.conf)",
+        },
+    ),
+    (
+        &["error setting rlimit", "setrlimit"],
+        HostFix {
+            problem: "podman's default open-file and process limits cannot be set here",
+            fix: "set `[containers] default_ulimits = [\"nofile=1024:1024\", \
+                  \"nproc=4096:4096\"]` in /etc/containers/containers.conf",
+        },
+    ),
+    (
+        &[
+            "newuidmap",
+            "newgidmap",
+            "not enough IDs available",
+            "no subuid ranges found",
+            "no subgid ranges found",
+        ],
+        HostFix {
+            problem: "rootless podman has no subordinate user and group IDs to map",
+            fix: "install uidmap, give the user ranges with `usermod --add-subuids \
+                  100000-165535 --add-subgids 100000-165535 USER`, then run \
+                  `podman system migrate`",
+        },
+    ),
+    (
+        &["/dev/net/tun"],
+        HostFix {
+            problem: "slirp4netns cannot open /dev/net/tun for rootless networking",
+            fix: "as root: `modprobe tun` if /dev/net/tun is missing, then \
+                  `chmod 0666 /dev/net/tun`",
+        },
+    ),
+    (
+        &[
+            "could not find slirp4netns",
+            "\"slirp4netns\": executable file not found",
+        ],
+        HostFix {
+            problem: "slirp4netns, which rootless pods need for their network, is missing",
+            fix: "install slirp4netns (Debian/Ubuntu: apt-get install slirp4netns; \
+                  Fedora: dnf install slirp4netns)",
+        },
+    ),
+    (
+        &["catatonit"],
+        HostFix {
+            problem: "catatonit, which podman needs for a pod's infra container, is missing",
+            fix: "install catatonit (Debian/Ubuntu: apt-get install catatonit; \
+                  Fedora: dnf install catatonit)",
+        },
+    ),
+    (
+        &[
+            "default OCI runtime",
+            "no valid executable found for OCI runtime",
+        ],
+        HostFix {
+            problem: "podman's OCI runtime is not installed",
+            fix: "install runc (or crun) and name it in containers.conf: \
+                  `[engine] runtime = \"runc\"`",
+        },
+    ),
+];
+
+/// Recognises a host problem in a podman error message.
+pub fn diagnose(stderr: &str) -> Option<HostFix> {
+    KNOWN
+        .iter()
+        .find(|(phrases, _)| phrases.iter().any(|p| stderr.contains(p)))
+        .map(|(_, fix)| *fix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_known_host_problems_are_recognised_in_podmans_messages() {
+        // As podman 4.3 (with runc or crun) prints them.
+        let cases = [
+            (
+                "Error: OCI runtime error: crun: cgroups in hybrid mode not supported, drop all controllers from cgroupv2",
+                "mixed cgroup",
+            ),
+            (
+                "Error: runc: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 7: operation not permitted: OCI permission denied",
+                "limits",
+            ),
+            (
+                "Error: crun: setrlimit `RLIMIT_NOFILE`: Operation not permitted: OCI permission denied",
+                "limits",
+            ),
+            (
+                "Error: cannot set up namespace using \"/usr/bin/newuidmap\": exit status 1",
+                "subordinate",
+            ),
+            (
+                "Error: slirp4netns failed: \"open(\\\"/dev/net/tun\\\"): No such file or directory\"",
+                "/dev/net/tun",
+            ),
+            (
+                "Error: building local pause image: finding pause binary: exec: \"catatonit\": executable file not found in $PATH",
+                "catatonit",
+            ),
+            (
+                "Error: default OCI runtime \"crun\" not found: invalid argument",
+                "OCI runtime",
+            ),
+        ];
+        for (stderr, phrase) in cases {
+            let fix = diagnose(stderr).unwrap_or_else(|| panic!("not recognised: {stderr}"));
+            assert!(fix.problem.contains(phrase), "{stderr} -> {fix:?}");
+        }
+        assert_eq!(diagnose("Error: no such container p-db-1"), None);
+        let failed = BackendError::Command {
+            argv: vec!["podman".into(), "run".into()],
+            status: Some(126),
+            stderr: cases[1].0.into(),
+        };
+        assert!(failed.is_host_problem());
+        let other = BackendError::Command {
+            argv: vec!["podman".into(), "run".into()],
+            status: Some(125),
+            stderr: "Error: name is in use".into(),
+        };
+        assert!(!other.is_host_problem());
     }
 }

@@ -16,9 +16,9 @@ use async_trait::async_trait;
 use tokio::sync::mpsc;
 
 pub use dry_run::DryRunBackend;
-pub use error::BackendError;
+pub use error::{diagnose, BackendError, HostFix};
 pub use fake::FakeBackend;
-pub use podman::PodmanBackend;
+pub use podman::{HostInfo, PodmanBackend};
 pub use quote::{shell_join, shell_quote};
 
 use crate::model::{HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, Ulimit};

@@ -183,6 +183,108 @@ impl PodmanBackend {
     }
 }
 
+/// What `podman info` says of the host, as far as `sidepod doctor` reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostInfo {
+    pub version: String,
+    pub rootless: bool,
+    pub runtime: String,
+    pub cgroup_version: String,
+    pub cgroup_manager: String,
+    pub storage_driver: String,
+    pub network_backend: String,
+}
+
+impl HostInfo {
+    /// Reads `podman info --format json`; fields that a podman version lacks stay empty.
+    pub fn parse(json: &str) -> Result<HostInfo, serde_json::Error> {
+        let v: serde_json::Value = serde_json::from_str(json)?;
+        let text = |path: &[&str]| {
+            path.iter()
+                .try_fold(&v, |v, key| v.get(key))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(HostInfo {
+            version: text(&["version", "Version"]),
+            rootless: v
+                .pointer("/host/security/rootless")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+            runtime: text(&["host", "ociRuntime", "name"]),
+            cgroup_version: text(&["host", "cgroupVersion"]),
+            cgroup_manager: text(&["host", "cgroupManager"]),
+            storage_driver: text(&["store", "graphDriverName"]),
+            network_backend: text(&["host", "networkBackend"]),
+        })
+    }
+}
+
+/// Probes of the host for `sidepod doctor`: they need no image and leave nothing behind.
+impl PodmanBackend {
+    pub fn program(&self) -> &Path {
+        &self.program
+    }
+
+    pub async fn host_info(&self) -> Result<HostInfo, BackendError> {
+        let args = strings(["info", "--format", "json"]);
+        let out = self.call(args.clone()).await?;
+        HostInfo::parse(&out).map_err(|e| BackendError::Output {
+            argv: argv(&args),
+            message: e.to_string(),
+        })
+    }
+
+    /// Starts a container on `rootfs` (an empty directory) whose command does not exist:
+    /// podman and the OCI runtime set the whole container up, and only the final exec
+    /// fails, with exit code 127. Any other failure is the host's.
+    pub async fn probe_container(&self, rootfs: &Path) -> Result<(), BackendError> {
+        let args = vec![
+            "run".to_string(),
+            "--rm".into(),
+            "--network".into(),
+            "none".into(),
+            "--rootfs".into(),
+            rootfs.display().to_string(),
+            PROBE_COMMAND.into(),
+        ];
+        let (status, _, stderr) = self.call_status(args.clone()).await?;
+        if status == Some(127) && stderr.contains(PROBE_COMMAND) {
+            return Ok(());
+        }
+        Err(BackendError::Command {
+            argv: argv(&args),
+            status,
+            stderr,
+        })
+    }
+
+    /// Creates and starts a pod named `name` that publishes `port` on 127.0.0.1 (its infra
+    /// container sets up the pod's network, rootless or not), then removes it.
+    pub async fn probe_pod(&self, name: &str, port: u16) -> Result<(), BackendError> {
+        let create = vec![
+            "pod".to_string(),
+            "create".into(),
+            "--name".into(),
+            name.into(),
+            "--label".into(),
+            "io.sidepod.doctor=true".into(),
+            "-p".into(),
+            format!("127.0.0.1:{port}:{port}/tcp"),
+        ];
+        self.call(create).await?;
+        let started = self
+            .call(vec!["pod".into(), "start".into(), name.into()])
+            .await;
+        let removed = self.call(pod_remove_args(name, Duration::ZERO)).await;
+        started.and(removed).map(drop)
+    }
+}
+
+/// The command `probe_container` runs, which no empty root has.
+const PROBE_COMMAND: &str = "/sidepod-doctor-probe";
+
 fn argv(args: &[String]) -> Vec<String> {
     std::iter::once("podman".to_string())
         .chain(args.iter().cloned())

@@ -1,0 +1,391 @@
+//! `sidepod doctor`: checks that podman works on this host the way sidepod needs it,
+//! rootful or rootless, and says what to do about each problem it finds.
+
+use std::path::{Path, PathBuf};
+
+use crate::backend::{BackendError, PodmanBackend};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Ok,
+    /// Worth knowing; nothing to fix.
+    Note,
+    /// sidepod will not work (or not fully) until it is fixed.
+    Problem,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub level: Level,
+    pub topic: &'static str,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+impl Finding {
+    fn ok(topic: &'static str, detail: impl Into<String>) -> Self {
+        Finding {
+            level: Level::Ok,
+            topic,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn note(topic: &'static str, detail: impl Into<String>) -> Self {
+        Finding {
+            level: Level::Note,
+            ..Finding::ok(topic, detail)
+        }
+    }
+
+    fn problem(topic: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Finding {
+            level: Level::Problem,
+            fix: Some(fix.into()),
+            ..Finding::ok(topic, detail)
+        }
+    }
+
+    /// A podman call failed: the problem it is known to be, else podman's own words.
+    fn failed(topic: &'static str, what: &str, e: &BackendError) -> Self {
+        match e.host_fix() {
+            Some(known) => Finding::problem(topic, format!("{what}: {}", known.problem), known.fix),
+            None => Finding::problem(
+                topic,
+                format!("{what}: {e}"),
+                "see podman's message above; `podman info` and `podman run` tell more",
+            ),
+        }
+    }
+}
+
+/// What to install, for the messages.
+const INSTALL: &str = "Debian/Ubuntu: apt-get install podman runc catatonit uidmap slirp4netns \
+                       fuse-overlayfs; Fedora/RHEL: dnf install podman";
+
+/// Runs every check, in an order where each relies on the ones before.
+pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let podman = match PodmanBackend::locate(explicit_podman) {
+        Ok(p) => p,
+        Err(_) => {
+            let searched = explicit_podman
+                .map(|p| format!(" at {}", p.display()))
+                .unwrap_or_else(|| " on PATH".into());
+            found.push(Finding::problem(
+                "podman",
+                format!("podman was not found{searched}"),
+                format!("install it ({INSTALL}), or give its path with --podman"),
+            ));
+            return found;
+        }
+    };
+    let info = match podman.host_info().await {
+        Ok(info) => info,
+        Err(e) => {
+            found.push(Finding::failed("podman", "`podman info` failed", &e));
+            return found;
+        }
+    };
+    let version = format!("{}, version {}", podman.program().display(), info.version);
+    found.push(if major_version(&info.version).is_some_and(|v| v < 4) {
+        Finding::problem(
+            "podman",
+            format!("{version}: sidepod needs podman 4 or newer"),
+            format!("upgrade podman ({INSTALL})"),
+        )
+    } else {
+        Finding::ok("podman", version)
+    });
+    let user = current_user();
+    found.push(Finding::ok(
+        "mode",
+        if info.rootless {
+            format!("rootless, as {} (uid {})", user.name, user.uid)
+        } else {
+            "rootful".to_string()
+        },
+    ));
+    found.push(Finding::ok(
+        "runtime",
+        format!(
+            "{}, cgroups {} ({}), storage {}{}",
+            info.runtime,
+            info.cgroup_version,
+            info.cgroup_manager,
+            info.storage_driver,
+            if info.network_backend.is_empty() {
+                String::new()
+            } else {
+                format!(", network {}", info.network_backend)
+            }
+        ),
+    ));
+    if info.rootless {
+        found.extend(rootless_checks(&user));
+    }
+    found.push(probe_container(&podman).await);
+    found.push(probe_pod(&podman).await);
+    found.push(systemd(Path::new("/run/systemd/system")));
+    found
+}
+
+/// The exit code: 4 (a host problem) when anything must be fixed.
+pub fn exit_code(found: &[Finding]) -> i32 {
+    if found.iter().any(|f| f.level == Level::Problem) {
+        crate::error::exit::HOST
+    } else {
+        crate::error::exit::SUCCESS
+    }
+}
+
+/// One line per finding, fixes indented under their problem, and a verdict.
+pub fn render(found: &[Finding]) -> String {
+    let width = found.iter().map(|f| f.topic.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for f in found {
+        let level = match f.level {
+            Level::Ok => "ok",
+            Level::Note => "note",
+            Level::Problem => "PROBLEM",
+        };
+        out.push_str(&format!("{level:<8} {:<width$}  {}\n", f.topic, f.detail));
+        if let Some(fix) = &f.fix {
+            out.push_str(&format!("{:<8} {:<width$}  fix: {fix}\n", "", ""));
+        }
+    }
+    let problems = found.iter().filter(|f| f.level == Level::Problem).count();
+    out.push_str(&match problems {
+        0 => "podman is ready for sidepod\n".to_string(),
+        1 => "1 problem to fix\n".to_string(),
+        n => format!("{n} problems to fix\n"),
+    });
+    out
+}
+
+fn major_version(version: &str) -> Option<u32> {
+    version.split('.').next()?.parse().ok()
+}
+
+struct User {
+    name: String,
+    uid: u32,
+}
+
+fn current_user() -> User {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
+    let name = std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|passwd| user_name(&passwd, uid))
+        .unwrap_or_else(|| uid.to_string());
+    User { name, uid }
+}
+
+fn user_name(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id: u32 = fields.nth(1)?.parse().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
+}
+
+/// The subordinate ID range of a user in /etc/subuid or /etc/subgid text (by name or uid).
+fn subordinate_range(text: &str, user: &User) -> Option<(u64, u64)> {
+    text.lines().find_map(|line| {
+        let mut fields = line.trim().split(':');
+        let who = fields.next()?;
+        let start: u64 = fields.next()?.parse().ok()?;
+        let count: u64 = fields.next()?.parse().ok()?;
+        (count > 0 && (who == user.name || who == user.uid.to_string())).then_some((start, count))
+    })
+}
+
+fn rootless_checks(user: &User) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let ranges: Vec<Option<(u64, u64)>> = ["/etc/subuid", "/etc/subgid"]
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .ok()
+                .and_then(|t| subordinate_range(&t, user))
+        })
+        .collect();
+    found.push(match (ranges[0], ranges[1]) {
+        (Some((u, un)), Some((g, gn))) => Finding::ok(
+            "user ids",
+            format!("subuid {u}-{}, subgid {g}-{}", u + un - 1, g + gn - 1),
+        ),
+        _ => Finding::problem(
+            "user ids",
+            format!("{} has no range in /etc/subuid and /etc/subgid", user.name),
+            format!(
+                "as root: `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {}`, \
+                 then as {0}: `podman system migrate`",
+                user.name
+            ),
+        ),
+    });
+    let missing: Vec<&str> = ["newuidmap", "newgidmap"]
+        .into_iter()
+        .filter(|p| which::which(p).is_err())
+        .collect();
+    if !missing.is_empty() {
+        found.push(Finding::problem(
+            "uidmap",
+            format!("{} not found", missing.join(" and ")),
+            "install uidmap (Fedora: shadow-utils)",
+        ));
+    }
+    found.push(
+        match which::which("slirp4netns").or_else(|_| which::which("pasta")) {
+            Err(_) => Finding::problem(
+                "network",
+                "neither slirp4netns nor pasta was found; rootless pods need one",
+                "install slirp4netns (or passt)",
+            ),
+            Ok(helper) => match tun_usable(Path::new("/dev/net/tun")) {
+                Ok(()) => Finding::ok(
+                    "network",
+                    format!("{}, /dev/net/tun usable", helper.display()),
+                ),
+                Err(e) => Finding::problem(
+                    "network",
+                    format!("/dev/net/tun: {e}"),
+                    "as root: `modprobe tun` if it is missing, then `chmod 0666 /dev/net/tun`",
+                ),
+            },
+        },
+    );
+    found
+}
+
+fn tun_usable(path: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map(drop)
+}
+
+async fn probe_container(podman: &PodmanBackend) -> Finding {
+    let rootfs = scratch_dir();
+    if let Err(e) = std::fs::create_dir_all(&rootfs) {
+        return Finding::problem(
+            "containers",
+            format!("cannot create {}: {e}", rootfs.display()),
+            "make the temporary directory (TMPDIR) writable",
+        );
+    }
+    let result = podman.probe_container(&rootfs).await;
+    let _ = std::fs::remove_dir_all(&rootfs);
+    match result {
+        Ok(()) => Finding::ok("containers", "a container starts"),
+        Err(e) => Finding::failed("containers", "a container cannot start", &e),
+    }
+}
+
+async fn probe_pod(podman: &PodmanBackend) -> Finding {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or(18999, |a| a.port());
+    let name = format!("sidepod-doctor-{}", std::process::id());
+    match podman.probe_pod(&name, port).await {
+        Ok(()) => Finding::ok("pods", "a pod with a published port starts"),
+        Err(e) => Finding::failed("pods", "a pod cannot start", &e),
+    }
+}
+
+fn scratch_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("sidepod-doctor-{}", std::process::id()))
+}
+
+/// Without systemd, podman's healthcheck timers never run; sidepod does not need them.
+fn systemd(marker: &Path) -> Finding {
+    if marker.is_dir() {
+        Finding::ok("systemd", "running")
+    } else {
+        Finding::note(
+            "systemd",
+            "not running: podman's healthcheck timers never fire here; sidepod runs the \
+             health checks itself whenever something waits for health",
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(name: &str, uid: u32) -> User {
+        User {
+            name: name.into(),
+            uid,
+        }
+    }
+
+    #[test]
+    fn subordinate_ranges_are_found_by_name_or_uid() {
+        let text = "alice:100000:65536\n1001:165536:65536\nempty:200000:0\n";
+        assert_eq!(
+            subordinate_range(text, &user("alice", 1000)),
+            Some((100000, 65536))
+        );
+        assert_eq!(
+            subordinate_range(text, &user("bob", 1001)),
+            Some((165536, 65536))
+        );
+        assert_eq!(subordinate_range(text, &user("empty", 1002)), None);
+        assert_eq!(subordinate_range(text, &user("carol", 1003)), None);
+    }
+
+    #[test]
+    fn user_names_come_from_passwd() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\nci:x:1001:1001::/home/ci:/bin/sh\n";
+        assert_eq!(user_name(passwd, 1001).as_deref(), Some("ci"));
+        assert_eq!(user_name(passwd, 7), None);
+    }
+
+    #[test]
+    fn problems_carry_their_fix_and_make_exit_code_4() {
+        let found = vec![
+            Finding::ok("podman", "/usr/bin/podman, version 4.3.1"),
+            Finding::failed(
+                "containers",
+                "a container cannot start",
+                &BackendError::Command {
+                    argv: vec!["podman".into(), "run".into()],
+                    status: Some(126),
+                    stderr: "Error: OCI runtime error: crun: cgroups in hybrid mode not supported"
+                        .into(),
+                },
+            ),
+            systemd(Path::new("/nonexistent/systemd")),
+        ];
+        let text = render(&found);
+        assert!(
+            text.contains("ok       podman      /usr/bin/podman, version 4.3.1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("PROBLEM  containers  a container cannot start: crun cannot run"),
+            "{text}"
+        );
+        assert!(
+            text.contains("fix: install runc and set `[engine] runtime = \"runc\"`"),
+            "{text}"
+        );
+        assert!(text.contains("note     systemd     not running"), "{text}");
+        assert!(text.ends_with("1 problem to fix\n"), "{text}");
+        assert_eq!(exit_code(&found), 4);
+        assert_eq!(exit_code(&found[..1]), 0);
+        assert!(render(&found[..1]).ends_with("podman is ready for sidepod\n"));
+    }
+
+    #[test]
+    fn a_missing_tun_device_is_reported() {
+        assert!(tun_usable(Path::new("/nonexistent/tun")).is_err());
+    }
+}
