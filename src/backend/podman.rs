@@ -92,6 +92,32 @@ impl PodmanBackend {
         }
     }
 
+    /// Runs a removal (`rm --force`, `pod rm --force`), again when podman 4 trips over a
+    /// mount that is still busy while a container goes away (its known EBUSY race, seen
+    /// most with rootless pods): the container's stop has finished a moment later. What
+    /// the first try removed is gone on the next, which is fine for a forced removal.
+    async fn call_removal(&self, args: Vec<String>) -> Result<(), BackendError> {
+        let mut pause = Duration::from_millis(250);
+        for attempt in 1.. {
+            match self.call(args.clone()).await {
+                Err(BackendError::Command { stderr, .. })
+                    if attempt > 1 && is_already_gone(&stderr) =>
+                {
+                    return Ok(())
+                }
+                Err(BackendError::Command { ref stderr, .. })
+                    if attempt < 5 && stderr.contains("device or resource busy") =>
+                {
+                    tracing::debug!("removal hit a busy mount; trying again in {pause:?}");
+                    tokio::time::sleep(pause).await;
+                    pause *= 2;
+                }
+                result => return result.map(drop),
+            }
+        }
+        unreachable!("the loop returns by its fifth attempt")
+    }
+
     /// Runs podman with its output sent to `sink` line by line, as it comes (stdout and
     /// stderr read together); returns its exit code.
     async fn stream(
@@ -284,6 +310,11 @@ impl PodmanBackend {
 
 /// The command `probe_container` runs, which no empty root has.
 const PROBE_COMMAND: &str = "/sidepod-doctor-probe";
+
+/// A removal that found nothing left to remove.
+fn is_already_gone(stderr: &str) -> bool {
+    stderr.contains("no such pod") || stderr.contains("no such container")
+}
 
 fn argv(args: &[String]) -> Vec<String> {
     std::iter::once("podman".to_string())
@@ -895,7 +926,7 @@ impl Backend for PodmanBackend {
     }
 
     async fn pod_remove(&self, name: &str, timeout: Duration) -> Result<(), BackendError> {
-        self.call(pod_remove_args(name, timeout)).await.map(drop)
+        self.call_removal(pod_remove_args(name, timeout)).await
     }
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
@@ -935,7 +966,7 @@ impl Backend for PodmanBackend {
     }
 
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
-        self.call(remove_args(names, volumes)).await.map(drop)
+        self.call_removal(remove_args(names, volumes)).await
     }
 
     async fn containers(
@@ -1236,5 +1267,61 @@ mod tests {
     fn systemd_noise_is_dropped_from_stderr() {
         let stderr = "time=\"x\" level=error msg=\"unable to get systemd connection to add healthchecks\"\nError: no such container";
         assert_eq!(clean_stderr(stderr), "Error: no such container");
+    }
+
+    /// A stand-in podman that fails its first `fail_times` calls with `stderr`, then
+    /// succeeds (or fails with `then`); it counts its calls in a file.
+    fn flaky_podman(dir: &Path, fail_times: u32, stderr: &str, then: &str) -> PodmanBackend {
+        use std::os::unix::fs::PermissionsExt;
+        let script = dir.join("podman");
+        let count = dir.join("calls");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nn=$(( $(cat {count} 2>/dev/null || echo 0) + 1 ))\necho $n > {count}\n\
+                 if [ $n -le {fail_times} ]; then echo '{stderr}' >&2; exit 125; fi\n{then}\n",
+                count = count.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        PodmanBackend::locate(Some(&script)).unwrap()
+    }
+
+    fn calls(dir: &Path) -> String {
+        std::fs::read_to_string(dir.join("calls"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    const BUSY: &str = "Error: removing container 2e17 root filesystem: unlinkat \
+                        /home/u/.local/share/containers/storage/vfs-containers/2e17/userdata/shm: \
+                        device or resource busy";
+
+    #[tokio::test]
+    async fn removals_are_retried_when_podman_trips_over_a_busy_mount() {
+        let dir = tempfile::tempdir().unwrap();
+        let podman = flaky_podman(dir.path(), 2, BUSY, "exit 0");
+        podman.pod_remove("shop", Duration::ZERO).await.unwrap();
+        assert_eq!(calls(dir.path()), "3");
+
+        // A retry that finds the pod already gone has nothing left to do.
+        let dir = tempfile::tempdir().unwrap();
+        let podman = flaky_podman(
+            dir.path(),
+            1,
+            BUSY,
+            "echo 'Error: no such pod shop' >&2; exit 1",
+        );
+        podman.pod_remove("shop", Duration::ZERO).await.unwrap();
+        assert_eq!(calls(dir.path()), "2");
+
+        // Other failures are not retried.
+        let dir = tempfile::tempdir().unwrap();
+        let podman = flaky_podman(dir.path(), 1, "Error: no such container x", "exit 0");
+        let err = podman.remove(&["x".into()], false).await.unwrap_err();
+        assert!(err.to_string().contains("no such container x"), "{err}");
+        assert_eq!(calls(dir.path()), "1");
     }
 }
