@@ -11,8 +11,12 @@ set -euo pipefail
 
 BUSYBOX_IMAGE=localhost/sidepod-test/busybox:latest
 SERVICES_IMAGE=localhost/sidepod-test/services:latest
-# Raise this when the roots change: older images and cached roots are then rebuilt.
+# Raise VERSION when the roots change (cached roots and images are then rebuilt), and
+# IMAGE_VERSION when only the image configuration changes (images are re-imported).
 VERSION=2
+IMAGE_VERSION=3
+# Images from registries set PATH; so do these (podman kube play needs it).
+IMAGE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 if [ "$(id -u)" -eq 0 ]; then
     CACHE=${SIDEPOD_IMAGE_CACHE:-/var/cache/sidepod-test}
 else
@@ -92,12 +96,13 @@ as_user() {
 import() {
     local user=$1 image=$2 tar=$3 have
     have=$(as_user "$user" podman image inspect --format '{{index .Labels "io.sidepod.test-image"}}' "$image" 2>/dev/null || true)
-    if [ "$have" = "$VERSION" ]; then
+    if [ "$have" = "$VERSION.$IMAGE_VERSION" ]; then
         return
     fi
     echo "==> importing $image for $user"
     as_user "$user" podman import --quiet --change 'CMD ["/bin/sh"]' \
-        --change "LABEL io.sidepod.test-image=$VERSION" "$tar" "$image" >/dev/null
+        --change "ENV PATH=$IMAGE_PATH" \
+        --change "LABEL io.sidepod.test-image=$VERSION.$IMAGE_VERSION" "$tar" "$image" >/dev/null
 }
 
 busybox_tar

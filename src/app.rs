@@ -65,6 +65,7 @@ async fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Kill(args) => commands::kill(&cli.global, &args).await,
         Command::Wait(args) => commands::wait(&cli.global, &args).await,
         Command::Config(args) => commands::config(&cli.global, &args),
+        Command::Generate(what) => commands::generate(&cli.global, &what),
         Command::Doctor => {
             let found = crate::doctor::examine(cli.global.podman.as_deref()).await;
             output::print(&crate::doctor::render(&found)).map_err(Error::Output)?;
@@ -156,22 +157,26 @@ pub fn load_compose(g: &GlobalOptions) -> Result<(Project, Plan), Error> {
     Ok((project, plan))
 }
 
+/// The project of the files (a job's with its main container), planned.
+pub fn load_planned(g: &GlobalOptions) -> Result<(Project, Plan), Error> {
+    match load(g)? {
+        Loaded::Project(project) => {
+            let opts = load_options(g);
+            let plan = plan(&project, &project.files, &opts.working_dir)?;
+            Ok((project, plan))
+        }
+        Loaded::Job(job) => job::plan_job(&job).map_err(|source| Error::Plan {
+            file: job.file.display().to_string(),
+            source,
+        }),
+    }
+}
+
 /// For commands that act on what exists (`down`, `ps`, `logs`): the loaded project, or
 /// with `-p` and no files, just the name.
 pub fn load_or_name(g: &GlobalOptions) -> Result<(String, Option<(Project, Plan)>), Error> {
-    match load(g) {
-        Ok(Loaded::Project(project)) => {
-            let opts = load_options(g);
-            let plan = plan(&project, &project.files, &opts.working_dir)?;
-            Ok((project.name.clone(), Some((project, plan))))
-        }
-        Ok(Loaded::Job(job)) => {
-            let (project, plan) = job::plan_job(&job).map_err(|source| Error::Plan {
-                file: job.file.display().to_string(),
-                source,
-            })?;
-            Ok((project.name.clone(), Some((project, plan))))
-        }
+    match load_planned(g) {
+        Ok((project, plan)) => Ok((project.name.clone(), Some((project, plan)))),
         Err(Error::Load(LoadError::NotFound { .. })) if g.project_name.is_some() => {
             let name = g.project_name.as_deref().unwrap_or_default();
             Ok((compose::checked_project_name(name, "-p")?, None))

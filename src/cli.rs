@@ -107,6 +107,9 @@ pub enum Command {
     Config(ConfigArgs),
     /// Check that podman works here as sidepod needs it, and say how to fix what does not
     Doctor,
+    /// Print the project in another format
+    #[command(subcommand)]
+    Generate(Generate),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -114,6 +117,13 @@ pub enum Command {
     },
     /// Print sidepod's version
     Version,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Generate {
+    /// Kubernetes YAML: one Pod, as sidepod runs it, and a PersistentVolumeClaim per named
+    /// volume, ready for `podman kube play`
+    Kube,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::podman::{Host, Project, BUSYBOX};
 
 macro_rules! host {
@@ -432,4 +434,67 @@ fn wait_passes_exit_codes_on_and_down_project_takes_the_project_down() {
         down.stderr
     );
     p.assert_nothing_left();
+}
+
+#[test]
+fn generated_kube_yaml_runs_under_podman_kube_play_and_down_removes_it() {
+    let host = host!();
+    let port = common::podman::free_port();
+    let compose = format!(
+        "services:
+  web:
+    image: {BUSYBOX}
+    command: [\"sh\", \"-c\", \"cp /config/motd /data/index.html; exec httpd -f -p 8080 -h /data\"]
+    volumes: [\"./motd:/config/motd:ro\", \"site:/data\"]
+    ports: [\"{port}:8080\"]
+    healthcheck: {{test: [\"CMD\", \"wget\", \"-q\", \"-O\", \"/dev/null\", \"http://127.0.0.1:8080/\"], interval: 1s}}
+  client:
+    image: {BUSYBOX}
+    command: [\"sh\", \"-c\", \"until wget -q -O /tmp/page http://web:8080/; do sleep 1; done; cat /tmp/page; exec sleep 300\"]
+    depends_on: {{web: {{condition: service_healthy}}}}
+volumes:
+  site: {{}}
+"
+    );
+    let p = Project::with_files(
+        &host,
+        "kube",
+        &[
+            ("compose.yaml", &compose),
+            ("motd", "hello from kube play\n"),
+        ],
+    );
+    let generated = p.sidepod(&["generate", "kube"]);
+    generated.success();
+    assert!(
+        generated
+            .stderr
+            .contains("not kept: depends_on (a pod starts its containers together), of client"),
+        "{}",
+        generated.stderr
+    );
+    p.write("kube.yaml", &generated.stdout);
+
+    let play = host.run("podman", &["kube", "play", "kube.yaml"], &p.dir, &[]);
+    assert_eq!(play.code, 0, "{}", play.stderr);
+    // The published port, the bind mount and the named volume work as under `up`, and
+    // the client reaches the web service by its name.
+    assert_eq!(
+        common::podman::http_get(port, "/"),
+        "hello from kube play\n"
+    );
+    let client = format!("{}-client", p.name);
+    p.wait_for(Duration::from_secs(60), "the client's page", || {
+        host.podman(&["logs", &client]).stdout == "hello from kube play\n"
+    });
+    let volume = format!("{}_site", p.name);
+    assert_eq!(host.podman(&["volume", "exists", &volume]).code, 0);
+    assert!(!p
+        .inspect(&format!("{}-web", p.name), "{{.Config.Healthcheck}}")
+        .is_empty());
+
+    // The pod and the volume carry the project's labels: `down -v` finds and removes them.
+    p.sidepod(&["down", "-v", "-t", "0"]).success();
+    p.assert_nothing_left();
+    assert_ne!(host.podman(&["volume", "exists", &volume]).code, 0);
 }

@@ -1,7 +1,9 @@
 //! Pure planning: model → the pod, its containers and volumes, and the order of work.
 
 mod graph;
+mod kube;
 mod specs;
 
 pub use graph::{dependencies, Plan, PlanError, PodSpec as PodPlan};
+pub use kube::{kube, Kube};
 pub use specs::*;

@@ -1,0 +1,585 @@
+//! `generate kube`: the project as Kubernetes YAML — one Pod, as sidepod runs it, plus a
+//! PersistentVolumeClaim for each named volume — that `podman kube play` runs as it is.
+//! Pure: same project, same YAML.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{json, Map, Value};
+
+use super::{image_name, stop_grace, Plan, LABEL_PROJECT};
+use crate::model::{HealthTest, MountKind, NetworkMode, Project, RestartPolicy, Service};
+use crate::plan::COMPOSE_PROJECT;
+
+/// The YAML, and the settings it could not carry (for warnings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Kube {
+    pub yaml: String,
+    pub dropped: Vec<String>,
+}
+
+pub fn kube(project: &Project, plan: &Plan) -> Kube {
+    let mut dropped = Dropped::default();
+    let mut volumes = Volumes::default();
+    let services: Vec<&Service> = plan
+        .start_order
+        .iter()
+        .filter_map(|name| project.services.get(name))
+        .filter(|s| s.replicas > 0)
+        .collect();
+    let mut containers = Vec::new();
+    for service in &services {
+        for number in 1..=service.replicas {
+            containers.push(container(
+                project,
+                service,
+                number,
+                &mut volumes,
+                &mut dropped,
+            ));
+        }
+    }
+
+    let mut spec = Map::new();
+    spec.insert(
+        "restartPolicy".into(),
+        restart_policy(&services, &mut dropped).into(),
+    );
+    if let Some(grace) = services
+        .iter()
+        .filter(|s| s.stop_grace_period.is_some())
+        .map(|s| stop_grace(s))
+        .max()
+    {
+        spec.insert(
+            "terminationGracePeriodSeconds".into(),
+            grace.as_secs().into(),
+        );
+    }
+    match &plan.pod.network_mode {
+        Some(NetworkMode::Host) => {
+            spec.insert("hostNetwork".into(), true.into());
+        }
+        Some(NetworkMode::None) => dropped.add("network_mode: none", "the pod"),
+        _ => {}
+    }
+    let mut by_ip: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for h in &plan.pod.hosts {
+        by_ip
+            .entry(h.ip.as_str())
+            .or_default()
+            .push(h.host.as_str());
+    }
+    if !by_ip.is_empty() {
+        let aliases: Vec<Value> = by_ip
+            .into_iter()
+            .map(|(ip, hostnames)| json!({"ip": ip, "hostnames": hostnames}))
+            .collect();
+        spec.insert("hostAliases".into(), aliases.into());
+    }
+    spec.insert("containers".into(), containers.into());
+    if !volumes.pod.is_empty() {
+        spec.insert("volumes".into(), volumes.pod.clone().into());
+    }
+
+    let mut documents: Vec<Value> = volumes
+        .claims
+        .iter()
+        .map(|name| {
+            json!({
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {"name": name, "labels": labels(project)},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "1Gi"}},
+                },
+            })
+        })
+        .collect();
+    documents.push(json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": project.name, "labels": labels(project)},
+        "spec": spec,
+    }));
+    let yaml = documents
+        .iter()
+        .map(|d| serde_yaml::to_string(d).expect("JSON values always render as YAML"))
+        .collect::<Vec<_>>()
+        .join("---\n");
+    Kube {
+        yaml,
+        dropped: dropped.messages(),
+    }
+}
+
+fn labels(project: &Project) -> Value {
+    json!({LABEL_PROJECT: project.name, COMPOSE_PROJECT: project.name})
+}
+
+fn container(
+    project: &Project,
+    service: &Service,
+    number: u32,
+    volumes: &mut Volumes,
+    dropped: &mut Dropped,
+) -> Value {
+    let name = if service.replicas > 1 {
+        format!("{}-{number}", service.name)
+    } else {
+        service.name.clone()
+    };
+    let mut c = Map::new();
+    c.insert("name".into(), name.clone().into());
+    c.insert("image".into(), image_name(&project.name, service).into());
+    if let Some(entrypoint) = &service.entrypoint {
+        c.insert("command".into(), json!(entrypoint));
+    }
+    if let Some(command) = &service.command {
+        c.insert("args".into(), json!(command));
+    }
+    if let Some(dir) = &service.working_dir {
+        c.insert("workingDir".into(), dir.clone().into());
+    }
+    let env: Vec<Value> = service
+        .environment
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| json!({"name": k, "value": v})))
+        .collect();
+    if !env.is_empty() {
+        c.insert("env".into(), env.into());
+    }
+    let ports: Vec<Value> = service
+        .ports
+        .iter()
+        .filter_map(|p| {
+            let mut port = Map::new();
+            port.insert("containerPort".into(), p.target.into());
+            match p.published {
+                Some(range) if range.start != range.end => {
+                    dropped.add("a published port range", &service.name);
+                    return None;
+                }
+                Some(range) => {
+                    port.insert("hostPort".into(), range.start.into());
+                }
+                None => {}
+            }
+            if let Some(ip) = &p.host_ip {
+                port.insert("hostIP".into(), ip.clone().into());
+            }
+            port.insert("protocol".into(), p.protocol.as_str().to_uppercase().into());
+            Some(Value::Object(port))
+        })
+        .collect();
+    if !ports.is_empty() {
+        c.insert("ports".into(), ports.into());
+    }
+    let mounts = volumes.mounts(project, service, &name);
+    if !mounts.is_empty() {
+        c.insert("volumeMounts".into(), mounts.into());
+    }
+    if let Some(security) = security_context(service, dropped) {
+        c.insert("securityContext".into(), security);
+    }
+    if let Some(h) = &service.healthcheck {
+        let command = match &h.test {
+            HealthTest::Cmd(argv) => argv.clone(),
+            HealthTest::Shell(script) => vec!["/bin/sh".into(), "-c".into(), script.clone()],
+        };
+        c.insert(
+            "livenessProbe".into(),
+            json!({
+                "exec": {"command": command},
+                "initialDelaySeconds": h.start_period.as_secs(),
+                "periodSeconds": h.interval.as_secs().max(1),
+                "timeoutSeconds": h.timeout.as_secs().max(1),
+                "failureThreshold": h.retries.max(1),
+            }),
+        );
+    }
+    if service.tty {
+        c.insert("tty".into(), true.into());
+    }
+    if service.stdin_open {
+        c.insert("stdin".into(), true.into());
+    }
+    for (set, what) in [
+        (
+            !service.depends_on.is_empty(),
+            "depends_on (a pod starts its containers together)",
+        ),
+        (
+            service.build.is_some(),
+            "build (run `sidepod build` first: the pod uses the image it builds)",
+        ),
+        (service.init, "init"),
+        (service.stop_signal.is_some(), "stop_signal"),
+        (!service.devices.is_empty(), "devices"),
+        (service.shm_size.is_some(), "shm_size"),
+        (!service.ulimits.is_empty(), "ulimits"),
+        (!service.labels.is_empty(), "labels"),
+    ] {
+        if set {
+            dropped.add(what, &service.name);
+        }
+    }
+    Value::Object(c)
+}
+
+fn security_context(service: &Service, dropped: &mut Dropped) -> Option<Value> {
+    let mut s = Map::new();
+    if service.privileged {
+        s.insert("privileged".into(), true.into());
+    }
+    if service.read_only {
+        s.insert("readOnlyRootFilesystem".into(), true.into());
+    }
+    if !service.cap_add.is_empty() || !service.cap_drop.is_empty() {
+        let mut caps = Map::new();
+        if !service.cap_add.is_empty() {
+            caps.insert("add".into(), json!(service.cap_add));
+        }
+        if !service.cap_drop.is_empty() {
+            caps.insert("drop".into(), json!(service.cap_drop));
+        }
+        s.insert("capabilities".into(), caps.into());
+    }
+    if let Some(user) = &service.user {
+        let (uid, gid) = user.split_once(':').unwrap_or((user, ""));
+        match (uid.parse::<u32>(), gid) {
+            (Ok(uid), "") => {
+                s.insert("runAsUser".into(), uid.into());
+            }
+            (Ok(uid), gid) => match gid.parse::<u32>() {
+                Ok(gid) => {
+                    s.insert("runAsUser".into(), uid.into());
+                    s.insert("runAsGroup".into(), gid.into());
+                }
+                Err(_) => dropped.add(
+                    "a user given by name (Kubernetes takes numeric IDs)",
+                    &service.name,
+                ),
+            },
+            (Err(_), _) => dropped.add(
+                "a user given by name (Kubernetes takes numeric IDs)",
+                &service.name,
+            ),
+        }
+    }
+    (!s.is_empty()).then_some(Value::Object(s))
+}
+
+/// A pod's restart policy is one for all containers: the strongest any service asks for.
+fn restart_policy(services: &[&Service], dropped: &mut Dropped) -> &'static str {
+    let rank = |p: RestartPolicy| match p {
+        RestartPolicy::No => 0,
+        RestartPolicy::OnFailure(_) => 1,
+        RestartPolicy::Always | RestartPolicy::UnlessStopped => 2,
+    };
+    let strongest = services.iter().map(|s| rank(s.restart)).max().unwrap_or(0);
+    for s in services {
+        if rank(s.restart) != strongest {
+            dropped.add("its own restart policy (a pod has one for all)", &s.name);
+        }
+        if matches!(s.restart, RestartPolicy::OnFailure(Some(_))) {
+            dropped.add("a restart limit (on-failure:N)", &s.name);
+        }
+    }
+    ["Never", "OnFailure", "Always"][strongest]
+}
+
+/// The pod's volumes, each once, and the claims to create for named volumes.
+#[derive(Default)]
+struct Volumes {
+    pod: Vec<Value>,
+    names: Vec<String>,
+    claims: Vec<String>,
+}
+
+impl Volumes {
+    fn add(&mut self, name: String, source: Value) -> String {
+        if !self.names.contains(&name) {
+            let mut v = Map::new();
+            v.insert("name".into(), name.clone().into());
+            if let Value::Object(source) = source {
+                v.extend(source);
+            }
+            self.pod.push(Value::Object(v));
+            self.names.push(name.clone());
+        }
+        name
+    }
+
+    fn mounts(&mut self, project: &Project, service: &Service, container: &str) -> Vec<Value> {
+        let mut mounts = Vec::new();
+        for (i, m) in service.volumes.iter().enumerate() {
+            let name = match (&m.kind, &m.source) {
+                (MountKind::Volume, Some(key)) => {
+                    let claim = project.volume_name(key);
+                    let external = project.volumes.get(key).is_some_and(|v| v.external);
+                    if !external && !self.claims.contains(&claim) {
+                        self.claims.push(claim.clone());
+                    }
+                    self.add(
+                        dns_name(&format!("volume-{key}")),
+                        json!({"persistentVolumeClaim": {"claimName": claim}}),
+                    )
+                }
+                (MountKind::Volume, None) => self.add(
+                    dns_name(&format!("{container}-anonymous-{i}")),
+                    json!({"emptyDir": {}}),
+                ),
+                (MountKind::Tmpfs, _) => {
+                    let mut dir = json!({"medium": "Memory"});
+                    if let Some(size) = m.tmpfs_size {
+                        dir["sizeLimit"] = size.to_string().into();
+                    }
+                    self.add(
+                        dns_name(&format!("{container}-tmpfs-{i}")),
+                        json!({ "emptyDir": dir }),
+                    )
+                }
+                (MountKind::Bind, source) => {
+                    let path = source.clone().unwrap_or_default();
+                    let kind = if Path::new(&path).is_file() {
+                        "File"
+                    } else {
+                        "DirectoryOrCreate"
+                    };
+                    self.add(
+                        dns_name(&format!("{container}-bind-{i}")),
+                        json!({"hostPath": {"path": path, "type": kind}}),
+                    )
+                }
+            };
+            let mut mount = json!({"name": name, "mountPath": m.target});
+            if m.read_only {
+                mount["readOnly"] = true.into();
+            }
+            mounts.push(mount);
+        }
+        for (i, spec) in service.tmpfs.iter().enumerate() {
+            let target = spec.split(':').next().unwrap_or(spec);
+            let name = self.add(
+                dns_name(&format!("{container}-tmpfs-option-{i}")),
+                json!({"emptyDir": {"medium": "Memory"}}),
+            );
+            mounts.push(json!({"name": name, "mountPath": target}));
+        }
+        mounts
+    }
+}
+
+/// A Kubernetes object name: lower-case letters, digits and `-`, at most 63 characters.
+fn dns_name(text: &str) -> String {
+    let mut name: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    name.truncate(63);
+    name.trim_matches('-').to_string()
+}
+
+/// Settings with no Kubernetes form, grouped by setting: "depends_on (a, b)".
+#[derive(Default)]
+struct Dropped(BTreeMap<String, Vec<String>>);
+
+impl Dropped {
+    fn add(&mut self, what: &str, service: &str) {
+        let services = self.0.entry(what.to_string()).or_default();
+        if !services.iter().any(|s| s == service) {
+            services.push(service.to_string());
+        }
+    }
+
+    fn messages(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|(what, services)| format!("not kept: {what}, of {}", services.join(", ")))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::{load_project, LoadOptions};
+
+    fn generate(compose: &str) -> (Vec<serde_json::Value>, Vec<String>) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+        std::fs::write(dir.path().join("motd"), "hello\n").unwrap();
+        let project = load_project(&LoadOptions {
+            working_dir: dir.path().to_path_buf(),
+            project_name: Some("shop".into()),
+            ..LoadOptions::default()
+        })
+        .unwrap();
+        let plan = Plan::new(&project).unwrap();
+        let out = kube(&project, &plan);
+        assert_eq!(
+            out,
+            kube(&project, &plan),
+            "the same project gives the same YAML"
+        );
+        let docs = serde_yaml::Deserializer::from_str(&out.yaml)
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .collect();
+        (docs, out.dropped)
+    }
+
+    #[test]
+    fn the_pod_carries_containers_hosts_ports_volumes_and_probes() {
+        let (docs, dropped) = generate(
+            "services:
+  db:
+    image: postgres:16
+    environment: {POSTGRES_PASSWORD: test, FROM_SHELL: null}
+    volumes: [pg:/var/lib/postgresql/data, ./motd:/etc/motd:ro, /scratch]
+    healthcheck: {test: pg_isready, interval: 2s, retries: 5, start_period: 3s}
+    user: '999:999'
+    stop_grace_period: 20s
+  web:
+    image: web:1
+    entrypoint: [/entry]
+    command: [serve, --port, '80']
+    ports: ['127.0.0.1:8080:80', '9000/udp']
+    depends_on: [db]
+    restart: always
+    cap_add: [NET_ADMIN]
+    read_only: true
+    tmpfs: [/run]
+    networks: {default: {aliases: [frontend]}}
+    extra_hosts: ['gateway:10.0.0.1']
+volumes:
+  pg: {}
+  shared: {external: true}
+",
+        );
+        assert_eq!(docs.len(), 2, "{docs:#?}");
+        let claim = &docs[0];
+        assert_eq!(claim["kind"], "PersistentVolumeClaim");
+        assert_eq!(claim["metadata"]["name"], "shop_pg");
+        let pod = &docs[1];
+        assert_eq!(pod["kind"], "Pod");
+        assert_eq!(pod["metadata"]["name"], "shop");
+        assert_eq!(pod["metadata"]["labels"]["io.sidepod.project"], "shop");
+        let spec = &pod["spec"];
+        assert_eq!(spec["restartPolicy"], "Always");
+        assert_eq!(spec["terminationGracePeriodSeconds"], 20);
+        assert_eq!(
+            spec["hostAliases"],
+            json!([
+                {"ip": "10.0.0.1", "hostnames": ["gateway"]},
+                {"ip": "127.0.0.1", "hostnames": ["db", "frontend", "web"]},
+            ])
+        );
+        // In start order: db before web.
+        let db = &spec["containers"][0];
+        let web = &spec["containers"][1];
+        assert_eq!(db["name"], "db");
+        assert_eq!(
+            db["env"],
+            json!([{"name": "POSTGRES_PASSWORD", "value": "test"}])
+        );
+        assert_eq!(
+            db["securityContext"],
+            json!({"runAsUser": 999, "runAsGroup": 999})
+        );
+        assert_eq!(
+            db["livenessProbe"],
+            json!({
+                "exec": {"command": ["/bin/sh", "-c", "pg_isready"]},
+                "initialDelaySeconds": 3, "periodSeconds": 2, "timeoutSeconds": 30,
+                "failureThreshold": 5,
+            })
+        );
+        let mounts = db["volumeMounts"].as_array().unwrap();
+        assert_eq!(
+            mounts[0],
+            json!({"name": "volume-pg", "mountPath": "/var/lib/postgresql/data"})
+        );
+        assert_eq!(mounts[1]["readOnly"], true);
+        assert_eq!(web["name"], "web");
+        assert_eq!(web["command"], json!(["/entry"]));
+        assert_eq!(web["args"], json!(["serve", "--port", "80"]));
+        assert_eq!(
+            web["ports"],
+            json!([
+                {"containerPort": 80, "hostPort": 8080, "hostIP": "127.0.0.1", "protocol": "TCP"},
+                {"containerPort": 9000, "protocol": "UDP"},
+            ])
+        );
+        assert_eq!(
+            web["securityContext"],
+            json!({"readOnlyRootFilesystem": true, "capabilities": {"add": ["NET_ADMIN"]}})
+        );
+        let volumes = spec["volumes"].as_array().unwrap();
+        assert_eq!(
+            volumes[0],
+            json!({"name": "volume-pg", "persistentVolumeClaim": {"claimName": "shop_pg"}})
+        );
+        assert_eq!(volumes[1]["hostPath"]["type"], "File");
+        assert!(volumes[1]["hostPath"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("/motd"));
+        assert_eq!(
+            volumes[2],
+            json!({"name": "db-anonymous-2", "emptyDir": {}})
+        );
+        assert_eq!(
+            volumes[3],
+            json!({"name": "web-tmpfs-option-0", "emptyDir": {"medium": "Memory"}})
+        );
+        assert_eq!(
+            dropped,
+            [
+                "not kept: depends_on (a pod starts its containers together), of web",
+                "not kept: its own restart policy (a pod has one for all), of db",
+            ]
+        );
+    }
+
+    #[test]
+    fn replicas_get_numbered_containers_and_external_volumes_no_claim() {
+        let (docs, dropped) = generate(
+            "services:
+  worker:
+    image: w
+    deploy: {replicas: 2}
+    volumes: [shared:/shared]
+    user: app
+volumes:
+  shared: {external: true, name: team-cache}
+",
+        );
+        assert_eq!(docs.len(), 1, "no claim for an external volume: {docs:#?}");
+        let spec = &docs[0]["spec"];
+        assert_eq!(spec["restartPolicy"], "Never");
+        let names: Vec<&str> = spec["containers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["worker-1", "worker-2"]);
+        assert_eq!(
+            spec["volumes"],
+            json!([{"name": "volume-shared", "persistentVolumeClaim": {"claimName": "team-cache"}}])
+        );
+        assert_eq!(
+            dropped,
+            ["not kept: a user given by name (Kubernetes takes numeric IDs), of worker"]
+        );
+    }
+
+    #[test]
+    fn names_are_made_valid_for_kubernetes() {
+        assert_eq!(dns_name("Volume_My.Data"), "volume-my-data");
+        assert_eq!(dns_name(&"x".repeat(70)).len(), 63);
+    }
+}
