@@ -15,7 +15,8 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs busybox-static debootstrap)
+# python3-venv: contrib/bench.sh installs podman-compose into a venv for the comparison.
+packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs busybox-static debootstrap python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -6,7 +6,9 @@
 # test images for root and the rootless test user, then runs the podman tests twice.
 # As another user: builds the busybox image for you (the services image needs root once)
 # and runs the podman tests rootless, as you.
-# SIDEPOD_SKIP_PODMAN_TESTS=1 skips the podman tests, on purpose.
+# Last, the side-by-side benchmark against podman-compose checks sidepod's speed and
+# memory targets (contrib/bench.sh).
+# SIDEPOD_SKIP_PODMAN_TESTS=1 skips the podman tests and the benchmark, on purpose.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,4 +40,8 @@ cargo test --all-targets --no-fail-fast
 if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
     echo "==> podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
     SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --test podman_job --no-fail-fast
+fi
+if [ "$podman_tests" = yes ]; then
+    echo "==> benchmark: sidepod against podman-compose, side by side"
+    contrib/bench.sh
 fi

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# sidepod against podman-compose 1.6.0, side by side in one run (contrib/bench.py): the
+# time of `up -d` and `down`, their podman calls, and the tools' own peak memory, with
+# sidepod's targets checked (exit status 1 when one is missed).
+# Builds sidepod in release mode and installs podman-compose into a venv (once). As root,
+# it compares rootful and then rootless as the test user; as another user, as that user.
+# Needs the busybox test image (contrib/build-test-images.sh). Options go to bench.py
+# (--services N, --rounds R).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TEST_USER=${SIDEPOD_TEST_USER:-sidepod-test}
+if [ "$(id -u)" -eq 0 ]; then
+    CACHE=${SIDEPOD_IMAGE_CACHE:-/var/cache/sidepod-test}
+else
+    CACHE=${SIDEPOD_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sidepod-test}
+fi
+venv=$CACHE/bench-venv
+if ! "$venv/bin/podman-compose" --version 2>/dev/null | grep -q "version 1.6.0"; then
+    echo "==> installing podman-compose 1.6.0 into $venv"
+    mkdir -p "$CACHE"
+    rm -rf "$venv"
+    /usr/bin/python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check podman-compose==1.6.0
+    chmod -R a+rX "$venv"
+fi
+
+echo "==> cargo build --release"
+cargo build --release --quiet
+bench=(/usr/bin/python3 contrib/bench.py --sidepod "$PWD/target/release/sidepod"
+       --podman-compose "$venv/bin/podman-compose" "$@")
+
+echo "==> sidepod and podman-compose, side by side, as $(id -un)"
+"${bench[@]}"
+if [ "$(id -u)" -eq 0 ] && id "$TEST_USER" >/dev/null 2>&1; then
+    echo "==> sidepod and podman-compose, side by side, rootless as $TEST_USER"
+    (cd / && runuser -u "$TEST_USER" -- env -C "$OLDPWD" "${bench[@]}")
+fi
