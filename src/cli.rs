@@ -350,6 +350,9 @@ pub struct LogsArgs {
     /// Show timestamps
     #[arg(short, long)]
     pub timestamps: bool,
+    /// Only lines since then: a timestamp (2026-01-02T15:04:05Z) or a duration ago (10m)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
     /// Only these services
     pub services: Vec<String>,
 }

@@ -651,6 +651,17 @@ fn supervise_restarts_are_reported_and_sigterm_stops_everything_with_143() {
         );
     }
     assert!(!stderr.contains("restart 4"), "{stderr}");
+    // The output of every run is streamed, each line once: the first run's and the
+    // three restarts'.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let starts = stdout
+        .lines()
+        .filter(|l| {
+            l.split_once(" | ")
+                .is_some_and(|(prefix, text)| prefix.trim() == "flaky-1" && text == "start")
+        })
+        .count();
+    assert_eq!(starts, 4, "{stdout}");
     assert_eq!(
         p.inspect(&p.container("web"), "{{.State.Status}}"),
         "exited",

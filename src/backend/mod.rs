@@ -233,6 +233,8 @@ pub struct LogOptions {
     pub follow: bool,
     pub tail: Option<usize>,
     pub timestamps: bool,
+    /// Only lines written since then (a timestamp, or a duration ago: `10m`).
+    pub since: Option<String>,
 }
 
 /// The verbs sidepod drives containers with.

@@ -634,6 +634,10 @@ pub fn logs_args(name: &str, opts: &LogOptions) -> Vec<String> {
     if opts.timestamps {
         a.push("--timestamps".into());
     }
+    if let Some(since) = &opts.since {
+        a.push("--since".into());
+        a.push(since.clone());
+    }
     a.push(name.to_string());
     a
 }

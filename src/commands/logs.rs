@@ -61,6 +61,7 @@ pub async fn logs(g: &GlobalOptions, args: &LogsArgs) -> Result<i32, Error> {
         follow: args.follow,
         tail,
         timestamps: args.timestamps,
+        since: args.since.clone(),
     };
     let output = output(g);
     let mut shutdown = shutdown_on_signals();

@@ -59,7 +59,7 @@ pub async fn log_tail(backend: &dyn Backend, container: &str, lines: usize) -> S
     let opts = LogOptions {
         follow: false,
         tail: Some(lines),
-        timestamps: false,
+        ..LogOptions::default()
     };
     let collect = async {
         let mut out = Vec::new();

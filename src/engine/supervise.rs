@@ -2,12 +2,14 @@
 //! run the way Compose does with `--abort-on-container-exit`,
 //! `--abort-on-container-failure` and `--exit-code-from`.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::{stop_stack, stream_logs, EngineError, LogSource, Shutdown, Stack, StartedContainer};
-use crate::backend::{ContainerState, LogOptions};
+use super::{stop_stack, EngineError, Shutdown, Stack, StartedContainer};
+use crate::backend::{ContainerState, LogLine, LogOptions, Stream};
 use crate::model::RestartPolicy;
 
 #[derive(Debug, Clone, Default)]
@@ -20,8 +22,8 @@ pub struct AttachOptions {
     pub exit_code_from: Option<String>,
 }
 
-/// Streams logs until every container has stopped, or until an abort condition stops
-/// them; returns the exit code the run should end with.
+/// Streams logs until every container has stopped for good, or until an abort condition
+/// stops them; returns the exit code the run should end with.
 pub async fn attach(
     stack: &Stack,
     started: &[StartedContainer],
@@ -29,87 +31,157 @@ pub async fn attach(
     shutdown: &mut Shutdown,
 ) -> Result<i32, EngineError> {
     let abort_on_exit = opts.abort_on_exit || opts.exit_code_from.is_some();
-    let sources: Vec<LogSource> = started
+    let width = started.iter().map(|c| c.prefix.len()).max().unwrap_or(0);
+    let index: BTreeMap<&str, (usize, &str)> = started
         .iter()
-        .map(|c| LogSource {
-            container: c.name.clone(),
-            prefix: c.prefix.clone(),
-        })
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), (i, c.prefix.as_str())))
         .collect();
-    let follow = LogOptions {
-        follow: true,
-        ..LogOptions::default()
+    let show = |line: LogLine| {
+        let (i, prefix) = index
+            .get(line.container.as_str())
+            .copied()
+            .unwrap_or((0, ""));
+        stack.output.log_line(prefix, width, i, &line.text);
     };
-    let mut log_shutdown = shutdown.clone();
-    let logs = stream_logs(
-        stack.backend.clone(),
-        &sources,
-        &follow,
-        &stack.output,
-        &mut log_shutdown,
-    );
-    tokio::pin!(logs);
-    let mut waits = JoinSet::new();
+    let (tx, mut rx) = mpsc::channel(512);
+    let mut followers = JoinSet::new();
     for c in started {
         let stack = stack.clone();
         let c = c.clone();
-        waits.spawn(async move { final_exit(&stack, &c).await.map(|code| (c, code)) });
+        let tx = tx.clone();
+        followers.spawn(async move {
+            let code = follow(&stack, &c, tx).await;
+            (c, code)
+        });
     }
+    drop(tx);
+    let mut lines_open = true;
     loop {
         tokio::select! {
-            r = &mut logs => {
-                r?;
-                break;
+            // Lines first, so that a container's last lines come before its exit.
+            biased;
+            _ = shutdown.requested() => {
+                followers.abort_all();
+                return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2)));
             }
-            Some(done) = waits.join_next(), if !waits.is_empty() => {
-                let Ok(Ok((container, code))) = done else { continue };
+            line = rx.recv(), if lines_open => match line {
+                Some(line) => show(line),
+                None => lines_open = false,
+            },
+            Some(done) = followers.join_next(), if !followers.is_empty() => {
+                let Ok((container, code)) = done else { continue };
+                let code = match code {
+                    Ok(code) => code,
+                    Err(e) => {
+                        crate::output::warn(&format!("{}: cannot follow it: {e}", container.prefix));
+                        continue;
+                    }
+                };
                 stack.output.status(&format!("{} exited with code {code}", container.prefix));
                 if abort_on_exit || (opts.abort_on_failure && code != 0) {
                     stack.output.status("Aborting on container exit...");
-                    waits.abort_all();
                     stop_stack(stack, None, shutdown).await?;
-                    // Let the stopped containers' last lines through.
-                    let _ = tokio::time::timeout(Duration::from_secs(5), &mut logs).await;
+                    // Let the stopped containers' last lines through: their streams end
+                    // now, and each follower with them.
+                    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+                        while let Some(line) = rx.recv().await {
+                            show(line);
+                        }
+                    })
+                    .await;
+                    followers.abort_all();
                     return exit_code(stack, started, opts, code).await;
                 }
             }
+            else => break,
         }
     }
     exit_code(stack, started, opts, 0).await
 }
 
-/// Waits until a container has exited for good. podman restarts a container under its
-/// `restart:` policy inside one `podman wait`, so such a container is watched through
-/// its restart count instead, and each restart is reported.
-async fn final_exit(stack: &Stack, c: &StartedContainer) -> Result<i64, EngineError> {
+/// Streams a container's output until it has exited for good; returns its exit code.
+/// `podman logs --follow` ends when the container exits, and podman restarts it under
+/// its `restart:` policy inside one `podman wait`; so after each exit, the restart count
+/// tells whether the policy started it again: then the restart is reported and the log
+/// followed again. podman replays a log from its start, so the lines already shown (of
+/// each stream: stdout and stderr keep their order) are skipped.
+async fn follow(
+    stack: &Stack,
+    c: &StartedContainer,
+    sink: mpsc::Sender<LogLine>,
+) -> Result<i64, EngineError> {
     let policy = stack.project.services[&c.service].restart;
-    if policy == RestartPolicy::No {
-        return Ok(stack.backend.wait(&c.name).await?);
-    }
+    let opts = LogOptions {
+        follow: true,
+        ..LogOptions::default()
+    };
+    let mut shown = [0usize; 2];
     let mut restarts = 0;
-    let mut exited_polls = 0;
     loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
-        let Some(info) = info.first() else {
-            return Ok(-1);
+        let (tx, mut rx) = mpsc::channel::<LogLine>(64);
+        let mut read = [0usize; 2];
+        let forward = async {
+            while let Some(line) = rx.recv().await {
+                let stream = usize::from(line.stream == Stream::Stderr);
+                read[stream] += 1;
+                if read[stream] > shown[stream] && sink.send(line).await.is_err() {
+                    return;
+                }
+            }
         };
-        if info.restart_count > restarts {
-            restarts = info.restart_count;
+        let (streamed, ()) = tokio::join!(stack.backend.logs(&c.name, &opts, tx), forward);
+        streamed?;
+        shown = [shown[0].max(read[0]), shown[1].max(read[1])];
+        if policy == RestartPolicy::No {
+            return Ok(stack.backend.wait(&c.name).await?);
+        }
+        let before = restarts;
+        let over = after_exit(stack, c, &mut restarts).await?;
+        // Each restart once, also those that came and went while the log was followed.
+        for n in before + 1..=restarts {
             stack.output.status(&format!(
-                "{} restarted by its policy ({policy}): restart {restarts}",
+                "{} restarted by its policy ({policy}): restart {n}",
                 c.prefix
             ));
         }
-        // Exited and staying so: the policy is done with it.
-        exited_polls = if info.state == ContainerState::Exited {
-            exited_polls + 1
+        if let AfterExit::Over(code) = over {
+            return Ok(code);
+        }
+    }
+}
+
+enum AfterExit {
+    /// Its policy started it again (the restart count grew).
+    Restarted,
+    /// It stays exited (for a few looks in a row), with this exit code.
+    Over(i64),
+}
+
+async fn after_exit(
+    stack: &Stack,
+    c: &StartedContainer,
+    restarts: &mut u32,
+) -> Result<AfterExit, EngineError> {
+    let mut exited_looks = 0;
+    loop {
+        let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
+        let Some(info) = info.first() else {
+            return Ok(AfterExit::Over(-1));
+        };
+        if info.restart_count > *restarts {
+            *restarts = info.restart_count;
+            return Ok(AfterExit::Restarted);
+        }
+        exited_looks = if info.state == ContainerState::Exited {
+            exited_looks + 1
         } else {
             0
         };
-        if exited_polls >= 3 {
-            return Ok(info.exit_code);
+        if exited_looks >= 3 {
+            return Ok(AfterExit::Over(info.exit_code));
         }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
