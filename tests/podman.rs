@@ -356,6 +356,16 @@ fn logs_are_prefixed_and_tail_limits_them() {
     assert!(all.stdout.contains("talker-1 | one"), "{}", all.stdout);
     let tail = p.sidepod(&["logs", "--tail", "1", "talker"]);
     assert_eq!(tail.stdout, "talker-1 | two\n");
+    // --since: a duration ago, or a time (nothing was written after 2100).
+    let recent = p.sidepod(&["logs", "--since", "10m", "talker"]);
+    assert_eq!(
+        recent.stdout, "talker-1 | one\ntalker-1 | two\n",
+        "{}",
+        recent.stderr
+    );
+    let future = p.sidepod(&["logs", "--since", "2100-01-01T00:00:00Z", "talker"]);
+    assert_eq!(future.code, 0, "{}", future.stderr);
+    assert_eq!(future.stdout, "");
     let unknown = p.sidepod(&["logs", "nope"]);
     assert_eq!(unknown.code, 2, "{}", unknown.stderr);
     // -f follows both, prefixed, until Ctrl-C (a normal end for following).
