@@ -211,11 +211,15 @@ pub fn hold_signals() -> Vec<tokio::signal::unix::Signal> {
 }
 
 pub fn output(g: &GlobalOptions) -> Arc<Output> {
-    // A dry run's output is the commands it would run, and nothing else.
-    Arc::new(Output::new(
-        g.ansi,
-        g.progress == Progress::Quiet || g.dry_run,
-    ))
+    use crate::output::ProgressStyle;
+    let style = match g.progress {
+        // A dry run's output is the commands it would run, and nothing else.
+        _ if g.dry_run => ProgressStyle::Quiet,
+        Progress::Quiet => ProgressStyle::Quiet,
+        Progress::Json => ProgressStyle::Json,
+        Progress::Auto | Progress::Plain => ProgressStyle::Lines,
+    };
+    Arc::new(Output::new(g.ansi, style))
 }
 
 pub fn stack(g: &GlobalOptions, project: Project, plan: Plan) -> Result<Stack, Error> {

@@ -34,15 +34,27 @@ pub fn error(report: &str) {
 
 const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "91"];
 
+/// How progress lines appear on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressStyle {
+    /// One line of text each (`Container shop-db-1  Started`).
+    Lines,
+    /// One JSON object each, for scripts: `{"id":"Container shop-db-1","status":"Started"}`,
+    /// or `{"message":"..."}` for lines of another form.
+    Json,
+    /// None at all.
+    Quiet,
+}
+
 /// Prefixed container logs on stdout and progress on stderr, coloured on a terminal.
 pub struct Output {
     color: bool,
-    quiet: bool,
+    progress: ProgressStyle,
     lock: Mutex<()>,
 }
 
 impl Output {
-    pub fn new(ansi: Ansi, quiet: bool) -> Self {
+    pub fn new(ansi: Ansi, progress: ProgressStyle) -> Self {
         let color = match ansi {
             Ansi::Always => true,
             Ansi::Never => false,
@@ -50,18 +62,20 @@ impl Output {
         };
         Output {
             color,
-            quiet,
+            progress,
             lock: Mutex::new(()),
         }
     }
 
     /// A progress or status line on stderr (`Container shop-db-1  Started`).
     pub fn status(&self, line: &str) {
-        if self.quiet {
-            return;
-        }
+        let line = match self.progress {
+            ProgressStyle::Quiet => return,
+            ProgressStyle::Lines => line.to_string(),
+            ProgressStyle::Json => progress_json(line),
+        };
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        to_stderr(line);
+        to_stderr(&line);
     }
 
     /// One container log line: `db-1    | text`, the prefix padded to `width` and
@@ -76,5 +90,44 @@ impl Output {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         // A closed stdout ends the output, not the run.
         let _ = print(&line);
+    }
+}
+
+/// A progress line as JSON: `Kind NAME  Status` (the form of every event about a
+/// container, pod, volume or image) becomes `{"id":"Kind NAME","status":"Status"}`.
+fn progress_json(line: &str) -> String {
+    let event = line.split_once("  ").and_then(|(id, status)| {
+        let (kind, name) = id.split_once(' ')?;
+        let known = ["Container", "Pod", "Volume", "Image", "Service", "Network"];
+        (known.contains(&kind) && !name.contains(' ') && !status.trim().is_empty())
+            .then(|| serde_json::json!({"id": id, "status": status.trim()}))
+    });
+    event
+        .unwrap_or_else(|| serde_json::json!({ "message": line }))
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_events_become_json_objects() {
+        assert_eq!(
+            progress_json("Container shop-db-1  Started"),
+            r#"{"id":"Container shop-db-1","status":"Started"}"#
+        );
+        assert_eq!(
+            progress_json("Pod shop  Removed"),
+            r#"{"id":"Pod shop","status":"Removed"}"#
+        );
+        assert_eq!(
+            progress_json("db-1 exited with code 0"),
+            r#"{"message":"db-1 exited with code 0"}"#
+        );
+        assert_eq!(
+            progress_json("Container shop-db-1  Killed (SIGTERM)"),
+            r#"{"id":"Container shop-db-1","status":"Killed (SIGTERM)"}"#
+        );
     }
 }

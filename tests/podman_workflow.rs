@@ -498,3 +498,33 @@ volumes:
     p.assert_nothing_left();
     assert_ne!(host.podman(&["volume", "exists", &volume]).code, 0);
 }
+
+#[test]
+fn progress_json_gives_one_object_per_event_and_quiet_none() {
+    let host = host!();
+    let p = Project::with_files(
+        &host,
+        "progress",
+        &[("compose.yaml", &stack("1", common::podman::free_port()))],
+    );
+    let up = p.sidepod(&["--progress", "json", "up", "-d"]);
+    up.success();
+    let events: Vec<serde_json::Value> = up
+        .stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
+        .collect();
+    for service in ["db", "web"] {
+        let id = format!("Container {}", p.container(service));
+        assert!(
+            events
+                .iter()
+                .any(|e| e["id"] == id.as_str() && e["status"] == "Started"),
+            "{id} Started in {events:?}"
+        );
+    }
+    let down = p.sidepod(&["--progress", "quiet", "down", "-t", "0"]);
+    down.success();
+    assert_eq!(down.stderr, "");
+    p.assert_nothing_left();
+}

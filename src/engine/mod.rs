@@ -48,7 +48,10 @@ impl Stack {
             backend,
             project: Arc::new(project),
             plan: Arc::new(plan),
-            output: Arc::new(Output::new(crate::cli::Ansi::Never, true)),
+            output: Arc::new(Output::new(
+                crate::cli::Ansi::Never,
+                crate::output::ProgressStyle::Quiet,
+            )),
         }
     }
 }
