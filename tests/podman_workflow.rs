@@ -528,3 +528,67 @@ fn progress_json_gives_one_object_per_event_and_quiet_none() {
     assert_eq!(down.stderr, "");
     p.assert_nothing_left();
 }
+
+#[test]
+fn restart_true_dependents_restart_when_their_dependency_is_recreated_or_restarted() {
+    let host = host!();
+    let compose = |level: &str| {
+        format!(
+            "services:
+  db:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sleep\", \"300\"]
+    environment: {{LEVEL: \"{level}\"}}
+  app:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sleep\", \"300\"]
+    depends_on: {{db: {{condition: service_started, restart: true}}}}
+  watcher:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sleep\", \"300\"]
+    depends_on: [db]
+"
+        )
+    };
+    let p = Project::with_files(&host, "restarttrue", &[("compose.yaml", &compose("1"))]);
+    p.sidepod(&["up", "-d"]).success();
+    let state = |service: &str| p.inspect(&p.container(service), "{{.Id}} {{.State.StartedAt}}");
+    let (app, watcher) = (state("app"), state("watcher"));
+    std::thread::sleep(Duration::from_secs(1));
+
+    p.write("compose.yaml", &compose("2"));
+    let up = p.sidepod(&["up", "-d"]);
+    up.success();
+    let line = format!(
+        "Container {}  Restarted (after db was recreated)",
+        p.container("app")
+    );
+    assert!(up.stderr.contains(&line), "{}", up.stderr);
+    let app_after = state("app");
+    assert_eq!(
+        app_after.split(' ').next(),
+        app.split(' ').next(),
+        "same container"
+    );
+    assert_ne!(app_after, app, "app started again");
+    assert_eq!(state("watcher"), watcher, "watcher untouched");
+
+    std::thread::sleep(Duration::from_secs(1));
+    let restart = p.sidepod(&["restart", "db"]);
+    restart.success();
+    assert!(
+        restart.stderr.contains(&format!(
+            "Container {}  Restarted (after db)",
+            p.container("app")
+        )),
+        "{}",
+        restart.stderr
+    );
+    assert_ne!(state("app"), app_after);
+    assert_eq!(state("watcher"), watcher);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

@@ -71,23 +71,61 @@ pub async fn stop(
     stop_known(stack, &containers, timeout, shutdown).await
 }
 
+/// Restarts the containers of `services` (all when empty); then, as Compose does, those
+/// of the services that declare `depends_on: {S: {restart: true}}` on one of them.
 pub async fn restart(
     stack: &Stack,
     services: &[String],
     timeout: Option<Duration>,
 ) -> Result<(), EngineError> {
-    let names: Vec<String> = service_containers(stack, services)
-        .await?
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
-    if !names.is_empty() {
+    let containers = service_containers(stack, &[]).await?;
+    EngineError::check_services(services, &stack.project)?;
+    let named: Vec<String> = if services.is_empty() {
+        stack.project.services.keys().cloned().collect()
+    } else {
+        services.to_vec()
+    };
+    let followers = restart_followers(&stack.project, &named);
+    for (group, why) in [(&named, None), (&followers, Some(&named))] {
+        let names: Vec<String> = containers
+            .iter()
+            .filter(|c| {
+                c.label(LABEL_SERVICE)
+                    .is_some_and(|s| group.iter().any(|g| g == s))
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
         stack.backend.restart(&names, timeout).await?;
         for n in &names {
-            stack.output.status(&format!("Container {n}  Restarted"));
+            stack.output.status(&match why {
+                None => format!("Container {n}  Restarted"),
+                Some(deps) => format!("Container {n}  Restarted (after {})", deps.join(", ")),
+            });
         }
     }
     Ok(())
+}
+
+/// The services, not among `named`, that must restart after them: each declares
+/// `restart: true` on one of them, or on another such service.
+fn restart_followers(project: &crate::model::Project, named: &[String]) -> Vec<String> {
+    let mut followers: Vec<String> = Vec::new();
+    loop {
+        let next = project.services.values().find(|s| {
+            !named.contains(&s.name)
+                && !followers.contains(&s.name)
+                && s.depends_on
+                    .iter()
+                    .any(|(dep, d)| d.restart && (named.contains(dep) || followers.contains(dep)))
+        });
+        match next {
+            Some(s) => followers.push(s.name.clone()),
+            None => return followers,
+        }
+    }
 }
 
 pub async fn kill(stack: &Stack, services: &[String], signal: &str) -> Result<(), EngineError> {

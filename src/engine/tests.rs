@@ -397,3 +397,71 @@ async fn wait_without_containers_or_with_an_unknown_service_is_an_error() {
         "{unknown:?}"
     );
 }
+
+fn restarts_with(mut s: Service, on: &str) -> Service {
+    s.depends_on.insert(
+        on.into(),
+        Dependency {
+            condition: Condition::Started,
+            required: true,
+            restart: true,
+        },
+    );
+    s
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dependent_with_restart_true_restarts_when_up_recreates_its_dependency() {
+    let fake = Arc::new(FakeBackend::new());
+    let plain = || {
+        vec![
+            service("db"),
+            restarts_with(service("app"), "db"),
+            depends(service("other"), "db", Condition::Started),
+        ]
+    };
+    let s = stack(&fake, plain());
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    // Unchanged: nothing restarts.
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    assert_eq!(fake.calls_of("restart"), Vec::<String>::new());
+
+    let mut changed = plain();
+    changed[0]
+        .environment
+        .insert("LEVEL".into(), Some("2".into()));
+    let s = stack(&fake, changed);
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let calls = fake.calls();
+    assert_eq!(fake.calls_of("restart"), ["restart p-app-1"]);
+    let recreated = calls.iter().rposition(|c| c == "run p-db-1").unwrap();
+    assert!(
+        recreated < position(&calls, "restart p-app-1"),
+        "{calls:#?}"
+    );
+    assert_eq!(
+        fake.calls_of("run").len(),
+        4,
+        "only db is recreated: {calls:#?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn restarting_a_service_restarts_those_that_declare_restart_true_on_it() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(
+        &fake,
+        vec![
+            service("db"),
+            restarts_with(service("app"), "db"),
+            restarts_with(service("worker"), "app"),
+            depends(service("other"), "db", Condition::Started),
+        ],
+    );
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    restart(&s, &["db".into()], None).await.unwrap();
+    assert_eq!(
+        fake.calls_of("restart"),
+        ["restart p-db-1", "restart p-app-1 p-worker-1"]
+    );
+}

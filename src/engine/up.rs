@@ -74,6 +74,9 @@ struct Run {
     labels: BTreeMap<String, String>,
     force_recreate: bool,
     began: Instant,
+    /// Services whose containers this run recreated: dependents that declare
+    /// `restart: true` on one of them are restarted once it is ready.
+    recreated: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 /// Brings the selected services up; returns their containers in start order.
@@ -109,6 +112,7 @@ pub async fn up(
         labels: opts.labels.clone(),
         force_recreate: opts.force_recreate,
         began,
+        recreated: Default::default(),
     });
     let started = start_all(run, &selected, shutdown).await?;
     if opts.wait {
@@ -414,12 +418,12 @@ async fn dependency_ready(d: &Dependency, rx: &mut watch::Receiver<Status>) -> R
 async fn start_service(
     run: Arc<Run>,
     name: String,
-    deps: Vec<(String, Dependency, watch::Receiver<Status>)>,
+    mut deps: Vec<(String, Dependency, watch::Receiver<Status>)>,
     tx: watch::Sender<Status>,
     mut shutdown: Shutdown,
 ) -> Result<Vec<StartedContainer>, EngineError> {
-    for (_, d, mut rx) in deps {
-        if dependency_ready(&d, &mut rx).await.is_err() && d.required {
+    for (_, d, rx) in &mut deps {
+        if dependency_ready(d, rx).await.is_err() && d.required {
             // The dependency reports its own failure; this service just never starts.
             tx.send_replace(Status::Failed);
             return Ok(Vec::new());
@@ -428,6 +432,13 @@ async fn start_service(
     let stack = &run.stack;
     let backend: &dyn Backend = stack.backend.as_ref();
     let svc = &stack.project.services[&name];
+    // `restart: true` on a dependency this run recreated: a kept container restarts.
+    let restart_for: Option<String> = {
+        let recreated = run.recreated.lock().unwrap_or_else(|e| e.into_inner());
+        deps.iter()
+            .find(|(dep, d, _)| d.restart && recreated.contains(dep))
+            .map(|(dep, _, _)| dep.clone())
+    };
     let mut started = Vec::new();
     for number in 1..=svc.replicas {
         let spec = container_spec(&stack.project, svc, number, &run.labels);
@@ -444,11 +455,26 @@ async fn start_service(
             stack
                 .output
                 .status(&format!("Container {}  Recreate", spec.name));
+            run.recreated
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(name.clone());
         }
         match existing.map(|c| c.state).filter(|_| !stale) {
-            Some(ContainerState::Running) => stack
-                .output
-                .status(&format!("Container {}  Running", spec.name)),
+            Some(ContainerState::Running) => match &restart_for {
+                Some(dep) => {
+                    backend
+                        .restart(std::slice::from_ref(&spec.name), svc.stop_grace_period)
+                        .await?;
+                    stack.output.status(&format!(
+                        "Container {}  Restarted (after {dep} was recreated)",
+                        spec.name
+                    ));
+                }
+                None => stack
+                    .output
+                    .status(&format!("Container {}  Running", spec.name)),
+            },
             Some(_) => {
                 backend.start(std::slice::from_ref(&spec.name)).await?;
                 stack
