@@ -188,7 +188,12 @@ pub async fn wait_stopped(
             }
         };
         let Some(joined) = next else { break };
-        let (container, code) = joined.expect("a wait task panicked");
+        let (container, code) = match joined {
+            Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only aborted tasks end without a result, and none is aborted here.
+            Err(_) => continue,
+        };
         let code = code?;
         stack
             .output

@@ -105,7 +105,8 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
     }));
     let yaml = documents
         .iter()
-        .map(|d| serde_yaml::to_string(d).expect("JSON values always render as YAML"))
+        // A JSON value always renders as YAML (string keys, no tags).
+        .map(|d| serde_yaml::to_string(d).unwrap_or_default())
         .collect::<Vec<_>>()
         .join("---\n");
     Kube {
