@@ -64,6 +64,12 @@ async fn dispatch(cli: Cli) -> Result<i32, Error> {
         Command::Restart(args) => commands::restart(&cli.global, &args).await,
         Command::Kill(args) => commands::kill(&cli.global, &args).await,
         Command::Wait(args) => commands::wait(&cli.global, &args).await,
+        Command::Pause(args) => commands::pause(&cli.global, &args).await,
+        Command::Unpause(args) => commands::unpause(&cli.global, &args).await,
+        Command::Rm(args) => commands::rm(&cli.global, &args).await,
+        Command::Port(args) => commands::port(&cli.global, &args).await,
+        Command::Top(args) => commands::top(&cli.global, &args).await,
+        Command::Ls(args) => commands::ls(&cli.global, &args).await,
         Command::Config(args) => commands::config(&cli.global, &args),
         Command::Generate(what) => commands::generate(&cli.global, &what),
         Command::Doctor => {

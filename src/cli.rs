@@ -103,6 +103,18 @@ pub enum Command {
     Kill(KillArgs),
     /// Wait until the services' containers stop; exit with their exit code
     Wait(WaitArgs),
+    /// Freeze the services' running containers
+    Pause(ServicesArgs),
+    /// Thaw the services' paused containers
+    Unpause(ServicesArgs),
+    /// Remove the services' stopped containers
+    Rm(RmArgs),
+    /// Print where a service's port is published on the host
+    Port(PortArgs),
+    /// Show the processes running in the services' containers
+    Top(ServicesArgs),
+    /// List the projects that have containers here
+    Ls(LsArgs),
     /// Validate the files and print the resolved project (or job)
     Config(ConfigArgs),
     /// Check that podman works here as sidepod needs it, and say how to fix what does not
@@ -252,6 +264,46 @@ pub struct StopArgs {
     #[arg(short, long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
     pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// Do not ask (sidepod never asks; accepted as in Compose)
+    #[arg(short, long)]
+    pub force: bool,
+    /// Stop the containers first, when they run
+    #[arg(short, long)]
+    pub stop: bool,
+    /// Also remove their anonymous volumes
+    #[arg(short, long)]
+    pub volumes: bool,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// tcp or udp
+    #[arg(long, default_value = "tcp", value_parser = ["tcp", "udp", "sctp"])]
+    pub protocol: String,
+    /// Which replica of the service
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    pub service: String,
+    /// The container port
+    pub private_port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Also projects whose containers are all stopped
+    #[arg(short, long)]
+    pub all: bool,
+    /// Print only the project names
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
 }
 
 #[derive(Debug, Args)]

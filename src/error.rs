@@ -57,6 +57,7 @@ impl Error {
                 | EngineError::Image { .. }
                 | EngineError::NotCreated(_)
                 | EngineError::NothingToWaitFor(_)
+                | EngineError::NotPublished { .. }
                 | EngineError::Busy(..) => exit::RUNTIME,
                 EngineError::ServiceFailed { .. } => exit::SERVICE,
                 EngineError::NoSuchService(..) => exit::USAGE,

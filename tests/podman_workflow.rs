@@ -592,3 +592,109 @@ fn restart_true_dependents_restart_when_their_dependency_is_recreated_or_restart
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn pause_unpause_port_top_rm_and_ls_act_on_the_project() {
+    let host = host!();
+    // Rootless containers on a cgroups v1 host cannot be frozen.
+    let cannot_pause = matches!(host.mode, common::podman::Mode::Rootless { .. })
+        && host
+            .podman(&["info", "--format", "{{.Host.CgroupsVersion}}"])
+            .stdout
+            .trim()
+            == "v1";
+    let port = common::podman::free_port();
+    let p = Project::with_files(&host, "extras", &[("compose.yaml", &stack("1", port))]);
+    p.sidepod(&["up", "-d"]).success();
+    let state = |service: &str| p.inspect(&p.container(service), "{{.State.Status}}");
+
+    // port: where web's port 80 is published; db publishes none.
+    let published = p.sidepod(&["port", "web", "80"]);
+    published.success();
+    assert_eq!(
+        published.stdout.trim().rsplit(':').next(),
+        Some(port.to_string().as_str())
+    );
+    let none = p.sidepod(&["port", "db", "80"]);
+    assert_eq!(none.code, 1);
+    assert!(
+        none.stderr
+            .contains("service \"db\" does not publish port 80/tcp"),
+        "{}",
+        none.stderr
+    );
+
+    // top: each running container's processes, under its name.
+    let top = p.sidepod(&["top", "db"]);
+    top.success();
+    assert!(
+        top.stdout.starts_with(&format!("{}\n", p.container("db"))),
+        "{}",
+        top.stdout
+    );
+    assert!(top.stdout.contains("sleep 300"), "{}", top.stdout);
+
+    // ls: the project, with its state and its file.
+    let ls = p.sidepod(&["ls", "--format", "json"]);
+    ls.success();
+    let row = ls
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["Name"] == p.name.as_str())
+        .cloned()
+        .unwrap_or_else(|| panic!("{} not in {}", p.name, ls.stdout));
+    assert_eq!(row["Status"], "running(2)");
+    assert_eq!(
+        row["ConfigFiles"],
+        p.dir
+            .join("compose.yaml")
+            .canonicalize()
+            .unwrap()
+            .to_str()
+            .unwrap()
+    );
+
+    // pause and unpause; where the host cannot pause, sidepod says why and what to do.
+    let pause = p.sidepod(&["pause", "db"]);
+    if cannot_pause {
+        assert_eq!(pause.code, 4, "{}", pause.stderr);
+        assert!(
+            pause.stderr.contains("fix: boot the host with cgroups v2"),
+            "{}",
+            pause.stderr
+        );
+        assert_eq!(state("db"), "running");
+    } else {
+        pause.success();
+        assert_eq!(state("db"), "paused");
+        p.sidepod(&["unpause"]).success();
+        assert_eq!(state("db"), "running");
+    }
+
+    // rm: only stopped containers, unless -s stops them first.
+    let nothing = p.sidepod(&["rm", "-f"]);
+    nothing.success();
+    assert!(
+        nothing.stderr.contains("No stopped containers"),
+        "{}",
+        nothing.stderr
+    );
+    p.sidepod(&["stop", "web"]).success();
+    p.sidepod(&["rm", "-f"]).success();
+    let (containers, pods, _) = p.leftovers();
+    assert_eq!(containers, [p.container("db")]);
+    assert_eq!(pods, std::slice::from_ref(&p.name));
+    p.sidepod(&["rm", "-s", "-f", "db"]).success();
+    assert_eq!(p.leftovers().0, Vec::<String>::new());
+    let quiet = p.sidepod(&["ls", "-a", "-q"]);
+    assert!(
+        !quiet.stdout.lines().any(|l| l == p.name),
+        "{}",
+        quiet.stdout
+    );
+
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

@@ -108,6 +108,35 @@ impl Backend for DryRunBackend {
         Ok(())
     }
 
+    async fn pause(&self, names: &[String]) -> Result<(), BackendError> {
+        self.show(pause_args(names));
+        Ok(())
+    }
+
+    async fn unpause(&self, names: &[String]) -> Result<(), BackendError> {
+        self.show(unpause_args(names));
+        Ok(())
+    }
+
+    async fn port(
+        &self,
+        name: &str,
+        port: u16,
+        protocol: &str,
+    ) -> Result<Vec<String>, BackendError> {
+        match &self.reader {
+            Some(r) => r.port(name, port, protocol).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn top(&self, name: &str) -> Result<String, BackendError> {
+        match &self.reader {
+            Some(r) => r.top(name).await,
+            None => Ok(String::new()),
+        }
+    }
+
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
         self.show(remove_args(names, volumes));
         Ok(())

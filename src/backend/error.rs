@@ -112,6 +112,14 @@ const KNOWN: &[(&[&str], HostFix)] = &[
         },
     ),
     (
+        &["pause containers on rootless containers with cgroup V1"],
+        HostFix {
+            problem: "rootless containers cannot be paused on a cgroups v1 host",
+            fix: "boot the host with cgroups v2 (systemd.unified_cgroup_hierarchy=1 on \
+                  the kernel command line), or run the stack rootful",
+        },
+    ),
+    (
         &[
             "default OCI runtime",
             "no valid executable found for OCI runtime",
@@ -167,6 +175,10 @@ mod tests {
             (
                 "Error: default OCI runtime \"crun\" not found: invalid argument",
                 "OCI runtime",
+            ),
+            (
+                "Error: can not pause containers on rootless containers with cgroup V1: this container does not have a cgroup",
+                "cgroups v1",
             ),
         ];
         for (stderr, phrase) in cases {

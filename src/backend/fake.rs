@@ -343,6 +343,33 @@ impl Backend for FakeBackend {
         Ok(())
     }
 
+    async fn pause(&self, names: &[String]) -> Result<(), BackendError> {
+        self.record(format!("pause {}", names.join(" ")))?;
+        self.set_state(names, ContainerState::Paused);
+        Ok(())
+    }
+
+    async fn unpause(&self, names: &[String]) -> Result<(), BackendError> {
+        self.record(format!("unpause {}", names.join(" ")))?;
+        self.set_state(names, ContainerState::Running);
+        Ok(())
+    }
+
+    async fn port(
+        &self,
+        name: &str,
+        port: u16,
+        protocol: &str,
+    ) -> Result<Vec<String>, BackendError> {
+        self.record(format!("port {name} {port}/{protocol}"))?;
+        Ok(vec![format!("0.0.0.0:{port}")])
+    }
+
+    async fn top(&self, name: &str) -> Result<String, BackendError> {
+        self.record(format!("top {name}"))?;
+        Ok("USER PID COMMAND\nroot 1 sleep\n".into())
+    }
+
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
         let flag = if volumes { " -v" } else { "" };
         self.record(format!("rm{flag} {}", names.join(" ")))?;

@@ -280,6 +280,18 @@ pub trait Backend: Send + Sync {
     /// default, each container's own grace period).
     async fn stop(&self, names: &[String], timeout: Option<Duration>) -> Result<(), BackendError>;
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError>;
+    /// Freezes the processes of running containers (`unpause` thaws them).
+    async fn pause(&self, names: &[String]) -> Result<(), BackendError>;
+    async fn unpause(&self, names: &[String]) -> Result<(), BackendError>;
+    /// The host addresses a container port is published on (`0.0.0.0:8080`).
+    async fn port(
+        &self,
+        name: &str,
+        port: u16,
+        protocol: &str,
+    ) -> Result<Vec<String>, BackendError>;
+    /// The processes running in a container, as podman's table.
+    async fn top(&self, name: &str) -> Result<String, BackendError>;
     /// Removes containers (and with `volumes`, their anonymous volumes), forcibly.
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError>;
     /// The containers carrying `label=value`, running or not (infra containers excluded).

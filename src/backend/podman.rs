@@ -671,6 +671,22 @@ pub fn kill_args(names: &[String], signal: &str) -> Vec<String> {
     with_names(vec!["kill".into(), "--signal".into(), signal.into()], names)
 }
 
+pub fn pause_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["pause"]), names)
+}
+
+pub fn unpause_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["unpause"]), names)
+}
+
+pub fn port_args(name: &str, port: u16, protocol: &str) -> Vec<String> {
+    vec!["port".into(), name.into(), format!("{port}/{protocol}")]
+}
+
+pub fn top_args(name: &str) -> Vec<String> {
+    vec!["top".into(), name.into()]
+}
+
 pub fn volume_remove_args(names: &[String]) -> Vec<String> {
     with_names(strings(["volume", "rm", "--force"]), names)
 }
@@ -967,6 +983,33 @@ impl Backend for PodmanBackend {
 
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError> {
         self.call(kill_args(names, signal)).await.map(drop)
+    }
+
+    async fn pause(&self, names: &[String]) -> Result<(), BackendError> {
+        self.call(pause_args(names)).await.map(drop)
+    }
+
+    async fn unpause(&self, names: &[String]) -> Result<(), BackendError> {
+        self.call(unpause_args(names)).await.map(drop)
+    }
+
+    async fn port(
+        &self,
+        name: &str,
+        port: u16,
+        protocol: &str,
+    ) -> Result<Vec<String>, BackendError> {
+        let out = self.call(port_args(name, port, protocol)).await?;
+        Ok(out
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
+    async fn top(&self, name: &str) -> Result<String, BackendError> {
+        self.call(top_args(name)).await
     }
 
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {

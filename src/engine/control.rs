@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::up::ensure_pod;
 use super::{stop_known, up, EngineError, Shutdown, Stack, UpOptions};
 use crate::backend::{ContainerInfo, ContainerState};
+use crate::model::Protocol;
 use crate::plan::{container_spec, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
 
 /// The project's service containers (not one-offs) of `services` (all when empty).
@@ -129,21 +130,119 @@ fn restart_followers(project: &crate::model::Project, named: &[String]) -> Vec<S
 }
 
 pub async fn kill(stack: &Stack, services: &[String], signal: &str) -> Result<(), EngineError> {
+    let names = containers_in_state(stack, services, ContainerState::Running).await?;
+    if !names.is_empty() {
+        stack.backend.kill(&names, signal).await?;
+        report(stack, &names, &format!("Killed ({signal})"));
+    }
+    Ok(())
+}
+
+/// Freezes the running containers of `services` (all when empty).
+pub async fn pause(stack: &Stack, services: &[String]) -> Result<(), EngineError> {
+    let names = containers_in_state(stack, services, ContainerState::Running).await?;
+    if !names.is_empty() {
+        stack.backend.pause(&names).await?;
+        report(stack, &names, "Paused");
+    }
+    Ok(())
+}
+
+pub async fn unpause(stack: &Stack, services: &[String]) -> Result<(), EngineError> {
+    let names = containers_in_state(stack, services, ContainerState::Paused).await?;
+    if !names.is_empty() {
+        stack.backend.unpause(&names).await?;
+        report(stack, &names, "Unpaused");
+    }
+    Ok(())
+}
+
+/// Removes the stopped containers of `services` (all when empty); with `stop_first`,
+/// stops the running ones first (dependents first). Returns how many were removed.
+pub async fn remove_stopped(
+    stack: &Stack,
+    services: &[String],
+    stop_first: bool,
+    volumes: bool,
+    shutdown: &mut Shutdown,
+) -> Result<usize, EngineError> {
+    if stop_first {
+        stop(stack, services, None, shutdown).await?;
+    }
     let names: Vec<String> = service_containers(stack, services)
         .await?
         .into_iter()
-        .filter(|c| c.state == ContainerState::Running)
+        .filter(|c| !matches!(c.state, ContainerState::Running | ContainerState::Paused))
         .map(|c| c.name)
         .collect();
     if !names.is_empty() {
-        stack.backend.kill(&names, signal).await?;
-        for n in &names {
-            stack
-                .output
-                .status(&format!("Container {n}  Killed ({signal})"));
-        }
+        stack.backend.remove(&names, volumes).await?;
+        report(stack, &names, "Removed");
     }
-    Ok(())
+    Ok(names.len())
+}
+
+/// Where replica `index` of `service` publishes `port`: the host addresses.
+pub async fn port(
+    stack: &Stack,
+    service: &str,
+    port: u16,
+    protocol: Protocol,
+    index: u32,
+) -> Result<Vec<String>, EngineError> {
+    let project = &stack.project;
+    let svc = project
+        .services
+        .get(service)
+        .ok_or_else(|| EngineError::no_such_service(service, project))?;
+    if !svc
+        .ports
+        .iter()
+        .any(|p| p.target == port && p.protocol == protocol)
+    {
+        return Err(EngineError::NotPublished {
+            service: service.to_string(),
+            port: format!("{port}/{}", protocol.as_str()),
+        });
+    }
+    let name = crate::plan::container_name(&project.name, svc, index);
+    let running = containers_in_state(stack, &[service.to_string()], ContainerState::Running)
+        .await?
+        .contains(&name);
+    if !running {
+        return Err(EngineError::NotCreated(service.to_string()));
+    }
+    Ok(stack.backend.port(&name, port, protocol.as_str()).await?)
+}
+
+/// The processes of each running container of `services` (all when empty), by container.
+pub async fn top(stack: &Stack, services: &[String]) -> Result<Vec<(String, String)>, EngineError> {
+    let mut tables = Vec::new();
+    for name in containers_in_state(stack, services, ContainerState::Running).await? {
+        let table = stack.backend.top(&name).await?;
+        tables.push((name, table));
+    }
+    Ok(tables)
+}
+
+/// The names of the service containers of `services` (all when empty) in `state`.
+async fn containers_in_state(
+    stack: &Stack,
+    services: &[String],
+    state: ContainerState,
+) -> Result<Vec<String>, EngineError> {
+    Ok(service_containers(stack, services)
+        .await?
+        .into_iter()
+        .filter(|c| c.state == state)
+        .map(|c| c.name)
+        .collect())
+}
+
+fn report(stack: &Stack, names: &[String], what: &str) {
+    for n in names {
+        stack.output.status(&format!("Container {n}  {what}"));
+    }
 }
 
 /// How a waited-for container ended.

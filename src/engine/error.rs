@@ -28,6 +28,8 @@ pub enum EngineError {
     Busy(String, String),
     #[error("service {0:?} has no container; run `sidepod up` first")]
     NotCreated(String),
+    #[error("service {service:?} does not publish port {port}; its `ports:` say which it does")]
+    NotPublished { service: String, port: String },
     #[error("{0} has no containers to wait for; run `sidepod up` first")]
     NothingToWaitFor(String),
     #[error("external volume {0:?} does not exist; create it with `podman volume create {0}`")]

@@ -15,7 +15,10 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 
 pub use attach::{stream_logs, LogSource};
-pub use control::{kill, restart, run_oneoff, start, stop, wait_stopped, Exited, RunOptions};
+pub use control::{
+    kill, pause, port, remove_stopped, restart, run_oneoff, start, stop, top, unpause,
+    wait_stopped, Exited, RunOptions,
+};
 pub use error::EngineError;
 pub use health::{wait_healthy, HealthOutcome};
 pub use shutdown::{Shutdown, ShutdownTrigger, Signals};

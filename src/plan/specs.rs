@@ -17,6 +17,8 @@ pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
 pub const COMPOSE_SERVICE: &str = "com.docker.compose.service";
 pub const COMPOSE_NUMBER: &str = "com.docker.compose.container-number";
 pub const COMPOSE_ONEOFF: &str = "com.docker.compose.oneoff";
+/// The files a container's project was read from, comma-separated (`ls` shows them).
+pub const COMPOSE_CONFIG_FILES: &str = "com.docker.compose.project.config_files";
 
 /// `<project>-<service>-<n>`, unless the service sets `container_name`.
 pub fn container_name(project: &str, service: &Service, number: u32) -> String {
@@ -122,6 +124,14 @@ pub fn container_spec(
     labels.insert(COMPOSE_SERVICE.into(), service.name.clone());
     labels.insert(COMPOSE_NUMBER.into(), number.to_string());
     labels.insert(COMPOSE_ONEOFF.into(), "False".into());
+    if !project.files.is_empty() {
+        let files: Vec<String> = project
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        labels.insert(COMPOSE_CONFIG_FILES.into(), files.join(","));
+    }
     labels.extend(extra_labels.clone());
     ContainerSpec {
         name: container_name(&project.name, service, number),
