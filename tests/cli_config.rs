@@ -611,3 +611,49 @@ fn version_prints_the_version() {
         format!("sidepod {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn resource_limits_in_both_forms_and_runtime_settings_are_normalised() {
+    let out = Test::new()
+        .file(
+            "compose.yaml",
+            "services:
+  app:
+    image: busybox
+    mem_limit: 1.5g
+    memswap_limit: -1
+    cpus: 0.5
+    pids_limit: 100
+    sysctls: {net.core.somaxconn: 1024}
+    group_add: [100]
+    logging: {driver: journald, options: {tag: app}}
+  worker:
+    image: busybox
+    deploy:
+      resources:
+        limits: {memory: 256M, cpus: '2', pids: 64}
+        reservations: {memory: 128M}
+",
+        )
+        .args(&["config", "--format", "json"])
+        .run();
+    out.success();
+    let json = out.json();
+    let app = &json["services"]["app"];
+    assert_eq!(app["mem_limit"], 1610612736u64);
+    assert_eq!(app["memswap_limit"], -1);
+    assert_eq!(app["cpus"], "0.5");
+    assert_eq!(app["pids_limit"], 100);
+    assert_eq!(app["sysctls"], json!({"net.core.somaxconn": "1024"}));
+    assert_eq!(app["group_add"], json!(["100"]));
+    assert_eq!(
+        app["logging"],
+        json!({"driver": "journald", "options": {"tag": "app"}})
+    );
+    let worker = &json["services"]["worker"];
+    assert_eq!(worker["mem_limit"], 268435456u64);
+    assert_eq!(worker["mem_reservation"], 134217728u64);
+    assert_eq!(worker["cpus"], "2");
+    assert_eq!(worker["pids_limit"], 64);
+    assert!(worker.get("deploy").is_none(), "{worker}");
+}

@@ -698,3 +698,64 @@ fn pause_unpause_port_top_rm_and_ls_act_on_the_project() {
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn resource_limits_and_kernel_settings_reach_the_container() {
+    let host = host!();
+    let cgroups_v1_rootless = matches!(host.mode, common::podman::Mode::Rootless { .. })
+        && host
+            .podman(&["info", "--format", "{{.Host.CgroupsVersion}}"])
+            .stdout
+            .trim()
+            == "v1";
+    let compose = format!(
+        "services:
+  app:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sh\", \"-c\", \"cat /proc/sys/net/core/somaxconn; id -G; exec sleep 300\"]
+    mem_limit: 64m
+    cpus: 0.5
+    pids_limit: 100
+    sysctls: {{net.core.somaxconn: 1024}}
+    group_add: [\"4242\"]
+"
+    );
+    let p = Project::with_files(&host, "limits", &[("compose.yaml", &compose)]);
+    let up = p.sidepod(&["up", "-d"]);
+    up.success();
+    let app = p.container("app");
+    p.wait_for(Duration::from_secs(30), "the app's output", || {
+        host.podman(&["logs", &app]).stdout.lines().count() >= 2
+    });
+    let logs = host.podman(&["logs", &app]).stdout;
+    let mut lines = logs.lines();
+    assert_eq!(lines.next(), Some("1024"), "{logs}");
+    assert!(
+        lines
+            .next()
+            .unwrap_or_default()
+            .split(' ')
+            .any(|g| g == "4242"),
+        "{logs}"
+    );
+    if cgroups_v1_rootless {
+        // podman starts it without limits here; sidepod says so.
+        assert!(
+            up.stderr
+                .contains("resource limits are ignored by rootless podman"),
+            "{}",
+            up.stderr
+        );
+    } else {
+        assert_eq!(
+            p.inspect(
+                &app,
+                "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.HostConfig.PidsLimit}}"
+            ),
+            "67108864 500000000 100"
+        );
+    }
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

@@ -21,7 +21,9 @@ pub use fake::FakeBackend;
 pub use podman::{HostInfo, PodmanBackend};
 pub use quote::{shell_join, shell_quote};
 
-use crate::model::{HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, Ulimit};
+use crate::model::{
+    HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, RuntimeOptions, Ulimit,
+};
 
 /// A pod to create: the shared network namespace of a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +91,7 @@ pub struct ContainerSpec {
     pub ulimits: BTreeMap<String, Ulimit>,
     pub tty: bool,
     pub interactive: bool,
+    pub runtime: RuntimeOptions,
 }
 
 /// A command to run in a running container, in the foreground.

@@ -19,7 +19,7 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 
 use super::*;
-use crate::model::{format_duration, HealthTest, NetworkMode, Port, RestartPolicy};
+use crate::model::{format_duration, HealthTest, NetworkMode, Port, RestartPolicy, RuntimeOptions};
 
 pub struct PodmanBackend {
     program: PathBuf,
@@ -81,15 +81,7 @@ impl PodmanBackend {
     /// Runs podman; a non-zero exit is an error carrying argv, status and stderr.
     async fn call(&self, args: Vec<String>) -> Result<String, BackendError> {
         let (status, stdout, stderr) = self.call_status(args.clone()).await?;
-        if status == Some(0) {
-            Ok(stdout)
-        } else {
-            Err(BackendError::Command {
-                argv: argv(&args),
-                status,
-                stderr,
-            })
-        }
+        succeeded(&args, status, stderr).map(|()| stdout)
     }
 
     /// Runs a removal (`rm --force`, `pod rm --force`), again when podman 4 trips over a
@@ -314,6 +306,19 @@ const PROBE_COMMAND: &str = "/sidepod-doctor-probe";
 /// A removal that found nothing left to remove.
 fn is_already_gone(stderr: &str) -> bool {
     stderr.contains("no such pod") || stderr.contains("no such container")
+}
+
+/// A podman call's exit status as a result: a failure keeps argv, status and stderr.
+fn succeeded(args: &[String], status: Option<i32>, stderr: String) -> Result<(), BackendError> {
+    if status == Some(0) {
+        Ok(())
+    } else {
+        Err(BackendError::Command {
+            argv: argv(args),
+            status,
+            stderr,
+        })
+    }
 }
 
 fn argv(args: &[String]) -> Vec<String> {
@@ -559,6 +564,7 @@ fn container_args(mut a: Vec<String>, spec: &ContainerSpec) -> Vec<String> {
         a.push("--ulimit".into());
         a.push(format!("{name}={}:{}", u.soft, u.hard));
     }
+    runtime_args(&mut a, &spec.runtime);
     if spec.tty {
         a.push("--tty".into());
     }
@@ -669,6 +675,62 @@ pub fn restart_args(names: &[String], timeout: Option<Duration>) -> Vec<String> 
 
 pub fn kill_args(names: &[String], signal: &str) -> Vec<String> {
     with_names(vec!["kill".into(), "--signal".into(), signal.into()], names)
+}
+
+/// Resource limits, security, logging and kernel settings, as `podman run` flags.
+fn runtime_args(a: &mut Vec<String>, r: &RuntimeOptions) {
+    let mut flag = |name: &str, value: String| {
+        a.push(name.to_string());
+        a.push(value);
+    };
+    if let Some(m) = r.memory {
+        flag("--memory", m.to_string());
+    }
+    if let Some(m) = r.memory_reservation {
+        flag("--memory-reservation", m.to_string());
+    }
+    if let Some(m) = r.memory_swap {
+        flag("--memory-swap", m.to_string());
+    }
+    if let Some(c) = &r.cpus {
+        flag("--cpus", c.clone());
+    }
+    if let Some(c) = r.cpu_shares {
+        flag("--cpu-shares", c.to_string());
+    }
+    if let Some(c) = &r.cpuset {
+        flag("--cpuset-cpus", c.clone());
+    }
+    if let Some(p) = r.pids_limit {
+        flag("--pids-limit", p.to_string());
+    }
+    for o in &r.security_opt {
+        flag("--security-opt", o.clone());
+    }
+    for g in &r.group_add {
+        flag("--group-add", g.clone());
+    }
+    for (k, v) in &r.sysctls {
+        flag("--sysctl", format!("{k}={v}"));
+    }
+    if let Some(d) = &r.log_driver {
+        flag("--log-driver", d.clone());
+    }
+    for (k, v) in &r.log_options {
+        flag("--log-opt", format!("{k}={v}"));
+    }
+    for (k, v) in &r.annotations {
+        flag("--annotation", format!("{k}={v}"));
+    }
+    if let Some(o) = r.oom_score_adj {
+        flag("--oom-score-adj", o.to_string());
+    }
+    if let Some(p) = &r.platform {
+        flag("--platform", p.clone());
+    }
+    if r.oom_kill_disable {
+        a.push("--oom-kill-disable".into());
+    }
 }
 
 pub fn pause_args(names: &[String]) -> Vec<String> {
@@ -950,7 +1012,16 @@ impl Backend for PodmanBackend {
     }
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
-        Ok(self.call(run_args(spec)).await?.trim().to_string())
+        let args = run_args(spec);
+        let (status, stdout, stderr) = self.call_status(args.clone()).await?;
+        // Rootless podman on cgroups v1 starts the container without its limits.
+        if status == Some(0) && stderr.contains("Resource limits are not supported and ignored") {
+            tracing::warn!(
+                "{}: resource limits are ignored by rootless podman on a cgroups v1 host",
+                spec.name
+            );
+        }
+        succeeded(&args, status, stderr).map(|()| stdout.trim().to_string())
     }
 
     async fn run_foreground(
@@ -1245,6 +1316,42 @@ mod tests {
              --health-cmd '[\"pg_isready\",\"-U\",\"postgres\"]' --health-interval 1s --health-timeout 2s \
              --health-retries 5 --health-start-period 0s --init --stop-signal SIGINT --stop-timeout 3 \
              --restart on-failure:3 --entrypoint '[\"/bin/sh\",\"-c\"]' postgres:16 postgres -c fsync=off"
+        );
+    }
+
+    #[test]
+    fn run_args_carry_resources_and_runtime_settings() {
+        let spec = ContainerSpec {
+            name: "shop-app-1".into(),
+            pod: "shop".into(),
+            image: "app".into(),
+            runtime: RuntimeOptions {
+                memory: Some(536870912),
+                memory_reservation: Some(1024),
+                memory_swap: Some(-1),
+                cpus: Some("0.5".into()),
+                cpu_shares: Some(512),
+                cpuset: Some("0-1".into()),
+                pids_limit: Some(100),
+                security_opt: vec!["label=disable".into()],
+                group_add: vec!["audio".into()],
+                sysctls: [("net.core.somaxconn".to_string(), "1024".to_string())].into(),
+                log_driver: Some("k8s-file".into()),
+                log_options: [("max-size".to_string(), "1m".to_string())].into(),
+                annotations: [("a".to_string(), "b".to_string())].into(),
+                oom_score_adj: Some(-100),
+                oom_kill_disable: true,
+                platform: Some("linux/amd64".into()),
+            },
+            ..ContainerSpec::default()
+        };
+        assert_eq!(
+            shell_join(&run_args(&spec)),
+            "run -d --pod shop --name shop-app-1 --memory 536870912 --memory-reservation 1024 \
+             --memory-swap -1 --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0-1 --pids-limit 100 \
+             --security-opt label=disable --group-add audio --sysctl net.core.somaxconn=1024 \
+             --log-driver k8s-file --log-opt max-size=1m --annotation a=b --oom-score-adj -100 \
+             --platform linux/amd64 --oom-kill-disable app"
         );
     }
 

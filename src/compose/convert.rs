@@ -308,6 +308,7 @@ pub fn convert_service(
         s.pull_policy = Some(pull_policy(p).map_err(|m| ctx.err(&at("pull_policy"), m))?);
     }
     s.replicas = replicas(&raw, name, ctx)?;
+    s.runtime = runtime_options(name, &raw, ctx)?;
     if s.replicas > 1 && s.container_name.is_some() {
         return Err(ctx.err(
             &at("container_name"),
@@ -318,6 +319,190 @@ pub fn convert_service(
         ));
     }
     Ok(s)
+}
+
+/// Resources (`mem_limit`, `cpus`, ... and their `deploy.resources` forms), security,
+/// logging and kernel settings.
+fn runtime_options(
+    name: &str,
+    raw: &RawService,
+    ctx: &Context,
+) -> Result<RuntimeOptions, LoadError> {
+    let at = |key: &str| format!("services.{name}.{key}");
+    let bytes = |v: &Option<Scalar>, key: &str| -> Result<Option<u64>, LoadError> {
+        v.as_ref()
+            .map(|v| parse_bytes(&v.0).map_err(|m| ctx.err(&at(key), m)))
+            .transpose()
+    };
+    let resources = raw
+        .deploy
+        .as_ref()
+        .and_then(|d| d.resources.clone())
+        .unwrap_or_default();
+    let limits = resources.limits.unwrap_or_default();
+    let reservations = resources.reservations.unwrap_or_default();
+    for (set, key, why) in [
+        (
+            limits.devices.is_some(),
+            "deploy.resources.limits.devices",
+            "use `devices:`",
+        ),
+        (
+            limits.generic_resources.is_some(),
+            "deploy.resources.limits.generic_resources",
+            "remove it",
+        ),
+        (
+            reservations.devices.is_some(),
+            "deploy.resources.reservations.devices",
+            "use `devices:` to pass a device",
+        ),
+        (
+            reservations.generic_resources.is_some(),
+            "deploy.resources.reservations.generic_resources",
+            "remove it",
+        ),
+        (
+            reservations.cpus.is_some(),
+            "deploy.resources.reservations.cpus",
+            "podman has no CPU reservation; use cpu_shares",
+        ),
+        (
+            reservations.pids.is_some(),
+            "deploy.resources.reservations.pids",
+            "use deploy.resources.limits.pids",
+        ),
+    ] {
+        if set {
+            return Err(ctx.err(
+                &at(key),
+                format!("sidepod does not support this setting; {why}"),
+            ));
+        }
+    }
+    // One setting written two ways must agree.
+    fn one<T: PartialEq + std::fmt::Debug>(
+        plain: Option<T>,
+        deploy: Option<T>,
+        key: &str,
+        deploy_key: &str,
+    ) -> Result<Option<T>, String> {
+        match (plain, deploy) {
+            (Some(a), Some(b)) if a != b => Err(format!(
+                "{key} ({a:?}) and {deploy_key} ({b:?}) disagree; keep one"
+            )),
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+    let memory = one(
+        bytes(&raw.mem_limit, "mem_limit")?,
+        bytes(&limits.memory, "deploy.resources.limits.memory")?,
+        "mem_limit",
+        "deploy.resources.limits.memory",
+    )
+    .map_err(|m| ctx.err(&at("mem_limit"), m))?;
+    let memory_reservation = one(
+        bytes(&raw.mem_reservation, "mem_reservation")?,
+        bytes(&reservations.memory, "deploy.resources.reservations.memory")?,
+        "mem_reservation",
+        "deploy.resources.reservations.memory",
+    )
+    .map_err(|m| ctx.err(&at("mem_reservation"), m))?;
+    let memory_swap = match &raw.memswap_limit {
+        Some(v) if v.0.trim() == "-1" => Some(-1),
+        Some(v) => Some(
+            i64::try_from(parse_bytes(&v.0).map_err(|m| ctx.err(&at("memswap_limit"), m))?)
+                .map_err(|_| ctx.err(&at("memswap_limit"), "too large"))?,
+        ),
+        None => None,
+    };
+    let cpus = |v: &Option<Scalar>, key: &str| -> Result<Option<String>, LoadError> {
+        v.as_ref()
+            .map(|v| {
+                let text = v.0.trim();
+                match text.parse::<f64>() {
+                    Ok(n) if n > 0.0 && n.is_finite() => Ok(text.to_string()),
+                    _ => Err(ctx.err(
+                        &at(key),
+                        format!("invalid CPU count {text:?}: write a positive number, as in 0.5"),
+                    )),
+                }
+            })
+            .transpose()
+    };
+    let cpus = one(
+        cpus(&raw.cpus, "cpus")?,
+        cpus(&limits.cpus, "deploy.resources.limits.cpus")?,
+        "cpus",
+        "deploy.resources.limits.cpus",
+    )
+    .map_err(|m| ctx.err(&at("cpus"), m))?;
+    let whole_at = |n: Option<Number>, key: &str| -> Result<Option<i64>, LoadError> {
+        n.map(|n| whole::<i64>(n).map_err(|m| ctx.err(&at(key), m)))
+            .transpose()
+    };
+    let pids_limit = one(
+        whole_at(raw.pids_limit, "pids_limit")?,
+        whole_at(limits.pids, "deploy.resources.limits.pids")?,
+        "pids_limit",
+        "deploy.resources.limits.pids",
+    )
+    .map_err(|m| ctx.err(&at("pids_limit"), m))?;
+    let cpu_shares = raw
+        .cpu_shares
+        .map(|n| whole::<u64>(n).map_err(|m| ctx.err(&at("cpu_shares"), m)))
+        .transpose()?;
+    let cpuset = raw.cpuset.as_ref().map(|c| c.0.trim().to_string());
+    if let Some(c) = &cpuset {
+        if c.is_empty()
+            || !c
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '-')
+        {
+            return Err(ctx.err(
+                &at("cpuset"),
+                format!("invalid CPU set {c:?}: write CPU numbers and ranges, as in 0-3 or 0,2"),
+            ));
+        }
+    }
+    let mut sysctls = BTreeMap::new();
+    for (key, value) in list_or_map(raw.sysctls.clone()) {
+        match value {
+            Some(v) => {
+                sysctls.insert(key, v);
+            }
+            None => {
+                return Err(ctx.err(
+                    &at("sysctls"),
+                    format!("sysctl {key:?} has no value; write {key}=VALUE"),
+                ))
+            }
+        }
+    }
+    let logging = raw.logging.clone().unwrap_or_default();
+    Ok(RuntimeOptions {
+        memory,
+        memory_reservation,
+        memory_swap,
+        cpus,
+        cpu_shares,
+        cpuset,
+        pids_limit,
+        security_opt: raw.security_opt.clone().unwrap_or_default(),
+        group_add: raw
+            .group_add
+            .iter()
+            .flatten()
+            .map(|g| g.0.clone())
+            .collect(),
+        sysctls,
+        log_driver: logging.driver,
+        log_options: scalar_map(logging.options),
+        annotations: labels(raw.annotations.clone()),
+        oom_score_adj: whole_at(raw.oom_score_adj, "oom_score_adj")?,
+        oom_kill_disable: flag(raw.oom_kill_disable),
+        platform: raw.platform.clone(),
+    })
 }
 
 fn flag(f: Option<Flag>) -> bool {

@@ -69,6 +69,45 @@ pub struct RawService {
     pub stdin_open: Option<Flag>,
     pub extends: Option<RawExtends>,
     pub links: Option<Vec<String>>,
+    pub mem_limit: Option<Scalar>,
+    pub mem_reservation: Option<Scalar>,
+    pub memswap_limit: Option<Scalar>,
+    pub cpus: Option<Scalar>,
+    pub cpu_shares: Option<Number>,
+    pub cpuset: Option<Scalar>,
+    pub pids_limit: Option<Number>,
+    pub security_opt: Option<Vec<String>>,
+    pub group_add: Option<Vec<Scalar>>,
+    pub sysctls: Option<ListOrMap>,
+    pub logging: Option<RawLogging>,
+    pub annotations: Option<ListOrMap>,
+    pub oom_score_adj: Option<Number>,
+    pub oom_kill_disable: Option<Flag>,
+    pub platform: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawLogging {
+    pub driver: Option<String>,
+    pub options: Option<IndexMap<String, Scalar>>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawResources {
+    pub limits: Option<RawResourceSpec>,
+    pub reservations: Option<RawResourceSpec>,
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawResourceSpec {
+    pub cpus: Option<Scalar>,
+    pub memory: Option<Scalar>,
+    pub pids: Option<Number>,
+    pub devices: Option<Value>,
+    pub generic_resources: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -168,7 +207,7 @@ pub struct RawServiceNetwork {
 #[serde(deny_unknown_fields)]
 pub struct RawDeploy {
     pub replicas: Option<Number>,
-    pub resources: Option<Value>,
+    pub resources: Option<RawResources>,
     pub restart_policy: Option<Value>,
     pub labels: Option<ListOrMap>,
 }

@@ -264,7 +264,32 @@ pub fn service_value(s: &Service) -> Value {
     let volumes: Vec<Value> = s.volumes.iter().map(mount_value).collect();
     insert_list(&mut m, "volumes", &volumes);
     insert_opt(&mut m, "working_dir", s.working_dir.as_ref());
+    insert_runtime(&mut m, &s.runtime);
+    m.sort_keys();
     Value::Object(m)
+}
+
+fn insert_runtime(m: &mut Map<String, Value>, r: &RuntimeOptions) {
+    insert_map(m, "annotations", &r.annotations);
+    insert_opt(m, "cpu_shares", r.cpu_shares);
+    insert_opt(m, "cpus", r.cpus.as_ref());
+    insert_opt(m, "cpuset", r.cpuset.as_ref());
+    insert_list(m, "group_add", &r.group_add);
+    if r.log_driver.is_some() || !r.log_options.is_empty() {
+        let mut logging = Map::new();
+        insert_opt(&mut logging, "driver", r.log_driver.as_ref());
+        insert_map(&mut logging, "options", &r.log_options);
+        m.insert("logging".into(), Value::Object(logging));
+    }
+    insert_opt(m, "mem_limit", r.memory);
+    insert_opt(m, "mem_reservation", r.memory_reservation);
+    insert_opt(m, "memswap_limit", r.memory_swap);
+    insert_flag(m, "oom_kill_disable", r.oom_kill_disable);
+    insert_opt(m, "oom_score_adj", r.oom_score_adj);
+    insert_opt(m, "pids_limit", r.pids_limit);
+    insert_opt(m, "platform", r.platform.as_ref());
+    insert_list(m, "security_opt", &r.security_opt);
+    insert_map(m, "sysctls", &r.sysctls);
 }
 
 fn healthcheck_value(h: &Healthcheck) -> Value {

@@ -8,6 +8,6 @@ pub use duration::{format_duration, parse_duration};
 pub use project::{Network, Project, Volume};
 pub use service::{
     Build, Condition, Dependency, ExposedPort, HealthTest, Healthcheck, HostEntry, Link, Mount,
-    MountKind, NetworkMode, Port, PortRange, Protocol, PullPolicy, RestartPolicy, Service,
-    ServiceNetwork, Ulimit,
+    MountKind, NetworkMode, Port, PortRange, Protocol, PullPolicy, RestartPolicy, RuntimeOptions,
+    Service, ServiceNetwork, Ulimit,
 };

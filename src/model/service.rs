@@ -48,6 +48,34 @@ pub struct Service {
     pub stdin_open: bool,
     /// `links:` entries; each alias resolves to the pod like a service name.
     pub links: Vec<Link>,
+    /// Resource limits, security, logging and kernel settings, for `podman run`.
+    pub runtime: RuntimeOptions,
+}
+
+/// Settings sidepod passes to `podman run` as they are: they mean nothing to the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RuntimeOptions {
+    /// Bytes (`mem_limit`, or `deploy.resources.limits.memory`).
+    pub memory: Option<u64>,
+    /// Bytes (`mem_reservation`, or `deploy.resources.reservations.memory`).
+    pub memory_reservation: Option<u64>,
+    /// Bytes of memory plus swap, or -1 for unlimited swap (`memswap_limit`).
+    pub memory_swap: Option<i64>,
+    /// As written (`0.5`, `2`): `cpus`, or `deploy.resources.limits.cpus`.
+    pub cpus: Option<String>,
+    pub cpu_shares: Option<u64>,
+    pub cpuset: Option<String>,
+    /// `pids_limit`, or `deploy.resources.limits.pids`; -1 for none.
+    pub pids_limit: Option<i64>,
+    pub security_opt: Vec<String>,
+    pub group_add: Vec<String>,
+    pub sysctls: BTreeMap<String, String>,
+    pub log_driver: Option<String>,
+    pub log_options: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub oom_score_adj: Option<i64>,
+    pub oom_kill_disable: bool,
+    pub platform: Option<String>,
 }
 
 impl Service {

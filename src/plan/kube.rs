@@ -181,6 +181,47 @@ fn container(
     if !mounts.is_empty() {
         c.insert("volumeMounts".into(), mounts.into());
     }
+    let r = &service.runtime;
+    let mut limits = Map::new();
+    if let Some(m) = r.memory {
+        limits.insert("memory".into(), m.to_string().into());
+    }
+    if let Some(c) = &r.cpus {
+        limits.insert("cpu".into(), c.clone().into());
+    }
+    let mut resources = Map::new();
+    if !limits.is_empty() {
+        resources.insert("limits".into(), limits.into());
+    }
+    if let Some(m) = r.memory_reservation {
+        resources.insert("requests".into(), json!({"memory": m.to_string()}));
+    }
+    if !resources.is_empty() {
+        c.insert("resources".into(), resources.into());
+    }
+    for (set, what) in [
+        (r.memory_swap.is_some(), "memswap_limit"),
+        (r.cpu_shares.is_some(), "cpu_shares"),
+        (r.cpuset.is_some(), "cpuset"),
+        (r.pids_limit.is_some(), "pids_limit"),
+        (!r.security_opt.is_empty(), "security_opt"),
+        (!r.group_add.is_empty(), "group_add"),
+        (!r.sysctls.is_empty(), "sysctls"),
+        (
+            r.log_driver.is_some() || !r.log_options.is_empty(),
+            "logging",
+        ),
+        (!r.annotations.is_empty(), "annotations"),
+        (
+            r.oom_score_adj.is_some() || r.oom_kill_disable,
+            "oom settings",
+        ),
+        (r.platform.is_some(), "platform"),
+    ] {
+        if set {
+            dropped.add(what, &service.name);
+        }
+    }
     if let Some(security) = security_context(service, dropped) {
         c.insert("securityContext".into(), security);
     }
@@ -443,6 +484,9 @@ mod tests {
     healthcheck: {test: pg_isready, interval: 2s, retries: 5, start_period: 3s}
     user: '999:999'
     stop_grace_period: 20s
+    mem_limit: 1g
+    mem_reservation: 512m
+    cpus: 1.5
   web:
     image: web:1
     entrypoint: [/entry]
@@ -489,6 +533,10 @@ volumes:
         assert_eq!(
             db["securityContext"],
             json!({"runAsUser": 999, "runAsGroup": 999})
+        );
+        assert_eq!(
+            db["resources"],
+            json!({"limits": {"memory": "1073741824", "cpu": "1.5"}, "requests": {"memory": "536870912"}})
         );
         assert_eq!(
             db["livenessProbe"],

@@ -173,6 +173,7 @@ pub fn container_spec(
         ulimits: service.ulimits.clone(),
         tty: service.tty,
         interactive: service.stdin_open,
+        runtime: service.runtime.clone(),
     }
 }
 
