@@ -57,7 +57,8 @@ pub async fn attach(
     }
     drop(tx);
     let mut lines_open = true;
-    loop {
+    // Until every container has exited for good and its last lines are out.
+    while lines_open || !followers.is_empty() {
         tokio::select! {
             // Lines first, so that a container's last lines come before its exit.
             biased;
@@ -94,7 +95,6 @@ pub async fn attach(
                     return exit_code(stack, started, opts, code).await;
                 }
             }
-            else => break,
         }
     }
     exit_code(stack, started, opts, 0).await

@@ -465,3 +465,22 @@ async fn restarting_a_service_restarts_those_that_declare_restart_true_on_it() {
         ["restart p-db-1", "restart p-app-1 p-worker-1"]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn attached_up_ends_when_every_container_has_exited() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(&fake, vec![service("a"), service("b")]);
+    let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    fake.script_logs("p-a-1", &["hello"]);
+    fake.script_exit("p-a-1", 0);
+    fake.script_exit("p-b-1", 0);
+    let code = tokio::time::timeout(
+        Duration::from_secs(60),
+        attach(&s, &started, &AttachOptions::default(), &mut quiet()),
+    )
+    .await
+    .expect("attach returns once all containers have exited")
+    .unwrap();
+    assert_eq!(code, 0);
+    assert_eq!(fake.calls_of("logs"), ["logs p-a-1", "logs p-b-1"]);
+}
