@@ -105,7 +105,7 @@ pub fn load_options(g: &GlobalOptions) -> LoadOptions {
 
 /// What the files on the command line describe.
 pub enum Loaded {
-    Project(Project),
+    Project(Box<Project>),
     Job(Box<Job>),
 }
 
@@ -132,7 +132,7 @@ pub fn load(g: &GlobalOptions) -> Result<Loaded, Error> {
     }
     let project = compose::load_project(&opts)?;
     plan(&project, &project.files, &opts.working_dir)?;
-    Ok(Loaded::Project(project))
+    Ok(Loaded::Project(Box::new(project)))
 }
 
 pub fn plan(project: &Project, files: &[PathBuf], cwd: &Path) -> Result<Plan, Error> {
@@ -169,7 +169,7 @@ pub fn load_planned(g: &GlobalOptions) -> Result<(Project, Plan), Error> {
         Loaded::Project(project) => {
             let opts = load_options(g);
             let plan = plan(&project, &project.files, &opts.working_dir)?;
-            Ok((project, plan))
+            Ok((*project, plan))
         }
         Loaded::Job(job) => job::plan_job(&job).map_err(|source| Error::Plan {
             file: job.file.display().to_string(),

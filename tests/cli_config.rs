@@ -657,3 +657,46 @@ fn resource_limits_in_both_forms_and_runtime_settings_are_normalised() {
     assert_eq!(worker["pids_limit"], 64);
     assert!(worker.get("deploy").is_none(), "{worker}");
 }
+
+#[test]
+fn secrets_and_configs_from_files_get_their_mount_points() {
+    let t = Test::new()
+        .file("token.txt", "t0ken\n")
+        .file("app.conf", "debug = false\n")
+        .file(
+            "compose.yaml",
+            "services:
+  app:
+    image: busybox
+    secrets: [token, {source: token, target: api-token}]
+    configs: [app_conf, {source: app_conf, target: /etc/app.conf}]
+secrets:
+  token: {file: ./token.txt}
+configs:
+  app_conf: {file: ./app.conf}
+",
+        )
+        .args(&["config", "--format", "json"]);
+    let out = t.run();
+    out.success();
+    let json = out.json();
+    let dir = t.cwd().canonicalize().unwrap();
+    assert_eq!(
+        json["secrets"]["token"]["file"],
+        dir.join("token.txt").to_str().unwrap()
+    );
+    assert_eq!(
+        json["services"]["app"]["secrets"],
+        json!([
+            {"source": "token", "target": "/run/secrets/token"},
+            {"source": "token", "target": "/run/secrets/api-token"},
+        ])
+    );
+    assert_eq!(
+        json["services"]["app"]["configs"],
+        json!([
+            {"source": "app_conf", "target": "/app_conf"},
+            {"source": "app_conf", "target": "/etc/app.conf"},
+        ])
+    );
+}

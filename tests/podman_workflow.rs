@@ -759,3 +759,40 @@ fn resource_limits_and_kernel_settings_reach_the_container() {
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn secrets_and_configs_are_mounted_read_only_from_their_files() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  app:
+    image: {BUSYBOX}
+    command: [\"sh\", \"-c\", \"cat /run/secrets/token /etc/app.conf; echo x > /run/secrets/token || echo read-only\"]
+    secrets: [token]
+    configs: [{{source: app_conf, target: /etc/app.conf}}]
+secrets:
+  token: {{file: ./token.txt}}
+configs:
+  app_conf: {{file: ./app.conf}}
+"
+    );
+    let p = Project::with_files(
+        &host,
+        "secrets",
+        &[
+            ("compose.yaml", &compose),
+            ("token.txt", "t0ken\n"),
+            ("app.conf", "debug = false\n"),
+        ],
+    );
+    let run = p.sidepod(&["run", "--rm", "-T", "app"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("t0ken\ndebug = false\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.ends_with("read-only\n"), "{}", run.stdout);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

@@ -100,6 +100,83 @@ pub fn convert_networks(raw: IndexMap<String, Option<RawNetwork>>) -> BTreeMap<S
         .collect()
 }
 
+/// Top-level `secrets` or `configs` (`kind`): the file each one is read from. Only
+/// files are supported: each is bind-mounted read-only where services ask for it.
+pub fn convert_file_objects(
+    raw: IndexMap<String, RawFileObject>,
+    kind: &str,
+    ctx: &Context,
+) -> Result<BTreeMap<String, PathBuf>, LoadError> {
+    let mut out = BTreeMap::new();
+    for (name, o) in raw {
+        let at = format!("{kind}.{name}");
+        let unsupported = [
+            (o.external.is_some_and(|f| f.0), "external"),
+            (o.environment.is_some(), "environment"),
+            (o.content.is_some(), "content"),
+            (o.driver.is_some() || o.driver_opts.is_some(), "driver"),
+            (o.template_driver.is_some(), "template_driver"),
+        ];
+        if let Some((_, key)) = unsupported.iter().find(|(set, _)| *set) {
+            return Err(ctx.err(
+                &at,
+                format!(
+                    "`{key}` is not supported yet: sidepod mounts {kind} from files; write \
+                     the value to a file and give it as `file:`"
+                ),
+            ));
+        }
+        let Some(file) = o.file else {
+            return Err(ctx.err(&at, "needs a `file:` to read it from"));
+        };
+        let path = clean_path(&ctx.project_dir.join(&file));
+        if !path.is_file() {
+            return Err(ctx.err(&at, format!("file {} does not exist", path.display())));
+        }
+        out.insert(name, path);
+    }
+    Ok(out)
+}
+
+/// A service's `secrets` or `configs` entries, with their mount points: a secret at
+/// /run/secrets/NAME, a config at /NAME, unless a target says otherwise.
+fn file_refs(
+    raw: Option<Vec<RawFileRef>>,
+    kind: &str,
+    path: &str,
+    ctx: &Context,
+) -> Result<Vec<FileRef>, LoadError> {
+    let base = if kind == "secrets" {
+        "/run/secrets"
+    } else {
+        ""
+    };
+    let mut out = Vec::new();
+    for (i, r) in raw.unwrap_or_default().into_iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        let (source, target) = match r {
+            RawFileRef::Name(n) => (n, None),
+            RawFileRef::Full(l) => {
+                if l.uid.is_some() || l.gid.is_some() || l.mode.is_some() {
+                    return Err(ctx.err(
+                        &at,
+                        "uid, gid and mode cannot be set on a file mounted from the host; \
+                         remove them (set them on the file itself)",
+                    ));
+                }
+                (l.source, l.target)
+            }
+        };
+        let target = match target {
+            Some(t) if t.starts_with('/') => t,
+            Some(t) => format!("{base}/{t}"),
+            None => format!("{base}/{source}"),
+        };
+        out.push(FileRef { source, target });
+    }
+    Ok(out)
+}
+
 fn scalar_map(m: Option<IndexMap<String, Scalar>>) -> BTreeMap<String, String> {
     m.unwrap_or_default()
         .into_iter()
@@ -309,6 +386,8 @@ pub fn convert_service(
     }
     s.replicas = replicas(&raw, name, ctx)?;
     s.runtime = runtime_options(name, &raw, ctx)?;
+    s.secrets = file_refs(raw.secrets.clone(), "secrets", &at("secrets"), ctx)?;
+    s.configs = file_refs(raw.configs.clone(), "configs", &at("configs"), ctx)?;
     if s.replicas > 1 && s.container_name.is_some() {
         return Err(ctx.err(
             &at("container_name"),
@@ -1161,6 +1240,32 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
         }
     };
     Ok((value * factor as f64) as u64)
+}
+
+/// Checks that every secret and config a service uses is declared at the top level.
+pub fn check_file_refs(
+    services: &BTreeMap<String, Service>,
+    secrets: &BTreeMap<String, PathBuf>,
+    configs: &BTreeMap<String, PathBuf>,
+    ctx: &Context,
+) -> Result<(), LoadError> {
+    for s in services.values() {
+        for (kind, refs, declared) in [
+            ("secrets", &s.secrets, secrets),
+            ("configs", &s.configs, configs),
+        ] {
+            if let Some(r) = refs.iter().find(|r| !declared.contains_key(&r.source)) {
+                return Err(ctx.err(
+                    &format!("services.{}.{kind}", s.name),
+                    format!(
+                        "{:?} is not declared in the top-level `{kind}` section; add it there with a `file:`",
+                        r.source
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Checks that every required dependency and `network_mode: service:X` names a service

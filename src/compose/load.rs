@@ -651,8 +651,11 @@ pub fn load_project(opts: &LoadOptions) -> Result<Project, LoadError> {
     };
     let volumes = convert::convert_volumes(raw.volumes, &ctx)?;
     let networks = convert::convert_networks(raw.networks);
+    let secrets = convert::convert_file_objects(raw.secrets, "secrets", &ctx)?;
+    let configs = convert::convert_file_objects(raw.configs, "configs", &ctx)?;
     let (services, disabled_services) =
         convert_services(raw.services, &profiles, &volumes, &networks, &ctx)?;
+    convert::check_file_refs(&services, &secrets, &configs, &ctx)?;
     let mut warnings = unset_warnings(&reader.unset);
     warnings.append(&mut reader.warnings);
     warnings.extend(convert::isolation_warning(&services));
@@ -663,6 +666,8 @@ pub fn load_project(opts: &LoadOptions) -> Result<Project, LoadError> {
         services,
         volumes,
         networks,
+        secrets,
+        configs,
         disabled_services,
         warnings,
     })

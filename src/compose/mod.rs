@@ -13,10 +13,15 @@ mod render;
 pub use discover::CANDIDATES;
 pub use error::LoadError;
 pub use load::{load_project, LoadOptions};
-pub(crate) use render::{escape_dollars, insert_volumes, service_value, to_text};
+pub(crate) use render::{
+    escape_dollars, insert_file_objects, insert_volumes, service_value, to_text,
+};
 pub use render::{render_project, Format};
 
-pub(crate) use convert::{convert_networks, convert_service, convert_volumes, Context};
+pub(crate) use convert::{
+    check_file_refs, convert_file_objects, convert_networks, convert_service, convert_volumes,
+    Context,
+};
 pub(crate) use discover::{checked_project_name, project_name_from_dir};
 pub(crate) use load::{
     active_profiles, convert_services, normalize_services, parse_yaml, strip_extensions,

@@ -25,6 +25,42 @@ pub struct RawCompose {
     pub volumes: IndexMap<String, Option<RawVolume>>,
     #[serde(default)]
     pub networks: IndexMap<String, Option<RawNetwork>>,
+    #[serde(default)]
+    pub secrets: IndexMap<String, RawFileObject>,
+    #[serde(default)]
+    pub configs: IndexMap<String, RawFileObject>,
+}
+
+/// A top-level secret or config: where its data comes from.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawFileObject {
+    pub file: Option<String>,
+    pub environment: Option<String>,
+    pub content: Option<String>,
+    pub external: Option<Flag>,
+    pub name: Option<String>,
+    pub labels: Option<ListOrMap>,
+    pub driver: Option<String>,
+    pub driver_opts: Option<IndexMap<String, Scalar>>,
+    pub template_driver: Option<String>,
+}
+
+/// A service's use of a secret or config: its name, or where and how to mount it.
+#[derive(Debug, Clone)]
+pub enum RawFileRef {
+    Name(String),
+    Full(RawFileRefLong),
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawFileRefLong {
+    pub source: String,
+    pub target: Option<String>,
+    pub uid: Option<Scalar>,
+    pub gid: Option<Scalar>,
+    pub mode: Option<Scalar>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -84,6 +120,8 @@ pub struct RawService {
     pub oom_score_adj: Option<Number>,
     pub oom_kill_disable: Option<Flag>,
     pub platform: Option<String>,
+    pub secrets: Option<Vec<RawFileRef>>,
+    pub configs: Option<Vec<RawFileRef>>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -491,6 +529,16 @@ impl<'de> Deserialize<'de> for RawBuildSpec {
             Value::String(s) => Ok(RawBuildSpec::Context(s)),
             m @ Value::Mapping(_) => sub(m).map(RawBuildSpec::Full),
             other => Err(expected("a context path or a mapping", &other)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawFileRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(RawFileRef::Name(s)),
+            m @ Value::Mapping(_) => sub(m).map(RawFileRef::Full),
+            other => Err(expected("a name or a mapping with `source`", &other)),
         }
     }
 }

@@ -58,7 +58,21 @@ fn project_value(p: &Project) -> Value {
         top.insert("networks".into(), Value::Object(networks));
     }
     insert_volumes(&mut top, p);
+    insert_file_objects(&mut top, p);
     Value::Object(top)
+}
+
+/// The project's top-level `secrets` and `configs`: the files they are read from.
+pub fn insert_file_objects(top: &mut Map<String, Value>, p: &Project) {
+    for (key, files) in [("secrets", &p.secrets), ("configs", &p.configs)] {
+        if !files.is_empty() {
+            let objects: Map<String, Value> = files
+                .iter()
+                .map(|(name, file)| (name.clone(), json!({ "file": file })))
+                .collect();
+            top.insert(key.into(), Value::Object(objects));
+        }
+    }
 }
 
 /// The project's top-level `volumes`, when it has any.
@@ -265,6 +279,13 @@ pub fn service_value(s: &Service) -> Value {
     insert_list(&mut m, "volumes", &volumes);
     insert_opt(&mut m, "working_dir", s.working_dir.as_ref());
     insert_runtime(&mut m, &s.runtime);
+    for (key, refs) in [("secrets", &s.secrets), ("configs", &s.configs)] {
+        let refs: Vec<Value> = refs
+            .iter()
+            .map(|r| json!({"source": r.source, "target": r.target}))
+            .collect();
+        insert_list(&mut m, key, &refs);
+    }
     m.sort_keys();
     Value::Object(m)
 }

@@ -9,12 +9,15 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
-use crate::compose::raw::{ListOrMap, RawCompose, RawNetwork, RawService, RawVolume};
+use crate::compose::raw::{
+    ListOrMap, RawCompose, RawFileObject, RawNetwork, RawService, RawVolume,
+};
 use crate::compose::{
-    self, active_profiles, checked_project_name, convert_networks, convert_service,
-    convert_services, convert_volumes, merge_value, normalize_services, parse_yaml,
-    project_name_from_dir, strip_extensions, strip_service_extensions, unset_warnings, validate,
-    Context, Environment, LoadError, LoadOptions, Reader,
+    self, active_profiles, check_file_refs, checked_project_name, convert_file_objects,
+    convert_networks, convert_service, convert_services, convert_volumes, merge_value,
+    normalize_services, parse_yaml, project_name_from_dir, strip_extensions,
+    strip_service_extensions, unset_warnings, validate, Context, Environment, LoadError,
+    LoadOptions, Reader,
 };
 use crate::model::{parse_duration, Project, Service};
 
@@ -62,6 +65,10 @@ struct RawJob {
     volumes: IndexMap<String, Option<RawVolume>>,
     #[serde(default)]
     networks: IndexMap<String, Option<RawNetwork>>,
+    #[serde(default)]
+    secrets: IndexMap<String, RawFileObject>,
+    #[serde(default)]
+    configs: IndexMap<String, RawFileObject>,
     steps: Option<Vec<RawStep>>,
     compose: Option<String>,
 }
@@ -142,7 +149,7 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
             m.remove("name");
         }
     }
-    let own: Mapping = ["services", "volumes", "networks"]
+    let own: Mapping = ["services", "volumes", "networks", "secrets", "configs"]
         .into_iter()
         .filter_map(|k| value.get(k).map(|v| (Value::from(k), v.clone())))
         .collect();
@@ -168,8 +175,11 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
     let volumes = convert_volumes(merged.volumes, &ctx)?;
     let networks = convert_networks(merged.networks);
     let profiles = active_profiles(&opts.profiles, &env);
+    let secrets = convert_file_objects(merged.secrets, "secrets", &ctx)?;
+    let configs = convert_file_objects(merged.configs, "configs", &ctx)?;
     let (services, disabled_services) =
         convert_services(merged.services, &profiles, &volumes, &networks, &ctx)?;
+    check_file_refs(&services, &secrets, &configs, &ctx)?;
     let job_ctx = Context {
         file: &display,
         ..ctx
@@ -216,6 +226,8 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
             services,
             volumes,
             networks,
+            secrets,
+            configs,
             disabled_services,
             warnings,
         },

@@ -3,7 +3,9 @@
 use serde_json::{json, Map, Value};
 
 use super::Job;
-use crate::compose::{escape_dollars, insert_volumes, service_value, to_text, Format};
+use crate::compose::{
+    escape_dollars, insert_file_objects, insert_volumes, service_value, to_text, Format,
+};
 use crate::model::format_duration;
 
 pub fn render_job(job: &Job, format: Format) -> String {
@@ -18,6 +20,7 @@ pub fn render_job(job: &Job, format: Format) -> String {
         .collect();
     top.insert("services".into(), Value::Object(services));
     insert_volumes(&mut top, p);
+    insert_file_objects(&mut top, p);
     let mut top = Value::Object(top);
     // Step commands are shell text, never interpolated, so they are not escaped either.
     escape_dollars(&mut top);

@@ -16,6 +16,9 @@ pub struct Project {
     pub services: BTreeMap<String, Service>,
     pub volumes: BTreeMap<String, Volume>,
     pub networks: BTreeMap<String, Network>,
+    /// Secrets and configs by name: the files they are read from (absolute).
+    pub secrets: BTreeMap<String, PathBuf>,
+    pub configs: BTreeMap<String, PathBuf>,
     /// Services left out because none of their profiles is active.
     pub disabled_services: Vec<String>,
     /// Things a user should know that do not stop the load (unset variables, ...).

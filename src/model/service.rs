@@ -50,6 +50,17 @@ pub struct Service {
     pub links: Vec<Link>,
     /// Resource limits, security, logging and kernel settings, for `podman run`.
     pub runtime: RuntimeOptions,
+    /// The secrets and configs it uses, each mounted read-only at its target.
+    pub secrets: Vec<FileRef>,
+    pub configs: Vec<FileRef>,
+}
+
+/// A service's use of a secret or config: which one, and where it is mounted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRef {
+    pub source: String,
+    /// Absolute path in the container.
+    pub target: String,
 }
 
 /// Settings sidepod passes to `podman run` as they are: they mean nothing to the plan.

@@ -402,6 +402,24 @@ impl Volumes {
             }
             mounts.push(mount);
         }
+        let secrets = service
+            .secrets
+            .iter()
+            .map(|r| ("secret", r, &project.secrets));
+        let configs = service
+            .configs
+            .iter()
+            .map(|r| ("config", r, &project.configs));
+        for (kind, r, files) in secrets.chain(configs) {
+            let Some(file) = files.get(&r.source) else {
+                continue;
+            };
+            let name = self.add(
+                dns_name(&format!("{kind}-{}", r.source)),
+                json!({"hostPath": {"path": file, "type": "File"}}),
+            );
+            mounts.push(json!({"name": name, "mountPath": r.target, "readOnly": true}));
+        }
         for (i, spec) in service.tmpfs.iter().enumerate() {
             let target = spec.split(':').next().unwrap_or(spec);
             let name = self.add(

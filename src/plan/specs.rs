@@ -149,6 +149,7 @@ pub fn container_spec(
             .volumes
             .iter()
             .map(|m| mount_spec(project, m))
+            .chain(file_mounts(project, service))
             .collect(),
         tmpfs: service.tmpfs.clone(),
         working_dir: service.working_dir.clone(),
@@ -175,6 +176,24 @@ pub fn container_spec(
         interactive: service.stdin_open,
         runtime: service.runtime.clone(),
     }
+}
+
+/// The service's secrets and configs: their files, read-only at their targets.
+fn file_mounts<'a>(
+    project: &'a Project,
+    service: &'a Service,
+) -> impl Iterator<Item = MountSpec> + 'a {
+    let secrets = service.secrets.iter().map(|r| (r, &project.secrets));
+    let configs = service.configs.iter().map(|r| (r, &project.configs));
+    secrets.chain(configs).filter_map(|(r, files)| {
+        // The loader checked that each is declared.
+        let file = files.get(&r.source)?;
+        Some(MountSpec::Volume {
+            source: file.display().to_string(),
+            target: r.target.clone(),
+            options: vec!["ro".into()],
+        })
+    })
 }
 
 fn mount_spec(project: &Project, m: &crate::model::Mount) -> MountSpec {
