@@ -796,3 +796,38 @@ configs:
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn dns_settings_reach_every_container_through_the_pod() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  app:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sleep\", \"300\"]
+    dns: 10.11.12.13
+    dns_search: [corp.example]
+    dns_opt: [\"ndots:3\"]
+  other:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sleep\", \"300\"]
+"
+    );
+    let p = Project::with_files(&host, "dns", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    for service in ["app", "other"] {
+        let resolv = p.sidepod(&["exec", "-T", service, "cat", "/etc/resolv.conf"]);
+        resolv.success();
+        for line in ["nameserver 10.11.12.13", "corp.example", "ndots:3"] {
+            assert!(
+                resolv.stdout.contains(line),
+                "{service}: {line:?} in {}",
+                resolv.stdout
+            );
+        }
+    }
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

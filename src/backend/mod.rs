@@ -22,7 +22,7 @@ pub use podman::{HostInfo, PodmanBackend};
 pub use quote::{shell_join, shell_quote};
 
 use crate::model::{
-    HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, RuntimeOptions, Ulimit,
+    Dns, HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, RuntimeOptions, Ulimit,
 };
 
 /// A pod to create: the shared network namespace of a project.
@@ -32,6 +32,7 @@ pub struct PodSpec {
     pub hosts: Vec<HostEntry>,
     pub ports: Vec<Port>,
     pub network_mode: Option<NetworkMode>,
+    pub dns: Dns,
     pub labels: BTreeMap<String, String>,
 }
 

@@ -394,6 +394,16 @@ pub fn pod_create_args(spec: &PodSpec) -> Vec<String> {
             a.push("-p".into());
             a.push(port_arg(p));
         }
+        for (flag, values) in [
+            ("--dns", &spec.dns.servers),
+            ("--dns-search", &spec.dns.search),
+            ("--dns-option", &spec.dns.options),
+        ] {
+            for v in values {
+                a.push(flag.into());
+                a.push(v.clone());
+            }
+        }
     }
     a
 }
@@ -1240,12 +1250,18 @@ mod tests {
                 },
             ],
             network_mode: None,
+            dns: crate::model::Dns {
+                servers: vec!["10.0.0.53".into()],
+                search: vec!["corp.example".into()],
+                options: vec!["ndots:2".into()],
+            },
             labels: [("io.sidepod.project".to_string(), "shop".to_string())].into(),
         };
         assert_eq!(
             shell_join(&pod_create_args(&spec)),
             "pod create --name shop --label io.sidepod.project=shop --add-host db:127.0.0.1 \
-             -p 8080:80/tcp -p 127.0.0.1::53/udp"
+             -p 8080:80/tcp -p 127.0.0.1::53/udp --dns 10.0.0.53 --dns-search corp.example \
+             --dns-option ndots:2"
         );
     }
 
@@ -1259,6 +1275,7 @@ mod tests {
             }],
             ports: vec![],
             network_mode: Some(NetworkMode::Host),
+            dns: Default::default(),
             labels: BTreeMap::new(),
         };
         assert_eq!(

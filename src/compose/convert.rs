@@ -386,6 +386,26 @@ pub fn convert_service(
     }
     s.replicas = replicas(&raw, name, ctx)?;
     s.runtime = runtime_options(name, &raw, ctx)?;
+    s.dns = Dns {
+        servers: raw.dns.as_ref().map(OneOrMany::to_vec).unwrap_or_default(),
+        search: raw
+            .dns_search
+            .as_ref()
+            .map(OneOrMany::to_vec)
+            .unwrap_or_default(),
+        options: raw.dns_opt.clone().unwrap_or_default(),
+    };
+    if let Some(bad) = s
+        .dns
+        .servers
+        .iter()
+        .find(|d| d.parse::<std::net::IpAddr>().is_err())
+    {
+        return Err(ctx.err(
+            &at("dns"),
+            format!("{bad:?} is not an IP address; name servers are given by address"),
+        ));
+    }
     s.secrets = file_refs(raw.secrets.clone(), "secrets", &at("secrets"), ctx)?;
     s.configs = file_refs(raw.configs.clone(), "configs", &at("configs"), ctx)?;
     if s.replicas > 1 && s.container_name.is_some() {

@@ -424,7 +424,7 @@ fn interpolate_tree(
 
 /// Keys of the Compose Specification that sidepod does not support (yet). Naming them
 /// tells the user it is not a typo.
-const UNSUPPORTED: [&str; 35] = [
+const UNSUPPORTED: [&str; 32] = [
     "include",
     "secrets",
     "configs",
@@ -442,9 +442,6 @@ const UNSUPPORTED: [&str; 35] = [
     "credential_spec",
     "develop",
     "device_cgroup_rules",
-    "dns",
-    "dns_opt",
-    "dns_search",
     "domainname",
     "external_links",
     "gpus",

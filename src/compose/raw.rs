@@ -122,6 +122,9 @@ pub struct RawService {
     pub platform: Option<String>,
     pub secrets: Option<Vec<RawFileRef>>,
     pub configs: Option<Vec<RawFileRef>>,
+    pub dns: Option<OneOrMany<String>>,
+    pub dns_search: Option<OneOrMany<String>>,
+    pub dns_opt: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

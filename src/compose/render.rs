@@ -279,6 +279,9 @@ pub fn service_value(s: &Service) -> Value {
     insert_list(&mut m, "volumes", &volumes);
     insert_opt(&mut m, "working_dir", s.working_dir.as_ref());
     insert_runtime(&mut m, &s.runtime);
+    insert_list(&mut m, "dns", &s.dns.servers);
+    insert_list(&mut m, "dns_search", &s.dns.search);
+    insert_list(&mut m, "dns_opt", &s.dns.options);
     for (key, refs) in [("secrets", &s.secrets), ("configs", &s.configs)] {
         let refs: Vec<Value> = refs
             .iter()

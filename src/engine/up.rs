@@ -197,7 +197,7 @@ async fn ensure_image(stack: &Stack, name: &str, force_build: bool) -> Result<()
     Ok(())
 }
 
-/// Creates the pod, or recreates it when its own settings (ports, hosts) changed.
+/// Creates the pod, or recreates it when its own settings (ports, DNS, hosts) changed.
 pub async fn ensure_pod(
     stack: &Stack,
     labels: &BTreeMap<String, String>,
@@ -210,8 +210,8 @@ pub async fn ensure_pod(
             return Ok(());
         }
         stack.output.status(&format!(
-            "Pod {}  Recreating: its published ports or host entries changed, and a pod's \
-             cannot change in place (its containers are recreated with it)",
+            "Pod {}  Recreating: its published ports, network, DNS or host entries changed, \
+             and a pod's cannot change in place (its containers are recreated with it)",
             pod.name
         ));
         let grace = project

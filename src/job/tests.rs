@@ -218,6 +218,7 @@ async fn the_same_name_running_is_refused_and_nothing_is_touched() {
         hosts: vec![],
         ports: vec![],
         network_mode: None,
+        dns: Default::default(),
         labels,
     })
     .await

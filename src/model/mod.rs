@@ -7,7 +7,7 @@ mod service;
 pub use duration::{format_duration, parse_duration};
 pub use project::{Network, Project, Volume};
 pub use service::{
-    Build, Condition, Dependency, ExposedPort, FileRef, HealthTest, Healthcheck, HostEntry, Link,
-    Mount, MountKind, NetworkMode, Port, PortRange, Protocol, PullPolicy, RestartPolicy,
+    Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest, Healthcheck, HostEntry,
+    Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol, PullPolicy, RestartPolicy,
     RuntimeOptions, Service, ServiceNetwork, Ulimit,
 };

@@ -50,9 +50,25 @@ pub struct Service {
     pub links: Vec<Link>,
     /// Resource limits, security, logging and kernel settings, for `podman run`.
     pub runtime: RuntimeOptions,
+    /// Name servers, search domains and resolver options: the pod's, for every service.
+    pub dns: Dns,
     /// The secrets and configs it uses, each mounted read-only at its target.
     pub secrets: Vec<FileRef>,
     pub configs: Vec<FileRef>,
+}
+
+/// `dns`, `dns_search` and `dns_opt`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Dns {
+    pub servers: Vec<String>,
+    pub search: Vec<String>,
+    pub options: Vec<String>,
+}
+
+impl Dns {
+    pub fn is_empty(&self) -> bool {
+        self.servers.is_empty() && self.search.is_empty() && self.options.is_empty()
+    }
 }
 
 /// A service's use of a secret or config: which one, and where it is mounted.

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{HostEntry, NetworkMode, Port, Project, Protocol, Service};
+use crate::model::{Dns, HostEntry, NetworkMode, Port, Project, Protocol, Service};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PlanError {
@@ -62,6 +62,8 @@ pub struct PodSpec {
     pub ports: Vec<Port>,
     /// `host` or `none` when the services ask for it; otherwise podman's default.
     pub network_mode: Option<NetworkMode>,
+    /// Every service's DNS settings together (they share one resolver), each once.
+    pub dns: Dns,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,10 +89,31 @@ impl Plan {
                     .flat_map(|s| s.ports.iter().cloned())
                     .collect(),
                 network_mode,
+                dns: dns(&project.services),
             },
             start_order,
         })
     }
+}
+
+/// The services' DNS settings, in service order, each value once.
+fn dns(services: &BTreeMap<String, Service>) -> Dns {
+    let mut dns = Dns::default();
+    let live = services.values().filter(|s| s.replicas > 0);
+    for s in live {
+        for (all, own) in [
+            (&mut dns.servers, &s.dns.servers),
+            (&mut dns.search, &s.dns.search),
+            (&mut dns.options, &s.dns.options),
+        ] {
+            for v in own {
+                if !all.contains(v) {
+                    all.push(v.clone());
+                }
+            }
+        }
+    }
+    dns
 }
 
 fn hosts(services: &BTreeMap<String, Service>) -> Vec<HostEntry> {
@@ -498,6 +521,31 @@ mod tests {
         assert_eq!(
             Plan::new(&project(vec![a, b])).unwrap().pod.network_mode,
             Some(NetworkMode::Host)
+        );
+    }
+
+    #[test]
+    fn the_pod_gets_every_services_dns_settings_once() {
+        let mut a = svc("a", &[]);
+        a.dns = Dns {
+            servers: vec!["10.0.0.53".into()],
+            search: vec!["corp.example".into()],
+            options: vec![],
+        };
+        let mut b = svc("b", &[]);
+        b.dns = Dns {
+            servers: vec!["10.0.0.53".into(), "10.0.0.54".into()],
+            search: vec![],
+            options: vec!["ndots:2".into()],
+        };
+        let plan = Plan::new(&project(vec![a, b])).unwrap();
+        assert_eq!(
+            plan.pod.dns,
+            Dns {
+                servers: vec!["10.0.0.53".into(), "10.0.0.54".into()],
+                search: vec!["corp.example".into()],
+                options: vec!["ndots:2".into()],
+            }
         );
     }
 }

@@ -63,6 +63,28 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
         Some(NetworkMode::None) => dropped.add("network_mode: none", "the pod"),
         _ => {}
     }
+    let dns = &plan.pod.dns;
+    if !dns.is_empty() {
+        let mut config = Map::new();
+        if !dns.servers.is_empty() {
+            config.insert("nameservers".into(), json!(dns.servers));
+        }
+        if !dns.search.is_empty() {
+            config.insert("searches".into(), json!(dns.search));
+        }
+        if !dns.options.is_empty() {
+            let options: Vec<Value> = dns
+                .options
+                .iter()
+                .map(|o| match o.split_once(':') {
+                    Some((name, value)) => json!({"name": name, "value": value}),
+                    None => json!({ "name": o }),
+                })
+                .collect();
+            config.insert("options".into(), options.into());
+        }
+        spec.insert("dnsConfig".into(), config.into());
+    }
     let mut by_ip: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for h in &plan.pod.hosts {
         by_ip

@@ -59,7 +59,10 @@ pub fn config_hash(service: &Service) -> String {
 /// pod. (Host entries are compared apart: only new ones need a new pod.)
 pub fn pod_hash(plan: &Plan) -> String {
     let pod = &plan.pod;
-    fingerprint(&format!("{:?}{:?}", pod.ports, pod.network_mode))
+    fingerprint(&format!(
+        "{:?}{:?}{:?}",
+        pod.ports, pod.network_mode, pod.dns
+    ))
 }
 
 /// The pod's host entries as its label holds them.
@@ -106,6 +109,7 @@ pub fn pod_spec(plan: &Plan, extra_labels: &BTreeMap<String, String>) -> PodSpec
         hosts: plan.pod.hosts.clone(),
         ports: plan.pod.ports.clone(),
         network_mode: plan.pod.network_mode.clone(),
+        dns: plan.pod.dns.clone(),
         labels,
     }
 }
