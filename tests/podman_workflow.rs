@@ -218,7 +218,7 @@ fn rerunning_up_keeps_what_is_unchanged_and_recreates_what_changed() {
     out.success();
     assert!(
         out.stderr
-            .contains("published ports or host entries changed"),
+            .contains("published ports, network, DNS or host entries changed"),
         "{}",
         out.stderr
     );
