@@ -61,4 +61,28 @@ for f in /etc/subuid /etc/subgid; do
         echo "$TEST_USER:$start:65536" >> "$f"
     fi
 done
+# Rootless storage: without a usable /dev/fuse, podman falls back to vfs, which copies a
+# whole image for every container (seconds each for the services image). Kernels from
+# 5.13 mount overlay in a user namespace themselves: use that when it works here.
+home=$(getent passwd "$TEST_USER" | cut -d: -f6)
+storage_conf=$home/.config/containers/storage.conf
+if [ ! -s "$storage_conf" ]; then
+    probe=$(mktemp -d)
+    chown "$TEST_USER" "$probe"
+    if (cd / && runuser -u "$TEST_USER" -- podman --storage-driver overlay --root "$probe/root" \
+            --runroot "$probe/run" info --format '{{.Store.GraphDriverName}}' 2>/dev/null) | grep -q overlay; then
+        echo "==> rootless storage for $TEST_USER: native overlay"
+        runuser -u "$TEST_USER" -- mkdir -p "$home/.config/containers"
+        printf '[storage]\ndriver = "overlay"\n' | runuser -u "$TEST_USER" -- tee "$storage_conf" >/dev/null
+        # Storage made with another driver cannot be read with this one: start afresh
+        # (the test images are imported again).
+        if [ -d "$home/.local/share/containers/storage/vfs" ]; then
+            (cd / && runuser -u "$TEST_USER" -- podman system reset --force >/dev/null 2>&1) || true
+        fi
+    fi
+    (cd / && runuser -u "$TEST_USER" -- podman --root "$probe/root" --runroot "$probe/run" \
+        system reset --force >/dev/null 2>&1) || true
+    rm -rf "$probe"
+fi
+
 echo "==> host ready: podman $(podman version --format '{{.Client.Version}}' 2>/dev/null || echo '?'), rootless user $TEST_USER"

@@ -124,6 +124,7 @@ pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
     ));
     if info.rootless {
         found.extend(rootless_checks(&user));
+        found.extend(storage_note(&info.storage_driver));
     }
     found.push(probe_container(&podman).await);
     found.push(probe_pod(&podman).await);
@@ -262,6 +263,18 @@ fn rootless_checks(user: &User) -> Vec<Finding> {
     found
 }
 
+/// vfs works everywhere but copies a whole image for every container.
+fn storage_note(driver: &str) -> Option<Finding> {
+    (driver == "vfs").then(|| {
+        Finding::note(
+            "storage",
+            "vfs: every container copies its whole image, which is slow; on kernels from \
+             5.13, set driver = \"overlay\" in ~/.config/containers/storage.conf, then run \
+             `podman system reset` (it removes this user's containers and images)",
+        )
+    })
+}
+
 fn tun_usable(path: &Path) -> std::io::Result<()> {
     std::fs::OpenOptions::new()
         .read(true)
@@ -382,6 +395,14 @@ mod tests {
         assert_eq!(exit_code(&found), 4);
         assert_eq!(exit_code(&found[..1]), 0);
         assert!(render(&found[..1]).ends_with("podman is ready for sidepod\n"));
+    }
+
+    #[test]
+    fn vfs_storage_gets_a_note_on_what_is_faster() {
+        let note = storage_note("vfs").unwrap();
+        assert_eq!(note.level, Level::Note);
+        assert!(note.detail.contains("driver = \"overlay\""), "{note:?}");
+        assert_eq!(storage_note("overlay"), None);
     }
 
     #[test]
