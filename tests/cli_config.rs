@@ -700,3 +700,67 @@ configs:
         ])
     );
 }
+
+#[test]
+fn included_files_bring_their_services_with_their_own_paths() {
+    let t = Test::new()
+        .file(
+            "db/compose.yaml",
+            "services:
+  db:
+    build: .
+    image: localhost/db
+    volumes: [./data:/data]
+    secrets: [pw]
+  migrate:
+    extends: db
+    command: [migrate]
+volumes:
+  cache: {}
+secrets:
+  pw: {file: ./pw.txt}
+",
+        )
+        .file("db/pw.txt", "pw\n")
+        .file(
+            "compose.yaml",
+            "include: [db/compose.yaml]
+services:
+  web:
+    image: busybox
+    depends_on: [db]
+    volumes: [cache:/cache]
+",
+        )
+        .args(&["config", "--format", "json"]);
+    let out = t.run();
+    out.success();
+    let json = out.json();
+    let db_dir = t.cwd().canonicalize().unwrap().join("db");
+    let db = &json["services"]["db"];
+    assert_eq!(db["build"]["context"], db_dir.to_str().unwrap());
+    assert_eq!(
+        db["volumes"][0]["source"],
+        db_dir.join("data").to_str().unwrap()
+    );
+    assert_eq!(
+        json["secrets"]["pw"]["file"],
+        db_dir.join("pw.txt").to_str().unwrap()
+    );
+    assert_eq!(json["services"]["migrate"]["command"], json!(["migrate"]));
+    assert!(json["volumes"]["cache"].is_object(), "{json}");
+    assert!(json["services"]["web"].is_object(), "{json}");
+
+    let clash = Test::new()
+        .file("other.yaml", "services:\n  web:\n    image: nginx\n")
+        .file(
+            "compose.yaml",
+            "include: [other.yaml]\nservices:\n  web:\n    image: busybox\n",
+        )
+        .args(&["config"])
+        .run();
+    clash.config_error(&[
+        "include[0]",
+        "services.web is defined both here and in the included other.yaml; rename one",
+    ]);
+}

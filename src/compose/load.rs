@@ -120,6 +120,8 @@ pub struct Reader<'a> {
     pub unset: BTreeSet<String>,
     pub warnings: Vec<String>,
     cache: BTreeMap<PathBuf, Document>,
+    /// The files being read through `include`, outermost first (to report cycles).
+    including: Vec<PathBuf>,
 }
 
 impl<'a> Reader<'a> {
@@ -130,6 +132,7 @@ impl<'a> Reader<'a> {
             unset: BTreeSet::new(),
             warnings: Vec::new(),
             cache: BTreeMap::new(),
+            including: Vec::new(),
         }
     }
 
@@ -189,17 +192,25 @@ impl<'a> Reader<'a> {
         let mut value = parse_yaml(&text, &display)?;
         strip_extensions(&mut value);
         self.interpolate(&mut value, &display, &|_| false)?;
+        let dir = if path.as_os_str() == "-" {
+            self.working_dir.to_path_buf()
+        } else {
+            path.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        if let Value::Mapping(top) = &mut value {
+            if let Some(include) = top.remove("include") {
+                self.including.push(path.to_path_buf());
+                let included = self.include(include, &display, &dir, top);
+                self.including.pop();
+                included?;
+            }
+        }
         let raw: RawCompose = validate(&value, &display)?;
         if raw.version.is_some() {
             self.warnings
                 .push(format!("{display}: `version` is obsolete and is ignored"));
         }
         normalize_services(&mut value);
-        let dir = if path.as_os_str() == "-" {
-            self.working_dir.to_path_buf()
-        } else {
-            path.parent().map(Path::to_path_buf).unwrap_or_default()
-        };
         let doc = Document {
             display,
             dir,
@@ -207,6 +218,122 @@ impl<'a> Reader<'a> {
         };
         self.cache.insert(path.to_path_buf(), doc.clone());
         Ok(doc)
+    }
+
+    /// `include`: each listed file is read as a Compose file of its own, its relative
+    /// paths taken from its own directory, and its services, volumes, networks, secrets
+    /// and configs are added to `top`; a name defined twice is an error.
+    fn include(
+        &mut self,
+        include: Value,
+        display: &str,
+        dir: &Path,
+        top: &mut Mapping,
+    ) -> Result<(), LoadError> {
+        let invalid = |at: String, message: String| LoadError::Invalid {
+            file: display.to_string(),
+            at,
+            message,
+        };
+        let Value::Sequence(entries) = include else {
+            return Err(invalid(
+                "include".into(),
+                "must be a list of files (or of mappings with `path`)".into(),
+            ));
+        };
+        for (i, entry) in entries.into_iter().enumerate() {
+            let at = format!("include[{i}]");
+            let paths: Vec<String> = match entry {
+                Value::String(p) => vec![p],
+                Value::Mapping(m) => {
+                    if let Some(key) = m.keys().filter_map(Value::as_str).find(|k| *k != "path") {
+                        return Err(invalid(
+                            at,
+                            format!(
+                                "`{key}` is not supported yet: an included file takes its \
+                                 directory and this project's environment"
+                            ),
+                        ));
+                    }
+                    match m.get("path") {
+                        Some(Value::String(p)) => vec![p.clone()],
+                        Some(Value::Sequence(ps)) => ps
+                            .iter()
+                            .filter_map(|p| p.as_str().map(str::to_string))
+                            .collect(),
+                        _ => return Err(invalid(at, "needs a `path`".into())),
+                    }
+                }
+                _ => {
+                    return Err(invalid(
+                        at,
+                        "must be a file or a mapping with `path`".into(),
+                    ))
+                }
+            };
+            for p in paths {
+                let file = clean_path(&dir.join(&p));
+                if let Some(start) = self.including.iter().position(|f| *f == file) {
+                    let cycle: Vec<String> = self.including[start..]
+                        .iter()
+                        .chain(std::iter::once(&file))
+                        .map(|f| self.display(f))
+                        .collect();
+                    return Err(invalid(
+                        at,
+                        format!("include cycle: {}", cycle.join(" -> ")),
+                    ));
+                }
+                let doc = self.compose_document(&file)?;
+                let Value::Mapping(mut included) = doc.value else {
+                    continue;
+                };
+                if let Some(Value::Mapping(services)) = included.get_mut("services") {
+                    for service in services.values_mut() {
+                        rebase_paths(service, &doc.dir);
+                    }
+                }
+                for kind in ["secrets", "configs"] {
+                    if let Some(Value::Mapping(objects)) = included.get_mut(kind) {
+                        for object in objects.values_mut() {
+                            if let Some(Value::String(f)) = object.get_mut("file") {
+                                if !Path::new(f.as_str()).is_absolute() {
+                                    *f = clean_path(&doc.dir.join(&*f))
+                                        .to_string_lossy()
+                                        .to_string();
+                                }
+                            }
+                        }
+                    }
+                }
+                for kind in ["services", "volumes", "networks", "secrets", "configs"] {
+                    let Some(Value::Mapping(theirs)) = included.remove(kind) else {
+                        continue;
+                    };
+                    let ours = top
+                        .entry(Value::from(kind))
+                        .or_insert_with(|| Value::Mapping(Mapping::new()));
+                    let Value::Mapping(ours) = ours else {
+                        continue;
+                    };
+                    for (name, v) in theirs {
+                        if ours.contains_key(&name) {
+                            return Err(invalid(
+                                at.clone(),
+                                format!(
+                                    "{kind}.{} is defined both here and in the included {}; \
+                                     rename one",
+                                    name.as_str().unwrap_or_default(),
+                                    doc.display
+                                ),
+                            ));
+                        }
+                        ours.insert(name, v);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Replaces every service's `extends` by the merge of its base and itself.
@@ -424,8 +551,7 @@ fn interpolate_tree(
 
 /// Keys of the Compose Specification that sidepod does not support (yet). Naming them
 /// tells the user it is not a typo.
-const UNSUPPORTED: [&str; 32] = [
-    "include",
+const UNSUPPORTED: [&str; 31] = [
     "secrets",
     "configs",
     "models",
