@@ -596,13 +596,7 @@ fn restart_true_dependents_restart_when_their_dependency_is_recreated_or_restart
 #[test]
 fn pause_unpause_port_top_rm_and_ls_act_on_the_project() {
     let host = host!();
-    // Rootless containers on a cgroups v1 host cannot be frozen.
-    let cannot_pause = matches!(host.mode, common::podman::Mode::Rootless { .. })
-        && host
-            .podman(&["info", "--format", "{{.Host.CgroupsVersion}}"])
-            .stdout
-            .trim()
-            == "v1";
+    let cannot_pause = host.rootless_on_cgroups_v1();
     let port = common::podman::free_port();
     let p = Project::with_files(&host, "extras", &[("compose.yaml", &stack("1", port))]);
     p.sidepod(&["up", "-d"]).success();
@@ -702,12 +696,7 @@ fn pause_unpause_port_top_rm_and_ls_act_on_the_project() {
 #[test]
 fn resource_limits_and_kernel_settings_reach_the_container() {
     let host = host!();
-    let cgroups_v1_rootless = matches!(host.mode, common::podman::Mode::Rootless { .. })
-        && host
-            .podman(&["info", "--format", "{{.Host.CgroupsVersion}}"])
-            .stdout
-            .trim()
-            == "v1";
+    let cgroups_v1_rootless = host.rootless_on_cgroups_v1();
     let compose = format!(
         "services:
   app:

@@ -123,6 +123,16 @@ impl Host {
     pub fn podman(&self, args: &[&str]) -> Outcome {
         self.run("podman", args, Path::new("/"), &[])
     }
+
+    /// Rootless on a cgroups v1 host: podman can neither pause nor limit resources.
+    pub fn rootless_on_cgroups_v1(&self) -> bool {
+        matches!(self.mode, Mode::Rootless { .. })
+            && self
+                .podman(&["info", "--format", "{{.Host.CgroupsVersion}}"])
+                .stdout
+                .trim()
+                == "v1"
+    }
 }
 
 fn is_root() -> bool {
