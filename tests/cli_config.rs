@@ -764,3 +764,30 @@ services:
         "services.web is defined both here and in the included other.yaml; rename one",
     ]);
 }
+
+#[test]
+fn volumes_from_keeps_its_sources_and_orders_the_start() {
+    let out = Test::new()
+        .file(
+            "compose.yaml",
+            "services:
+  data:
+    image: busybox
+  app:
+    image: busybox
+    volumes_from: [\"data:ro\", \"container:shared-cache\"]
+",
+        )
+        .args(&["config", "--format", "json"])
+        .run();
+    out.success();
+    let app = &out.json()["services"]["app"];
+    assert_eq!(
+        app["volumes_from"],
+        json!(["data:ro", "container:shared-cache"])
+    );
+    assert_eq!(
+        app["depends_on"],
+        json!({"data": {"condition": "service_started", "required": true}})
+    );
+}

@@ -820,3 +820,35 @@ fn dns_settings_reach_every_container_through_the_pod() {
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn volumes_from_mounts_another_services_volumes() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  data:
+    image: {BUSYBOX}
+    init: true
+    command: [\"sh\", \"-c\", \"echo shared > /shared/file; exec sleep 300\"]
+    volumes: [store:/shared]
+  reader:
+    image: {BUSYBOX}
+    command: [\"sh\", \"-c\", \"sleep 1; cat /shared/file; touch /shared/x || echo read-only\"]
+    volumes_from: [\"data:ro\"]
+volumes:
+  store: {{}}
+"
+    );
+    let p = Project::with_files(&host, "volfrom", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    let reader = p.container("reader");
+    p.wait_for(Duration::from_secs(30), "the reader to finish", || {
+        p.inspect(&reader, "{{.State.Status}}") == "exited"
+    });
+    assert_eq!(
+        host.podman(&["logs", &reader]).stdout,
+        "shared\nread-only\n"
+    );
+    p.sidepod(&["down", "-v", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

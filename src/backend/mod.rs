@@ -93,6 +93,8 @@ pub struct ContainerSpec {
     pub tty: bool,
     pub interactive: bool,
     pub runtime: RuntimeOptions,
+    /// Containers whose volumes it mounts too: `NAME` or `NAME:ro`.
+    pub volumes_from: Vec<String>,
 }
 
 /// A command to run in a running container, in the foreground.

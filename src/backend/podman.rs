@@ -509,6 +509,10 @@ fn container_args(mut a: Vec<String>, spec: &ContainerSpec) -> Vec<String> {
         a.push("--tmpfs".into());
         a.push(t.clone());
     }
+    for v in &spec.volumes_from {
+        a.push("--volumes-from".into());
+        a.push(v.clone());
+    }
     if let Some(w) = &spec.working_dir {
         a.push("--workdir".into());
         a.push(w.clone());
@@ -1360,11 +1364,12 @@ mod tests {
                 oom_kill_disable: true,
                 platform: Some("linux/amd64".into()),
             },
+            volumes_from: vec!["shop-data-1:ro".into()],
             ..ContainerSpec::default()
         };
         assert_eq!(
             shell_join(&run_args(&spec)),
-            "run -d --pod shop --name shop-app-1 --memory 536870912 --memory-reservation 1024 \
+            "run -d --pod shop --name shop-app-1 --volumes-from shop-data-1:ro --memory 536870912 --memory-reservation 1024 \
              --memory-swap -1 --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0-1 --pids-limit 100 \
              --security-opt label=disable --group-add audio --sysctl net.core.somaxconn=1024 \
              --log-driver k8s-file --log-opt max-size=1m --annotation a=b --oom-score-adj -100 \

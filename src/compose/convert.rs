@@ -333,6 +333,25 @@ pub fn convert_service(
         });
         s.links.push(Link { service, alias });
     }
+    for (i, entry) in raw
+        .volumes_from
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let from =
+            volumes_from(&entry).map_err(|m| ctx.err(&at(&format!("volumes_from[{i}]")), m))?;
+        if let VolumesSource::Service(service) = &from.source {
+            // Its container must exist first.
+            s.depends_on.entry(service.clone()).or_insert(Dependency {
+                condition: Condition::Started,
+                required: true,
+                restart: false,
+            });
+        }
+        s.volumes_from.push(from);
+    }
     s.healthcheck = raw
         .healthcheck
         .clone()
@@ -602,6 +621,37 @@ fn runtime_options(
         oom_kill_disable: flag(raw.oom_kill_disable),
         platform: raw.platform.clone(),
     })
+}
+
+/// `SERVICE`, `SERVICE:ro`, `container:NAME` or `container:NAME:rw`.
+fn volumes_from(entry: &str) -> Result<VolumesFrom, String> {
+    let (source, rest) = match entry.strip_prefix("container:") {
+        Some(rest) => {
+            let (name, mode) = rest
+                .split_once(':')
+                .map_or((rest, None), |(n, m)| (n, Some(m)));
+            (VolumesSource::Container(name.to_string()), mode)
+        }
+        None => {
+            let (name, mode) = entry
+                .split_once(':')
+                .map_or((entry, None), |(n, m)| (n, Some(m)));
+            (VolumesSource::Service(name.to_string()), mode)
+        }
+    };
+    let read_only = match rest {
+        None | Some("rw") => false,
+        Some("ro") => true,
+        Some(other) => {
+            return Err(format!(
+            "invalid mode {other:?} in {entry:?}: write SERVICE, SERVICE:ro or container:NAME[:ro]"
+        ))
+        }
+    };
+    if matches!(&source, VolumesSource::Service(n) | VolumesSource::Container(n) if n.is_empty()) {
+        return Err(format!("{entry:?} names no service or container"));
+    }
+    Ok(VolumesFrom { source, read_only })
 }
 
 fn flag(f: Option<Flag>) -> bool {

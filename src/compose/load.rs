@@ -551,7 +551,7 @@ fn interpolate_tree(
 
 /// Keys of the Compose Specification that sidepod does not support (yet). Naming them
 /// tells the user it is not a typo.
-const UNSUPPORTED: [&str; 31] = [
+const UNSUPPORTED: [&str; 30] = [
     "secrets",
     "configs",
     "models",
@@ -582,7 +582,6 @@ const UNSUPPORTED: [&str; 31] = [
     "runtime",
     "storage_opt",
     "userns_mode",
-    "volumes_from",
 ];
 
 /// Deserializes a document into its raw type; errors name the file, service and key.

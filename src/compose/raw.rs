@@ -125,6 +125,7 @@ pub struct RawService {
     pub dns: Option<OneOrMany<String>>,
     pub dns_search: Option<OneOrMany<String>>,
     pub dns_opt: Option<Vec<String>>,
+    pub volumes_from: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

@@ -279,6 +279,22 @@ pub fn service_value(s: &Service) -> Value {
     insert_list(&mut m, "volumes", &volumes);
     insert_opt(&mut m, "working_dir", s.working_dir.as_ref());
     insert_runtime(&mut m, &s.runtime);
+    let from: Vec<String> = s
+        .volumes_from
+        .iter()
+        .map(|v| {
+            let source = match &v.source {
+                VolumesSource::Service(name) => name.clone(),
+                VolumesSource::Container(name) => format!("container:{name}"),
+            };
+            if v.read_only {
+                format!("{source}:ro")
+            } else {
+                source
+            }
+        })
+        .collect();
+    insert_list(&mut m, "volumes_from", &from);
     insert_list(&mut m, "dns", &s.dns.servers);
     insert_list(&mut m, "dns_search", &s.dns.search);
     insert_list(&mut m, "dns_opt", &s.dns.options);

@@ -9,5 +9,5 @@ pub use project::{Network, Project, Volume};
 pub use service::{
     Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest, Healthcheck, HostEntry,
     Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol, PullPolicy, RestartPolicy,
-    RuntimeOptions, Service, ServiceNetwork, Ulimit,
+    RuntimeOptions, Service, ServiceNetwork, Ulimit, VolumesFrom, VolumesSource,
 };

@@ -52,9 +52,25 @@ pub struct Service {
     pub runtime: RuntimeOptions,
     /// Name servers, search domains and resolver options: the pod's, for every service.
     pub dns: Dns,
+    /// Whose volumes it mounts too (`volumes_from`).
+    pub volumes_from: Vec<VolumesFrom>,
     /// The secrets and configs it uses, each mounted read-only at its target.
     pub secrets: Vec<FileRef>,
     pub configs: Vec<FileRef>,
+}
+
+/// One `volumes_from` entry: another service's (its first container's) or a
+/// container's volumes, mounted at the same places.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VolumesFrom {
+    pub source: VolumesSource,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VolumesSource {
+    Service(String),
+    Container(String),
 }
 
 /// `dns`, `dns_search` and `dns_opt`.

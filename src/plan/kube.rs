@@ -284,6 +284,7 @@ fn container(
         (service.shm_size.is_some(), "shm_size"),
         (!service.ulimits.is_empty(), "ulimits"),
         (!service.labels.is_empty(), "labels"),
+        (!service.volumes_from.is_empty(), "volumes_from"),
     ] {
         if set {
             dropped.add(what, &service.name);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::Plan;
 use crate::backend::{BuildSpec, ContainerSpec, HealthSpec, MountSpec, PodSpec, VolumeSpec};
-use crate::model::{MountKind, Project, Service};
+use crate::model::{MountKind, Project, Service, VolumesSource};
 
 pub const LABEL_PROJECT: &str = "io.sidepod.project";
 pub const LABEL_SERVICE: &str = "io.sidepod.service";
@@ -179,6 +179,24 @@ pub fn container_spec(
         tty: service.tty,
         interactive: service.stdin_open,
         runtime: service.runtime.clone(),
+        volumes_from: service
+            .volumes_from
+            .iter()
+            .map(|v| {
+                let name = match &v.source {
+                    VolumesSource::Service(s) => match project.services.get(s) {
+                        Some(svc) => container_name(&project.name, svc, 1),
+                        None => format!("{}-{s}-1", project.name),
+                    },
+                    VolumesSource::Container(c) => c.clone(),
+                };
+                if v.read_only {
+                    format!("{name}:ro")
+                } else {
+                    name
+                }
+            })
+            .collect(),
     }
 }
 
