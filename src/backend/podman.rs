@@ -90,10 +90,11 @@ impl PodmanBackend {
     /// the first try removed is gone on the next, which is fine for a forced removal.
     async fn call_removal(&self, args: Vec<String>) -> Result<(), BackendError> {
         let mut pause = Duration::from_millis(250);
-        for attempt in 1.. {
+        let mut attempt = 1;
+        loop {
             match self.call(args.clone()).await {
-                Err(BackendError::Command { stderr, .. })
-                    if attempt > 1 && is_already_gone(&stderr) =>
+                Err(BackendError::Command { ref stderr, .. })
+                    if attempt > 1 && is_already_gone(stderr) =>
                 {
                     return Ok(())
                 }
@@ -103,11 +104,11 @@ impl PodmanBackend {
                     tracing::debug!("removal hit a busy mount; trying again in {pause:?}");
                     tokio::time::sleep(pause).await;
                     pause *= 2;
+                    attempt += 1;
                 }
                 result => return result.map(drop),
             }
         }
-        unreachable!("the loop returns by its fifth attempt")
     }
 
     /// Runs podman with its output sent to `sink` line by line, as it comes (stdout and
