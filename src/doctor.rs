@@ -67,7 +67,7 @@ const INSTALL: &str = "Debian/Ubuntu: apt-get install podman runc catatonit uidm
 /// Runs every check, in an order where each relies on the ones before.
 pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
     let mut found = Vec::new();
-    let podman = match PodmanBackend::locate(explicit_podman) {
+    let podman = match PodmanBackend::locate(explicit_podman, false) {
         Ok(p) => p,
         Err(_) => {
             let searched = explicit_podman
@@ -135,9 +135,9 @@ pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
 /// The exit code: 4 (a host problem) when anything must be fixed.
 pub fn exit_code(found: &[Finding]) -> i32 {
     if found.iter().any(|f| f.level == Level::Problem) {
-        crate::error::exit::HOST
+        crate::exit::HOST
     } else {
-        crate::error::exit::SUCCESS
+        crate::exit::SUCCESS
     }
 }
 

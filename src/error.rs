@@ -1,24 +1,11 @@
-//! The top-level error, its exit codes, and how it is printed.
+//! The top-level error, the exit code of each kind, and how it is printed.
 
 use crate::backend::BackendError;
 use crate::compose::LoadError;
 use crate::engine::EngineError;
+use crate::exit;
 use crate::plan::PlanError;
-
-/// Exit codes, as documented in the README and DESIGN.
-pub mod exit {
-    pub const SUCCESS: i32 = 0;
-    /// A podman command failed.
-    pub const RUNTIME: i32 = 1;
-    /// Bad flags.
-    pub const USAGE: i32 = 2;
-    /// The files cannot be loaded, interpolated, validated or planned; nothing was created.
-    pub const CONFIG: i32 = 3;
-    /// Podman is missing or unusable.
-    pub const HOST: i32 = 4;
-    /// A service failed: unhealthy, a wait deadline passed, or a critical sidecar died.
-    pub const SERVICE: i32 = 5;
-}
+use crate::signal::SignalError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -37,6 +24,8 @@ pub enum Error {
     Usage(String),
     #[error("cannot write output: {0}")]
     Output(#[source] std::io::Error),
+    #[error(transparent)]
+    Signal(#[from] SignalError),
 }
 
 impl From<BackendError> for Error {
@@ -61,9 +50,9 @@ impl Error {
                 | EngineError::Busy(..) => exit::RUNTIME,
                 EngineError::ServiceFailed { .. } => exit::SERVICE,
                 EngineError::NoSuchService(..) => exit::USAGE,
-                EngineError::Interrupted(signal) => 128 + signal,
+                EngineError::Interrupted(signal) => exit::signal(*signal),
             },
-            Error::Output(_) => exit::RUNTIME,
+            Error::Output(_) | Error::Signal(_) => exit::RUNTIME,
         }
     }
 

@@ -11,10 +11,13 @@ pub mod compose;
 pub mod doctor;
 pub mod engine;
 pub mod error;
+pub mod exit;
 pub mod job;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod session;
+pub mod signal;
 
 pub use app::run;
-pub use error::{exit, Error};
+pub use error::Error;

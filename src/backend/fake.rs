@@ -1,7 +1,7 @@
-//! `FakeBackend`: a recording stand-in for podman in engine unit tests. Every call is
-//! recorded as a short line (`run shop-db-1`, `healthcheck shop-db-1`), so a test asserts
-//! the exact sequence; containers, pods and volumes live in memory; health results, exit
-//! codes, delays and failures are scripted per container.
+//! `FakeBackend`: a recording stand-in for podman in engine unit tests (compiled only for
+//! tests). Every call is recorded as a typed `Call`, so a test asserts the exact
+//! sequence; containers, pods and volumes live in memory; health results, exit codes,
+//! delays and failures are scripted per call.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -12,17 +12,86 @@ use tokio::sync::mpsc;
 
 use super::*;
 
+/// One call to the backend, with what it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Call {
+    Version,
+    PodCreate(String),
+    PodPs,
+    PodRemove(String),
+    Run(String),
+    RunForeground {
+        name: String,
+        remove: bool,
+    },
+    /// `exec`, in the foreground or streamed.
+    Exec {
+        container: String,
+        command: Vec<String>,
+    },
+    Start(Vec<String>),
+    Restart(Vec<String>),
+    Stop(Vec<String>),
+    Kill {
+        names: Vec<String>,
+        signal: String,
+    },
+    Pause(Vec<String>),
+    Unpause(Vec<String>),
+    Port(String),
+    Top(String),
+    Remove {
+        names: Vec<String>,
+        volumes: bool,
+    },
+    Ps,
+    Inspect(Vec<String>),
+    Healthcheck(String),
+    Wait(String),
+    Logs(String),
+    VolumeCreate(String),
+    VolumeLs,
+    VolumeExists(String),
+    VolumeRemove(Vec<String>),
+    ImageExists(String),
+    Pull(String),
+    Build(String),
+}
+
+impl Call {
+    /// A `run` of container `name`.
+    pub fn run(name: &str) -> Call {
+        Call::Run(name.into())
+    }
+
+    /// A `stop` of these containers, together.
+    pub fn stop(names: &[&str]) -> Call {
+        Call::Stop(names.iter().map(|n| n.to_string()).collect())
+    }
+
+    /// An exec of `sh -c SCRIPT` in `container`.
+    pub fn sh(container: &str, script: &str) -> Call {
+        Call::Exec {
+            container: container.into(),
+            command: vec!["sh".into(), "-c".into(), script.into()],
+        }
+    }
+}
+
+/// Which calls a script applies to.
+type Matcher = Box<dyn Fn(&Call) -> bool + Send>;
+
 #[derive(Default)]
 struct State {
-    calls: Vec<String>,
+    calls: Vec<Call>,
     containers: BTreeMap<String, ContainerInfo>,
     pods: BTreeMap<String, PodInfo>,
     volumes: BTreeMap<String, VolumeInfo>,
     missing_images: Vec<String>,
     health: BTreeMap<String, VecDeque<HealthRun>>,
     exit_codes: BTreeMap<String, i64>,
-    delays: Vec<(String, Duration)>,
-    failures: Vec<(String, String)>,
+    delays: Vec<(Matcher, Duration)>,
+    failures: Vec<(Matcher, String)>,
     logs: BTreeMap<String, Vec<String>>,
     next_id: u64,
 }
@@ -44,16 +113,31 @@ impl FakeBackend {
     }
 
     /// Every call so far, in order.
-    pub fn calls(&self) -> Vec<String> {
+    pub fn calls(&self) -> Vec<Call> {
         self.with(|s| s.calls.clone())
     }
 
-    /// The calls that start with `prefix`.
-    pub fn calls_of(&self, prefix: &str) -> Vec<String> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c.starts_with(prefix))
-            .collect()
+    /// The calls `wanted` picks, in order.
+    pub fn calls_where(&self, wanted: impl Fn(&Call) -> bool) -> Vec<Call> {
+        self.calls().into_iter().filter(|c| wanted(c)).collect()
+    }
+
+    /// Where `call` was first made; panics, listing every call, when it never was.
+    pub fn position(&self, call: &Call) -> usize {
+        let calls = self.calls();
+        calls
+            .iter()
+            .position(|c| c == call)
+            .unwrap_or_else(|| panic!("no call {call:?} in {calls:#?}"))
+    }
+
+    /// Where `call` was last made.
+    pub fn last_position(&self, call: &Call) -> usize {
+        let calls = self.calls();
+        calls
+            .iter()
+            .rposition(|c| c == call)
+            .unwrap_or_else(|| panic!("no call {call:?} in {calls:#?}"))
     }
 
     /// The results of successive `healthcheck run`s of a container; after the last one,
@@ -78,26 +162,21 @@ impl FakeBackend {
         self.with(|s| s.exit_codes.insert(container.into(), code));
     }
 
-    /// How long calls whose recorded line starts with `prefix` take (`run shop-db-1`).
-    pub fn script_delay(&self, prefix: &str, delay: Duration) {
-        self.with(|s| s.delays.push((prefix.into(), delay)));
+    /// How long the calls that `when` picks take.
+    pub fn script_delay(&self, when: impl Fn(&Call) -> bool + Send + 'static, delay: Duration) {
+        self.with(|s| s.delays.push((Box::new(when), delay)));
     }
 
-    async fn pause(&self, line: &str) {
-        let delay = self.with(|s| {
-            s.delays
-                .iter()
-                .find(|(p, _)| line.starts_with(p.as_str()))
-                .map(|(_, d)| *d)
-        });
+    async fn pause(&self, call: &Call) {
+        let delay = self.with(|s| s.delays.iter().find(|(m, _)| m(call)).map(|(_, d)| *d));
         if let Some(d) = delay {
             tokio::time::sleep(d).await;
         }
     }
 
-    /// Makes every call whose recorded line starts with `prefix` fail with `stderr`.
-    pub fn fail(&self, prefix: &str, stderr: &str) {
-        self.with(|s| s.failures.push((prefix.into(), stderr.into())));
+    /// Makes the calls that `when` picks fail with `stderr`.
+    pub fn fail(&self, when: impl Fn(&Call) -> bool + Send + 'static, stderr: &str) {
+        self.with(|s| s.failures.push((Box::new(when), stderr.into())));
     }
 
     pub fn missing_image(&self, image: &str) {
@@ -154,18 +233,20 @@ impl FakeBackend {
     }
 
     /// Records a call; fails it when scripted to.
-    fn record(&self, line: String) -> Result<(), BackendError> {
+    fn record(&self, call: Call) -> Result<(), BackendError> {
         self.with(|s| {
-            s.calls.push(line.clone());
-            match s
+            let failure = s
                 .failures
                 .iter()
-                .find(|(p, _)| line.starts_with(p.as_str()))
-            {
-                Some((_, stderr)) => Err(BackendError::Command {
-                    argv: line.split(' ').map(str::to_string).collect(),
+                .find(|(m, _)| m(&call))
+                .map(|(_, e)| e.clone());
+            let argv = vec!["podman".to_string(), format!("{call:?}")];
+            s.calls.push(call);
+            match failure {
+                Some(stderr) => Err(BackendError::Command {
+                    argv,
                     status: Some(125),
-                    stderr: stderr.clone(),
+                    stderr,
                 }),
                 None => Ok(()),
             }
@@ -192,12 +273,12 @@ fn matches(labels: &BTreeMap<String, String>, label: &str, value: &str) -> bool 
 #[async_trait]
 impl Backend for FakeBackend {
     async fn version(&self) -> Result<String, BackendError> {
-        self.record("version".into())?;
+        self.record(Call::Version)?;
         Ok("fake".into())
     }
 
     async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError> {
-        self.record(format!("pod create {}", spec.name))?;
+        self.record(Call::PodCreate(spec.name.clone()))?;
         self.with(|s| {
             s.pods.insert(
                 spec.name.clone(),
@@ -212,7 +293,7 @@ impl Backend for FakeBackend {
     }
 
     async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError> {
-        self.record("pod ps".into())?;
+        self.record(Call::PodPs)?;
         Ok(self.with(|s| {
             s.pods
                 .values()
@@ -223,7 +304,7 @@ impl Backend for FakeBackend {
     }
 
     async fn pod_remove(&self, name: &str, _timeout: Duration) -> Result<(), BackendError> {
-        self.record(format!("pod rm {name}"))?;
+        self.record(Call::PodRemove(name.into()))?;
         self.with(|s| {
             s.pods.remove(name);
             s.containers
@@ -233,8 +314,9 @@ impl Backend for FakeBackend {
     }
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
-        self.pause(&format!("run {}", spec.name)).await;
-        self.record(format!("run {}", spec.name))?;
+        let call = Call::Run(spec.name.clone());
+        self.pause(&call).await;
+        self.record(call)?;
         if self.with(|s| s.missing_images.contains(&spec.image)) {
             return Err(BackendError::Command {
                 argv: vec!["podman".into(), "run".into(), spec.name.clone()],
@@ -271,17 +353,18 @@ impl Backend for FakeBackend {
         spec: &ContainerSpec,
         remove: bool,
     ) -> Result<i64, BackendError> {
-        let flag = if remove { " --rm" } else { "" };
-        self.record(format!("run-fg{flag} {}", spec.name))?;
+        self.record(Call::RunForeground {
+            name: spec.name.clone(),
+            remove,
+        })?;
         Ok(self.with(|s| s.exit_codes.get(&spec.name).copied().unwrap_or(0)))
     }
 
     async fn exec(&self, spec: &ExecSpec) -> Result<i64, BackendError> {
-        self.record(format!(
-            "exec {} {}",
-            spec.container,
-            spec.command.join(" ")
-        ))?;
+        self.record(Call::Exec {
+            container: spec.container.clone(),
+            command: spec.command.clone(),
+        })?;
         Ok(0)
     }
 
@@ -291,9 +374,12 @@ impl Backend for FakeBackend {
         sink: mpsc::Sender<LogLine>,
     ) -> Result<i64, BackendError> {
         let command = spec.command.join(" ");
-        self.pause(&format!("exec {} {command}", spec.container))
-            .await;
-        self.record(format!("exec {} {command}", spec.container))?;
+        let call = Call::Exec {
+            container: spec.container.clone(),
+            command: spec.command.clone(),
+        };
+        self.pause(&call).await;
+        self.record(call)?;
         let (code, lines) = self.with(|s| {
             let key = format!("exec:{command}");
             (
@@ -319,38 +405,42 @@ impl Backend for FakeBackend {
         names: &[String],
         _timeout: Option<Duration>,
     ) -> Result<(), BackendError> {
-        self.record(format!("restart {}", names.join(" ")))?;
+        self.record(Call::Restart(names.to_vec()))?;
         self.set_state(names, ContainerState::Running);
         Ok(())
     }
 
     async fn start(&self, names: &[String]) -> Result<(), BackendError> {
-        self.record(format!("start {}", names.join(" ")))?;
+        self.record(Call::Start(names.to_vec()))?;
         self.set_state(names, ContainerState::Running);
         Ok(())
     }
 
     async fn stop(&self, names: &[String], _timeout: Option<Duration>) -> Result<(), BackendError> {
-        self.pause(&format!("stop {}", names.join(" "))).await;
-        self.record(format!("stop {}", names.join(" ")))?;
+        let call = Call::Stop(names.to_vec());
+        self.pause(&call).await;
+        self.record(call)?;
         self.set_state(names, ContainerState::Exited);
         Ok(())
     }
 
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError> {
-        self.record(format!("kill {signal} {}", names.join(" ")))?;
+        self.record(Call::Kill {
+            names: names.to_vec(),
+            signal: signal.into(),
+        })?;
         self.set_state(names, ContainerState::Exited);
         Ok(())
     }
 
     async fn pause(&self, names: &[String]) -> Result<(), BackendError> {
-        self.record(format!("pause {}", names.join(" ")))?;
+        self.record(Call::Pause(names.to_vec()))?;
         self.set_state(names, ContainerState::Paused);
         Ok(())
     }
 
     async fn unpause(&self, names: &[String]) -> Result<(), BackendError> {
-        self.record(format!("unpause {}", names.join(" ")))?;
+        self.record(Call::Unpause(names.to_vec()))?;
         self.set_state(names, ContainerState::Running);
         Ok(())
     }
@@ -361,18 +451,21 @@ impl Backend for FakeBackend {
         port: u16,
         protocol: &str,
     ) -> Result<Vec<String>, BackendError> {
-        self.record(format!("port {name} {port}/{protocol}"))?;
+        let _ = protocol;
+        self.record(Call::Port(name.into()))?;
         Ok(vec![format!("0.0.0.0:{port}")])
     }
 
     async fn top(&self, name: &str) -> Result<String, BackendError> {
-        self.record(format!("top {name}"))?;
+        self.record(Call::Top(name.into()))?;
         Ok("USER PID COMMAND\nroot 1 sleep\n".into())
     }
 
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
-        let flag = if volumes { " -v" } else { "" };
-        self.record(format!("rm{flag} {}", names.join(" ")))?;
+        self.record(Call::Remove {
+            names: names.to_vec(),
+            volumes,
+        })?;
         self.with(|s| names.iter().for_each(|n| drop(s.containers.remove(n))));
         Ok(())
     }
@@ -382,7 +475,7 @@ impl Backend for FakeBackend {
         label: &str,
         value: &str,
     ) -> Result<Vec<ContainerInfo>, BackendError> {
-        self.record("ps".into())?;
+        self.record(Call::Ps)?;
         Ok(self.with(|s| {
             s.containers
                 .values()
@@ -393,7 +486,7 @@ impl Backend for FakeBackend {
     }
 
     async fn inspect(&self, names: &[String]) -> Result<Vec<ContainerInfo>, BackendError> {
-        self.record(format!("inspect {}", names.join(" ")))?;
+        self.record(Call::Inspect(names.to_vec()))?;
         Ok(self.with(|s| {
             names
                 .iter()
@@ -403,7 +496,7 @@ impl Backend for FakeBackend {
     }
 
     async fn healthcheck_run(&self, name: &str) -> Result<HealthRun, BackendError> {
-        self.record(format!("healthcheck {name}"))?;
+        self.record(Call::Healthcheck(name.into()))?;
         Ok(self.with(|s| {
             if s.containers
                 .get(name)
@@ -435,9 +528,9 @@ impl Backend for FakeBackend {
     }
 
     async fn wait(&self, name: &str) -> Result<i64, BackendError> {
-        let line = format!("wait {name}");
-        self.record(line.clone())?;
-        self.pause(&line).await;
+        let call = Call::Wait(name.into());
+        self.record(call.clone())?;
+        self.pause(&call).await;
         let code = self.with(|s| s.exit_codes.get(name).copied());
         match code {
             Some(code) => {
@@ -460,7 +553,7 @@ impl Backend for FakeBackend {
         _opts: &LogOptions,
         sink: mpsc::Sender<LogLine>,
     ) -> Result<(), BackendError> {
-        self.record(format!("logs {name}"))?;
+        self.record(Call::Logs(name.into()))?;
         let lines = self.with(|s| s.logs.get(name).cloned().unwrap_or_default());
         for text in lines {
             let line = LogLine {
@@ -476,7 +569,7 @@ impl Backend for FakeBackend {
     }
 
     async fn volume_create(&self, spec: &VolumeSpec) -> Result<(), BackendError> {
-        self.record(format!("volume create {}", spec.name))?;
+        self.record(Call::VolumeCreate(spec.name.clone()))?;
         self.with(|s| {
             s.volumes.insert(
                 spec.name.clone(),
@@ -490,7 +583,7 @@ impl Backend for FakeBackend {
     }
 
     async fn volumes(&self, label: &str, value: &str) -> Result<Vec<VolumeInfo>, BackendError> {
-        self.record("volume ls".into())?;
+        self.record(Call::VolumeLs)?;
         Ok(self.with(|s| {
             s.volumes
                 .values()
@@ -501,27 +594,27 @@ impl Backend for FakeBackend {
     }
 
     async fn volume_exists(&self, name: &str) -> Result<bool, BackendError> {
-        self.record(format!("volume exists {name}"))?;
+        self.record(Call::VolumeExists(name.into()))?;
         Ok(self.with(|s| s.volumes.contains_key(name)))
     }
 
     async fn volume_remove(&self, names: &[String]) -> Result<(), BackendError> {
-        self.record(format!("volume rm {}", names.join(" ")))?;
+        self.record(Call::VolumeRemove(names.to_vec()))?;
         self.with(|s| names.iter().for_each(|n| drop(s.volumes.remove(n))));
         Ok(())
     }
 
     async fn image_exists(&self, image: &str) -> Result<bool, BackendError> {
-        self.record(format!("image exists {image}"))?;
+        self.record(Call::ImageExists(image.into()))?;
         Ok(self.with(|s| !s.missing_images.iter().any(|m| m == image)))
     }
 
     async fn pull(&self, image: &str) -> Result<(), BackendError> {
-        self.record(format!("pull {image}"))
+        self.record(Call::Pull(image.into()))
     }
 
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
-        self.record(format!("build {}", spec.tag))?;
+        self.record(Call::Build(spec.tag.clone()))?;
         self.with(|s| s.missing_images.retain(|m| m != &spec.tag));
         Ok(())
     }

@@ -2,8 +2,8 @@
 //! value types it speaks in. `PodmanBackend` implements it with the podman CLI; the
 //! recording `FakeBackend` stands in for it in engine unit tests.
 
-mod dry_run;
 mod error;
+#[cfg(test)]
 pub mod fake;
 pub mod podman;
 mod quote;
@@ -15,9 +15,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-pub use dry_run::DryRunBackend;
 pub use error::{diagnose, BackendError, HostFix};
-pub use fake::FakeBackend;
+#[cfg(test)]
+pub use fake::{Call, FakeBackend};
 pub use podman::{HostInfo, PodmanBackend};
 pub use quote::{shell_join, shell_quote};
 
@@ -25,7 +25,8 @@ use crate::model::{
     Dns, HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, RuntimeOptions, Ulimit,
 };
 
-/// A pod to create: the shared network namespace of a project.
+/// A pod to create: the shared network namespace of a project. The plan makes one;
+/// `plan::pod_spec` adds the labels that tell when it must be recreated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PodSpec {
     pub name: String,

@@ -1,21 +1,21 @@
 //! `sidepod config`: validate and print the resolved project or job.
 
-use crate::app::{load, Loaded};
-use crate::cli::{ConfigArgs, ConfigFormat, GlobalOptions};
+use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::compose::{self, Format};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use crate::job;
 use crate::output;
+use crate::session::{Loaded, Session};
 
-pub fn config(g: &GlobalOptions, args: &ConfigArgs) -> Result<i32, Error> {
-    let loaded = load(g)?;
+pub fn config(s: &Session, args: &ConfigArgs) -> Result<i32, Error> {
+    let loaded = s.load()?;
+    // A job's own project: the sidecars, without the main container it adds.
     let project = match &loaded {
-        Loaded::Project(p) => p,
-        Loaded::Job(j) => &j.project,
+        Loaded::Project { project, .. } => project,
+        Loaded::Job { job, .. } => &job.project,
     };
-    for w in &project.warnings {
-        output::warn(w);
-    }
+    s.warn_all(&project.warnings);
     if args.quiet {
         return Ok(exit::SUCCESS);
     }
@@ -25,16 +25,16 @@ pub fn config(g: &GlobalOptions, args: &ConfigArgs) -> Result<i32, Error> {
     };
     let text = if args.services {
         let mut names: Vec<&str> = project.services.keys().map(String::as_str).collect();
-        if let Loaded::Job(j) = &loaded {
-            names.push(&j.container.name);
+        if let Loaded::Job { job, .. } = &loaded {
+            names.push(&job.container.name);
         }
         lines(names)
     } else if args.volumes {
         lines(project.volumes.keys().map(String::as_str))
     } else {
         match &loaded {
-            Loaded::Project(p) => compose::render_project(p, format),
-            Loaded::Job(j) => job::render_job(j, format),
+            Loaded::Project { project, .. } => compose::render_project(project, format),
+            Loaded::Job { job, .. } => job::render_job(job, format),
         }
     };
     output::print(&text).map_err(Error::Output)?;

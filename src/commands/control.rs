@@ -2,85 +2,74 @@
 
 use std::time::Duration;
 
-use crate::app::{load_compose, shutdown_on_signals, stack};
-use crate::cli::{GlobalOptions, KillArgs, PortArgs, RmArgs, ServicesArgs, StopArgs, WaitArgs};
-use crate::engine::{self, DownOptions};
-use crate::error::{exit, Error};
+use crate::cli::{KillArgs, PortArgs, RmArgs, ServicesArgs, StopArgs, WaitArgs};
+use crate::engine::{self, Teardown};
+use crate::error::Error;
+use crate::exit;
 use crate::model::Protocol;
-use crate::output;
+use crate::output::{self, Event};
+use crate::session::Session;
 
-pub async fn start(g: &GlobalOptions, args: &ServicesArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    engine::start(&stack(g, project, plan)?, &args.services).await?;
+pub async fn start(s: &Session, args: &ServicesArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    engine::start(&stack, &args.services).await?;
     Ok(exit::SUCCESS)
 }
 
-pub async fn stop(g: &GlobalOptions, args: &StopArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    let mut shutdown = shutdown_on_signals();
+pub async fn stop(s: &Session, args: &StopArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    let mut shutdown = s.shutdown()?;
     let timeout = args.timeout.map(Duration::from_secs);
-    engine::stop(
-        &stack(g, project, plan)?,
-        &args.services,
-        timeout,
-        &mut shutdown,
-    )
-    .await?;
+    engine::stop(&stack, &args.services, timeout, &mut shutdown).await?;
     Ok(exit::SUCCESS)
 }
 
-pub async fn restart(g: &GlobalOptions, args: &StopArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
+pub async fn restart(s: &Session, args: &StopArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
     let timeout = args.timeout.map(Duration::from_secs);
-    engine::restart(&stack(g, project, plan)?, &args.services, timeout).await?;
+    engine::restart(&stack, &args.services, timeout).await?;
     Ok(exit::SUCCESS)
 }
 
-pub async fn kill(g: &GlobalOptions, args: &KillArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    engine::kill(&stack(g, project, plan)?, &args.services, &args.signal).await?;
+pub async fn kill(s: &Session, args: &KillArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    engine::kill(&stack, &args.services, &args.signal).await?;
     Ok(exit::SUCCESS)
 }
 
 /// `wait`: the exit code is the first non-zero code among the containers (in the order
 /// they stopped), else 0; with `--down-project`, the first container's, after `down`.
-pub async fn wait(g: &GlobalOptions, args: &WaitArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    let stack = stack(g, project, plan)?;
-    let mut shutdown = shutdown_on_signals();
+pub async fn wait(s: &Session, args: &WaitArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    let mut shutdown = s.shutdown()?;
     let exited =
         engine::wait_stopped(&stack, &args.services, args.down_project, &mut shutdown).await?;
     let code = exited.iter().map(|e| e.code).find(|&c| c != 0).unwrap_or(0);
     if args.down_project {
-        engine::down(
-            stack.backend.as_ref(),
-            &stack.project.name,
-            Some((&stack.project, &stack.plan)),
-            &DownOptions::default(),
-            &stack.output,
-            &mut shutdown,
-        )
-        .await?;
+        let how = Teardown::Remove {
+            volumes: false,
+            timeout: None,
+        };
+        engine::teardown(&stack, &how, &mut shutdown).await?;
     }
-    Ok(i32::try_from(code).unwrap_or(exit::RUNTIME))
+    Ok(exit::passed_on(code))
 }
 
-pub async fn pause(g: &GlobalOptions, args: &ServicesArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    engine::pause(&stack(g, project, plan)?, &args.services).await?;
+pub async fn pause(s: &Session, args: &ServicesArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    engine::pause(&stack, &args.services).await?;
     Ok(exit::SUCCESS)
 }
 
-pub async fn unpause(g: &GlobalOptions, args: &ServicesArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    engine::unpause(&stack(g, project, plan)?, &args.services).await?;
+pub async fn unpause(s: &Session, args: &ServicesArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    engine::unpause(&stack, &args.services).await?;
     Ok(exit::SUCCESS)
 }
 
-pub async fn rm(g: &GlobalOptions, args: &RmArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    let stack = stack(g, project, plan)?;
-    let mut shutdown = shutdown_on_signals();
+pub async fn rm(s: &Session, args: &RmArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    let mut shutdown = s.shutdown()?;
     let removed = engine::remove_stopped(
         &stack,
         &args.services,
@@ -90,21 +79,23 @@ pub async fn rm(g: &GlobalOptions, args: &RmArgs) -> Result<i32, Error> {
     )
     .await?;
     if removed == 0 {
-        stack.output.status("No stopped containers");
+        stack
+            .output
+            .emit(Event::Notice("No stopped containers".into()));
     }
     Ok(exit::SUCCESS)
 }
 
 /// `port`: the first host address, as Compose prints it.
-pub async fn port(g: &GlobalOptions, args: &PortArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
+pub async fn port(s: &Session, args: &PortArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
     let protocol = match args.protocol.as_str() {
         "udp" => Protocol::Udp,
         "sctp" => Protocol::Sctp,
         _ => Protocol::Tcp,
     };
     let addresses = engine::port(
-        &stack(g, project, plan)?,
+        &stack,
         &args.service,
         args.private_port,
         protocol,
@@ -117,9 +108,9 @@ pub async fn port(g: &GlobalOptions, args: &PortArgs) -> Result<i32, Error> {
     Ok(exit::SUCCESS)
 }
 
-pub async fn top(g: &GlobalOptions, args: &ServicesArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    let tables = engine::top(&stack(g, project, plan)?, &args.services).await?;
+pub async fn top(s: &Session, args: &ServicesArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    let tables = engine::top(&stack, &args.services).await?;
     let text: Vec<String> = tables
         .iter()
         .map(|(name, table)| format!("{name}\n{}", table.trim_end()))

@@ -2,29 +2,29 @@
 
 use std::time::Duration;
 
-use crate::app::{backend, load_or_name, output, shutdown_on_signals};
-use crate::cli::{DownArgs, GlobalOptions};
-use crate::engine::{self, DownOptions};
-use crate::error::{exit, Error};
+use crate::cli::DownArgs;
+use crate::engine::{self, Teardown};
+use crate::error::Error;
+use crate::exit;
+use crate::session::Session;
 
-pub async fn down(g: &GlobalOptions, args: &DownArgs) -> Result<i32, Error> {
-    let (name, known) = load_or_name(g)?;
-    let backend = backend(g)?;
-    let output = output(g);
-    let mut shutdown = shutdown_on_signals();
-    let opts = DownOptions {
+pub async fn down(s: &Session, args: &DownArgs) -> Result<i32, Error> {
+    let target = s.target()?;
+    let backend = s.backend()?;
+    let mut shutdown = s.shutdown()?;
+    let how = Teardown::Remove {
         volumes: args.volumes,
         timeout: args.timeout.map(Duration::from_secs),
     };
     // Leftovers of job runs whose sidepod was killed go too, whatever their project.
-    crate::job::reap_stale(backend.as_ref(), &output).await?;
-    let known = known.as_ref().map(|(p, plan)| (p, plan));
-    engine::down(
+    engine::reap_stale(backend.as_ref(), &s.output).await?;
+    let known = target.known.as_ref().map(|(p, plan)| (p, plan));
+    engine::remove_project(
         backend.as_ref(),
-        &name,
+        &target.name,
         known,
-        &opts,
-        &output,
+        &how,
+        &s.output,
         &mut shutdown,
     )
     .await?;

@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 
-use crate::app::{hold_signals, load_compose, stack};
 use crate::backend::{ContainerState, ExecSpec};
-use crate::cli::{ExecArgs, GlobalOptions, RunArgs};
+use crate::cli::{ExecArgs, RunArgs};
 use crate::engine::{self, EngineError, RunOptions};
 use crate::error::Error;
+use crate::exit;
 use crate::plan::{COMPOSE_NUMBER, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
+use crate::session::Session;
 
 /// `-e KEY=VALUE`, or `-e KEY` for sidepod's own value of KEY.
 fn env_flags(flags: &[String]) -> BTreeMap<String, String> {
@@ -22,16 +23,11 @@ fn env_flags(flags: &[String]) -> BTreeMap<String, String> {
         .collect()
 }
 
-fn exit_code(code: i64) -> i32 {
-    i32::try_from(code).unwrap_or(1)
-}
-
-pub async fn exec(g: &GlobalOptions, args: &ExecArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    if !project.services.contains_key(&args.service) {
-        return Err(EngineError::no_such_service(&args.service, &project).into());
+pub async fn exec(s: &Session, args: &ExecArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    if !stack.project.services.contains_key(&args.service) {
+        return Err(EngineError::no_such_service(&args.service, &stack.project).into());
     }
-    let stack = stack(g, project, plan)?;
     let index = args.index.to_string();
     let container = stack
         .backend
@@ -63,14 +59,13 @@ pub async fn exec(g: &GlobalOptions, args: &ExecArgs) -> Result<i32, Error> {
         tty: !args.no_tty && std::io::stdin().is_terminal(),
         interactive: true,
     };
-    let _signals = hold_signals();
-    Ok(exit_code(stack.backend.exec(&spec).await?))
+    let _held = crate::signal::hold()?;
+    Ok(exit::passed_on(stack.backend.exec(&spec).await?))
 }
 
-pub async fn run(g: &GlobalOptions, args: &RunArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    let stack = stack(g, project, plan)?;
-    let mut shutdown = crate::app::shutdown_on_signals();
+pub async fn run(s: &Session, args: &RunArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    let mut shutdown = s.shutdown()?;
     let opts = RunOptions {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
         entrypoint: args.entrypoint.as_ref().map(|e| vec![e.clone()]),
@@ -82,7 +77,7 @@ pub async fn run(g: &GlobalOptions, args: &RunArgs) -> Result<i32, Error> {
         no_deps: args.no_deps,
         tty: !args.no_tty && std::io::stdin().is_terminal(),
     };
-    Ok(exit_code(
+    Ok(exit::passed_on(
         engine::run_oneoff(&stack, &args.service, &opts, &mut shutdown).await?,
     ))
 }

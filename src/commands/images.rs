@@ -1,15 +1,15 @@
 //! `build` and `pull`: the services' images.
 
-use crate::app::{load_compose, stack};
-use crate::cli::{BuildArgs, GlobalOptions, PullArgs, PullWhen};
+use crate::cli::{BuildArgs, PullArgs, PullWhen};
 use crate::engine::EngineError;
-use crate::error::{exit, Error};
-use crate::output;
+use crate::error::Error;
+use crate::exit;
+use crate::output::{Event, Resource, ResourceKind};
 use crate::plan::{build_spec, image_name};
+use crate::session::Session;
 
-pub async fn build(g: &GlobalOptions, args: &BuildArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    let stack = stack(g, project, plan)?;
+pub async fn build(s: &Session, args: &BuildArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
     let project = &stack.project;
     EngineError::check_services(&args.services, project)?;
     for (name, service) in &project.services {
@@ -25,18 +25,16 @@ pub async fn build(g: &GlobalOptions, args: &BuildArgs) -> Result<i32, Error> {
             let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
             spec.args.insert(k.to_string(), v.to_string());
         }
-        stack
-            .output
-            .status(&format!("Image {}  Building", spec.tag));
+        let image = |state| Event::resource(ResourceKind::Image, &spec.tag, state);
+        stack.output.emit(image(Resource::Building));
         stack.backend.build(&spec).await?;
-        stack.output.status(&format!("Image {}  Built", spec.tag));
+        stack.output.emit(image(Resource::Built));
     }
     Ok(exit::SUCCESS)
 }
 
-pub async fn pull(g: &GlobalOptions, args: &PullArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    let stack = stack(g, project, plan)?;
+pub async fn pull(s: &Session, args: &PullArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
     let project = &stack.project;
     EngineError::check_services(&args.services, project)?;
     for (name, service) in &project.services {
@@ -49,10 +47,13 @@ pub async fn pull(g: &GlobalOptions, args: &PullArgs) -> Result<i32, Error> {
         if args.policy == PullWhen::Missing && stack.backend.image_exists(&image).await? {
             continue;
         }
-        stack.output.status(&format!("Image {image}  Pulling"));
+        let event = |state| Event::resource(ResourceKind::Image, &image, state);
+        stack.output.emit(event(Resource::Pulling));
         match stack.backend.pull(&image).await {
-            Ok(()) => stack.output.status(&format!("Image {image}  Pulled")),
-            Err(e) if args.ignore_pull_failures => output::warn(&format!("service {name:?}: {e}")),
+            Ok(()) => stack.output.emit(event(Resource::Pulled)),
+            Err(e) if args.ignore_pull_failures => {
+                stack.output.warn(&format!("service {name:?}: {e}"))
+            }
             Err(e) => return Err(e.into()),
         }
     }

@@ -1,35 +1,13 @@
 //! `sidepod job`: run a job file's steps beside its sidecars, then clean up.
 
-use std::sync::Arc;
-
-use crate::app::{backend, load_options, output, shutdown_on_signals};
-use crate::cli::{GlobalOptions, JobArgs};
-use crate::engine::Stack;
+use crate::cli::JobArgs;
+use crate::engine::{self, JobOptions};
 use crate::error::Error;
-use crate::job::{self, JobOptions};
+use crate::session::Session;
 
-pub async fn job(g: &GlobalOptions, args: &JobArgs) -> Result<i32, Error> {
-    let mut g = g.clone();
-    if let Some(f) = &args.file {
-        g.files = vec![f.clone()];
-    }
-    if let Some(p) = &args.project_name {
-        g.project_name = Some(p.clone());
-    }
-    let job = job::load_job(&load_options(&g))?;
-    for w in &job.project.warnings {
-        crate::output::warn(w);
-    }
-    let (project, plan) = job::plan_job(&job).map_err(|source| Error::Plan {
-        file: job.file.display().to_string(),
-        source,
-    })?;
-    let stack = Stack {
-        backend: backend(&g)?,
-        project: Arc::new(project),
-        plan: Arc::new(plan),
-        output: output(&g),
-    };
+pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
+    let (job, project, plan) = s.load_job(args.file.as_deref(), args.project_name.as_deref())?;
+    let stack = s.stack(project, plan)?;
     let opts = JobOptions {
         keep: args.keep,
         steps: args.steps.clone(),
@@ -37,6 +15,6 @@ pub async fn job(g: &GlobalOptions, args: &JobArgs) -> Result<i32, Error> {
         logs_dir: args.logs_dir.clone(),
         timeout: args.timeout,
     };
-    let mut shutdown = shutdown_on_signals();
-    Ok(job::run_job(&stack, &job, &opts, &mut shutdown).await?)
+    let mut shutdown = s.shutdown()?;
+    Ok(engine::run_job(&stack, &job, &opts, &mut shutdown).await?)
 }

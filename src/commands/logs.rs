@@ -1,13 +1,14 @@
 //! `sidepod logs`: the services' output, prefixed by container.
 
-use crate::app::{backend, load_or_name, output, shutdown_on_signals};
 use crate::backend::LogOptions;
-use crate::cli::{GlobalOptions, LogsArgs};
+use crate::cli::LogsArgs;
 use crate::engine::{self, EngineError, LogSource};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::exit;
 use crate::plan::{log_prefix, COMPOSE_NUMBER, LABEL_PROJECT, LABEL_SERVICE};
+use crate::session::Session;
 
-pub async fn logs(g: &GlobalOptions, args: &LogsArgs) -> Result<i32, Error> {
+pub async fn logs(s: &Session, args: &LogsArgs) -> Result<i32, Error> {
     let tail = match args.tail.as_deref() {
         None | Some("all") | Some("-1") => None,
         Some(n) => Some(n.parse::<usize>().map_err(|_| {
@@ -16,12 +17,13 @@ pub async fn logs(g: &GlobalOptions, args: &LogsArgs) -> Result<i32, Error> {
             ))
         })?),
     };
-    let (name, known) = load_or_name(g)?;
+    let target = s.target()?;
+    let known = target.known;
     if let Some((project, _)) = &known {
         EngineError::check_services(&args.services, project)?;
     }
-    let backend = backend(g)?;
-    let mut containers = backend.containers(LABEL_PROJECT, &name).await?;
+    let backend = s.backend()?;
+    let mut containers = backend.containers(LABEL_PROJECT, &target.name).await?;
     containers.retain(|c| {
         args.services.is_empty()
             || args
@@ -63,8 +65,8 @@ pub async fn logs(g: &GlobalOptions, args: &LogsArgs) -> Result<i32, Error> {
         timestamps: args.timestamps,
         since: args.since.clone(),
     };
-    let output = output(g);
-    let mut shutdown = shutdown_on_signals();
+    let output = s.output.clone();
+    let mut shutdown = s.shutdown()?;
     if args.follow {
         return match engine::stream_logs(backend, &sources, &opts, &output, &mut shutdown).await {
             // Ctrl-C is how one stops following: not a failure.

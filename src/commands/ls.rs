@@ -4,15 +4,16 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::app::backend;
 use crate::backend::{ContainerInfo, ContainerState};
-use crate::cli::{GlobalOptions, LsArgs, PsFormat};
-use crate::error::{exit, Error};
+use crate::cli::{LsArgs, PsFormat};
+use crate::error::Error;
+use crate::exit;
 use crate::output;
 use crate::plan::{COMPOSE_CONFIG_FILES, LABEL_PROJECT};
+use crate::session::Session;
 
-pub async fn ls(g: &GlobalOptions, args: &LsArgs) -> Result<i32, Error> {
-    let containers = backend(g)?.containers(LABEL_PROJECT, "").await?;
+pub async fn ls(s: &Session, args: &LsArgs) -> Result<i32, Error> {
+    let containers = s.backend()?.containers(LABEL_PROJECT, "").await?;
     let projects = projects(&containers, args.all);
     let text = if args.quiet {
         projects.iter().map(|p| format!("{}\n", p.name)).collect()

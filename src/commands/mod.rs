@@ -10,6 +10,7 @@ mod job;
 mod logs;
 mod ls;
 mod ps;
+mod tools;
 mod up;
 
 pub use config::config;
@@ -22,4 +23,5 @@ pub use job::job;
 pub use logs::logs;
 pub use ls::ls;
 pub use ps::ps;
+pub use tools::{completions, doctor};
 pub use up::up;

@@ -2,16 +2,17 @@
 
 use serde_json::json;
 
-use crate::app::{backend, load_or_name};
 use crate::backend::{ContainerInfo, ContainerState};
-use crate::cli::{GlobalOptions, PsArgs, PsFormat};
-use crate::error::{exit, Error};
+use crate::cli::{PsArgs, PsFormat};
+use crate::error::Error;
+use crate::exit;
 use crate::output;
 use crate::plan::{COMPOSE_NUMBER, LABEL_PROJECT, LABEL_SERVICE};
+use crate::session::Session;
 
-pub async fn ps(g: &GlobalOptions, args: &PsArgs) -> Result<i32, Error> {
-    let (name, _) = load_or_name(g)?;
-    let backend = backend(g)?;
+pub async fn ps(s: &Session, args: &PsArgs) -> Result<i32, Error> {
+    let name = s.target()?.name;
+    let backend = s.backend()?;
     let mut containers: Vec<ContainerInfo> = backend
         .containers(LABEL_PROJECT, &name)
         .await?

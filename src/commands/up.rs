@@ -3,22 +3,21 @@
 
 use std::time::Duration;
 
-use crate::app::{load_compose, shutdown_on_signals, stack};
-use crate::cli::{GlobalOptions, UpArgs};
+use crate::cli::UpArgs;
 use crate::engine::{self, AttachOptions, EngineError, UpOptions};
-use crate::error::{exit, Error};
+use crate::error::Error;
+use crate::session::Session;
 
-pub async fn up(g: &GlobalOptions, args: &UpArgs) -> Result<i32, Error> {
-    let (project, plan) = load_compose(g)?;
-    if let Some(s) = args
+pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    if let Some(unknown) = args
         .exit_code_from
         .as_ref()
-        .filter(|s| !project.services.contains_key(*s))
+        .filter(|name| !stack.project.services.contains_key(*name))
     {
-        return Err(EngineError::no_such_service(s, &project).into());
+        return Err(EngineError::no_such_service(unknown, &stack.project).into());
     }
-    let stack = stack(g, project, plan)?;
-    let mut shutdown = shutdown_on_signals();
+    let mut shutdown = s.shutdown()?;
     let opts = UpOptions {
         services: args.services.clone(),
         no_deps: args.no_deps,
@@ -29,28 +28,10 @@ pub async fn up(g: &GlobalOptions, args: &UpArgs) -> Result<i32, Error> {
         remove_orphans: args.remove_orphans,
         labels: Default::default(),
     };
-    let started = match engine::up(&stack, &opts, &mut shutdown).await {
-        Ok(started) => started,
-        Err(EngineError::Interrupted(sig)) => {
-            engine::stop_stack(&stack, None, &mut shutdown).await?;
-            return Err(EngineError::Interrupted(sig).into());
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if args.detach {
-        return Ok(exit::SUCCESS);
-    }
     let attach = AttachOptions {
         abort_on_exit: args.abort_on_container_exit,
         abort_on_failure: args.abort_on_container_failure,
         exit_code_from: args.exit_code_from.clone(),
     };
-    match engine::attach(&stack, &started, &attach, &mut shutdown).await {
-        Ok(code) => Ok(code),
-        Err(EngineError::Interrupted(sig)) => {
-            engine::stop_stack(&stack, None, &mut shutdown).await?;
-            Err(EngineError::Interrupted(sig).into())
-        }
-        Err(e) => Err(e.into()),
-    }
+    Ok(engine::up_attached(&stack, &opts, &attach, args.detach, &mut shutdown).await?)
 }

@@ -1,14 +1,18 @@
-//! Compose files: the raw serde mirror, and loading them into a validated project.
+//! Compose files: the raw serde mirror, and loading them into a validated project. Every
+//! source of services (Compose files, job files) ends in `load::resolve`.
 
 mod convert;
 mod discover;
 mod dotenv;
+mod environment;
 mod error;
 pub mod interpolate;
 mod load;
 mod merge;
 pub(crate) mod raw;
+mod reader;
 mod render;
+mod yaml;
 
 pub use discover::CANDIDATES;
 pub use error::LoadError;
@@ -18,13 +22,12 @@ pub(crate) use render::{
 };
 pub use render::{render_project, Format};
 
-pub(crate) use convert::{
-    check_file_refs, convert_file_objects, convert_networks, convert_service, convert_volumes,
-    Context,
-};
-pub(crate) use discover::{checked_project_name, project_name_from_dir};
-pub(crate) use load::{
-    active_profiles, convert_services, normalize_services, parse_yaml, strip_extensions,
-    strip_service_extensions, unset_warnings, validate, Environment, Reader,
-};
+pub(crate) use convert::{convert_service, Context};
+pub(crate) use discover::checked_project_name;
+pub(crate) use environment::Environment;
+pub(crate) use load::{resolve, ComposeSource, Naming};
 pub(crate) use merge::merge_value;
+pub(crate) use reader::Reader;
+pub(crate) use yaml::{
+    normalize_services, parse_yaml, strip_extensions, strip_service_extensions, validate,
+};

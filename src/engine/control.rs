@@ -8,6 +8,7 @@ use super::up::ensure_pod;
 use super::{stop_known, up, EngineError, Shutdown, Stack, UpOptions};
 use crate::backend::{ContainerInfo, ContainerState};
 use crate::model::Protocol;
+use crate::output::{Event, Resource};
 use crate::plan::{container_spec, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
 
 /// The project's service containers (not one-offs) of `services` (all when empty).
@@ -54,7 +55,7 @@ pub async fn start(stack: &Stack, services: &[String]) -> Result<(), EngineError
         if !stopped.is_empty() {
             stack.backend.start(&stopped).await?;
             for n in &stopped {
-                stack.output.status(&format!("Container {n}  Started"));
+                stack.output.emit(Event::container(n, Resource::Started));
             }
         }
     }
@@ -101,10 +102,10 @@ pub async fn restart(
         }
         stack.backend.restart(&names, timeout).await?;
         for n in &names {
-            stack.output.status(&match why {
-                None => format!("Container {n}  Restarted"),
-                Some(deps) => format!("Container {n}  Restarted (after {})", deps.join(", ")),
-            });
+            let after = why.map(|deps| deps.join(", "));
+            stack
+                .output
+                .emit(Event::container(n, Resource::Restarted(after)));
         }
     }
     Ok(())
@@ -133,7 +134,7 @@ pub async fn kill(stack: &Stack, services: &[String], signal: &str) -> Result<()
     let names = containers_in_state(stack, services, ContainerState::Running).await?;
     if !names.is_empty() {
         stack.backend.kill(&names, signal).await?;
-        report(stack, &names, &format!("Killed ({signal})"));
+        report(stack, &names, Resource::Killed(signal.to_string()));
     }
     Ok(())
 }
@@ -143,7 +144,7 @@ pub async fn pause(stack: &Stack, services: &[String]) -> Result<(), EngineError
     let names = containers_in_state(stack, services, ContainerState::Running).await?;
     if !names.is_empty() {
         stack.backend.pause(&names).await?;
-        report(stack, &names, "Paused");
+        report(stack, &names, Resource::Paused);
     }
     Ok(())
 }
@@ -152,7 +153,7 @@ pub async fn unpause(stack: &Stack, services: &[String]) -> Result<(), EngineErr
     let names = containers_in_state(stack, services, ContainerState::Paused).await?;
     if !names.is_empty() {
         stack.backend.unpause(&names).await?;
-        report(stack, &names, "Unpaused");
+        report(stack, &names, Resource::Unpaused);
     }
     Ok(())
 }
@@ -177,7 +178,7 @@ pub async fn remove_stopped(
         .collect();
     if !names.is_empty() {
         stack.backend.remove(&names, volumes).await?;
-        report(stack, &names, "Removed");
+        report(stack, &names, Resource::Removed);
     }
     Ok(names.len())
 }
@@ -239,9 +240,9 @@ async fn containers_in_state(
         .collect())
 }
 
-fn report(stack: &Stack, names: &[String], what: &str) {
+fn report(stack: &Stack, names: &[String], what: Resource) {
     for n in names {
-        stack.output.status(&format!("Container {n}  {what}"));
+        stack.output.emit(Event::container(n, what.clone()));
     }
 }
 
@@ -283,7 +284,7 @@ pub async fn wait_stopped(
         let next = tokio::select! {
             next = waits.join_next() => next,
             _ = shutdown.requested() => {
-                return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2)));
+                return Err(EngineError::Interrupted(shutdown.last_signal()));
             }
         };
         let Some(joined) = next else { break };
@@ -296,7 +297,7 @@ pub async fn wait_stopped(
         let code = code?;
         stack
             .output
-            .status(&format!("Container {container}  Exited ({code})"));
+            .emit(Event::container(&container, Resource::Exited(code)));
         exited.push(Exited { container, code });
         if first_only {
             break;

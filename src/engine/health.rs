@@ -154,7 +154,8 @@ mod tests {
         assert_eq!(outcome, HealthOutcome::Healthy);
         // Probed every start_interval (1 s), not every interval (30 s).
         assert_eq!(start.elapsed(), Duration::from_secs(2));
-        assert_eq!(fake.calls_of("healthcheck").len(), 3);
+        let probes = fake.calls_where(|c| matches!(c, crate::backend::Call::Healthcheck(_)));
+        assert_eq!(probes.len(), 3);
     }
 
     #[tokio::test(start_paused = true)]

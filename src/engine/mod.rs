@@ -5,9 +5,10 @@ mod attach;
 mod control;
 mod error;
 mod health;
-mod shutdown;
+mod job;
 mod stop;
 mod supervise;
+mod teardown;
 mod up;
 
 use std::sync::Arc;
@@ -21,10 +22,13 @@ pub use control::{
 };
 pub use error::EngineError;
 pub use health::{wait_healthy, HealthOutcome};
-pub use shutdown::{Shutdown, ShutdownTrigger, Signals};
-pub use stop::{down, stop_containers, stop_known, stop_stack, DownOptions};
-pub use supervise::{attach, AttachOptions};
+pub use job::{owner, reap_stale, run_job, JobOptions, Outcome, StepReport};
+pub use stop::{remove_project, stop_containers, stop_known, stop_stack};
+pub use supervise::{attach, up_attached, AttachOptions};
+pub use teardown::{or_teardown, teardown, Teardown};
 pub use up::{up, StartedContainer, UpOptions};
+
+pub use crate::signal::{Shutdown, ShutdownTrigger};
 
 #[cfg(test)]
 mod tests;
@@ -60,7 +64,7 @@ impl Stack {
 }
 
 /// The last `lines` lines of a container's output, for error reports.
-pub async fn log_tail(backend: &dyn Backend, container: &str, lines: usize) -> String {
+pub async fn log_lines(backend: &dyn Backend, container: &str, lines: usize) -> Vec<String> {
     let (tx, mut rx) = mpsc::channel::<crate::backend::LogLine>(lines.max(1) + 16);
     let opts = LogOptions {
         follow: false,
@@ -70,14 +74,20 @@ pub async fn log_tail(backend: &dyn Backend, container: &str, lines: usize) -> S
     let collect = async {
         let mut out = Vec::new();
         while let Some(l) = rx.recv().await {
-            out.push(format!("  {} | {}", container, l.text));
+            out.push(l.text);
         }
         out
     };
     let (_, out) = tokio::join!(backend.logs(container, &opts, tx), collect);
+    out
+}
+
+/// The same, as a block of text for an error message (empty when there is no output).
+pub async fn log_tail(backend: &dyn Backend, container: &str, lines: usize) -> String {
+    let out = log_lines(backend, container, lines).await;
     if out.is_empty() {
-        String::new()
-    } else {
-        format!("last log lines:\n{}", out.join("\n"))
+        return String::new();
     }
+    let shown: Vec<String> = out.iter().map(|l| format!("  {container} | {l}")).collect();
+    format!("last log lines:\n{}", shown.join("\n"))
 }

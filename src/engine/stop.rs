@@ -4,19 +4,11 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use super::{EngineError, Shutdown, Stack};
+use super::{EngineError, Shutdown, Stack, Teardown};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
 use crate::model::Project;
-use crate::output::Output;
+use crate::output::{Event, Output, Resource, ResourceKind};
 use crate::plan::{stop_grace, Plan, LABEL_PROJECT, LABEL_SERVICE};
-
-#[derive(Debug, Clone, Default)]
-pub struct DownOptions {
-    /// Also remove the project's named volumes and the containers' anonymous volumes.
-    pub volumes: bool,
-    /// Override every service's grace period.
-    pub timeout: Option<Duration>,
-}
 
 /// Stops the running containers in `containers`: dependents first, each group at once.
 /// A second signal kills what is left.
@@ -61,18 +53,18 @@ pub async fn stop_containers(
     let mut remaining: Vec<String> = groups.iter().flatten().cloned().collect();
     for group in groups {
         for name in &group {
-            output.status(&format!("Container {name}  Stopping"));
+            output.emit(Event::container(name, Resource::Stopping));
         }
         tokio::select! {
             r = backend.stop(&group, timeout) => r?,
             _ = shutdown.escalated() => {
-                output.status("Killing the remaining containers");
+                output.emit(Event::Notice("Killing the remaining containers".into()));
                 backend.kill(&remaining, "SIGKILL").await?;
                 return Ok(());
             }
         }
         for name in &group {
-            output.status(&format!("Container {name}  Stopped"));
+            output.emit(Event::container(name, Resource::Stopped));
         }
         remaining.retain(|n| !group.contains(n));
     }
@@ -110,30 +102,34 @@ pub async fn stop_known(
     .await
 }
 
-/// Removes everything of project `name`: containers, pod, and with `volumes`, volumes.
-/// `known` (the loaded files) orders the stop; without it, everything stops at once.
-pub async fn down(
+/// Removes everything of project `name`: containers, pod, and with `volumes`, volumes
+/// (`how` is a `Teardown::Remove`; anything else removes nothing). `known` (the loaded
+/// files) orders the stop; without it, everything stops at once.
+pub async fn remove_project(
     backend: &dyn Backend,
     name: &str,
     known: Option<(&Project, &Plan)>,
-    opts: &DownOptions,
+    how: &Teardown,
     output: &Output,
     shutdown: &mut Shutdown,
 ) -> Result<(), EngineError> {
+    let &Teardown::Remove { volumes, timeout } = how else {
+        return Ok(());
+    };
     let containers = backend.containers(LABEL_PROJECT, name).await?;
     let pods = backend.pods(LABEL_PROJECT, name).await?;
     let has_order =
         known.is_some_and(|(p, _)| p.services.values().any(|s| !s.depends_on.is_empty()));
     if has_order {
-        stop_containers(backend, known, &containers, opts.timeout, output, shutdown).await?;
+        stop_containers(backend, known, &containers, timeout, output, shutdown).await?;
     }
     let names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
-    let grace = opts.timeout.unwrap_or_else(|| {
+    let grace = timeout.unwrap_or_else(|| {
         known
             .and_then(|(p, _)| p.services.values().map(stop_grace).max())
             .unwrap_or(Duration::from_secs(10))
     });
-    if opts.volumes && !names.is_empty() {
+    if volumes && !names.is_empty() {
         // `rm --volumes` of a running container would wait its own stop timeout: stop
         // them within the grace period first.
         let running: Vec<String> = containers
@@ -151,12 +147,16 @@ pub async fn down(
     }
     for pod in &pods {
         backend.pod_remove(&pod.name, grace).await?;
-        output.status(&format!("Pod {}  Removed", pod.name));
+        output.emit(Event::resource(
+            ResourceKind::Pod,
+            &pod.name,
+            Resource::Removed,
+        ));
     }
-    if pods.is_empty() && !names.is_empty() && !opts.volumes {
+    if pods.is_empty() && !names.is_empty() && !volumes {
         backend.remove(&names, false).await?;
     }
-    if opts.volumes {
+    if volumes {
         let volumes: Vec<String> = backend
             .volumes(LABEL_PROJECT, name)
             .await?
@@ -166,7 +166,7 @@ pub async fn down(
         if !volumes.is_empty() {
             backend.volume_remove(&volumes).await?;
             for v in &volumes {
-                output.status(&format!("Volume {v}  Removed"));
+                output.emit(Event::resource(ResourceKind::Volume, v, Resource::Removed));
             }
         }
     }

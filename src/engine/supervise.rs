@@ -8,9 +8,12 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::{stop_stack, EngineError, Shutdown, Stack, StartedContainer};
+use super::{
+    or_teardown, teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardown, UpOptions,
+};
 use crate::backend::{ContainerState, LogLine, LogOptions, Stream};
 use crate::model::RestartPolicy;
+use crate::output::Event;
 
 #[derive(Debug, Clone, Default)]
 pub struct AttachOptions {
@@ -20,6 +23,27 @@ pub struct AttachOptions {
     pub abort_on_failure: bool,
     /// Return this service's exit code (implies `abort_on_exit`).
     pub exit_code_from: Option<String>,
+}
+
+/// `up`: brings the stack up, then, unless `detach`, follows it until it ends. A stop
+/// request at any point stops the containers (and keeps them, as Compose does) before
+/// the interruption is returned. Returns the exit code the run ends with.
+pub async fn up_attached(
+    stack: &Stack,
+    opts: &UpOptions,
+    attach_opts: &AttachOptions,
+    detach: bool,
+    shutdown: &mut Shutdown,
+) -> Result<i32, EngineError> {
+    let stop = Teardown::Stop { timeout: None };
+    let mut inner = shutdown.clone();
+    let started = or_teardown(stack, &stop, shutdown, up(stack, opts, &mut inner)).await?;
+    if detach {
+        return Ok(crate::exit::SUCCESS);
+    }
+    let mut inner = shutdown.clone();
+    let attached = attach(stack, &started, attach_opts, &mut inner);
+    or_teardown(stack, &stop, shutdown, attached).await
 }
 
 /// Streams logs until every container has stopped for good, or until an abort condition
@@ -64,7 +88,7 @@ pub async fn attach(
             biased;
             _ = shutdown.requested() => {
                 followers.abort_all();
-                return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2)));
+                return Err(EngineError::Interrupted(shutdown.last_signal()));
             }
             line = rx.recv(), if lines_open => match line {
                 Some(line) => show(line),
@@ -75,14 +99,14 @@ pub async fn attach(
                 let code = match code {
                     Ok(code) => code,
                     Err(e) => {
-                        crate::output::warn(&format!("{}: cannot follow it: {e}", container.prefix));
+                        stack.output.warn(&format!("{}: cannot follow it: {e}", container.prefix));
                         continue;
                     }
                 };
-                stack.output.status(&format!("{} exited with code {code}", container.prefix));
+                stack.output.emit(Event::Exited { container: container.prefix.clone(), code });
                 if abort_on_exit || (opts.abort_on_failure && code != 0) {
-                    stack.output.status("Aborting on container exit...");
-                    stop_stack(stack, None, shutdown).await?;
+                    stack.output.emit(Event::Notice("Aborting on container exit...".into()));
+                    teardown(stack, &Teardown::Stop { timeout: None }, shutdown).await?;
                     // Let the stopped containers' last lines through: their streams end
                     // now, and each follower with them.
                     let _ = tokio::time::timeout(Duration::from_secs(5), async {
@@ -140,10 +164,11 @@ async fn follow(
         let over = after_exit(stack, c, &mut restarts).await?;
         // Each restart once, also those that came and went while the log was followed.
         for n in before + 1..=restarts {
-            stack.output.status(&format!(
-                "{} restarted by its policy ({policy}): restart {n}",
-                c.prefix
-            ));
+            stack.output.emit(Event::RestartedByPolicy {
+                container: c.prefix.clone(),
+                policy: policy.to_string(),
+                restart: n,
+            });
         }
         if let AfterExit::Over(code) = over {
             return Ok(code);
@@ -207,5 +232,5 @@ async fn exit_code(
                 .map_or(default, |i| i.exit_code)
         }
     };
-    Ok(i32::try_from(code).unwrap_or(1))
+    Ok(crate::exit::passed_on(code))
 }

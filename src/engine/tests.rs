@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::*;
-use crate::backend::{FakeBackend, HealthRun};
+use crate::backend::{Call, FakeBackend, HealthRun};
 use crate::model::*;
 use crate::plan::Plan;
 
@@ -59,11 +59,9 @@ fn quiet() -> Shutdown {
     Shutdown::never()
 }
 
-fn position(calls: &[String], call: &str) -> usize {
-    calls
-        .iter()
-        .position(|c| c == call)
-        .unwrap_or_else(|| panic!("no call {call:?} in {calls:#?}"))
+fn runs_of(fake: &FakeBackend, prefix: &str) -> usize {
+    fake.calls_where(|c| matches!(c, Call::Run(n) if n.starts_with(prefix)))
+        .len()
 }
 
 #[tokio::test(start_paused = true)]
@@ -87,21 +85,19 @@ async fn a_service_starts_after_its_dependency_is_healthy() {
     let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     let names: Vec<&str> = started.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["p-db-1", "p-web-1"]);
-    let calls = fake.calls();
-    let last_probe = calls
-        .iter()
-        .rposition(|c| c == "healthcheck p-db-1")
-        .unwrap();
-    assert!(position(&calls, "run p-db-1") < last_probe);
-    assert!(last_probe < position(&calls, "run p-web-1"), "{calls:#?}");
-    assert_eq!(fake.calls_of("healthcheck").len(), 3);
+    let last_probe = fake.last_position(&Call::Healthcheck("p-db-1".into()));
+    assert!(fake.position(&Call::run("p-db-1")) < last_probe);
+    assert!(last_probe < fake.position(&Call::run("p-web-1")));
+    let probes = fake.calls_where(|c| matches!(c, Call::Healthcheck(_)));
+    assert_eq!(probes.len(), 3);
 }
 
 #[tokio::test(start_paused = true)]
 async fn independent_services_start_concurrently() {
     let fake = Arc::new(FakeBackend::new());
     for name in ["p-a-1", "p-b-1", "p-c-1"] {
-        fake.script_delay(&format!("run {name}"), Duration::from_secs(2));
+        let call = Call::run(name);
+        fake.script_delay(move |c| *c == call, Duration::from_secs(2));
     }
     let s = stack(
         &fake,
@@ -138,7 +134,7 @@ async fn a_failed_migration_stops_up_and_its_dependent_never_starts() {
         "{text}"
     );
     assert!(text.contains("error: relation exists"), "{text}");
-    assert!(fake.calls_of("run p-web").is_empty(), "{:#?}", fake.calls());
+    assert_eq!(runs_of(&fake, "p-web"), 0, "{:#?}", fake.calls());
 }
 
 #[tokio::test(start_paused = true)]
@@ -153,8 +149,9 @@ async fn a_successful_migration_lets_the_dependent_start() {
         ],
     );
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
-    let calls = fake.calls();
-    assert!(position(&calls, "wait p-migrate-1") < position(&calls, "run p-web-1"));
+    assert!(
+        fake.position(&Call::Wait("p-migrate-1".into())) < fake.position(&Call::run("p-web-1"))
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -168,11 +165,7 @@ async fn an_optional_dependency_that_fails_does_not_stop_its_dependent() {
     let s = stack(&fake, vec![service("seed"), web]);
     let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     assert!(started.iter().any(|c| c.name == "p-web-1"));
-    let calls = fake.calls();
-    assert!(
-        position(&calls, "wait p-seed-1") < position(&calls, "run p-web-1"),
-        "{calls:#?}"
-    );
+    assert!(fake.position(&Call::Wait("p-seed-1".into())) < fake.position(&Call::run("p-web-1")));
 }
 
 #[tokio::test(start_paused = true)]
@@ -213,8 +206,9 @@ async fn rerunning_up_keeps_running_containers() {
     let s = stack(&fake, vec![service("a")]);
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
-    assert_eq!(fake.calls_of("run").len(), 1);
-    assert_eq!(fake.calls_of("pod create").len(), 1);
+    assert_eq!(runs_of(&fake, ""), 1);
+    let pods = fake.calls_where(|c| matches!(c, Call::PodCreate(_)));
+    assert_eq!(pods.len(), 1);
 }
 
 #[tokio::test(start_paused = true)]
@@ -230,26 +224,21 @@ async fn down_stops_dependents_first_then_removes_the_pod() {
     );
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     let before = fake.calls().len();
-    down(
-        s.backend.as_ref(),
-        "p",
-        Some((&s.project, &s.plan)),
-        &DownOptions::default(),
-        &s.output,
-        &mut quiet(),
-    )
-    .await
-    .unwrap();
+    let how = Teardown::Remove {
+        volumes: false,
+        timeout: None,
+    };
+    teardown(&s, &how, &mut quiet()).await.unwrap();
     let calls = fake.calls()[before..].to_vec();
     assert_eq!(
         calls,
         [
-            "ps",
-            "pod ps",
-            "stop p-web-1",
-            "stop p-api-1",
-            "stop p-db-1",
-            "pod rm p"
+            Call::Ps,
+            Call::PodPs,
+            Call::stop(&["p-web-1"]),
+            Call::stop(&["p-api-1"]),
+            Call::stop(&["p-db-1"]),
+            Call::PodRemove("p".into()),
         ]
     );
     assert!(fake.container_names().is_empty());
@@ -282,22 +271,13 @@ async fn down_after_a_failed_up_leaves_nothing_and_v_removes_volumes() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("\"db\" is unhealthy"), "{err}");
-    assert!(fake.calls_of("run p-web").is_empty());
+    assert_eq!(runs_of(&fake, "p-web"), 0);
     assert_eq!(fake.volume_names(), ["p_data"]);
-    let opts = DownOptions {
+    let how = Teardown::Remove {
         volumes: true,
         timeout: None,
     };
-    down(
-        s.backend.as_ref(),
-        "p",
-        Some((&s.project, &s.plan)),
-        &opts,
-        &s.output,
-        &mut quiet(),
-    )
-    .await
-    .unwrap();
+    teardown(&s, &how, &mut quiet()).await.unwrap();
     assert!(fake.container_names().is_empty());
     assert!(fake.pod_names().is_empty());
     assert!(fake.volume_names().is_empty());
@@ -323,13 +303,13 @@ async fn a_signal_during_up_interrupts_it() {
     let opts = UpOptions::default();
     let (result, ()) = tokio::join!(up(&s, &opts, &mut shutdown), fire);
     assert!(matches!(result, Err(EngineError::Interrupted(2))));
-    assert!(fake.calls_of("run p-web").is_empty());
+    assert_eq!(runs_of(&fake, "p-web"), 0);
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_second_signal_kills_instead_of_waiting() {
     let fake = Arc::new(FakeBackend::new());
-    fake.script_delay("stop", Duration::from_secs(60));
+    fake.script_delay(|c| matches!(c, Call::Stop(_)), Duration::from_secs(60));
     let s = stack(&fake, vec![service("a")]);
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     let (trigger, mut shutdown) = Shutdown::new();
@@ -346,7 +326,13 @@ async fn a_second_signal_kills_instead_of_waiting() {
         Duration::from_secs(1),
         "did not wait for the slow stop"
     );
-    assert_eq!(fake.calls_of("kill"), ["kill SIGKILL p-a-1"]);
+    assert_eq!(
+        fake.calls_where(|c| matches!(c, Call::Kill { .. })),
+        [Call::Kill {
+            names: vec!["p-a-1".into()],
+            signal: "SIGKILL".into()
+        }]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -358,7 +344,10 @@ async fn wait_reports_containers_in_the_order_they_stop() {
     );
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     fake.script_exit("p-slow-1", 0);
-    fake.script_delay("wait p-slow-1", Duration::from_secs(5));
+    fake.script_delay(
+        |c| *c == Call::Wait("p-slow-1".into()),
+        Duration::from_secs(5),
+    );
     fake.script_exit("p-fast-1", 4);
     let services = ["slow".to_string(), "fast".to_string()];
 
@@ -424,7 +413,8 @@ async fn a_dependent_with_restart_true_restarts_when_up_recreates_its_dependency
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     // Unchanged: nothing restarts.
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
-    assert_eq!(fake.calls_of("restart"), Vec::<String>::new());
+    let restarts = |fake: &FakeBackend| fake.calls_where(|c| matches!(c, Call::Restart(_)));
+    assert_eq!(restarts(&fake), []);
 
     let mut changed = plain();
     changed[0]
@@ -432,18 +422,10 @@ async fn a_dependent_with_restart_true_restarts_when_up_recreates_its_dependency
         .insert("LEVEL".into(), Some("2".into()));
     let s = stack(&fake, changed);
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
-    let calls = fake.calls();
-    assert_eq!(fake.calls_of("restart"), ["restart p-app-1"]);
-    let recreated = calls.iter().rposition(|c| c == "run p-db-1").unwrap();
-    assert!(
-        recreated < position(&calls, "restart p-app-1"),
-        "{calls:#?}"
-    );
-    assert_eq!(
-        fake.calls_of("run").len(),
-        4,
-        "only db is recreated: {calls:#?}"
-    );
+    let app = Call::Restart(vec!["p-app-1".into()]);
+    assert_eq!(restarts(&fake), std::slice::from_ref(&app));
+    assert!(fake.last_position(&Call::run("p-db-1")) < fake.position(&app));
+    assert_eq!(runs_of(&fake, ""), 4, "only db is recreated");
 }
 
 #[tokio::test(start_paused = true)]
@@ -461,8 +443,11 @@ async fn restarting_a_service_restarts_those_that_declare_restart_true_on_it() {
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     restart(&s, &["db".into()], None).await.unwrap();
     assert_eq!(
-        fake.calls_of("restart"),
-        ["restart p-db-1", "restart p-app-1 p-worker-1"]
+        fake.calls_where(|c| matches!(c, Call::Restart(_))),
+        [
+            Call::Restart(vec!["p-db-1".into()]),
+            Call::Restart(vec!["p-app-1".into(), "p-worker-1".into()])
+        ]
     );
 }
 
@@ -482,5 +467,8 @@ async fn attached_up_ends_when_every_container_has_exited() {
     .expect("attach returns once all containers have exited")
     .unwrap();
     assert_eq!(code, 0);
-    assert_eq!(fake.calls_of("logs"), ["logs p-a-1", "logs p-b-1"]);
+    assert_eq!(
+        fake.calls_where(|c| matches!(c, Call::Logs(_))),
+        [Call::Logs("p-a-1".into()), Call::Logs("p-b-1".into())]
+    );
 }

@@ -14,6 +14,7 @@ use super::health::{last_output, wait_healthy, HealthOutcome};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
 use crate::model::{format_duration, Condition, Dependency, MountKind, Project, PullPolicy};
+use crate::output::{Event, Resource, ResourceKind};
 use crate::plan::{
     build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
     pod_spec, stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT,
@@ -94,7 +95,7 @@ pub async fn up(
     let deadline = opts.wait_timeout.map(|t| began + t);
     tokio::select! {
         r = prepare(stack, &selected, opts) => r?,
-        _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
+        _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
     }
     let existing = stack
         .backend
@@ -142,9 +143,11 @@ async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result
             let mut spec = spec.clone();
             spec.labels.extend(opts.labels.clone());
             backend.volume_create(&spec).await?;
-            stack
-                .output
-                .status(&format!("Volume {}  Created", spec.name));
+            stack.output.emit(Event::resource(
+                ResourceKind::Volume,
+                &spec.name,
+                Resource::Created,
+            ));
         }
     }
     for name in external_volumes(project, services.iter().copied()) {
@@ -163,18 +166,21 @@ async fn ensure_image(stack: &Stack, name: &str, force_build: bool) -> Result<()
     if let Some(build) = build_spec(project, service) {
         let always = force_build || service.pull_policy == Some(PullPolicy::Build);
         if always || !backend.image_exists(&build.tag).await? {
-            stack
-                .output
-                .status(&format!("Image {}  Building", build.tag));
+            let image = |state| Event::resource(ResourceKind::Image, &build.tag, state);
+            stack.output.emit(image(Resource::Building));
             backend.build(&build).await?;
-            stack.output.status(&format!("Image {}  Built", build.tag));
+            stack.output.emit(image(Resource::Built));
         }
         return Ok(());
     }
     let image = image_name(&project.name, service);
     match service.pull_policy {
         Some(PullPolicy::Always) => {
-            stack.output.status(&format!("Image {image}  Pulling"));
+            stack.output.emit(Event::resource(
+                ResourceKind::Image,
+                &image,
+                Resource::Pulling,
+            ));
             backend.pull(&image).await?;
         }
         Some(PullPolicy::Never) if !backend.image_exists(&image).await? => {
@@ -209,10 +215,14 @@ pub async fn ensure_pod(
         if pod_fits(&stack.plan, &pod.labels) {
             return Ok(());
         }
-        stack.output.status(&format!(
-            "Pod {}  Recreating: its published ports, network, DNS or host entries changed, \
-             and a pod's cannot change in place (its containers are recreated with it)",
-            pod.name
+        stack.output.emit(Event::resource(
+            ResourceKind::Pod,
+            &pod.name,
+            Resource::Recreating(
+                "its published ports, network, DNS or host entries changed, and a pod's \
+                 cannot change in place (its containers are recreated with it)"
+                    .into(),
+            ),
         ));
         let grace = project
             .services
@@ -223,9 +233,11 @@ pub async fn ensure_pod(
         stack.backend.pod_remove(&pod.name, grace).await?;
     }
     stack.backend.pod_create(&spec).await?;
-    stack
-        .output
-        .status(&format!("Pod {}  Created", project.name));
+    stack.output.emit(Event::resource(
+        ResourceKind::Pod,
+        &project.name,
+        Resource::Created,
+    ));
     Ok(())
 }
 
@@ -248,10 +260,10 @@ async fn handle_orphans(
             for n in &names {
                 stack
                     .output
-                    .status(&format!("Container {n}  Removed (orphan)"));
+                    .emit(Event::container(n, Resource::RemovedOrphan));
             }
         } else {
-            crate::output::warn(&format!(
+            stack.output.warn(&format!(
                 "found containers of services that are no longer in the files ({}); \
                  `sidepod up --remove-orphans` removes them",
                 names.join(", ")
@@ -341,7 +353,7 @@ async fn start_all(
             let mut task = Box::pin(task);
             tokio::select! {
                 r = &mut task => started.append(&mut r?),
-                _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
+                _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
             }
         } else {
             tasks.spawn(task);
@@ -357,7 +369,7 @@ async fn start_all(
                 Some(Err(e)) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                 Some(Err(_)) => continue,
             },
-            _ = shutdown.requested() => break Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
+            _ = shutdown.requested() => break Err(EngineError::Interrupted(shutdown.last_signal())),
             _ = sleep_until_opt(backstop) => {
                 let pending: Vec<String> = channels
                     .iter()
@@ -454,7 +466,7 @@ async fn start_service(
                 .await?;
             stack
                 .output
-                .status(&format!("Container {}  Recreate", spec.name));
+                .emit(Event::container(&spec.name, Resource::Recreate));
             run.recreated
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -466,26 +478,26 @@ async fn start_service(
                     backend
                         .restart(std::slice::from_ref(&spec.name), svc.stop_grace_period)
                         .await?;
-                    stack.output.status(&format!(
-                        "Container {}  Restarted (after {dep} was recreated)",
-                        spec.name
+                    stack.output.emit(Event::container(
+                        &spec.name,
+                        Resource::Restarted(Some(format!("{dep} was recreated"))),
                     ));
                 }
                 None => stack
                     .output
-                    .status(&format!("Container {}  Running", spec.name)),
+                    .emit(Event::container(&spec.name, Resource::Running)),
             },
             Some(_) => {
                 backend.start(std::slice::from_ref(&spec.name)).await?;
                 stack
                     .output
-                    .status(&format!("Container {}  Started", spec.name));
+                    .emit(Event::container(&spec.name, Resource::Started));
             }
             None => {
                 backend.run(&spec).await?;
                 stack
                     .output
-                    .status(&format!("Container {}  Started", spec.name));
+                    .emit(Event::container(&spec.name, Resource::Started));
             }
         }
         started.push(StartedContainer {
@@ -526,7 +538,7 @@ async fn start_service(
             if fatal {
                 return Err(failure);
             }
-            crate::output::warn(&format!(
+            stack.output.warn(&format!(
                 "{failure} (only optional dependents; carrying on)"
             ));
             return Ok(started);
@@ -534,7 +546,7 @@ async fn start_service(
         for c in &started {
             stack
                 .output
-                .status(&format!("Container {}  Healthy", c.name));
+                .emit(Event::container(&c.name, Resource::Healthy));
         }
         let ready_after = run.began.elapsed();
         for c in &mut started {
@@ -547,11 +559,11 @@ async fn start_service(
         for c in &started {
             let code = tokio::select! {
                 r = backend.wait(&c.name) => r?,
-                _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2))),
+                _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
             };
             stack
                 .output
-                .status(&format!("Container {}  Exited ({code})", c.name));
+                .emit(Event::container(&c.name, Resource::Exited(code)));
             if code != 0 {
                 tx.send_replace(Status::Exited(code));
                 let failure = EngineError::ServiceFailed {
@@ -562,7 +574,7 @@ async fn start_service(
                 if fatal {
                     return Err(failure);
                 }
-                crate::output::warn(&format!(
+                stack.output.warn(&format!(
                     "{failure} (only optional dependents; carrying on)"
                 ));
                 return Ok(started);

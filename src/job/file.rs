@@ -2,55 +2,22 @@
 //! syntax, or taken from a Compose file with `compose:`), and the steps.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
-use crate::compose::raw::{
-    ListOrMap, RawCompose, RawFileObject, RawNetwork, RawService, RawVolume,
-};
+use super::load::JobParts;
+use crate::compose::raw::{ListOrMap, RawFileObject, RawNetwork, RawService, RawVolume};
 use crate::compose::{
-    self, active_profiles, check_file_refs, checked_project_name, convert_file_objects,
-    convert_networks, convert_service, convert_services, convert_volumes, merge_value,
-    normalize_services, parse_yaml, project_name_from_dir, strip_extensions,
-    strip_service_extensions, unset_warnings, validate, Context, Environment, LoadError,
-    LoadOptions, Reader,
+    self, merge_value, normalize_services, parse_yaml, strip_extensions, strip_service_extensions,
+    ComposeSource, LoadError, Naming, Reader,
 };
-use crate::model::{parse_duration, Project, Service};
+use crate::model::{parse_duration, Step};
 
 /// The names a job file is looked for by, in the current directory.
 pub const JOB_FILES: [&str; 2] = ["sidepod.yaml", ".sidepod.yaml"];
-
-/// The service name of the job's main container.
-pub const MAIN: &str = "main";
-
-/// Where a job's main container mounts the workspace unless `working_dir` says otherwise.
-pub const DEFAULT_WORKDIR: &str = "/workspace";
-
-/// A validated job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Job {
-    pub file: PathBuf,
-    /// The sidecars, their volumes and networks; `project.name` names the job's pod.
-    pub project: Project,
-    /// The main container, where steps run; its `working_dir` is always set.
-    pub container: Service,
-    pub steps: Vec<Step>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Step {
-    pub name: String,
-    /// Run with `sh -c` in the main container, as written (never interpolated by sidepod:
-    /// the shell expands its variables).
-    pub run: String,
-    pub env: BTreeMap<String, String>,
-    pub timeout: Option<Duration>,
-    pub working_dir: Option<String>,
-}
 
 /// `services`, `volumes` and `networks` are checked here, then merged as Compose data.
 #[derive(Debug, Deserialize)]
@@ -95,37 +62,11 @@ pub fn is_job_file(path: &Path) -> bool {
     }
 }
 
-/// Finds the job file in `dir`, if there is one.
-pub fn find_job_file(dir: &Path) -> Option<PathBuf> {
-    JOB_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file())
-}
-
-/// Loads a job file. `opts.files` holds at most the job file itself; without it, the
-/// working directory's `sidepod.yaml` or `.sidepod.yaml`.
-pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
-    let file = match opts.files.first() {
-        Some(f) => opts.working_dir.join(f),
-        None => find_job_file(&opts.working_dir).ok_or_else(|| LoadError::File {
-            file: opts.working_dir.display().to_string(),
-            message: format!(
-                "no job file here (looked for {}); give one with -f",
-                JOB_FILES.join(", ")
-            ),
-        })?,
-    };
-    let dir = match &opts.project_directory {
-        Some(d) => opts.working_dir.join(d),
-        None => file.parent().map(Path::to_path_buf).unwrap_or_default(),
-    };
-    let env_files: Vec<PathBuf> = opts
-        .env_files
-        .iter()
-        .map(|f| opts.working_dir.join(f))
-        .collect();
-    let env = Environment::load(&opts.environ, &dir, &env_files)?;
-    let mut reader = Reader::new(&env, &opts.working_dir);
-    let display = reader.display(&file);
-    let text = reader.read_text(&file)?;
+/// Reads a job file in sidepod's own format: its Compose part (over the Compose file
+/// `compose:` names, if any), its main container and its steps.
+pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobParts, LoadError> {
+    let display = reader.display(file);
+    let text = reader.read_text(file)?;
     let mut value = parse_yaml(&text, &display)?;
     rename_env_keys(&mut value, &display)?;
     strip_extensions(&mut value);
@@ -139,7 +80,7 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
     // The sidecars: a Compose file's services, with the job's own merged over them.
     let mut sidecars = Value::Mapping(Mapping::new());
     let mut label = display.clone();
-    let mut base_dir = dir.clone();
+    let mut base_dir = dir.to_path_buf();
     if let Some(compose_file) = &raw.compose {
         let doc = reader.compose_document(&dir.join(compose_file))?;
         label = format!("{} + {display}", doc.display);
@@ -154,105 +95,36 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
         .filter_map(|k| value.get(k).map(|v| (Value::from(k), v.clone())))
         .collect();
     merge_value(&mut sidecars, Value::Mapping(own), "");
-    if let Some(Value::Mapping(services)) = sidecars.get_mut("services") {
-        reader.resolve_extends(services, &label, &base_dir, &dir)?;
+    if let (Some(name), Value::Mapping(m)) = (&raw.name, &mut sidecars) {
+        m.insert("name".into(), Value::from(name.as_str()));
     }
-    let merged: RawCompose = validate(&sidecars, &label)?;
-
-    let name = match &opts.project_name {
-        Some(p) => checked_project_name(p, "-p")?,
-        None => match &raw.name {
-            Some(n) => checked_project_name(n, "the job's `name:` key")?,
-            None => project_name_from_dir(&dir)?,
-        },
-    };
-    let lookup = |k: &str| env.get(k);
-    let ctx = Context {
-        file: &label,
-        project_dir: &dir,
-        lookup: &lookup,
-    };
-    let volumes = convert_volumes(merged.volumes, &ctx)?;
-    let networks = convert_networks(merged.networks);
-    let profiles = active_profiles(&opts.profiles, &env);
-    let secrets = convert_file_objects(merged.secrets, "secrets", &ctx)?;
-    let configs = convert_file_objects(merged.configs, "configs", &ctx)?;
-    let (services, disabled_services) =
-        convert_services(merged.services, &profiles, &volumes, &networks, &ctx)?;
-    check_file_refs(&services, &secrets, &configs, &ctx)?;
-    let job_ctx = Context {
-        file: &display,
-        ..ctx
-    };
-    if services.contains_key(MAIN) {
-        return Err(LoadError::Invalid {
-            file: label.clone(),
-            at: format!("service {MAIN:?}"),
-            message: format!("the name {MAIN:?} is the job's container; rename this sidecar"),
-        });
-    }
-    let Some(raw_container) = raw.container else {
+    let Some(container) = raw.container else {
         return Err(job_error(
             &display,
             "top level",
             "a job needs a `container:` section (the image its steps run in)",
         ));
     };
-    let mut container = convert_service(MAIN, raw_container, &volumes, &networks, &job_ctx)
-        .map_err(rename_container_error)?;
-    if let Some(dep) = container
-        .depends_on
-        .keys()
-        .find(|d| !services.contains_key(*d))
-    {
-        return Err(job_error(
-            &display,
-            "container: depends_on",
-            &format!("{dep:?} is not a sidecar of this job"),
-        ));
-    }
-    container
-        .working_dir
-        .get_or_insert_with(|| DEFAULT_WORKDIR.to_string());
-    let steps = steps(raw.steps, &display)?;
-    let mut warnings = unset_warnings(&reader.unset);
-    warnings.append(&mut reader.warnings);
-    Ok(Job {
-        file,
-        project: Project {
-            name,
-            directory: dir,
+    Ok(JobParts {
+        compose: ComposeSource {
+            label,
+            base_dir,
+            value: sidecars,
             files: Vec::new(),
-            services,
-            volumes,
-            networks,
-            secrets,
-            configs,
-            disabled_services,
-            warnings,
+            naming: Naming::Job {
+                key: "the job's `name:` key",
+            },
         },
         container,
-        steps,
+        steps: steps(raw.steps, &display)?,
     })
 }
 
-fn job_error(file: &str, at: &str, message: &str) -> LoadError {
+pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {
     LoadError::Invalid {
         file: file.to_string(),
         at: at.to_string(),
         message: message.to_string(),
-    }
-}
-
-/// Errors about the main container name it as `container`, the way the file does.
-fn rename_container_error(e: LoadError) -> LoadError {
-    match e {
-        LoadError::Invalid { file, at, message } => LoadError::Invalid {
-            file,
-            at: at.replacen(&format!("service {MAIN:?}"), "container", 1),
-            message,
-        },
-        other => other,
     }
 }
 

@@ -1,13 +1,10 @@
-//! Job files: the format, loading, and rendering.
+//! Job files: a source of services for the one loading path, which adds the main
+//! container and the steps; and their rendering for `config`.
 
 mod file;
-mod junit;
+mod load;
 mod render;
-pub mod runner;
 
-pub use file::{find_job_file, is_job_file, load_job, Job, Step, DEFAULT_WORKDIR, JOB_FILES, MAIN};
+pub use file::{is_job_file, JOB_FILES};
+pub use load::{find_job_file, load_job, JobParts};
 pub use render::render_job;
-pub use runner::{job_project, plan_job, reap_stale, run_job, JobOptions, Outcome};
-
-#[cfg(test)]
-mod tests;

@@ -2,11 +2,10 @@
 
 use serde_json::{json, Map, Value};
 
-use super::Job;
 use crate::compose::{
     escape_dollars, insert_file_objects, insert_volumes, service_value, to_text, Format,
 };
-use crate::model::format_duration;
+use crate::model::{format_duration, Job};
 
 pub fn render_job(job: &Job, format: Format) -> String {
     let p = &job.project;

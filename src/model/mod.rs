@@ -1,10 +1,12 @@
 //! The validated project model, shared by Compose projects and jobs.
 
 mod duration;
+mod job;
 mod project;
 mod service;
 
 pub use duration::{format_duration, parse_duration};
+pub use job::{Job, Step, DEFAULT_WORKDIR, MAIN};
 pub use project::{Network, Project, Volume};
 pub use service::{
     Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest, Healthcheck, HostEntry,

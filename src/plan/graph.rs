@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::backend::PodSpec;
 use crate::model::{Dns, HostEntry, NetworkMode, Port, Project, Protocol, Service};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -51,23 +52,11 @@ pub enum PlanError {
     },
 }
 
-/// What the pod is created with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PodSpec {
-    pub name: String,
-    /// Host entries added to the pod, sorted: every service name, container_name,
-    /// hostname, alias and link alias at 127.0.0.1, plus `extra_hosts`.
-    pub hosts: Vec<HostEntry>,
-    /// Every published port of every service.
-    pub ports: Vec<Port>,
-    /// `host` or `none` when the services ask for it; otherwise podman's default.
-    pub network_mode: Option<NetworkMode>,
-    /// Every service's DNS settings together (they share one resolver), each once.
-    pub dns: Dns,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// The pod, with the project's labels: every service's published ports, host
+    /// entries (service names, container names, hostnames and aliases at 127.0.0.1,
+    /// plus `extra_hosts`), network mode and DNS settings.
     pub pod: PodSpec,
     /// A start order that respects every dependency (ties broken by name).
     pub start_order: Vec<String>,
@@ -90,6 +79,7 @@ impl Plan {
                     .collect(),
                 network_mode,
                 dns: dns(&project.services),
+                labels: super::project_labels(&project.name),
             },
             start_order,
         })

@@ -4,6 +4,6 @@ mod graph;
 mod kube;
 mod specs;
 
-pub use graph::{dependencies, Plan, PlanError, PodSpec as PodPlan};
+pub use graph::{dependencies, Plan, PlanError};
 pub use kube::{kube, Kube};
 pub use specs::*;

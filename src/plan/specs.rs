@@ -100,18 +100,11 @@ fn fingerprint(text: &str) -> String {
 }
 
 pub fn pod_spec(plan: &Plan, extra_labels: &BTreeMap<String, String>) -> PodSpec {
-    let mut labels = project_labels(&plan.pod.name);
-    labels.insert(LABEL_CONFIG_HASH.into(), pod_hash(plan));
-    labels.insert(LABEL_HOSTS.into(), hosts_label(plan));
-    labels.extend(extra_labels.clone());
-    PodSpec {
-        name: plan.pod.name.clone(),
-        hosts: plan.pod.hosts.clone(),
-        ports: plan.pod.ports.clone(),
-        network_mode: plan.pod.network_mode.clone(),
-        dns: plan.pod.dns.clone(),
-        labels,
-    }
+    let mut spec = plan.pod.clone();
+    spec.labels.insert(LABEL_CONFIG_HASH.into(), pod_hash(plan));
+    spec.labels.insert(LABEL_HOSTS.into(), hosts_label(plan));
+    spec.labels.extend(extra_labels.clone());
+    spec
 }
 
 /// The container for replica `number` of a service.

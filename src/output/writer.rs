@@ -1,9 +1,10 @@
-//! The one writer of stdout (results, container logs) and stderr (progress, warnings,
-//! errors). Every write is one whole line, so lines from concurrent tasks never mix.
+//! The one writer of stdout (results, container logs) and stderr (events, warnings,
+//! errors). Every write is whole lines, so lines from concurrent tasks never mix.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
 
+use super::Event;
 use crate::cli::Ansi;
 
 /// Writes a command's result to stdout. A closed pipe (`sidepod config | head`) is a
@@ -22,7 +23,7 @@ fn to_stderr(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
-/// A warning on stderr, one line each.
+/// A warning on stderr, for what comes before there is an `Output` (loading).
 pub fn warn(message: &str) {
     to_stderr(&format!("warning: {message}"));
 }
@@ -34,13 +35,12 @@ pub fn error(report: &str) {
 
 const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "91"];
 
-/// How progress lines appear on stderr.
+/// How events appear on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgressStyle {
-    /// One line of text each (`Container shop-db-1  Started`).
+    /// Plain text (`Container shop-db-1  Started`).
     Lines,
-    /// One JSON object each, for scripts: `{"id":"Container shop-db-1","status":"Started"}`,
-    /// or `{"message":"..."}` for lines of another form.
+    /// One JSON object a line, for scripts (`docs/events.schema.json`).
     Json,
     /// None at all.
     Quiet,
@@ -67,15 +67,23 @@ impl Output {
         }
     }
 
-    /// A progress or status line on stderr (`Container shop-db-1  Started`).
-    pub fn status(&self, line: &str) {
-        let line = match self.progress {
+    /// An event on stderr, as the progress style renders it.
+    pub fn emit(&self, event: Event) {
+        let text = match self.progress {
             ProgressStyle::Quiet => return,
-            ProgressStyle::Lines => line.to_string(),
-            ProgressStyle::Json => progress_json(line),
+            ProgressStyle::Lines => event.plain(),
+            ProgressStyle::Json => event.json().to_string(),
         };
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-        to_stderr(&line);
+        to_stderr(&text);
+    }
+
+    /// A warning; in JSON, an event like the others, so that every line stays JSON.
+    pub fn warn(&self, message: &str) {
+        match self.progress {
+            ProgressStyle::Json => self.emit(Event::Warning(message.to_string())),
+            _ => warn(message),
+        }
     }
 
     /// One container log line: `db-1    | text`, the prefix padded to `width` and
@@ -90,44 +98,5 @@ impl Output {
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         // A closed stdout ends the output, not the run.
         let _ = print(&line);
-    }
-}
-
-/// A progress line as JSON: `Kind NAME  Status` (the form of every event about a
-/// container, pod, volume or image) becomes `{"id":"Kind NAME","status":"Status"}`.
-fn progress_json(line: &str) -> String {
-    let event = line.split_once("  ").and_then(|(id, status)| {
-        let (kind, name) = id.split_once(' ')?;
-        let known = ["Container", "Pod", "Volume", "Image", "Service", "Network"];
-        (known.contains(&kind) && !name.contains(' ') && !status.trim().is_empty())
-            .then(|| serde_json::json!({"id": id, "status": status.trim()}))
-    });
-    event
-        .unwrap_or_else(|| serde_json::json!({ "message": line }))
-        .to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn progress_events_become_json_objects() {
-        assert_eq!(
-            progress_json("Container shop-db-1  Started"),
-            r#"{"id":"Container shop-db-1","status":"Started"}"#
-        );
-        assert_eq!(
-            progress_json("Pod shop  Removed"),
-            r#"{"id":"Pod shop","status":"Removed"}"#
-        );
-        assert_eq!(
-            progress_json("db-1 exited with code 0"),
-            r#"{"message":"db-1 exited with code 0"}"#
-        );
-        assert_eq!(
-            progress_json("Container shop-db-1  Killed (SIGTERM)"),
-            r#"{"id":"Container shop-db-1","status":"Killed (SIGTERM)"}"#
-        );
     }
 }

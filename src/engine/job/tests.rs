@@ -4,9 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::runner::{run_job, JobOptions};
-use super::{Job, Step, MAIN};
-use crate::backend::{Backend, ContainerState, FakeBackend, HealthRun};
+use super::{owner, run_job, JobOptions};
+use crate::backend::{Backend, Call, ContainerState, FakeBackend, HealthRun};
 use crate::engine::{Shutdown, Stack};
 use crate::model::*;
 use crate::plan::LABEL_OWNER;
@@ -63,7 +62,8 @@ fn job(steps: Vec<Step>) -> Job {
 }
 
 fn stack(fake: &Arc<FakeBackend>, job: &Job) -> Stack {
-    let (project, plan) = super::plan_job(job).unwrap();
+    let project = job.project();
+    let plan = crate::plan::Plan::new(&project).unwrap();
     Stack::for_tests(fake.clone(), project, plan)
 }
 
@@ -84,29 +84,18 @@ async fn sidecars_are_ready_before_main_then_steps_run_in_order_then_teardown() 
         .await
         .unwrap();
     assert_eq!(code, 0);
-    let calls = fake.calls();
-    let at = |c: &str| {
-        calls
-            .iter()
-            .position(|x| x == c)
-            .unwrap_or_else(|| panic!("no {c}: {calls:#?}"))
-    };
-    let healthy = calls
-        .iter()
-        .rposition(|c| c == "healthcheck j-db-1")
-        .unwrap();
-    assert!(at("run j-db-1") < healthy && at("run j-cache-1") < at("run j-main-1"));
-    assert!(
-        healthy < at("run j-main-1"),
-        "main started before db was healthy"
+    let at = |c: &Call| fake.position(c);
+    let healthy = fake.last_position(&Call::Healthcheck("j-db-1".into()));
+    let main = at(&Call::run("j-main-1"));
+    assert!(at(&Call::run("j-db-1")) < healthy && at(&Call::run("j-cache-1")) < main);
+    assert!(healthy < main, "main started before db was healthy");
+    let (one, two) = (
+        at(&Call::sh("j-main-1", "echo 1")),
+        at(&Call::sh("j-main-1", "echo 2")),
     );
-    assert!(at("run j-main-1") < at(&format!("exec j-main-1 {}", sh("echo 1"))));
+    assert!(main < one && one < two);
     assert!(
-        at(&format!("exec j-main-1 {}", sh("echo 1")))
-            < at(&format!("exec j-main-1 {}", sh("echo 2")))
-    );
-    assert!(
-        at(&format!("exec j-main-1 {}", sh("echo 2"))) < at("pod rm j"),
+        two < at(&Call::PodRemove("j".into())),
         "teardown before the last step"
     );
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
@@ -125,9 +114,10 @@ async fn the_first_failing_step_ends_the_job_with_its_code_and_tears_down() {
         .await
         .unwrap();
     assert_eq!(code, 3);
-    assert!(
-        fake.calls_of(&format!("exec j-main-1 {}", sh("make deploy")))
-            .is_empty(),
+    let deploy = Call::sh("j-main-1", "make deploy");
+    assert_eq!(
+        fake.calls_where(|c| *c == deploy),
+        [],
         "a step after the failure ran"
     );
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
@@ -142,18 +132,16 @@ async fn an_unhealthy_sidecar_is_exit_5_before_any_step() {
         .await
         .unwrap();
     assert_eq!(code, 5);
-    assert!(fake.calls_of("exec").is_empty());
-    assert!(fake.calls_of("run j-main-1").is_empty());
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
+    assert_eq!(fake.calls_where(|c| *c == Call::run("j-main-1")), []);
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
 
 #[tokio::test(start_paused = true)]
 async fn a_step_timeout_is_124_and_tears_down() {
     let fake = Arc::new(FakeBackend::new());
-    fake.script_delay(
-        &format!("exec j-main-1 {}", sh("sleep")),
-        Duration::from_secs(3600),
-    );
+    let sleep = Call::sh("j-main-1", "sleep");
+    fake.script_delay(move |c| *c == sleep, Duration::from_secs(3600));
     let mut slow = step("slow", "sleep");
     slow.timeout = Some(Duration::from_secs(5));
     let j = job(vec![slow]);
@@ -167,10 +155,8 @@ async fn a_step_timeout_is_124_and_tears_down() {
 #[tokio::test(start_paused = true)]
 async fn a_signal_during_a_step_is_128_plus_n_and_tears_down() {
     let fake = Arc::new(FakeBackend::new());
-    fake.script_delay(
-        &format!("exec j-main-1 {}", sh("sleep")),
-        Duration::from_secs(3600),
-    );
+    let sleep = Call::sh("j-main-1", "sleep");
+    fake.script_delay(move |c| *c == sleep, Duration::from_secs(3600));
     let j = job(vec![step("slow", "sleep")]);
     let (trigger, mut shutdown) = Shutdown::new();
     let s = stack(&fake, &j);
@@ -199,7 +185,7 @@ async fn keep_leaves_everything_and_owner_labels_mark_it_kept() {
         0
     );
     assert_eq!(fake.pod_names(), ["j"]);
-    assert!(fake.calls_of("pod rm").is_empty());
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::PodRemove(_))), []);
     assert_eq!(fake.state_of("j-main-1"), Some(ContainerState::Running));
     let pods = fake.pods(LABEL_OWNER, "").await.unwrap();
     assert!(pods[0].labels[LABEL_OWNER].starts_with("kept:"));
@@ -212,7 +198,7 @@ async fn the_same_name_running_is_refused_and_nothing_is_touched() {
     let s = stack(&fake, &j);
     // A live job of the same name: owned by this very process.
     let mut labels = crate::plan::project_labels("j");
-    labels.insert(LABEL_OWNER.into(), super::runner::owner(false));
+    labels.insert(LABEL_OWNER.into(), owner(false));
     fake.pod_create(&crate::backend::PodSpec {
         name: "j".into(),
         hosts: vec![],
@@ -229,7 +215,7 @@ async fn the_same_name_running_is_refused_and_nothing_is_touched() {
         .unwrap_err();
     assert!(err.to_string().contains("is already running"), "{err}");
     assert!(
-        fake.calls()[before..].iter().all(|c| c == "pod ps"),
+        fake.calls()[before..].iter().all(|c| *c == Call::PodPs),
         "{:#?}",
         fake.calls()
     );

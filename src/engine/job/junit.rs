@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use super::runner::{StepReport, StepResult};
+use super::StepReport;
+use crate::output::StepStatus;
 
 fn escape(text: &str) -> String {
     text.chars()
@@ -25,11 +26,16 @@ fn secs(d: Duration) -> String {
 pub fn junit_xml(job: &str, steps: &[StepReport], total: Duration) -> String {
     let failures = steps
         .iter()
-        .filter(|s| matches!(s.result, StepResult::Failed(_) | StepResult::TimedOut))
+        .filter(|s| {
+            matches!(
+                s.status,
+                StepStatus::Failed(_) | StepStatus::TimedOut | StepStatus::Stopped
+            )
+        })
         .count();
     let skipped = steps
         .iter()
-        .filter(|s| matches!(s.result, StepResult::Skipped | StepResult::NotRun))
+        .filter(|s| matches!(s.status, StepStatus::Skipped | StepStatus::NotRun))
         .count();
     let job = escape(job);
     let mut xml = format!(
@@ -46,16 +52,19 @@ pub fn junit_xml(job: &str, steps: &[StepReport], total: Duration) -> String {
             secs(s.duration)
         ));
         let output = escape(&s.output.join("\n"));
-        match &s.result {
-            StepResult::Passed => xml.push_str(&format!(">\n      <system-out>{output}</system-out>\n    </testcase>\n")),
-            StepResult::Failed(code) => xml.push_str(&format!(
+        match &s.status {
+            StepStatus::Passed => xml.push_str(&format!(">\n      <system-out>{output}</system-out>\n    </testcase>\n")),
+            StepStatus::Stopped | StepStatus::Started => xml.push_str(&format!(
+                ">\n      <failure message=\"stopped\" type=\"stopped\">{output}</failure>\n    </testcase>\n"
+            )),
+            StepStatus::Failed(code) => xml.push_str(&format!(
                 ">\n      <failure message=\"exit code {code}\" type=\"exit\">{output}</failure>\n    </testcase>\n"
             )),
-            StepResult::TimedOut => xml.push_str(&format!(
+            StepStatus::TimedOut => xml.push_str(&format!(
                 ">\n      <failure message=\"timed out\" type=\"timeout\">{output}</failure>\n    </testcase>\n"
             )),
-            StepResult::Skipped => xml.push_str(">\n      <skipped message=\"not selected with --step\"/>\n    </testcase>\n"),
-            StepResult::NotRun => xml.push_str(">\n      <skipped message=\"not run: the job had already failed\"/>\n    </testcase>\n"),
+            StepStatus::Skipped => xml.push_str(">\n      <skipped message=\"not selected with --step\"/>\n    </testcase>\n"),
+            StepStatus::NotRun => xml.push_str(">\n      <skipped message=\"not run: the job had already failed\"/>\n    </testcase>\n"),
         }
     }
     xml.push_str("  </testsuite>\n</testsuites>\n");
@@ -70,20 +79,20 @@ mod tests {
     fn steps_become_test_cases_with_their_results() {
         let step = |name: &str, result, output: &[&str]| StepReport {
             name: name.into(),
-            result,
+            status: result,
             duration: Duration::from_millis(1500),
             output: output.iter().map(|s| s.to_string()).collect(),
         };
         let xml = junit_xml(
             "shop <ci>",
             &[
-                step("Migrate", StepResult::Passed, &["ok"]),
+                step("Migrate", StepStatus::Passed, &["ok"]),
                 step(
                     "Test & lint",
-                    StepResult::Failed(7),
+                    StepStatus::Failed(7),
                     &["1 failed", "<boom>"],
                 ),
-                step("Deploy", StepResult::NotRun, &[]),
+                step("Deploy", StepStatus::NotRun, &[]),
             ],
             Duration::from_secs(3),
         );

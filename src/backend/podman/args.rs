@@ -1,0 +1,676 @@
+//! podman's flags: one pure function per call, from backend specs to argv (without the
+//! leading `podman`). Tested on their own; a dry run prints exactly these.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::backend::{
+    BuildSpec, ContainerSpec, ExecSpec, HealthSpec, LogOptions, MountSpec, PodSpec, VolumeSpec,
+};
+use crate::model::{format_duration, HealthTest, NetworkMode, Port, RestartPolicy, RuntimeOptions};
+
+pub(super) fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+fn seconds(d: Duration) -> String {
+    // podman takes whole seconds; round up so a grace period is never shortened.
+    d.as_secs_f64().ceil().to_string()
+}
+
+fn label_args(labels: &BTreeMap<String, String>) -> Vec<String> {
+    labels
+        .iter()
+        .flat_map(|(k, v)| ["--label".to_string(), format!("{k}={v}")])
+        .collect()
+}
+
+fn port_arg(p: &Port) -> String {
+    let mut s = String::new();
+    if let Some(ip) = &p.host_ip {
+        if ip.contains(':') {
+            s.push_str(&format!("[{ip}]:"));
+        } else {
+            s.push_str(&format!("{ip}:"));
+        }
+        if p.published.is_none() {
+            s.push(':');
+        }
+    }
+    if let Some(published) = p.published {
+        s.push_str(&format!("{published}:"));
+    }
+    s.push_str(&format!("{}/{}", p.target, p.protocol.as_str()));
+    s
+}
+
+/// `podman pod create` for a project's pod.
+pub fn pod_create_args(spec: &PodSpec) -> Vec<String> {
+    let mut a = strings(["pod", "create", "--name"]);
+    a.push(spec.name.clone());
+    a.extend(label_args(&spec.labels));
+    let host_network = matches!(spec.network_mode, Some(NetworkMode::Host));
+    match &spec.network_mode {
+        Some(NetworkMode::Host) => a.extend(strings(["--network", "host"])),
+        Some(NetworkMode::None) => a.extend(strings(["--network", "none"])),
+        _ => {}
+    }
+    if !host_network {
+        for h in &spec.hosts {
+            a.push("--add-host".into());
+            a.push(format!("{}:{}", h.host, h.ip));
+        }
+        for p in &spec.ports {
+            a.push("-p".into());
+            a.push(port_arg(p));
+        }
+        for (flag, values) in [
+            ("--dns", &spec.dns.servers),
+            ("--dns-search", &spec.dns.search),
+            ("--dns-option", &spec.dns.options),
+        ] {
+            for v in values {
+                a.push(flag.into());
+                a.push(v.clone());
+            }
+        }
+    }
+    a
+}
+
+fn health_cmd(test: &HealthTest) -> String {
+    match test {
+        // podman reads a JSON array as the exec form, *without* the CMD keyword.
+        HealthTest::Cmd(argv) => serde_json::to_string(argv).unwrap_or_default(),
+        HealthTest::Shell(cmd) => cmd.clone(),
+    }
+}
+
+fn restart_arg(r: RestartPolicy) -> String {
+    r.to_string()
+}
+
+/// `podman run -d` for one container of a service.
+pub fn run_args(spec: &ContainerSpec) -> Vec<String> {
+    container_args(strings(["run", "-d"]), spec)
+}
+
+/// `podman run` of a one-off container in the foreground.
+pub fn run_foreground_args(spec: &ContainerSpec, remove: bool) -> Vec<String> {
+    let head = if remove {
+        strings(["run", "--rm"])
+    } else {
+        strings(["run"])
+    };
+    container_args(head, spec)
+}
+
+pub fn exec_args(spec: &ExecSpec) -> Vec<String> {
+    let mut a = strings(["exec"]);
+    if spec.interactive {
+        a.push("--interactive".into());
+    }
+    if spec.tty {
+        a.push("--tty".into());
+    }
+    for (k, v) in &spec.env {
+        a.push("--env".into());
+        a.push(format!("{k}={v}"));
+    }
+    if let Some(w) = &spec.workdir {
+        a.push("--workdir".into());
+        a.push(w.clone());
+    }
+    if let Some(u) = &spec.user {
+        a.push("--user".into());
+        a.push(u.clone());
+    }
+    a.push(spec.container.clone());
+    a.extend(spec.command.iter().cloned());
+    a
+}
+
+fn container_args(mut a: Vec<String>, spec: &ContainerSpec) -> Vec<String> {
+    flag(&mut a, "--pod", &spec.pod);
+    flag(&mut a, "--name", &spec.name);
+    a.extend(label_args(&spec.labels));
+    for (k, v) in &spec.env {
+        flag(&mut a, "--env", &format!("{k}={v}"));
+    }
+    mount_args(&mut a, spec);
+    if let Some(w) = &spec.working_dir {
+        flag(&mut a, "--workdir", w);
+    }
+    if let Some(u) = &spec.user {
+        flag(&mut a, "--user", u);
+    }
+    if let Some(h) = &spec.health {
+        health_args(&mut a, h);
+    }
+    lifecycle_args(&mut a, spec);
+    privilege_args(&mut a, spec);
+    runtime_args(&mut a, &spec.runtime);
+    if spec.tty {
+        a.push("--tty".into());
+    }
+    if spec.interactive {
+        a.push("--interactive".into());
+    }
+    if let Some(e) = &spec.entrypoint {
+        let entrypoint = match e.as_slice() {
+            [] => String::new(),
+            [one] => one.clone(),
+            many => serde_json::to_string(many).unwrap_or_default(),
+        };
+        flag(&mut a, "--entrypoint", &entrypoint);
+    }
+    a.push(spec.image.clone());
+    if let Some(c) = &spec.command {
+        a.extend(c.iter().cloned());
+    }
+    a
+}
+
+fn flag(a: &mut Vec<String>, name: &str, value: &str) {
+    a.push(name.to_string());
+    a.push(value.to_string());
+}
+
+fn mount_args(a: &mut Vec<String>, spec: &ContainerSpec) {
+    for m in &spec.mounts {
+        match m {
+            MountSpec::Volume {
+                source,
+                target,
+                options,
+            } if options.is_empty() => flag(a, "--volume", &format!("{source}:{target}")),
+            MountSpec::Volume {
+                source,
+                target,
+                options,
+            } => flag(
+                a,
+                "--volume",
+                &format!("{source}:{target}:{}", options.join(",")),
+            ),
+            MountSpec::Anonymous { target } => flag(a, "--volume", target),
+            MountSpec::Tmpfs {
+                target,
+                size,
+                read_only,
+            } => {
+                let mut m = format!("type=tmpfs,destination={target}");
+                if let Some(s) = size {
+                    m.push_str(&format!(",tmpfs-size={s}"));
+                }
+                if *read_only {
+                    m.push_str(",ro=true");
+                }
+                flag(a, "--mount", &m);
+            }
+        }
+    }
+    for t in &spec.tmpfs {
+        flag(a, "--tmpfs", t);
+    }
+    for v in &spec.volumes_from {
+        flag(a, "--volumes-from", v);
+    }
+}
+
+fn health_args(a: &mut Vec<String>, h: &HealthSpec) {
+    flag(a, "--health-cmd", &health_cmd(&h.test));
+    // podman refuses intervals under a second; sidepod runs the checks itself anyway.
+    let at_least_a_second = |d: Duration| format_duration(d.max(Duration::from_secs(1)));
+    flag(a, "--health-interval", &at_least_a_second(h.interval));
+    flag(a, "--health-timeout", &at_least_a_second(h.timeout));
+    flag(a, "--health-retries", &h.retries.to_string());
+    flag(a, "--health-start-period", &format_duration(h.start_period));
+}
+
+/// How the container's process starts, stops and restarts.
+fn lifecycle_args(a: &mut Vec<String>, spec: &ContainerSpec) {
+    if spec.init {
+        a.push("--init".into());
+    }
+    if let Some(s) = &spec.stop_signal {
+        flag(a, "--stop-signal", s);
+    }
+    if let Some(t) = spec.stop_timeout {
+        flag(a, "--stop-timeout", &seconds(t));
+    }
+    if spec.restart != RestartPolicy::No {
+        flag(a, "--restart", &restart_arg(spec.restart));
+    }
+}
+
+/// Capabilities, devices and what the container may write.
+fn privilege_args(a: &mut Vec<String>, spec: &ContainerSpec) {
+    for c in &spec.cap_add {
+        flag(a, "--cap-add", c);
+    }
+    for c in &spec.cap_drop {
+        flag(a, "--cap-drop", c);
+    }
+    if spec.privileged {
+        a.push("--privileged".into());
+    }
+    for d in &spec.devices {
+        flag(a, "--device", d);
+    }
+    if spec.read_only {
+        a.push("--read-only".into());
+    }
+    if let Some(s) = spec.shm_size {
+        flag(a, "--shm-size", &s.to_string());
+    }
+    for (name, u) in &spec.ulimits {
+        flag(a, "--ulimit", &format!("{name}={}:{}", u.soft, u.hard));
+    }
+}
+
+pub fn volume_create_args(spec: &VolumeSpec) -> Vec<String> {
+    let mut a = strings(["volume", "create"]);
+    a.extend(label_args(&spec.labels));
+    if let Some(d) = &spec.driver {
+        a.push("--driver".into());
+        a.push(d.clone());
+    }
+    for (k, v) in &spec.driver_opts {
+        a.push("--opt".into());
+        a.push(format!("{k}={v}"));
+    }
+    a.push(spec.name.clone());
+    a
+}
+
+pub fn build_args(spec: &BuildSpec) -> Vec<String> {
+    let mut a = strings(["build", "--tag"]);
+    a.push(spec.tag.clone());
+    if let Some(f) = &spec.dockerfile {
+        a.push("--file".into());
+        // podman reads a relative --file from its working directory; Compose means the context.
+        a.push(spec.context.join(f).to_string_lossy().into_owned());
+    }
+    if let Some(t) = &spec.target {
+        a.push("--target".into());
+        a.push(t.clone());
+    }
+    for (k, v) in &spec.args {
+        a.push("--build-arg".into());
+        a.push(format!("{k}={v}"));
+    }
+    a.extend(label_args(&spec.labels));
+    if spec.no_cache {
+        a.push("--no-cache".into());
+    }
+    if spec.pull {
+        a.push("--pull".into());
+    }
+    a.push(spec.context.to_string_lossy().into_owned());
+    a
+}
+
+pub fn logs_args(name: &str, opts: &LogOptions) -> Vec<String> {
+    let mut a = strings(["logs"]);
+    if opts.follow {
+        a.push("--follow".into());
+    }
+    if let Some(n) = opts.tail {
+        a.push("--tail".into());
+        a.push(n.to_string());
+    }
+    if opts.timestamps {
+        a.push("--timestamps".into());
+    }
+    if let Some(since) = &opts.since {
+        a.push("--since".into());
+        a.push(since.clone());
+    }
+    a.push(name.to_string());
+    a
+}
+
+fn with_names(mut head: Vec<String>, names: &[String]) -> Vec<String> {
+    head.extend(names.iter().cloned());
+    head
+}
+
+pub fn stop_args(names: &[String], timeout: Option<Duration>) -> Vec<String> {
+    let head = match timeout {
+        Some(t) => vec!["stop".into(), "--time".into(), seconds(t)],
+        None => strings(["stop"]),
+    };
+    with_names(head, names)
+}
+
+pub fn start_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["start"]), names)
+}
+
+pub fn restart_args(names: &[String], timeout: Option<Duration>) -> Vec<String> {
+    let head = match timeout {
+        Some(t) => vec!["restart".into(), "--time".into(), seconds(t)],
+        None => strings(["restart"]),
+    };
+    with_names(head, names)
+}
+
+pub fn kill_args(names: &[String], signal: &str) -> Vec<String> {
+    with_names(vec!["kill".into(), "--signal".into(), signal.into()], names)
+}
+
+/// Resource limits, security, logging and kernel settings, as `podman run` flags.
+fn runtime_args(a: &mut Vec<String>, r: &RuntimeOptions) {
+    let mut flag = |name: &str, value: String| {
+        a.push(name.to_string());
+        a.push(value);
+    };
+    if let Some(m) = r.memory {
+        flag("--memory", m.to_string());
+    }
+    if let Some(m) = r.memory_reservation {
+        flag("--memory-reservation", m.to_string());
+    }
+    if let Some(m) = r.memory_swap {
+        flag("--memory-swap", m.to_string());
+    }
+    if let Some(c) = &r.cpus {
+        flag("--cpus", c.clone());
+    }
+    if let Some(c) = r.cpu_shares {
+        flag("--cpu-shares", c.to_string());
+    }
+    if let Some(c) = &r.cpuset {
+        flag("--cpuset-cpus", c.clone());
+    }
+    if let Some(p) = r.pids_limit {
+        flag("--pids-limit", p.to_string());
+    }
+    for o in &r.security_opt {
+        flag("--security-opt", o.clone());
+    }
+    for g in &r.group_add {
+        flag("--group-add", g.clone());
+    }
+    for (k, v) in &r.sysctls {
+        flag("--sysctl", format!("{k}={v}"));
+    }
+    if let Some(d) = &r.log_driver {
+        flag("--log-driver", d.clone());
+    }
+    for (k, v) in &r.log_options {
+        flag("--log-opt", format!("{k}={v}"));
+    }
+    for (k, v) in &r.annotations {
+        flag("--annotation", format!("{k}={v}"));
+    }
+    if let Some(o) = r.oom_score_adj {
+        flag("--oom-score-adj", o.to_string());
+    }
+    if let Some(p) = &r.platform {
+        flag("--platform", p.clone());
+    }
+    if r.oom_kill_disable {
+        a.push("--oom-kill-disable".into());
+    }
+}
+
+pub fn pause_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["pause"]), names)
+}
+
+pub fn unpause_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["unpause"]), names)
+}
+
+pub fn port_args(name: &str, port: u16, protocol: &str) -> Vec<String> {
+    vec!["port".into(), name.into(), format!("{port}/{protocol}")]
+}
+
+pub fn top_args(name: &str) -> Vec<String> {
+    vec!["top".into(), name.into()]
+}
+
+pub fn volume_remove_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["volume", "rm", "--force"]), names)
+}
+
+pub fn pull_args(image: &str) -> Vec<String> {
+    vec!["pull".into(), "--quiet".into(), image.into()]
+}
+
+pub fn healthcheck_args(name: &str) -> Vec<String> {
+    vec!["healthcheck".into(), "run".into(), name.into()]
+}
+
+pub fn remove_args(names: &[String], volumes: bool) -> Vec<String> {
+    let mut head = strings(["rm", "--force"]);
+    if volumes {
+        head.push("--volumes".into());
+    }
+    with_names(head, names)
+}
+
+pub fn pod_remove_args(name: &str, timeout: Duration) -> Vec<String> {
+    vec![
+        "pod".into(),
+        "rm".into(),
+        "--force".into(),
+        "--time".into(),
+        seconds(timeout),
+        name.into(),
+    ]
+}
+
+// ---- JSON as podman writes it (4.x and 5.x; every field optional) -----------------------
+
+pub(super) fn label_filter(label: &str, value: &str) -> String {
+    if value.is_empty() {
+        format!("label={label}")
+    } else {
+        format!("label={label}={value}")
+    }
+}
+
+/// `ps`, `pod ps` and `volume ls` of what carries `label=value`, as JSON.
+pub(super) fn list_args(what: &[&str], label: &str, value: &str) -> Vec<String> {
+    let mut a: Vec<String> = what.iter().map(|s| s.to_string()).collect();
+    a.extend([
+        "--filter".into(),
+        label_filter(label, value),
+        "--format".into(),
+        "json".into(),
+    ]);
+    a
+}
+
+pub(super) fn inspect_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["container", "inspect"]), names)
+}
+
+pub(super) fn wait_args(name: &str) -> Vec<String> {
+    vec!["wait".into(), name.into()]
+}
+
+pub(super) fn exists_args(kind: &str, name: &str) -> Vec<String> {
+    vec![kind.into(), "exists".into(), name.into()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::shell_join;
+    use crate::model::HostEntry;
+    use crate::model::{PortRange, Protocol};
+
+    #[test]
+    fn pod_create_publishes_ports_and_hosts() {
+        let spec = PodSpec {
+            name: "shop".into(),
+            hosts: vec![HostEntry {
+                host: "db".into(),
+                ip: "127.0.0.1".into(),
+            }],
+            ports: vec![
+                Port {
+                    target: 80,
+                    published: Some(PortRange::single(8080)),
+                    host_ip: None,
+                    protocol: Protocol::Tcp,
+                },
+                Port {
+                    target: 53,
+                    published: None,
+                    host_ip: Some("127.0.0.1".into()),
+                    protocol: Protocol::Udp,
+                },
+            ],
+            network_mode: None,
+            dns: crate::model::Dns {
+                servers: vec!["10.0.0.53".into()],
+                search: vec!["corp.example".into()],
+                options: vec!["ndots:2".into()],
+            },
+            labels: [("io.sidepod.project".to_string(), "shop".to_string())].into(),
+        };
+        assert_eq!(
+            shell_join(&pod_create_args(&spec)),
+            "pod create --name shop --label io.sidepod.project=shop --add-host db:127.0.0.1 \
+             -p 8080:80/tcp -p 127.0.0.1::53/udp --dns 10.0.0.53 --dns-search corp.example \
+             --dns-option ndots:2"
+        );
+    }
+
+    #[test]
+    fn host_network_pods_publish_nothing() {
+        let spec = PodSpec {
+            name: "p".into(),
+            hosts: vec![HostEntry {
+                host: "db".into(),
+                ip: "127.0.0.1".into(),
+            }],
+            ports: vec![],
+            network_mode: Some(NetworkMode::Host),
+            dns: Default::default(),
+            labels: BTreeMap::new(),
+        };
+        assert_eq!(
+            shell_join(&pod_create_args(&spec)),
+            "pod create --name p --network host"
+        );
+    }
+
+    #[test]
+    fn run_args_carry_every_setting() {
+        let spec = ContainerSpec {
+            name: "shop-db-1".into(),
+            pod: "shop".into(),
+            image: "postgres:16".into(),
+            command: Some(vec!["postgres".into(), "-c".into(), "fsync=off".into()]),
+            env: [("A".to_string(), "1 2".to_string())].into(),
+            mounts: vec![
+                MountSpec::Volume {
+                    source: "shop_pg".into(),
+                    target: "/var/lib/pg".into(),
+                    options: vec![],
+                },
+                MountSpec::Volume {
+                    source: "/src".into(),
+                    target: "/src".into(),
+                    options: vec!["ro".into(), "z".into()],
+                },
+                MountSpec::Anonymous {
+                    target: "/cache".into(),
+                },
+                MountSpec::Tmpfs {
+                    target: "/run".into(),
+                    size: Some(1024),
+                    read_only: false,
+                },
+            ],
+            health: Some(HealthSpec {
+                test: HealthTest::Cmd(vec!["pg_isready".into(), "-U".into(), "postgres".into()]),
+                interval: Duration::from_millis(500),
+                timeout: Duration::from_secs(2),
+                retries: 5,
+                start_period: Duration::ZERO,
+            }),
+            init: true,
+            stop_signal: Some("SIGINT".into()),
+            stop_timeout: Some(Duration::from_millis(2500)),
+            restart: RestartPolicy::OnFailure(Some(3)),
+            entrypoint: Some(vec!["/bin/sh".into(), "-c".into()]),
+            ..ContainerSpec::default()
+        };
+        assert_eq!(
+            shell_join(&run_args(&spec)),
+            "run -d --pod shop --name shop-db-1 --env 'A=1 2' --volume shop_pg:/var/lib/pg \
+             --volume /src:/src:ro,z --volume /cache --mount type=tmpfs,destination=/run,tmpfs-size=1024 \
+             --health-cmd '[\"pg_isready\",\"-U\",\"postgres\"]' --health-interval 1s --health-timeout 2s \
+             --health-retries 5 --health-start-period 0s --init --stop-signal SIGINT --stop-timeout 3 \
+             --restart on-failure:3 --entrypoint '[\"/bin/sh\",\"-c\"]' postgres:16 postgres -c fsync=off"
+        );
+    }
+
+    #[test]
+    fn run_args_carry_resources_and_runtime_settings() {
+        let spec = ContainerSpec {
+            name: "shop-app-1".into(),
+            pod: "shop".into(),
+            image: "app".into(),
+            runtime: RuntimeOptions {
+                memory: Some(536870912),
+                memory_reservation: Some(1024),
+                memory_swap: Some(-1),
+                cpus: Some("0.5".into()),
+                cpu_shares: Some(512),
+                cpuset: Some("0-1".into()),
+                pids_limit: Some(100),
+                security_opt: vec!["label=disable".into()],
+                group_add: vec!["audio".into()],
+                sysctls: [("net.core.somaxconn".to_string(), "1024".to_string())].into(),
+                log_driver: Some("k8s-file".into()),
+                log_options: [("max-size".to_string(), "1m".to_string())].into(),
+                annotations: [("a".to_string(), "b".to_string())].into(),
+                oom_score_adj: Some(-100),
+                oom_kill_disable: true,
+                platform: Some("linux/amd64".into()),
+            },
+            volumes_from: vec!["shop-data-1:ro".into()],
+            ..ContainerSpec::default()
+        };
+        assert_eq!(
+            shell_join(&run_args(&spec)),
+            "run -d --pod shop --name shop-app-1 --volumes-from shop-data-1:ro --memory 536870912 --memory-reservation 1024 \
+             --memory-swap -1 --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0-1 --pids-limit 100 \
+             --security-opt label=disable --group-add audio --sysctl net.core.somaxconn=1024 \
+             --log-driver k8s-file --log-opt max-size=1m --annotation a=b --oom-score-adj -100 \
+             --platform linux/amd64 --oom-kill-disable app"
+        );
+    }
+
+    #[test]
+    fn shell_healthchecks_are_plain_strings() {
+        assert_eq!(
+            health_cmd(&HealthTest::Shell("curl -f localhost".into())),
+            "curl -f localhost"
+        );
+    }
+
+    #[test]
+    fn build_args_resolve_the_containerfile_in_the_context() {
+        let spec = BuildSpec {
+            context: "/src/app".into(),
+            dockerfile: Some("Containerfile.test".into()),
+            tag: "localhost/shop-app".into(),
+            args: [("V".to_string(), "1".to_string())].into(),
+            target: Some("test".into()),
+            ..BuildSpec::default()
+        };
+        assert_eq!(
+            shell_join(&build_args(&spec)),
+            "build --tag localhost/shop-app --file /src/app/Containerfile.test --target test --build-arg V=1 /src/app"
+        );
+    }
+}

@@ -1,0 +1,272 @@
+//! podman's JSON, read defensively: podman 4.x and 5.x differ, so every field is
+//! optional, and what sidepod needs is taken into backend types here.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::backend::{ContainerInfo, ContainerState, HealthLogEntry, HealthState};
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PsEntry {
+    #[serde(rename = "Id")]
+    pub(super) id: String,
+    #[serde(rename = "Names")]
+    pub(super) names: Vec<String>,
+    #[serde(rename = "Labels")]
+    pub(super) labels: Option<BTreeMap<String, String>>,
+    #[serde(rename = "State")]
+    pub(super) state: String,
+    #[serde(rename = "Status")]
+    pub(super) status: String,
+    #[serde(rename = "ExitCode")]
+    pub(super) exit_code: i64,
+    #[serde(rename = "IsInfra")]
+    pub(super) is_infra: bool,
+    #[serde(rename = "Image")]
+    pub(super) image: String,
+    #[serde(rename = "Ports")]
+    pub(super) ports: Option<Vec<PsPort>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PsPort {
+    host_ip: String,
+    container_port: u32,
+    host_port: u32,
+    range: u32,
+    protocol: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct InspectEntry {
+    #[serde(rename = "Id")]
+    id: String,
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "ImageName")]
+    image_name: String,
+    #[serde(rename = "RestartCount")]
+    restart_count: u32,
+    #[serde(rename = "State")]
+    state: InspectState,
+    #[serde(rename = "Config")]
+    config: InspectConfig,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InspectState {
+    #[serde(rename = "Status")]
+    status: String,
+    #[serde(rename = "ExitCode")]
+    exit_code: i64,
+    // podman 4.x wrote `Healthcheck`, later versions `Health`: accept both.
+    #[serde(rename = "Health")]
+    health: Option<InspectHealth>,
+    #[serde(rename = "Healthcheck")]
+    healthcheck: Option<InspectHealth>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InspectHealth {
+    #[serde(rename = "Status")]
+    status: String,
+    #[serde(rename = "FailingStreak")]
+    failing_streak: u32,
+    #[serde(rename = "Log")]
+    log: Option<Vec<InspectHealthLog>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InspectHealthLog {
+    #[serde(rename = "ExitCode")]
+    exit_code: i64,
+    #[serde(rename = "Output")]
+    output: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InspectConfig {
+    #[serde(rename = "Labels")]
+    labels: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct PodEntry {
+    #[serde(rename = "Id")]
+    pub(super) id: String,
+    #[serde(rename = "Name")]
+    pub(super) name: String,
+    #[serde(rename = "Labels")]
+    pub(super) labels: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct VolumeEntry {
+    #[serde(rename = "Name")]
+    pub(super) name: String,
+    #[serde(rename = "Labels")]
+    pub(super) labels: Option<BTreeMap<String, String>>,
+}
+
+pub(super) fn ps_info(e: PsEntry) -> ContainerInfo {
+    let ports = e
+        .ports
+        .unwrap_or_default()
+        .iter()
+        .map(|p| {
+            let ip = if p.host_ip.is_empty() {
+                "0.0.0.0"
+            } else {
+                &p.host_ip
+            };
+            let range = p.range.max(1);
+            if range > 1 {
+                format!(
+                    "{ip}:{}-{}->{}-{}/{}",
+                    p.host_port,
+                    p.host_port + range - 1,
+                    p.container_port,
+                    p.container_port + range - 1,
+                    p.protocol
+                )
+            } else {
+                format!("{ip}:{}->{}/{}", p.host_port, p.container_port, p.protocol)
+            }
+        })
+        .collect();
+    ContainerInfo {
+        id: e.id,
+        name: e.names.into_iter().next().unwrap_or_default(),
+        labels: e.labels.unwrap_or_default(),
+        state: ContainerState::parse(&e.state),
+        status: e.status,
+        exit_code: e.exit_code,
+        health: None,
+        image: e.image,
+        ports,
+        restart_count: 0,
+    }
+}
+
+pub(super) fn inspect_info(e: InspectEntry) -> ContainerInfo {
+    let health = e
+        .state
+        .health
+        .or(e.state.healthcheck)
+        .filter(|h| !h.status.is_empty())
+        .map(|h| HealthState {
+            status: h.status,
+            failing_streak: h.failing_streak,
+            log: h
+                .log
+                .unwrap_or_default()
+                .into_iter()
+                .map(|l| HealthLogEntry {
+                    exit_code: l.exit_code,
+                    output: l.output,
+                })
+                .collect(),
+        });
+    ContainerInfo {
+        id: e.id,
+        name: e.name,
+        labels: e.config.labels.unwrap_or_default(),
+        state: ContainerState::parse(&e.state.status),
+        status: e.state.status,
+        exit_code: e.state.exit_code,
+        health,
+        image: e.image_name,
+        ports: Vec::new(),
+        restart_count: e.restart_count,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HostInfo {
+    pub version: String,
+    pub rootless: bool,
+    pub runtime: String,
+    pub cgroup_version: String,
+    pub cgroup_manager: String,
+    pub storage_driver: String,
+    pub network_backend: String,
+}
+
+impl HostInfo {
+    /// Reads `podman info --format json`; fields that a podman version lacks stay empty.
+    pub fn parse(json: &str) -> Result<HostInfo, serde_json::Error> {
+        let v: serde_json::Value = serde_json::from_str(json)?;
+        let text = |path: &[&str]| {
+            path.iter()
+                .try_fold(&v, |v, key| v.get(key))
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(HostInfo {
+            version: text(&["version", "Version"]),
+            rootless: v
+                .pointer("/host/security/rootless")
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false),
+            runtime: text(&["host", "ociRuntime", "name"]),
+            cgroup_version: text(&["host", "cgroupVersion"]),
+            cgroup_manager: text(&["host", "cgroupManager"]),
+            storage_driver: text(&["store", "graphDriverName"]),
+            network_backend: text(&["host", "networkBackend"]),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ps_json_is_read_defensively() {
+        let json = r#"[{"Id":"abc","Names":["shop-db-1"],"Labels":{"io.sidepod.service":"db"},
+            "State":"running","Status":"Up 2 seconds","ExitCode":0,"IsInfra":false,
+            "Ports":[{"host_ip":"","container_port":5432,"host_port":15432,"range":1,"protocol":"tcp"}]},
+            {"Id":"def","Names":["x-infra"],"IsInfra":true,"Labels":null}]"#;
+        let entries: Vec<PsEntry> = serde_json::from_str(json).unwrap();
+        let infos: Vec<ContainerInfo> = entries
+            .into_iter()
+            .filter(|e| !e.is_infra)
+            .map(ps_info)
+            .collect();
+        assert_eq!(infos.len(), 1);
+        assert_eq!(infos[0].name, "shop-db-1");
+        assert_eq!(infos[0].state, ContainerState::Running);
+        assert_eq!(infos[0].ports, ["0.0.0.0:15432->5432/tcp"]);
+        assert_eq!(infos[0].label("io.sidepod.service"), Some("db"));
+    }
+
+    #[test]
+    fn inspect_json_accepts_health_and_healthcheck() {
+        for key in ["Health", "Healthcheck"] {
+            let json = format!(
+                r#"[{{"Id":"a","Name":"c","State":{{"Status":"running","ExitCode":0,
+                "{key}":{{"Status":"unhealthy","FailingStreak":3,"Log":[{{"ExitCode":1,"Output":"no"}}]}}}},
+                "Config":{{"Labels":null}}}}]"#
+            );
+            let entries: Vec<InspectEntry> = serde_json::from_str(&json).unwrap();
+            let info = inspect_info(entries.into_iter().next().unwrap());
+            let health = info.health.unwrap();
+            assert_eq!(
+                (health.status.as_str(), health.failing_streak),
+                ("unhealthy", 3)
+            );
+            assert_eq!(health.log[0].output, "no");
+        }
+    }
+}

@@ -1,0 +1,310 @@
+//! `PodmanBackend`: the `Backend` verbs as podman CLI calls. Its parts: `process` runs the
+//! children (and prints instead in a dry run), `args` builds every argv, `json` reads
+//! podman's output, `probes` checks the host for `sidepod doctor`.
+
+mod args;
+mod json;
+mod probes;
+mod process;
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tokio::sync::mpsc;
+
+pub use args::*;
+pub use json::HostInfo;
+
+use self::json::{inspect_info, ps_info, InspectEntry, PodEntry, PsEntry, VolumeEntry};
+use self::process::{argv, succeeded, Process};
+use super::*;
+
+pub struct PodmanBackend {
+    process: Process,
+}
+
+impl PodmanBackend {
+    /// Uses `explicit` (from `--podman` or `SIDEPOD_PODMAN`) or finds `podman` on PATH.
+    /// With `dry_run`, every call that would change something is printed instead, and
+    /// podman need not be there.
+    pub fn locate(explicit: Option<&Path>, dry_run: bool) -> Result<Self, BackendError> {
+        Ok(PodmanBackend {
+            process: Process::locate(explicit, dry_run)?,
+        })
+    }
+
+    pub fn program(&self) -> &Path {
+        self.process.program()
+    }
+}
+
+#[async_trait]
+impl Backend for PodmanBackend {
+    fn prints_only(&self) -> bool {
+        self.process.dry_run()
+    }
+
+    async fn version(&self) -> Result<String, BackendError> {
+        let args = strings(["version", "--format", "{{.Client.Version}}"]);
+        match self.process.look(&args).await? {
+            Some((status, stdout, stderr)) => {
+                succeeded(&args, status, stderr).map(|()| stdout.trim().to_string())
+            }
+            None => Ok("dry-run".into()),
+        }
+    }
+
+    async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&pod_create_args(spec))
+            .await
+            .map(drop)
+    }
+
+    async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError> {
+        let args = list_args(&["pod", "ps"], label, value);
+        let entries: Vec<PodEntry> = self.process.look_json(&args).await?.unwrap_or_default();
+        Ok(entries
+            .into_iter()
+            .map(|p| PodInfo {
+                id: p.id,
+                name: p.name,
+                labels: p.labels.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn pod_remove(&self, name: &str, timeout: Duration) -> Result<(), BackendError> {
+        self.process.removal(&pod_remove_args(name, timeout)).await
+    }
+
+    async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
+        let args = run_args(spec);
+        let Some((status, stdout, stderr)) = self.process.change(&args).await? else {
+            return Ok(format!("dry-run-{}", spec.name));
+        };
+        // Rootless podman on cgroups v1 starts the container without its limits.
+        if status == Some(0) && stderr.contains("Resource limits are not supported and ignored") {
+            tracing::warn!(
+                "{}: resource limits are ignored by rootless podman on a cgroups v1 host",
+                spec.name
+            );
+        }
+        succeeded(&args, status, stderr).map(|()| stdout.trim().to_string())
+    }
+
+    async fn run_foreground(
+        &self,
+        spec: &ContainerSpec,
+        remove: bool,
+    ) -> Result<i64, BackendError> {
+        self.process
+            .foreground(&run_foreground_args(spec, remove))
+            .await
+    }
+
+    async fn exec(&self, spec: &ExecSpec) -> Result<i64, BackendError> {
+        self.process.foreground(&exec_args(spec)).await
+    }
+
+    async fn exec_stream(
+        &self,
+        spec: &ExecSpec,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<i64, BackendError> {
+        self.process
+            .stream(&exec_args(spec), &spec.container, sink)
+            .await
+    }
+
+    async fn start(&self, names: &[String]) -> Result<(), BackendError> {
+        self.process.change_ok(&start_args(names)).await.map(drop)
+    }
+
+    async fn restart(
+        &self,
+        names: &[String],
+        timeout: Option<Duration>,
+    ) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&restart_args(names, timeout))
+            .await
+            .map(drop)
+    }
+
+    async fn stop(&self, names: &[String], timeout: Option<Duration>) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&stop_args(names, timeout))
+            .await
+            .map(drop)
+    }
+
+    async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&kill_args(names, signal))
+            .await
+            .map(drop)
+    }
+
+    async fn pause(&self, names: &[String]) -> Result<(), BackendError> {
+        self.process.change_ok(&pause_args(names)).await.map(drop)
+    }
+
+    async fn unpause(&self, names: &[String]) -> Result<(), BackendError> {
+        self.process.change_ok(&unpause_args(names)).await.map(drop)
+    }
+
+    async fn port(
+        &self,
+        name: &str,
+        port: u16,
+        protocol: &str,
+    ) -> Result<Vec<String>, BackendError> {
+        let args = port_args(name, port, protocol);
+        let Some((status, stdout, stderr)) = self.process.look(&args).await? else {
+            return Ok(Vec::new());
+        };
+        succeeded(&args, status, stderr)?;
+        Ok(stdout
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect())
+    }
+
+    async fn top(&self, name: &str) -> Result<String, BackendError> {
+        let args = top_args(name);
+        match self.process.look(&args).await? {
+            Some((status, stdout, stderr)) => succeeded(&args, status, stderr).map(|()| stdout),
+            None => Ok(String::new()),
+        }
+    }
+
+    async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
+        self.process.removal(&remove_args(names, volumes)).await
+    }
+
+    async fn containers(
+        &self,
+        label: &str,
+        value: &str,
+    ) -> Result<Vec<ContainerInfo>, BackendError> {
+        let args = list_args(&["ps", "--all"], label, value);
+        let entries: Vec<PsEntry> = self.process.look_json(&args).await?.unwrap_or_default();
+        Ok(entries
+            .into_iter()
+            .filter(|e| !e.is_infra)
+            .map(ps_info)
+            .collect())
+    }
+
+    async fn inspect(&self, names: &[String]) -> Result<Vec<ContainerInfo>, BackendError> {
+        let dry_run = self.process.dry_run();
+        // Containers a dry run "created" do not exist; ask only about real ones.
+        let names: Vec<String> = names
+            .iter()
+            .filter(|n| !(dry_run && n.starts_with("dry-run-")))
+            .cloned()
+            .collect();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let args = inspect_args(&names);
+        let entries = match self.process.look_json::<Vec<InspectEntry>>(&args).await {
+            Ok(found) => found.unwrap_or_default(),
+            // In a dry run, a container that `up` would create is not there yet.
+            Err(_) if dry_run => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        Ok(entries.into_iter().map(inspect_info).collect())
+    }
+
+    async fn healthcheck_run(&self, name: &str) -> Result<HealthRun, BackendError> {
+        let Some((status, stdout, stderr)) = self.process.change(&healthcheck_args(name)).await?
+        else {
+            return Ok(HealthRun::Healthy);
+        };
+        Ok(match status {
+            Some(0) => HealthRun::Healthy,
+            Some(1) if stdout.contains("unhealthy") || stderr.is_empty() => HealthRun::Unhealthy,
+            _ => HealthRun::Error(if stderr.is_empty() {
+                stdout.trim().to_string()
+            } else {
+                stderr
+            }),
+        })
+    }
+
+    async fn wait(&self, name: &str) -> Result<i64, BackendError> {
+        let args = wait_args(name);
+        let Some(out) = self.process.change_ok(&args).await? else {
+            return Ok(0);
+        };
+        out.trim().parse().map_err(|_| BackendError::Output {
+            argv: argv(&args),
+            message: format!("expected an exit code, got {:?}", out.trim()),
+        })
+    }
+
+    async fn logs(
+        &self,
+        name: &str,
+        opts: &LogOptions,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<(), BackendError> {
+        self.process
+            .stream(&logs_args(name, opts), name, sink)
+            .await
+            .map(drop)
+    }
+
+    async fn volume_create(&self, spec: &VolumeSpec) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&volume_create_args(spec))
+            .await
+            .map(drop)
+    }
+
+    async fn volumes(&self, label: &str, value: &str) -> Result<Vec<VolumeInfo>, BackendError> {
+        let args = list_args(&["volume", "ls"], label, value);
+        let entries: Vec<VolumeEntry> = self.process.look_json(&args).await?.unwrap_or_default();
+        Ok(entries
+            .into_iter()
+            .map(|v| VolumeInfo {
+                name: v.name,
+                labels: v.labels.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn volume_exists(&self, name: &str) -> Result<bool, BackendError> {
+        let found = self.process.look(&exists_args("volume", name)).await?;
+        // Without podman, a dry run cannot tell: it assumes the volume is there.
+        Ok(found.is_none_or(|(status, _, _)| status == Some(0)))
+    }
+
+    async fn volume_remove(&self, names: &[String]) -> Result<(), BackendError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        self.process
+            .change_ok(&volume_remove_args(names))
+            .await
+            .map(drop)
+    }
+
+    async fn image_exists(&self, image: &str) -> Result<bool, BackendError> {
+        let found = self.process.look(&exists_args("image", image)).await?;
+        Ok(found.is_some_and(|(status, _, _)| status == Some(0)))
+    }
+
+    async fn pull(&self, image: &str) -> Result<(), BackendError> {
+        self.process.change_ok(&pull_args(image)).await.map(drop)
+    }
+
+    async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
+        self.process.change_ok(&build_args(spec)).await.map(drop)
+    }
+}

@@ -1,0 +1,41 @@
+//! Raw → model: parses every short syntax, resolves paths and env files, and checks
+//! each value, so that the model holds only valid, long-form data. One file per
+//! concern; each takes the shared imports below with `use super::*`.
+
+mod context;
+mod health;
+mod mounts;
+mod networks;
+mod objects;
+mod ports;
+mod resources;
+mod service;
+mod validate;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+use indexmap::IndexMap;
+
+use super::dotenv::parse_env_file;
+use super::error::describe_path;
+use super::raw::*;
+use super::LoadError;
+use crate::model::*;
+
+use self::health::*;
+use self::mounts::*;
+use self::networks::*;
+use self::objects::file_refs;
+use self::ports::*;
+use self::resources::*;
+use self::values::*;
+
+pub use self::context::{clean_path, Context};
+pub use self::objects::{convert_file_objects, convert_networks, convert_volumes};
+pub use self::service::convert_service;
+pub use self::validate::{check_file_refs, check_references, isolation_warning};

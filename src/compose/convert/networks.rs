@@ -1,0 +1,113 @@
+//! A service's networks, network mode and extra host entries.
+
+use super::*;
+
+pub(super) fn extra_hosts(
+    raw: Option<ExtraHosts>,
+    path: &str,
+    ctx: &Context,
+) -> Result<Vec<HostEntry>, LoadError> {
+    let mut out = Vec::new();
+    match raw {
+        None => {}
+        Some(ExtraHosts::List(items)) => {
+            for (i, item) in items.iter().enumerate() {
+                let split = item.split_once('=').or_else(|| item.split_once(':'));
+                match split {
+                    Some((h, ip)) if !h.is_empty() && !ip.is_empty() => out.push(HostEntry {
+                        host: h.to_string(),
+                        ip: ip.trim_matches(|c| c == '[' || c == ']').to_string(),
+                    }),
+                    _ => {
+                        return Err(ctx.err(
+                            &format!("{path}[{i}]"),
+                            format!("invalid host entry {item:?}; write HOST:IP or HOST=IP"),
+                        ))
+                    }
+                }
+            }
+        }
+        Some(ExtraHosts::Map(m)) => {
+            for (h, ips) in m {
+                for ip in ips.to_vec() {
+                    out.push(HostEntry {
+                        host: h.clone(),
+                        ip,
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub(super) fn service_networks(
+    raw: Option<ServiceNetworks>,
+    declared: &BTreeMap<String, Network>,
+    path: &str,
+    ctx: &Context,
+) -> Result<BTreeMap<String, ServiceNetwork>, LoadError> {
+    let entries: Vec<(String, ServiceNetwork)> = match raw {
+        None => Vec::new(),
+        Some(ServiceNetworks::List(names)) => names
+            .into_iter()
+            .map(|n| (n, ServiceNetwork::default()))
+            .collect(),
+        Some(ServiceNetworks::Map(m)) => m
+            .into_iter()
+            .map(|(n, s)| {
+                let aliases = s.and_then(|s| s.aliases).unwrap_or_default();
+                (n, ServiceNetwork { aliases })
+            })
+            .collect(),
+    };
+    let mut out = BTreeMap::new();
+    for (name, net) in entries {
+        if name != "default" && !declared.contains_key(&name) {
+            return Err(ctx.err(
+                &format!("{path}.{name}"),
+                format!("network {name:?} is not declared in the top-level `networks` section"),
+            ));
+        }
+        out.insert(name, net);
+    }
+    Ok(out)
+}
+
+pub(super) fn network_mode(mode: &str) -> Result<NetworkMode, String> {
+    match mode {
+        "host" => Ok(NetworkMode::Host),
+        "none" => Ok(NetworkMode::None),
+        "bridge" | "default" => Ok(NetworkMode::Bridge),
+        other => match other.strip_prefix("service:") {
+            Some(s) if !s.is_empty() => Ok(NetworkMode::Service(s.to_string())),
+            _ => Err(format!(
+                "network_mode {other:?} is not supported in a pod; use host, none, bridge or service:NAME"
+            )),
+        },
+    }
+}
+
+/// The service's name servers (by address), search domains and resolver options.
+pub(super) fn dns(raw: &RawService, path: &str, ctx: &Context) -> Result<Dns, LoadError> {
+    let dns = Dns {
+        servers: raw.dns.as_ref().map(OneOrMany::to_vec).unwrap_or_default(),
+        search: raw
+            .dns_search
+            .as_ref()
+            .map(OneOrMany::to_vec)
+            .unwrap_or_default(),
+        options: raw.dns_opt.clone().unwrap_or_default(),
+    };
+    if let Some(bad) = dns
+        .servers
+        .iter()
+        .find(|d| d.parse::<std::net::IpAddr>().is_err())
+    {
+        return Err(ctx.err(
+            path,
+            format!("{bad:?} is not an IP address; name servers are given by address"),
+        ));
+    }
+    Ok(dns)
+}

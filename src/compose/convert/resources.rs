@@ -1,0 +1,253 @@
+//! Resource limits, security, logging and kernel settings, and byte sizes.
+
+use super::*;
+
+/// Where a service's keys are, for messages.
+struct Keys<'a> {
+    name: &'a str,
+    ctx: &'a Context<'a>,
+}
+
+impl Keys<'_> {
+    fn err(&self, key: &str, message: impl Into<String>) -> LoadError {
+        self.ctx
+            .err(&format!("services.{}.{key}", self.name), message)
+    }
+
+    fn bytes(&self, v: &Option<Scalar>, key: &str) -> Result<Option<u64>, LoadError> {
+        v.as_ref()
+            .map(|v| parse_bytes(&v.0).map_err(|m| self.err(key, m)))
+            .transpose()
+    }
+
+    fn whole(&self, n: Option<Number>, key: &str) -> Result<Option<i64>, LoadError> {
+        n.map(|n| whole::<i64>(n).map_err(|m| self.err(key, m)))
+            .transpose()
+    }
+
+    fn cpus(&self, v: &Option<Scalar>, key: &str) -> Result<Option<String>, LoadError> {
+        v.as_ref()
+            .map(|v| {
+                let text = v.0.trim();
+                match text.parse::<f64>() {
+                    Ok(n) if n > 0.0 && n.is_finite() => Ok(text.to_string()),
+                    _ => Err(self.err(
+                        key,
+                        format!("invalid CPU count {text:?}: write a positive number, as in 0.5"),
+                    )),
+                }
+            })
+            .transpose()
+    }
+}
+
+/// One setting written two ways (`mem_limit` and `deploy.resources.limits.memory`) must
+/// agree.
+fn one<T: PartialEq + std::fmt::Debug>(
+    plain: Option<T>,
+    deploy: Option<T>,
+    key: &str,
+    deploy_key: &str,
+) -> Result<Option<T>, String> {
+    match (plain, deploy) {
+        (Some(a), Some(b)) if a != b => Err(format!(
+            "{key} ({a:?}) and {deploy_key} ({b:?}) disagree; keep one"
+        )),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// Resources (`mem_limit`, `cpus`, ... and their `deploy.resources` forms), security,
+/// logging and kernel settings.
+pub(super) fn runtime_options(
+    name: &str,
+    raw: &RawService,
+    ctx: &Context,
+) -> Result<RuntimeOptions, LoadError> {
+    let keys = Keys { name, ctx };
+    let resources = raw
+        .deploy
+        .as_ref()
+        .and_then(|d| d.resources.clone())
+        .unwrap_or_default();
+    let limits = resources.limits.unwrap_or_default();
+    let reservations = resources.reservations.unwrap_or_default();
+    refuse_unsupported(&limits, &reservations, &keys)?;
+    let logging = raw.logging.clone().unwrap_or_default();
+    let mut options = RuntimeOptions {
+        security_opt: raw.security_opt.clone().unwrap_or_default(),
+        group_add: raw
+            .group_add
+            .iter()
+            .flatten()
+            .map(|g| g.0.clone())
+            .collect(),
+        sysctls: sysctls(raw, &keys)?,
+        log_driver: logging.driver,
+        log_options: scalar_map(logging.options),
+        annotations: labels(raw.annotations.clone()),
+        oom_score_adj: keys.whole(raw.oom_score_adj, "oom_score_adj")?,
+        oom_kill_disable: flag(raw.oom_kill_disable),
+        platform: raw.platform.clone(),
+        ..RuntimeOptions::default()
+    };
+    memory(&mut options, raw, &limits, &reservations, &keys)?;
+    cpu_and_pids(&mut options, raw, &limits, &keys)?;
+    Ok(options)
+}
+
+/// `deploy.resources` settings podman has no meaning for are refused, with what to do.
+fn refuse_unsupported(
+    limits: &RawResourceSpec,
+    reservations: &RawResourceSpec,
+    keys: &Keys,
+) -> Result<(), LoadError> {
+    for (set, key, why) in [
+        (
+            limits.devices.is_some(),
+            "deploy.resources.limits.devices",
+            "use `devices:`",
+        ),
+        (
+            limits.generic_resources.is_some(),
+            "deploy.resources.limits.generic_resources",
+            "remove it",
+        ),
+        (
+            reservations.devices.is_some(),
+            "deploy.resources.reservations.devices",
+            "use `devices:` to pass a device",
+        ),
+        (
+            reservations.generic_resources.is_some(),
+            "deploy.resources.reservations.generic_resources",
+            "remove it",
+        ),
+        (
+            reservations.cpus.is_some(),
+            "deploy.resources.reservations.cpus",
+            "podman has no CPU reservation; use cpu_shares",
+        ),
+        (
+            reservations.pids.is_some(),
+            "deploy.resources.reservations.pids",
+            "use deploy.resources.limits.pids",
+        ),
+    ] {
+        if set {
+            return Err(keys.err(key, format!("sidepod does not support this setting; {why}")));
+        }
+    }
+    Ok(())
+}
+
+fn memory(
+    options: &mut RuntimeOptions,
+    raw: &RawService,
+    limits: &RawResourceSpec,
+    reservations: &RawResourceSpec,
+    keys: &Keys,
+) -> Result<(), LoadError> {
+    options.memory = one(
+        keys.bytes(&raw.mem_limit, "mem_limit")?,
+        keys.bytes(&limits.memory, "deploy.resources.limits.memory")?,
+        "mem_limit",
+        "deploy.resources.limits.memory",
+    )
+    .map_err(|m| keys.err("mem_limit", m))?;
+    options.memory_reservation = one(
+        keys.bytes(&raw.mem_reservation, "mem_reservation")?,
+        keys.bytes(&reservations.memory, "deploy.resources.reservations.memory")?,
+        "mem_reservation",
+        "deploy.resources.reservations.memory",
+    )
+    .map_err(|m| keys.err("mem_reservation", m))?;
+    options.memory_swap = match &raw.memswap_limit {
+        Some(v) if v.0.trim() == "-1" => Some(-1),
+        Some(v) => Some(
+            i64::try_from(parse_bytes(&v.0).map_err(|m| keys.err("memswap_limit", m))?)
+                .map_err(|_| keys.err("memswap_limit", "too large"))?,
+        ),
+        None => None,
+    };
+    Ok(())
+}
+
+fn cpu_and_pids(
+    options: &mut RuntimeOptions,
+    raw: &RawService,
+    limits: &RawResourceSpec,
+    keys: &Keys,
+) -> Result<(), LoadError> {
+    options.cpus = one(
+        keys.cpus(&raw.cpus, "cpus")?,
+        keys.cpus(&limits.cpus, "deploy.resources.limits.cpus")?,
+        "cpus",
+        "deploy.resources.limits.cpus",
+    )
+    .map_err(|m| keys.err("cpus", m))?;
+    options.pids_limit = one(
+        keys.whole(raw.pids_limit, "pids_limit")?,
+        keys.whole(limits.pids, "deploy.resources.limits.pids")?,
+        "pids_limit",
+        "deploy.resources.limits.pids",
+    )
+    .map_err(|m| keys.err("pids_limit", m))?;
+    options.cpu_shares = raw
+        .cpu_shares
+        .map(|n| whole::<u64>(n).map_err(|m| keys.err("cpu_shares", m)))
+        .transpose()?;
+    options.cpuset = raw.cpuset.as_ref().map(|c| c.0.trim().to_string());
+    if let Some(c) = &options.cpuset {
+        if c.is_empty()
+            || !c
+                .chars()
+                .all(|ch| ch.is_ascii_digit() || ch == ',' || ch == '-')
+        {
+            return Err(keys.err(
+                "cpuset",
+                format!("invalid CPU set {c:?}: write CPU numbers and ranges, as in 0-3 or 0,2"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn sysctls(raw: &RawService, keys: &Keys) -> Result<BTreeMap<String, String>, LoadError> {
+    let mut sysctls = BTreeMap::new();
+    for (key, value) in list_or_map(raw.sysctls.clone()) {
+        let Some(v) = value else {
+            return Err(keys.err(
+                "sysctls",
+                format!("sysctl {key:?} has no value; write {key}=VALUE"),
+            ));
+        };
+        sysctls.insert(key, v);
+    }
+    Ok(sysctls)
+}
+
+/// Parses a byte size: `1024`, `64m`, `1g`, `512kb`, `1.5g` (powers of 1024).
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let digits_end = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(digits_end);
+    let value: f64 = num.parse().map_err(|_| {
+        format!("invalid size {s:?}: write a number with an optional unit, as in 64m")
+    })?;
+    let factor: u64 = match unit.trim() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => {
+            return Err(format!(
+                "invalid size {s:?}: unknown unit {other:?} (use b, k, m, g)"
+            ))
+        }
+    };
+    Ok((value * factor as f64) as u64)
+}

@@ -1,0 +1,171 @@
+//! YAML in and out of shape: parsing with file, line and column in errors, `x-*`
+//! extensions, and deserializing into the raw types with errors that name the file,
+//! service and key.
+
+use serde::de::DeserializeOwned;
+use serde_yaml::Value;
+
+use super::error::{describe_path, suggest};
+use super::merge::normalize_service;
+use super::LoadError;
+
+/// Parses YAML text, applying `<<` merge keys. Errors carry file, line and column.
+pub fn parse_yaml(text: &str, display: &str) -> Result<Value, LoadError> {
+    let yaml_error = |e: serde_yaml::Error| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((1, 1));
+        // The position is already in front of the message; say it once.
+        let message = e
+            .to_string()
+            .replacen(&format!(" at line {line} column {column}"), "", 1);
+        LoadError::Yaml {
+            file: display.to_string(),
+            line,
+            column,
+            message,
+        }
+    };
+    let mut value: Value = serde_yaml::from_str(text).map_err(yaml_error)?;
+    value.apply_merge().map_err(yaml_error)?;
+    match value {
+        Value::Mapping(_) => Ok(value),
+        Value::Null => Err(LoadError::File {
+            file: display.to_string(),
+            message: "the file is empty".into(),
+        }),
+        _ => Err(LoadError::File {
+            file: display.to_string(),
+            message: "expected a mapping of keys (services:, volumes:, ...) at the top level"
+                .into(),
+        }),
+    }
+}
+
+/// Removes `x-*` extension keys at the levels where Compose allows them.
+pub fn strip_extensions(doc: &mut Value) {
+    strip(doc);
+    strip_children(doc.get_mut("volumes"));
+    strip_children(doc.get_mut("networks"));
+    if let Some(Value::Mapping(services)) = doc.get_mut("services") {
+        services.values_mut().for_each(strip_service_extensions);
+    }
+}
+
+/// Removes `x-*` keys from one service definition.
+pub fn strip_service_extensions(svc: &mut Value) {
+    strip(svc);
+    for key in ["build", "healthcheck", "deploy", "extends"] {
+        if let Some(v) = svc.get_mut(key) {
+            strip(v);
+        }
+    }
+    strip_children(svc.get_mut("depends_on"));
+    strip_children(svc.get_mut("networks"));
+    if let Some(Value::Sequence(items)) = svc.get_mut("ports") {
+        items.iter_mut().for_each(strip);
+    }
+    if let Some(Value::Sequence(items)) = svc.get_mut("volumes") {
+        items.iter_mut().for_each(strip);
+    }
+}
+
+fn strip(v: &mut Value) {
+    if let Value::Mapping(m) = v {
+        m.retain(|k, _| !k.as_str().is_some_and(|k| k.starts_with("x-")));
+    }
+}
+
+fn strip_children(v: Option<&mut Value>) {
+    if let Some(Value::Mapping(m)) = v {
+        m.values_mut().for_each(strip);
+    }
+}
+
+/// Keys of the Compose Specification that sidepod does not support (yet). Naming them
+/// tells the user it is not a typo.
+const UNSUPPORTED: [&str; 30] = [
+    "secrets",
+    "configs",
+    "models",
+    "attach",
+    "blkio_config",
+    "cgroup",
+    "cgroup_parent",
+    "cpu_count",
+    "cpu_percent",
+    "cpu_period",
+    "cpu_quota",
+    "cpu_rt_period",
+    "cpu_rt_runtime",
+    "credential_spec",
+    "develop",
+    "device_cgroup_rules",
+    "domainname",
+    "external_links",
+    "gpus",
+    "ipc",
+    "isolation",
+    "label_file",
+    "mac_address",
+    "mem_swappiness",
+    "pid",
+    "post_start",
+    "pre_stop",
+    "runtime",
+    "storage_opt",
+    "userns_mode",
+];
+
+/// Deserializes a document into its raw type; errors name the file, service and key.
+pub fn validate<T: DeserializeOwned>(value: &Value, display: &str) -> Result<T, LoadError> {
+    serde_path_to_error::deserialize(value.clone()).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        shape_error(display, &path, &message)
+    })
+}
+
+fn shape_error(display: &str, path: &str, message: &str) -> LoadError {
+    let path = if path == "." { "" } else { path };
+    let invalid = |at: String, message: String| LoadError::Invalid {
+        file: display.to_string(),
+        at,
+        message,
+    };
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        // Say it in YAML's words, not serde's.
+        let message = message
+            .replace("expected a map", "expected a mapping")
+            .replace("expected a sequence", "expected a list")
+            .replace("invalid type: map", "invalid type: mapping")
+            .replace("invalid type: sequence", "invalid type: list");
+        return invalid(describe_path(path), message);
+    };
+    let key = rest.split('`').next().unwrap_or_default();
+    let candidates: Vec<&str> = rest.split('`').skip(2).step_by(2).collect();
+    // serde reports the path of the unknown key itself; name its parent.
+    let parent = path
+        .strip_suffix(key)
+        .map(|p| p.trim_end_matches('.'))
+        .unwrap_or(path);
+    let at = describe_path(parent);
+    let detail = if UNSUPPORTED.contains(&key) && !candidates.is_empty() {
+        format!(
+            "unknown key {key:?}: sidepod does not support this Compose key yet; remove it \
+             or rename it to x-{key} to keep it as an extension"
+        )
+    } else if let Some(s) = suggest(key, candidates.iter().copied()) {
+        format!("unknown key {key:?} (did you mean {s:?}?)")
+    } else {
+        format!("unknown key {key:?}; custom keys must start with x-")
+    };
+    invalid(at, detail)
+}
+
+pub fn normalize_services(doc: &mut Value) {
+    if let Some(Value::Mapping(services)) = doc.get_mut("services") {
+        services.values_mut().for_each(normalize_service);
+    }
+}

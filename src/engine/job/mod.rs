@@ -1,0 +1,375 @@
+//! The job runner: sidecars until each is ready, then the main container, then each step
+//! in order, watched all along; a report; and the one teardown on every path (success,
+//! failure, timeout, Ctrl-C, SIGTERM, SIGHUP, a podman error) unless `--keep`.
+
+mod junit;
+mod report;
+mod steps;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardown, UpOptions};
+use crate::backend::Backend;
+use crate::exit;
+use crate::model::{format_duration, Job, MAIN};
+use crate::output::{Event, Output, SidecarRow, StepStatus};
+use crate::plan::{LABEL_OWNER, LABEL_PROJECT};
+
+pub use report::StepReport;
+
+#[derive(Debug, Clone, Default)]
+pub struct JobOptions {
+    pub keep: bool,
+    /// Run only these steps (by name); the others are reported as skipped.
+    pub steps: Vec<String>,
+    pub junit: Option<PathBuf>,
+    pub logs_dir: Option<PathBuf>,
+    pub timeout: Option<Duration>,
+}
+
+/// How the job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    StepFailed { step: String, code: i64 },
+    StepTimedOut { step: String, after: Duration },
+    JobTimedOut(Duration),
+    SidecarNotReady { service: String, reason: String },
+    SidecarDied { service: String, code: i64 },
+    Interrupted(i32),
+    Failed(String),
+}
+
+/// How long a sidecar without its own `stop_grace_period` gets to stop at teardown.
+const TEARDOWN_GRACE: Duration = Duration::from_secs(2);
+
+impl Outcome {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Outcome::Passed => exit::SUCCESS,
+            Outcome::StepFailed { code, .. } => exit::step(*code),
+            Outcome::StepTimedOut { .. } | Outcome::JobTimedOut(_) => exit::TIMED_OUT,
+            Outcome::SidecarNotReady { .. } | Outcome::SidecarDied { .. } => exit::SERVICE,
+            Outcome::Interrupted(sig) => exit::signal(*sig),
+            Outcome::Failed(_) => exit::RUNTIME,
+        }
+    }
+
+    /// The result as one word, for scripts.
+    fn result(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::StepFailed { .. } => "step_failed",
+            Outcome::StepTimedOut { .. } => "step_timed_out",
+            Outcome::JobTimedOut(_) => "job_timed_out",
+            Outcome::SidecarNotReady { .. } => "sidecar_not_ready",
+            Outcome::SidecarDied { .. } => "sidecar_died",
+            Outcome::Interrupted(_) => "interrupted",
+            Outcome::Failed(_) => "failed",
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Outcome::Passed => "passed".into(),
+            Outcome::StepFailed { step, code } => {
+                format!("failed: step {step:?} exited with code {code}")
+            }
+            Outcome::StepTimedOut { step, after } => format!(
+                "failed: step {step:?} timed out after {}",
+                format_duration(*after)
+            ),
+            Outcome::JobTimedOut(after) => format!(
+                "failed: the job timed out after {}",
+                format_duration(*after)
+            ),
+            Outcome::SidecarNotReady { service, reason } => {
+                format!("failed: sidecar {service:?} {reason}")
+            }
+            Outcome::SidecarDied { service, code } => {
+                format!("failed: sidecar {service:?} died (exit code {code}) while steps ran")
+            }
+            Outcome::Interrupted(sig) => format!("stopped by signal {sig}"),
+            Outcome::Failed(why) => format!("failed: {why}"),
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "localhost".into())
+}
+
+/// Who runs a job: `pid@host`; `kept:` in front when `--keep` asks to leave it.
+pub fn owner(keep: bool) -> String {
+    let prefix = if keep { "kept:" } else { "" };
+    format!("{prefix}{}@{}", std::process::id(), hostname())
+}
+
+/// Whether an owner label names a sidepod process that still runs (on another host,
+/// it cannot be known: assume it does).
+fn owner_alive(owner: &str) -> bool {
+    let Some((pid, host)) = owner.trim_start_matches("kept:").split_once('@') else {
+        return false;
+    };
+    host != hostname() || Path::new("/proc").join(pid).exists()
+}
+
+/// Removes the leftovers of job runs whose sidepod process is gone (killed with SIGKILL,
+/// or its machine's session ended), except those kept on purpose.
+pub async fn reap_stale(backend: &dyn Backend, output: &Output) -> Result<(), EngineError> {
+    for pod in backend.pods(LABEL_OWNER, "").await? {
+        let owner = pod.labels.get(LABEL_OWNER).cloned().unwrap_or_default();
+        if owner.starts_with("kept:") || owner_alive(&owner) {
+            continue;
+        }
+        let project = pod
+            .labels
+            .get(LABEL_PROJECT)
+            .cloned()
+            .unwrap_or(pod.name.clone());
+        output.emit(Event::Notice(format!(
+            "Removing the leftovers of job {project} (its sidepod process {owner} is gone)"
+        )));
+        let how = Teardown::Remove {
+            volumes: true,
+            timeout: Some(Duration::ZERO),
+        };
+        // Another sidepod may be reaping the same leftovers right now: what it removes
+        // first makes some of these calls fail, which is no reason to fail this run.
+        if let Err(e) = super::remove_project(
+            backend,
+            &project,
+            None,
+            &how,
+            output,
+            &mut Shutdown::never(),
+        )
+        .await
+        {
+            tracing::debug!("reaping {project}: {e}");
+        }
+    }
+    Ok(())
+}
+
+/// One run of a job, as it goes.
+struct Run<'a> {
+    stack: &'a Stack,
+    job: &'a Job,
+    opts: &'a JobOptions,
+    owner: BTreeMap<String, String>,
+    steps: Vec<StepReport>,
+    sidecars: Vec<StartedContainer>,
+    main: Option<StartedContainer>,
+    /// When the job must end (`--timeout`), and that limit.
+    deadline: Option<(Instant, Duration)>,
+}
+
+/// Runs the job over its stack (`Job::project`, planned); returns the exit code.
+/// Teardown has finished when it returns.
+pub async fn run_job(
+    stack: &Stack,
+    job: &Job,
+    opts: &JobOptions,
+    shutdown: &mut Shutdown,
+) -> Result<i32, EngineError> {
+    let backend = stack.backend.as_ref();
+    reap_stale(backend, &stack.output).await?;
+    if let Some(pod) = backend
+        .pods(LABEL_PROJECT, &stack.project.name)
+        .await?
+        .first()
+    {
+        let who = pod
+            .labels
+            .get(LABEL_OWNER)
+            .map_or("not a job".to_string(), |o| o.clone());
+        return Err(EngineError::Busy(stack.project.name.clone(), who));
+    }
+    let began = Instant::now();
+    let mut run = Run {
+        stack,
+        job,
+        opts,
+        owner: [(LABEL_OWNER.to_string(), owner(opts.keep))].into(),
+        steps: Vec::new(),
+        sidecars: Vec::new(),
+        main: None,
+        deadline: opts.timeout.map(|t| (began + t, t)),
+    };
+    let outcome = match opts.timeout {
+        Some(limit) => tokio::select! {
+            o = run.body(shutdown) => o,
+            _ = tokio::time::sleep_until(began + limit) => Outcome::JobTimedOut(limit),
+        },
+        None => run.body(shutdown).await,
+    };
+    run.finish_steps();
+    if outcome != Outcome::Passed && !matches!(outcome, Outcome::Interrupted(_)) {
+        run.explain().await;
+    }
+    if let Some(dir) = &opts.logs_dir {
+        run.write_logs(dir).await;
+    }
+    teardown(stack, &run.teardown(), shutdown).await?;
+    let total = began.elapsed();
+    if let Some(path) = &opts.junit {
+        let xml = junit::junit_xml(&stack.project.name, &run.steps, total);
+        if let Err(e) = std::fs::write(path, xml) {
+            stack
+                .output
+                .warn(&format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    run.summary(&outcome, total);
+    Ok(outcome.exit_code())
+}
+
+impl Run<'_> {
+    async fn body(&mut self, shutdown: &mut Shutdown) -> Outcome {
+        if let Err(o) = self.start_sidecars(shutdown).await {
+            return o;
+        }
+        let main = match self.start_main(shutdown).await {
+            Ok(main) => main,
+            Err(o) => return o,
+        };
+        steps::run_steps(self, &main, shutdown).await
+    }
+
+    async fn start_sidecars(&mut self, shutdown: &mut Shutdown) -> Result<(), Outcome> {
+        let stack = self.stack;
+        let names: Vec<String> = stack
+            .project
+            .services
+            .keys()
+            .filter(|n| *n != MAIN)
+            .cloned()
+            .collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let up_opts = UpOptions {
+            services: names,
+            no_deps: true,
+            wait: true,
+            labels: self.owner.clone(),
+            ..UpOptions::default()
+        };
+        self.sidecars = up(stack, &up_opts, shutdown)
+            .await
+            .map_err(|e| self.failure(e))?;
+        for c in &self.sidecars {
+            stack.output.emit(Event::SidecarReady {
+                service: c.service.clone(),
+                healthy: c.healthy,
+                seconds: c.ready_after.as_secs_f64(),
+            });
+        }
+        Ok(())
+    }
+
+    async fn start_main(&mut self, shutdown: &mut Shutdown) -> Result<StartedContainer, Outcome> {
+        let main_opts = UpOptions {
+            services: vec![MAIN.into()],
+            no_deps: true,
+            labels: self.owner.clone(),
+            ..UpOptions::default()
+        };
+        let mut started = up(self.stack, &main_opts, shutdown)
+            .await
+            .map_err(|e| self.failure(e))?;
+        self.main = started.pop();
+        self.main
+            .clone()
+            .ok_or_else(|| Outcome::Failed("the main container did not start".into()))
+    }
+
+    fn failure(&self, e: EngineError) -> Outcome {
+        match e {
+            EngineError::Interrupted(sig) => Outcome::Interrupted(sig),
+            EngineError::ServiceFailed {
+                service,
+                reason,
+                detail,
+            } => {
+                if !detail.is_empty() {
+                    self.stack.output.emit(Event::Notice(detail));
+                }
+                Outcome::SidecarNotReady { service, reason }
+            }
+            other => Outcome::Failed(other.to_string()),
+        }
+    }
+
+    /// CI removes service containers promptly: a sidecar gets the grace period it asks
+    /// for, else a short one. With `--keep`, everything stays, and the user is told how
+    /// to get in and to remove it.
+    fn teardown(&self) -> Teardown {
+        let stack = self.stack;
+        if self.opts.keep {
+            let name = &stack.project.name;
+            let main = self
+                .main
+                .as_ref()
+                .map_or(format!("{name}-{MAIN}-1"), |m| m.name.clone());
+            stack.output.emit(Event::Kept {
+                project: name.clone(),
+                main,
+            });
+            return Teardown::Keep;
+        }
+        let grace = stack
+            .project
+            .services
+            .values()
+            .filter_map(|s| s.stop_grace_period)
+            .max()
+            .unwrap_or(TEARDOWN_GRACE);
+        Teardown::Remove {
+            volumes: true,
+            timeout: Some(grace),
+        }
+    }
+
+    fn summary(&self, outcome: &Outcome, total: Duration) {
+        let report = crate::output::JobReport {
+            project: self.stack.project.name.clone(),
+            result: outcome.result(),
+            description: outcome.describe(),
+            exit_code: outcome.exit_code(),
+            seconds: total.as_secs_f64(),
+            steps: self.steps.iter().map(StepReport::row).collect(),
+            sidecars: self
+                .sidecars
+                .iter()
+                .map(|c| SidecarRow {
+                    service: c.service.clone(),
+                    healthy: c.healthy,
+                    seconds: c.ready_after.as_secs_f64(),
+                })
+                .collect(),
+        };
+        self.stack.output.emit(Event::Job(report));
+    }
+
+    /// Steps that never ran (the job stopped first) are reported as such.
+    fn finish_steps(&mut self) {
+        for step in self.job.steps.iter().skip(self.steps.len()) {
+            self.steps.push(StepReport::new(
+                &step.name,
+                StepStatus::NotRun,
+                Duration::ZERO,
+            ));
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Loading a job, whatever its format: the format reads its file into `JobParts`; the
+//! sidecars then take exactly the Compose path (`compose::resolve`), and the main
+//! container is converted like any Compose service. A new job format is one more reader
+//! of `JobParts`.
+
+use std::path::{Path, PathBuf};
+
+use super::file::{self, job_error};
+use super::JOB_FILES;
+use crate::compose::raw::RawService;
+use crate::compose::{
+    self, convert_service, ComposeSource, Context, Environment, LoadError, LoadOptions, Reader,
+};
+use crate::model::{Job, Step, DEFAULT_WORKDIR, MAIN};
+
+/// What a job format contributes to the one loading path.
+pub struct JobParts {
+    /// The sidecars and their volumes, networks, secrets and configs, as Compose data.
+    pub compose: ComposeSource,
+    /// The main container, where steps run, as a Compose service.
+    pub container: RawService,
+    pub steps: Vec<Step>,
+}
+
+/// Finds the job file in `dir`, if there is one.
+pub fn find_job_file(dir: &Path) -> Option<PathBuf> {
+    JOB_FILES.iter().map(|f| dir.join(f)).find(|p| p.is_file())
+}
+
+/// Loads a job file. `opts.files` holds at most the job file itself; without it, the
+/// working directory's `sidepod.yaml` or `.sidepod.yaml`.
+pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
+    let file = match opts.files.first() {
+        Some(f) => opts.working_dir.join(f),
+        None => find_job_file(&opts.working_dir).ok_or_else(|| LoadError::File {
+            file: opts.working_dir.display().to_string(),
+            message: format!(
+                "no job file here (looked for {}); give one with -f",
+                JOB_FILES.join(", ")
+            ),
+        })?,
+    };
+    let dir = match &opts.project_directory {
+        Some(d) => opts.working_dir.join(d),
+        None => file.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let env_files: Vec<PathBuf> = opts
+        .env_files
+        .iter()
+        .map(|f| opts.working_dir.join(f))
+        .collect();
+    let env = Environment::load(&opts.environ, &dir, &env_files)?;
+    let mut reader = Reader::new(&env, &opts.working_dir);
+    let display = reader.display(&file);
+    let parts = file::read(&file, &dir, &mut reader)?;
+    let label = parts.compose.label.clone();
+    let project = compose::resolve(parts.compose, &mut reader, opts, &dir)?;
+    if project.services.contains_key(MAIN) {
+        return Err(LoadError::Invalid {
+            file: label,
+            at: format!("service {MAIN:?}"),
+            message: format!("the name {MAIN:?} is the job's container; rename this sidecar"),
+        });
+    }
+    let lookup = |k: &str| env.get(k);
+    let ctx = Context {
+        file: &display,
+        project_dir: &dir,
+        lookup: &lookup,
+    };
+    let mut container = convert_service(
+        MAIN,
+        parts.container,
+        &project.volumes,
+        &project.networks,
+        &ctx,
+    )
+    .map_err(rename_container_error)?;
+    if let Some(dep) = container
+        .depends_on
+        .keys()
+        .find(|d| !project.services.contains_key(*d))
+    {
+        return Err(job_error(
+            &display,
+            "container: depends_on",
+            &format!("{dep:?} is not a sidecar of this job"),
+        ));
+    }
+    container
+        .working_dir
+        .get_or_insert_with(|| DEFAULT_WORKDIR.to_string());
+    Ok(Job {
+        file,
+        project,
+        container,
+        steps: parts.steps,
+    })
+}
+
+/// Errors about the main container name it as `container`, the way the file does.
+fn rename_container_error(e: LoadError) -> LoadError {
+    match e {
+        LoadError::Invalid { file, at, message } => LoadError::Invalid {
+            file,
+            at: at.replacen(&format!("service {MAIN:?}"), "container", 1),
+            message,
+        },
+        other => other,
+    }
+}

@@ -1,0 +1,89 @@
+//! A validated job: the main container, its sidecars and its steps, whatever file format
+//! it was read from.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::{Mount, MountKind, Project, RestartPolicy, Service};
+
+/// The service name of the job's main container.
+pub const MAIN: &str = "main";
+
+/// Where a job's main container mounts the workspace unless `working_dir` says otherwise.
+pub const DEFAULT_WORKDIR: &str = "/workspace";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub file: PathBuf,
+    /// The sidecars, their volumes and networks; `project.name` names the job's pod.
+    pub project: Project,
+    /// The main container, where steps run; its `working_dir` is always set.
+    pub container: Service,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub name: String,
+    /// Run with `sh -c` in the main container, as written (never interpolated by sidepod:
+    /// the shell expands its variables).
+    pub run: String,
+    pub env: BTreeMap<String, String>,
+    pub timeout: Option<Duration>,
+    pub working_dir: Option<String>,
+}
+
+impl Job {
+    /// Where the main container works and the workspace is mounted.
+    pub fn workdir(&self) -> String {
+        self.container
+            .working_dir
+            .clone()
+            .unwrap_or_else(|| DEFAULT_WORKDIR.into())
+    }
+
+    /// A step's working directory: its own, relative to the container's, or the
+    /// container's.
+    pub fn step_workdir(&self, step: &Step) -> String {
+        let base = self.workdir();
+        match step.working_dir.as_deref() {
+            Some(w) if w.starts_with('/') => w.to_string(),
+            Some(w) => format!("{}/{w}", base.trim_end_matches('/')),
+            None => base,
+        }
+    }
+
+    /// The job as one project: the sidecars, and the main container as service `main`,
+    /// kept alive for the steps, with the workspace mounted (read-write in `main`,
+    /// read-only in the sidecars).
+    pub fn project(&self) -> Project {
+        let mut project = self.project.clone();
+        let workdir = self.workdir();
+        let workspace = |read_only: bool| Mount {
+            kind: MountKind::Bind,
+            source: Some(project.directory.to_string_lossy().into_owned()),
+            target: workdir.clone(),
+            read_only,
+            options: Vec::new(),
+            create_host_path: false,
+            tmpfs_size: None,
+        };
+        for s in project.services.values_mut() {
+            if !s.volumes.iter().any(|m| m.target == workdir) {
+                s.volumes.push(workspace(true));
+            }
+        }
+        let mut main: Service = self.container.clone();
+        main.volumes.retain(|m| m.target != workdir);
+        main.volumes.push(workspace(false));
+        // Kept alive for the steps; an init makes it stop at once.
+        main.entrypoint = Some(vec!["sleep".into()]);
+        main.command = Some(vec!["1000000000".into()]);
+        main.init = true;
+        main.restart = RestartPolicy::No;
+        main.depends_on.clear();
+        project.services.insert(MAIN.into(), main);
+        project
+    }
+}

@@ -1,0 +1,246 @@
+//! One command's session: the global options, the one output writer, the backend (podman,
+//! or one a test injects), and the stop requests from signals. It loads and plans what the
+//! files describe, once, and builds the `Stack` the engine works on. Commands receive it;
+//! they never build these parts themselves.
+
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use crate::backend::{Backend, PodmanBackend};
+use crate::cli::{GlobalOptions, Progress};
+use crate::compose::{self, LoadError, LoadOptions};
+use crate::engine::Stack;
+use crate::error::Error;
+use crate::job;
+use crate::model::{Job, Project};
+use crate::output::{Output, ProgressStyle};
+use crate::plan::Plan;
+use crate::signal::{self, Shutdown};
+
+/// What the files on the command line describe, planned.
+pub enum Loaded {
+    Project {
+        project: Project,
+        plan: Plan,
+    },
+    /// A job, and its whole project (the sidecars and the main container), planned.
+    Job {
+        job: Box<Job>,
+        project: Project,
+        plan: Plan,
+    },
+}
+
+impl Loaded {
+    pub fn project(&self) -> &Project {
+        match self {
+            Loaded::Project { project, .. } | Loaded::Job { project, .. } => project,
+        }
+    }
+
+    pub fn into_parts(self) -> (Project, Plan) {
+        match self {
+            Loaded::Project { project, plan } | Loaded::Job { project, plan, .. } => {
+                (project, plan)
+            }
+        }
+    }
+}
+
+/// For commands that act on what exists (`down`, `ps`, `logs`): the project's name, and
+/// the loaded project when there are files.
+pub struct Target {
+    pub name: String,
+    pub known: Option<(Project, Plan)>,
+}
+
+pub struct Session {
+    pub global: GlobalOptions,
+    pub output: Arc<Output>,
+    backend: OnceLock<Arc<dyn Backend>>,
+    shutdown: OnceLock<Shutdown>,
+}
+
+impl Session {
+    /// A session for the command line: podman is found when first needed, and signal
+    /// handlers are installed when a command first asks for stop requests.
+    pub fn new(global: GlobalOptions) -> Session {
+        let style = match global.progress {
+            // A dry run's output is the commands it would run, and nothing else.
+            _ if global.dry_run => ProgressStyle::Quiet,
+            Progress::Quiet => ProgressStyle::Quiet,
+            Progress::Json => ProgressStyle::Json,
+            Progress::Auto | Progress::Plain => ProgressStyle::Lines,
+        };
+        let output = Arc::new(Output::new(global.ansi, style));
+        Session {
+            global,
+            output,
+            backend: OnceLock::new(),
+            shutdown: OnceLock::new(),
+        }
+    }
+
+    /// A session over a given backend and stop requests (tests inject a fake and a
+    /// trigger of their own).
+    pub fn with_parts(
+        global: GlobalOptions,
+        output: Arc<Output>,
+        backend: Arc<dyn Backend>,
+        shutdown: Shutdown,
+    ) -> Session {
+        let session = Session {
+            global,
+            output,
+            backend: OnceLock::new(),
+            shutdown: OnceLock::new(),
+        };
+        let _ = session.backend.set(backend);
+        let _ = session.shutdown.set(shutdown);
+        session
+    }
+
+    /// The backend: podman (printing instead of changing anything with `--dry-run`).
+    pub fn backend(&self) -> Result<Arc<dyn Backend>, Error> {
+        if let Some(b) = self.backend.get() {
+            return Ok(b.clone());
+        }
+        let podman = PodmanBackend::locate(self.global.podman.as_deref(), self.global.dry_run)?;
+        Ok(self.backend.get_or_init(|| Arc::new(podman)).clone())
+    }
+
+    /// Stop requests from SIGINT, SIGTERM and SIGHUP, listened for from the first call on.
+    pub fn shutdown(&self) -> Result<Shutdown, Error> {
+        if let Some(s) = self.shutdown.get() {
+            return Ok(s.clone());
+        }
+        let installed = signal::install(self.output.clone())?;
+        Ok(self.shutdown.get_or_init(|| installed).clone())
+    }
+
+    pub fn load_options(&self) -> LoadOptions {
+        let g = &self.global;
+        LoadOptions {
+            files: g.files.clone(),
+            project_name: g.project_name.clone(),
+            project_directory: g.project_directory.clone(),
+            env_files: g.env_file.clone(),
+            profiles: g.profile.clone(),
+            ..LoadOptions::from_process()
+        }
+    }
+
+    /// Loads a Compose project, or a job when the (single) file is a job file, or when no
+    /// Compose file is found but a `sidepod.yaml` is; then plans it, so that every config
+    /// error surfaces before anything would run.
+    pub fn load(&self) -> Result<Loaded, Error> {
+        let opts = self.load_options();
+        let is_job = match opts.files.as_slice() {
+            [one] => one.as_os_str() != "-" && job::is_job_file(&opts.working_dir.join(one)),
+            [] => compose_file_absent(&opts) && job::find_job_file(&opts.working_dir).is_some(),
+            _ => false,
+        };
+        if is_job {
+            let (job, project, plan) = self.load_job_with(&opts)?;
+            return Ok(Loaded::Job {
+                job: Box::new(job),
+                project,
+                plan,
+            });
+        }
+        let project = compose::load_project(&opts)?;
+        let plan = plan(&project, &project.files.clone(), &opts.working_dir)?;
+        Ok(Loaded::Project { project, plan })
+    }
+
+    /// Loads and plans a job file: `file` (`sidepod job -f`), else the global `-f`, else
+    /// `sidepod.yaml` here; `name` (`sidepod job -p`) names the run.
+    pub fn load_job(
+        &self,
+        file: Option<&Path>,
+        name: Option<&str>,
+    ) -> Result<(Job, Project, Plan), Error> {
+        let mut opts = self.load_options();
+        if let Some(f) = file {
+            opts.files = vec![f.to_path_buf()];
+        }
+        if let Some(n) = name {
+            opts.project_name = Some(n.to_string());
+        }
+        self.load_job_with(&opts)
+    }
+
+    fn load_job_with(&self, opts: &LoadOptions) -> Result<(Job, Project, Plan), Error> {
+        let job = job::load_job(opts)?;
+        let project = job.project();
+        let plan = plan(&project, std::slice::from_ref(&job.file), &opts.working_dir)?;
+        Ok((job, project, plan))
+    }
+
+    /// A Compose project (not a job), planned, as a stack to run.
+    pub fn compose_stack(&self) -> Result<Stack, Error> {
+        let opts = self.load_options();
+        let project = compose::load_project(&opts)?;
+        let plan = plan(&project, &project.files.clone(), &opts.working_dir)?;
+        self.stack(project, plan)
+    }
+
+    /// With files, the loaded project; with `-p` and no files, just the name.
+    pub fn target(&self) -> Result<Target, Error> {
+        match self.load() {
+            Ok(loaded) => {
+                let (project, plan) = loaded.into_parts();
+                Ok(Target {
+                    name: project.name.clone(),
+                    known: Some((project, plan)),
+                })
+            }
+            Err(Error::Load(LoadError::NotFound { .. })) if self.global.project_name.is_some() => {
+                let name = self.global.project_name.as_deref().unwrap_or_default();
+                Ok(Target {
+                    name: compose::checked_project_name(name, "-p")?,
+                    known: None,
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The stack the engine works on; the project's load warnings are said here, once.
+    pub fn stack(&self, project: Project, plan: Plan) -> Result<Stack, Error> {
+        self.warn_all(&project.warnings);
+        Ok(Stack {
+            backend: self.backend()?,
+            project: Arc::new(project),
+            plan: Arc::new(plan),
+            output: self.output.clone(),
+        })
+    }
+
+    pub fn warn_all(&self, warnings: &[String]) {
+        for w in warnings {
+            self.output.warn(w);
+        }
+    }
+}
+
+/// Plans a project; a plan error names the file(s) it comes from.
+fn plan(project: &Project, files: &[std::path::PathBuf], cwd: &Path) -> Result<Plan, Error> {
+    Plan::new(project).map_err(|source| Error::Plan {
+        file: files
+            .iter()
+            .map(|f| f.strip_prefix(cwd).unwrap_or(f).display().to_string())
+            .collect::<Vec<_>>()
+            .join(" + "),
+        source,
+    })
+}
+
+fn compose_file_absent(opts: &LoadOptions) -> bool {
+    opts.environ
+        .get("COMPOSE_FILE")
+        .is_none_or(|f| f.is_empty())
+        && !Path::new(&opts.working_dir)
+            .ancestors()
+            .any(|d| compose::CANDIDATES.iter().any(|c| d.join(c).is_file()))
+}
