@@ -18,7 +18,7 @@ pub use discover::CANDIDATES;
 pub use error::LoadError;
 pub use load::{load_project, LoadOptions};
 pub(crate) use render::{
-    escape_dollars, insert_file_objects, insert_volumes, service_value, to_text,
+    escape_dollars, insert_file_objects, insert_volumes, service_value, services_value, to_text,
 };
 pub use render::{render_project, Format};
 

@@ -43,12 +43,7 @@ pub fn render_project(project: &Project, format: Format) -> String {
 fn project_value(p: &Project) -> Value {
     let mut top = Map::new();
     top.insert("name".into(), json!(p.name));
-    let services: Map<String, Value> = p
-        .services
-        .values()
-        .map(|s| (s.name.clone(), service_value(s)))
-        .collect();
-    top.insert("services".into(), Value::Object(services));
+    top.insert("services".into(), services_value(p));
     if !p.networks.is_empty() {
         let networks: Map<String, Value> = p
             .networks
@@ -155,37 +150,24 @@ fn insert_flag(m: &mut Map<String, Value>, key: &str, v: bool) {
 
 /// One service in normalised long form, keys in alphabetical order as `docker compose
 /// config` prints them.
+/// Every service of the project, by name.
+pub fn services_value(p: &Project) -> Value {
+    let services: Map<String, Value> = p
+        .services
+        .values()
+        .map(|s| (s.name.clone(), service_value(s)))
+        .collect();
+    Value::Object(services)
+}
+
 pub fn service_value(s: &Service) -> Value {
     let mut m = Map::new();
-    if let Some(b) = &s.build {
-        let mut bm = Map::new();
-        bm.insert("context".into(), json!(b.context.to_string_lossy()));
-        insert_opt(&mut bm, "dockerfile", b.dockerfile.as_ref());
-        insert_map(&mut bm, "args", &b.args);
-        insert_opt(&mut bm, "target", b.target.as_ref());
-        insert_map(&mut bm, "labels", &b.labels);
-        m.insert("build".into(), Value::Object(bm));
-    }
+    insert_build(&mut m, s);
     insert_list(&mut m, "cap_add", &s.cap_add);
     insert_list(&mut m, "cap_drop", &s.cap_drop);
     insert_opt(&mut m, "command", s.command.as_ref());
     insert_opt(&mut m, "container_name", s.container_name.as_ref());
-    if !s.depends_on.is_empty() {
-        let deps: Map<String, Value> = s
-            .depends_on
-            .iter()
-            .map(|(name, d)| {
-                let mut dm = Map::new();
-                dm.insert("condition".into(), json!(d.condition.as_str()));
-                dm.insert("required".into(), json!(d.required));
-                if d.restart {
-                    dm.insert("restart".into(), json!(true));
-                }
-                (name.clone(), Value::Object(dm))
-            })
-            .collect();
-        m.insert("depends_on".into(), Value::Object(deps));
-    }
+    insert_depends_on(&mut m, s);
     if s.replicas != 1 {
         m.insert("deploy".into(), json!({ "replicas": s.replicas }));
     }
@@ -201,12 +183,6 @@ pub fn service_value(s: &Service) -> Value {
         })
         .collect();
     insert_list(&mut m, "expose", &expose);
-    let hosts: Vec<String> = s
-        .extra_hosts
-        .iter()
-        .map(|h| format!("{}={}", h.host, h.ip))
-        .collect();
-    insert_list(&mut m, "extra_hosts", &hosts);
     if let Some(h) = &s.healthcheck {
         m.insert("healthcheck".into(), healthcheck_value(h));
     }
@@ -214,32 +190,7 @@ pub fn service_value(s: &Service) -> Value {
     insert_opt(&mut m, "image", s.image.as_ref());
     insert_flag(&mut m, "init", s.init);
     insert_map(&mut m, "labels", &s.labels);
-    let links: Vec<String> = s
-        .links
-        .iter()
-        .map(|l| format!("{}:{}", l.service, l.alias))
-        .collect();
-    insert_list(&mut m, "links", &links);
-    insert_opt(
-        &mut m,
-        "network_mode",
-        s.network_mode.as_ref().map(|n| n.to_string()),
-    );
-    if !s.networks.is_empty() {
-        let nets: Map<String, Value> = s
-            .networks
-            .iter()
-            .map(|(k, n)| {
-                let v = if n.aliases.is_empty() {
-                    Value::Null
-                } else {
-                    json!({ "aliases": n.aliases })
-                };
-                (k.clone(), v)
-            })
-            .collect();
-        m.insert("networks".into(), Value::Object(nets));
-    }
+    insert_network_settings(&mut m, s);
     let ports: Vec<Value> = s.ports.iter().map(port_value).collect();
     insert_list(&mut m, "ports", &ports);
     insert_flag(&mut m, "privileged", s.privileged);
@@ -259,6 +210,98 @@ pub fn service_value(s: &Service) -> Value {
     insert_opt(&mut m, "stop_signal", s.stop_signal.as_ref());
     insert_list(&mut m, "tmpfs", &s.tmpfs);
     insert_flag(&mut m, "tty", s.tty);
+    insert_ulimits(&mut m, s);
+    insert_opt(&mut m, "user", s.user.as_ref());
+    let volumes: Vec<Value> = s.volumes.iter().map(mount_value).collect();
+    insert_list(&mut m, "volumes", &volumes);
+    insert_opt(&mut m, "working_dir", s.working_dir.as_ref());
+    insert_runtime(&mut m, &s.runtime);
+    insert_volumes_from(&mut m, s);
+    insert_list(&mut m, "dns", &s.dns.servers);
+    insert_list(&mut m, "dns_search", &s.dns.search);
+    insert_list(&mut m, "dns_opt", &s.dns.options);
+    for (key, refs) in [("secrets", &s.secrets), ("configs", &s.configs)] {
+        let refs: Vec<Value> = refs
+            .iter()
+            .map(|r| json!({"source": r.source, "target": r.target}))
+            .collect();
+        insert_list(&mut m, key, &refs);
+    }
+    m.sort_keys();
+    Value::Object(m)
+}
+
+/// The `build` section.
+fn insert_build(m: &mut Map<String, Value>, s: &Service) {
+    if let Some(b) = &s.build {
+        let mut bm = Map::new();
+        bm.insert("context".into(), json!(b.context.to_string_lossy()));
+        insert_opt(&mut bm, "dockerfile", b.dockerfile.as_ref());
+        insert_map(&mut bm, "args", &b.args);
+        insert_opt(&mut bm, "target", b.target.as_ref());
+        insert_map(&mut bm, "labels", &b.labels);
+        m.insert("build".into(), Value::Object(bm));
+    }
+}
+
+/// `depends_on`, in long form.
+fn insert_depends_on(m: &mut Map<String, Value>, s: &Service) {
+    if !s.depends_on.is_empty() {
+        let deps: Map<String, Value> = s
+            .depends_on
+            .iter()
+            .map(|(name, d)| {
+                let mut dm = Map::new();
+                dm.insert("condition".into(), json!(d.condition.as_str()));
+                dm.insert("required".into(), json!(d.required));
+                if d.restart {
+                    dm.insert("restart".into(), json!(true));
+                }
+                (name.clone(), Value::Object(dm))
+            })
+            .collect();
+        m.insert("depends_on".into(), Value::Object(deps));
+    }
+}
+
+/// Host entries, links and networks.
+fn insert_network_settings(m: &mut Map<String, Value>, s: &Service) {
+    let hosts: Vec<String> = s
+        .extra_hosts
+        .iter()
+        .map(|h| format!("{}={}", h.host, h.ip))
+        .collect();
+    insert_list(m, "extra_hosts", &hosts);
+    let links: Vec<String> = s
+        .links
+        .iter()
+        .map(|l| format!("{}:{}", l.service, l.alias))
+        .collect();
+    insert_list(m, "links", &links);
+    insert_opt(
+        m,
+        "network_mode",
+        s.network_mode.as_ref().map(|n| n.to_string()),
+    );
+    if !s.networks.is_empty() {
+        let nets: Map<String, Value> = s
+            .networks
+            .iter()
+            .map(|(k, n)| {
+                let v = if n.aliases.is_empty() {
+                    Value::Null
+                } else {
+                    json!({ "aliases": n.aliases })
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        m.insert("networks".into(), Value::Object(nets));
+    }
+}
+
+/// `ulimits`: one number when soft and hard agree.
+fn insert_ulimits(m: &mut Map<String, Value>, s: &Service) {
     if !s.ulimits.is_empty() {
         let limits: Map<String, Value> = s
             .ulimits
@@ -274,11 +317,10 @@ pub fn service_value(s: &Service) -> Value {
             .collect();
         m.insert("ulimits".into(), Value::Object(limits));
     }
-    insert_opt(&mut m, "user", s.user.as_ref());
-    let volumes: Vec<Value> = s.volumes.iter().map(mount_value).collect();
-    insert_list(&mut m, "volumes", &volumes);
-    insert_opt(&mut m, "working_dir", s.working_dir.as_ref());
-    insert_runtime(&mut m, &s.runtime);
+}
+
+/// `volumes_from`, in the short form.
+fn insert_volumes_from(m: &mut Map<String, Value>, s: &Service) {
     let from: Vec<String> = s
         .volumes_from
         .iter()
@@ -294,19 +336,7 @@ pub fn service_value(s: &Service) -> Value {
             }
         })
         .collect();
-    insert_list(&mut m, "volumes_from", &from);
-    insert_list(&mut m, "dns", &s.dns.servers);
-    insert_list(&mut m, "dns_search", &s.dns.search);
-    insert_list(&mut m, "dns_opt", &s.dns.options);
-    for (key, refs) in [("secrets", &s.secrets), ("configs", &s.configs)] {
-        let refs: Vec<Value> = refs
-            .iter()
-            .map(|r| json!({"source": r.source, "target": r.target}))
-            .collect();
-        insert_list(&mut m, key, &refs);
-    }
-    m.sort_keys();
-    Value::Object(m)
+    insert_list(m, "volumes_from", &from);
 }
 
 fn insert_runtime(m: &mut Map<String, Value>, r: &RuntimeOptions) {

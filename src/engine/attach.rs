@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::{EngineError, Shutdown};
-use crate::backend::{Backend, LogOptions};
+use crate::backend::{Backend, LogLine, LogOptions};
 use crate::output::Output;
 
 /// A container to show, with the prefix its lines get.
@@ -16,6 +16,41 @@ use crate::output::Output;
 pub struct LogSource {
     pub container: String,
     pub prefix: String,
+}
+
+/// Where each container's lines go: its prefix, padded to the widest, and its colour.
+pub struct Prefixes {
+    width: usize,
+    by_container: BTreeMap<String, (usize, String)>,
+}
+
+impl Prefixes {
+    /// From `(container, prefix)` pairs, in the order their colours are given.
+    pub fn new<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Prefixes {
+        let by_container: BTreeMap<String, (usize, String)> = pairs
+            .into_iter()
+            .enumerate()
+            .map(|(i, (container, prefix))| (container.to_string(), (i, prefix.to_string())))
+            .collect();
+        let width = by_container
+            .values()
+            .map(|(_, p)| p.len())
+            .max()
+            .unwrap_or(0);
+        Prefixes {
+            width,
+            by_container,
+        }
+    }
+
+    /// Writes one line of a container's output.
+    pub fn show(&self, output: &Output, line: &LogLine) {
+        let (index, prefix) = self
+            .by_container
+            .get(&line.container)
+            .map_or((0, ""), |(i, p)| (*i, p.as_str()));
+        output.log_line(prefix, self.width, index, &line.text);
+    }
 }
 
 /// Streams the logs of `sources` until every stream ends (with `follow`, until every
@@ -27,12 +62,11 @@ pub async fn stream_logs(
     output: &Output,
     shutdown: &mut Shutdown,
 ) -> Result<(), EngineError> {
-    let width = sources.iter().map(|s| s.prefix.len()).max().unwrap_or(0);
-    let prefixes: BTreeMap<&str, (usize, &str)> = sources
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.container.as_str(), (i, s.prefix.as_str())))
-        .collect();
+    let prefixes = Prefixes::new(
+        sources
+            .iter()
+            .map(|s| (s.container.as_str(), s.prefix.as_str())),
+    );
     let (tx, mut rx) = mpsc::channel(512);
     let mut tasks = JoinSet::new();
     for s in sources {
@@ -46,15 +80,12 @@ pub async fn stream_logs(
     loop {
         tokio::select! {
             line = rx.recv() => match line {
-                Some(line) => {
-                    let (index, prefix) = prefixes.get(line.container.as_str()).copied().unwrap_or((0, ""));
-                    output.log_line(prefix, width, index, &line.text);
-                }
+                Some(line) => prefixes.show(output, &line),
                 None => break,
             },
             _ = shutdown.requested() => {
                 tasks.abort_all();
-                return Err(EngineError::Interrupted(shutdown.signal().unwrap_or(2)));
+                return Err(EngineError::Interrupted(shutdown.last_signal()));
             }
         }
     }

@@ -2,12 +2,12 @@
 //! run the way Compose does with `--abort-on-container-exit`,
 //! `--abort-on-container-failure` and `--exit-code-from`.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use super::attach::Prefixes;
 use super::{
     or_teardown, teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardown, UpOptions,
 };
@@ -55,19 +55,8 @@ pub async fn attach(
     shutdown: &mut Shutdown,
 ) -> Result<i32, EngineError> {
     let abort_on_exit = opts.abort_on_exit || opts.exit_code_from.is_some();
-    let width = started.iter().map(|c| c.prefix.len()).max().unwrap_or(0);
-    let index: BTreeMap<&str, (usize, &str)> = started
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.name.as_str(), (i, c.prefix.as_str())))
-        .collect();
-    let show = |line: LogLine| {
-        let (i, prefix) = index
-            .get(line.container.as_str())
-            .copied()
-            .unwrap_or((0, ""));
-        stack.output.log_line(prefix, width, i, &line.text);
-    };
+    let prefixes = Prefixes::new(started.iter().map(|c| (c.name.as_str(), c.prefix.as_str())));
+    let show = |line: LogLine| prefixes.show(&stack.output, &line);
     let (tx, mut rx) = mpsc::channel(512);
     let mut followers = JoinSet::new();
     for c in started {

@@ -31,15 +31,20 @@ fn depends(mut s: Service, on: &str, condition: Condition) -> Service {
     s
 }
 
-fn healthy(mut s: Service) -> Service {
-    s.healthcheck = Some(Healthcheck {
+/// A check of `true` every second, three tries.
+pub(super) fn check() -> Healthcheck {
+    Healthcheck {
         test: HealthTest::Cmd(vec!["true".into()]),
         interval: Duration::from_secs(1),
         timeout: Duration::from_secs(1),
         retries: 3,
         start_period: Duration::ZERO,
         start_interval: Duration::from_secs(1),
-    });
+    }
+}
+
+fn healthy(mut s: Service) -> Service {
+    s.healthcheck = Some(check());
     s
 }
 

@@ -441,9 +441,6 @@ async fn start_service(
             return Ok(Vec::new());
         }
     }
-    let stack = &run.stack;
-    let backend: &dyn Backend = stack.backend.as_ref();
-    let svc = &stack.project.services[&name];
     // `restart: true` on a dependency this run recreated: a kept container restarts.
     let restart_for: Option<String> = {
         let recreated = run.recreated.lock().unwrap_or_else(|e| e.into_inner());
@@ -452,137 +449,178 @@ async fn start_service(
             .map(|(dep, _, _)| dep.clone())
     };
     let mut started = Vec::new();
-    for number in 1..=svc.replicas {
-        let spec = container_spec(&stack.project, svc, number, &run.labels);
-        let existing = run.existing.get(&spec.name);
-        let stale = existing.is_some_and(|c| {
-            run.force_recreate
-                || c.label(LABEL_CONFIG_HASH)
-                    != spec.labels.get(LABEL_CONFIG_HASH).map(String::as_str)
-        });
-        if stale {
-            backend
-                .remove(std::slice::from_ref(&spec.name), false)
-                .await?;
-            stack
-                .output
-                .emit(Event::container(&spec.name, Resource::Recreate));
-            run.recreated
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(name.clone());
-        }
-        match existing.map(|c| c.state).filter(|_| !stale) {
-            Some(ContainerState::Running) => match &restart_for {
-                Some(dep) => {
-                    backend
-                        .restart(std::slice::from_ref(&spec.name), svc.stop_grace_period)
-                        .await?;
-                    stack.output.emit(Event::container(
-                        &spec.name,
-                        Resource::Restarted(Some(format!("{dep} was recreated"))),
-                    ));
-                }
-                None => stack
-                    .output
-                    .emit(Event::container(&spec.name, Resource::Running)),
-            },
-            Some(_) => {
-                backend.start(std::slice::from_ref(&spec.name)).await?;
-                stack
-                    .output
-                    .emit(Event::container(&spec.name, Resource::Started));
-            }
-            None => {
-                backend.run(&spec).await?;
-                stack
-                    .output
-                    .emit(Event::container(&spec.name, Resource::Started));
-            }
-        }
-        started.push(StartedContainer {
-            service: name.clone(),
-            number,
-            prefix: log_prefix(&name, number, svc.container_name.as_deref()),
-            name: spec.name,
-            ready_after: run.began.elapsed(),
-            healthy: false,
-        });
+    let replicas = run.stack.project.services[&name].replicas;
+    for number in 1..=replicas {
+        started.push(start_replica(&run, &name, number, restart_for.as_deref()).await?);
     }
     tx.send_replace(Status::Started);
-    if let (Some(&fatal), Some(check)) = (run.needs_health.get(&name), &svc.healthcheck) {
-        for c in &started {
-            let outcome =
-                wait_healthy(backend, &c.name, check, run.deadline, &mut shutdown).await?;
-            let (reason, detail) = match outcome {
-                HealthOutcome::Healthy => continue,
-                HealthOutcome::Unhealthy(output) => ("is unhealthy".to_string(), output),
-                HealthOutcome::Exited(code) => (
-                    format!("exited with code {code} before it was healthy"),
-                    log_tail(backend, &c.name, 10).await,
-                ),
-                HealthOutcome::TimedOut => (
-                    format!(
-                        "was not healthy within {}",
-                        format_duration(run.wait_timeout.unwrap_or_default())
-                    ),
-                    last_output(backend, &c.name).await,
-                ),
-            };
-            tx.send_replace(Status::Failed);
-            let failure = EngineError::ServiceFailed {
-                service: name,
-                reason,
-                detail,
-            };
-            if fatal {
-                return Err(failure);
-            }
-            stack.output.warn(&format!(
-                "{failure} (only optional dependents; carrying on)"
-            ));
-            return Ok(started);
-        }
-        for c in &started {
-            stack
-                .output
-                .emit(Event::container(&c.name, Resource::Healthy));
-        }
-        let ready_after = run.began.elapsed();
-        for c in &mut started {
-            c.ready_after = ready_after;
-            c.healthy = true;
-        }
-        tx.send_replace(Status::Healthy);
+    if let Err(failure) = await_health(&run, &name, &mut started, &tx, &mut shutdown).await? {
+        return fail_or_carry_on(&run, run.needs_health[&name], failure, started);
     }
-    if let Some(&fatal) = run.needs_completion.get(&name) {
-        for c in &started {
-            let code = tokio::select! {
-                r = backend.wait(&c.name) => r?,
-                _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
-            };
-            stack
-                .output
-                .emit(Event::container(&c.name, Resource::Exited(code)));
-            if code != 0 {
-                tx.send_replace(Status::Exited(code));
-                let failure = EngineError::ServiceFailed {
-                    service: name,
-                    reason: format!("did not complete successfully: exit code {code}"),
-                    detail: log_tail(backend, &c.name, 10).await,
-                };
-                if fatal {
-                    return Err(failure);
-                }
-                stack.output.warn(&format!(
-                    "{failure} (only optional dependents; carrying on)"
-                ));
-                return Ok(started);
-            }
-        }
-        tx.send_replace(Status::Exited(0));
+    if let Err(failure) = await_completion(&run, &name, &started, &tx, &mut shutdown).await? {
+        return fail_or_carry_on(&run, run.needs_completion[&name], failure, started);
     }
     Ok(started)
+}
+
+/// A failed wait fails `up` when something requires the service; with only optional
+/// dependents, it is a warning.
+fn fail_or_carry_on(
+    run: &Run,
+    fatal: bool,
+    failure: EngineError,
+    started: Vec<StartedContainer>,
+) -> Result<Vec<StartedContainer>, EngineError> {
+    if fatal {
+        return Err(failure);
+    }
+    run.stack.output.warn(&format!(
+        "{failure} (only optional dependents; carrying on)"
+    ));
+    Ok(started)
+}
+
+/// Creates, starts, recreates or keeps replica `number` of a service, as its existing
+/// container and configuration say.
+async fn start_replica(
+    run: &Run,
+    name: &str,
+    number: u32,
+    restart_for: Option<&str>,
+) -> Result<StartedContainer, EngineError> {
+    let stack = &run.stack;
+    let backend: &dyn Backend = stack.backend.as_ref();
+    let svc = &stack.project.services[name];
+    let spec = container_spec(&stack.project, svc, number, &run.labels);
+    let one = std::slice::from_ref(&spec.name);
+    let existing = run.existing.get(&spec.name);
+    let stale = existing.is_some_and(|c| {
+        run.force_recreate
+            || c.label(LABEL_CONFIG_HASH) != spec.labels.get(LABEL_CONFIG_HASH).map(String::as_str)
+    });
+    if stale {
+        backend.remove(one, false).await?;
+        stack
+            .output
+            .emit(Event::container(&spec.name, Resource::Recreate));
+        run.recreated
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string());
+    }
+    let state = match (existing.map(|c| c.state).filter(|_| !stale), restart_for) {
+        (Some(ContainerState::Running), Some(dep)) => {
+            backend.restart(one, svc.stop_grace_period).await?;
+            Resource::Restarted(Some(format!("{dep} was recreated")))
+        }
+        (Some(ContainerState::Running), None) => Resource::Running,
+        (Some(_), _) => {
+            backend.start(one).await?;
+            Resource::Started
+        }
+        (None, _) => {
+            backend.run(&spec).await?;
+            Resource::Started
+        }
+    };
+    stack.output.emit(Event::container(&spec.name, state));
+    Ok(StartedContainer {
+        service: name.to_string(),
+        number,
+        prefix: log_prefix(name, number, svc.container_name.as_deref()),
+        name: spec.name,
+        ready_after: run.began.elapsed(),
+        healthy: false,
+    })
+}
+
+/// What watching a started service found: `Err` is why it failed.
+type Verdict = Result<(), EngineError>;
+
+/// When something waits for the service's health: runs its healthcheck until it passes.
+async fn await_health(
+    run: &Run,
+    name: &str,
+    started: &mut [StartedContainer],
+    tx: &watch::Sender<Status>,
+    shutdown: &mut Shutdown,
+) -> Result<Verdict, EngineError> {
+    let stack = &run.stack;
+    let backend: &dyn Backend = stack.backend.as_ref();
+    let check = match (
+        run.needs_health.get(name),
+        &stack.project.services[name].healthcheck,
+    ) {
+        (Some(_), Some(check)) => check,
+        _ => return Ok(Ok(())),
+    };
+    for c in started.iter() {
+        let outcome = wait_healthy(backend, &c.name, check, run.deadline, shutdown).await?;
+        let (reason, detail) = match outcome {
+            HealthOutcome::Healthy => continue,
+            HealthOutcome::Unhealthy(output) => ("is unhealthy".to_string(), output),
+            HealthOutcome::Exited(code) => (
+                format!("exited with code {code} before it was healthy"),
+                log_tail(backend, &c.name, 10).await,
+            ),
+            HealthOutcome::TimedOut => (
+                format!(
+                    "was not healthy within {}",
+                    format_duration(run.wait_timeout.unwrap_or_default())
+                ),
+                last_output(backend, &c.name).await,
+            ),
+        };
+        tx.send_replace(Status::Failed);
+        return Ok(Err(EngineError::ServiceFailed {
+            service: name.to_string(),
+            reason,
+            detail,
+        }));
+    }
+    let ready_after = run.began.elapsed();
+    for c in started.iter_mut() {
+        stack
+            .output
+            .emit(Event::container(&c.name, Resource::Healthy));
+        c.ready_after = ready_after;
+        c.healthy = true;
+    }
+    tx.send_replace(Status::Healthy);
+    Ok(Ok(()))
+}
+
+/// When something waits for the service to complete: waits for each container's exit.
+async fn await_completion(
+    run: &Run,
+    name: &str,
+    started: &[StartedContainer],
+    tx: &watch::Sender<Status>,
+    shutdown: &mut Shutdown,
+) -> Result<Verdict, EngineError> {
+    if !run.needs_completion.contains_key(name) {
+        return Ok(Ok(()));
+    }
+    let backend: &dyn Backend = run.stack.backend.as_ref();
+    for c in started {
+        let code = tokio::select! {
+            r = backend.wait(&c.name) => r?,
+            _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
+        };
+        run.stack
+            .output
+            .emit(Event::container(&c.name, Resource::Exited(code)));
+        if code != 0 {
+            tx.send_replace(Status::Exited(code));
+            return Ok(Err(EngineError::ServiceFailed {
+                service: name.to_string(),
+                reason: format!("did not complete successfully: exit code {code}"),
+                detail: log_tail(backend, &c.name, 10).await,
+            }));
+        }
+    }
+    tx.send_replace(Status::Exited(0));
+    Ok(Ok(()))
 }
 
 /// After `--wait`: every container is running (or finished successfully).

@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
-use super::load::JobParts;
+use super::parts::{job_error, JobParts};
 use crate::compose::raw::{ListOrMap, RawFileObject, RawNetwork, RawService, RawVolume};
 use crate::compose::{
     self, merge_value, normalize_services, parse_yaml, strip_extensions, strip_service_extensions,
@@ -118,14 +118,6 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
         container,
         steps: steps(raw.steps, &display)?,
     })
-}
-
-pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {
-    LoadError::Invalid {
-        file: file.to_string(),
-        at: at.to_string(),
-        message: message.to_string(),
-    }
 }
 
 /// `steps[N].run` is shell text for the container; it is never interpolated.

@@ -5,22 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use super::file::{self, job_error};
+use super::file;
+use super::parts::job_error;
 use super::JOB_FILES;
-use crate::compose::raw::RawService;
-use crate::compose::{
-    self, convert_service, ComposeSource, Context, Environment, LoadError, LoadOptions, Reader,
-};
-use crate::model::{Job, Step, DEFAULT_WORKDIR, MAIN};
-
-/// What a job format contributes to the one loading path.
-pub struct JobParts {
-    /// The sidecars and their volumes, networks, secrets and configs, as Compose data.
-    pub compose: ComposeSource,
-    /// The main container, where steps run, as a Compose service.
-    pub container: RawService,
-    pub steps: Vec<Step>,
-}
+use crate::compose::{self, convert_service, Context, Environment, LoadError, LoadOptions, Reader};
+use crate::model::{Job, DEFAULT_WORKDIR, MAIN};
 
 /// Finds the job file in `dir`, if there is one.
 pub fn find_job_file(dir: &Path) -> Option<PathBuf> {

@@ -3,8 +3,10 @@
 
 mod file;
 mod load;
+mod parts;
 mod render;
 
 pub use file::{is_job_file, JOB_FILES};
-pub use load::{find_job_file, load_job, JobParts};
+pub use load::{find_job_file, load_job};
+pub use parts::JobParts;
 pub use render::render_job;

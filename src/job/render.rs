@@ -3,7 +3,8 @@
 use serde_json::{json, Map, Value};
 
 use crate::compose::{
-    escape_dollars, insert_file_objects, insert_volumes, service_value, to_text, Format,
+    escape_dollars, insert_file_objects, insert_volumes, service_value, services_value, to_text,
+    Format,
 };
 use crate::model::{format_duration, Job};
 
@@ -12,12 +13,7 @@ pub fn render_job(job: &Job, format: Format) -> String {
     let mut top = Map::new();
     top.insert("name".into(), json!(p.name));
     top.insert("container".into(), service_value(&job.container));
-    let services: Map<String, Value> = p
-        .services
-        .values()
-        .map(|s| (s.name.clone(), service_value(s)))
-        .collect();
-    top.insert("services".into(), Value::Object(services));
+    top.insert("services".into(), services_value(p));
     insert_volumes(&mut top, p);
     insert_file_objects(&mut top, p);
     let mut top = Value::Object(top);

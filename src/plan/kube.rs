@@ -173,7 +173,36 @@ fn container(
     if !env.is_empty() {
         c.insert("env".into(), env.into());
     }
-    let ports: Vec<Value> = service
+    let ports = container_ports(service, dropped);
+    if !ports.is_empty() {
+        c.insert("ports".into(), ports.into());
+    }
+    let mounts = volumes.mounts(project, service, &name);
+    if !mounts.is_empty() {
+        c.insert("volumeMounts".into(), mounts.into());
+    }
+    if let Some(resources) = resources(service, dropped) {
+        c.insert("resources".into(), resources);
+    }
+    if let Some(security) = security_context(service, dropped) {
+        c.insert("securityContext".into(), security);
+    }
+    if let Some(h) = &service.healthcheck {
+        c.insert("livenessProbe".into(), liveness_probe(h));
+    }
+    if service.tty {
+        c.insert("tty".into(), true.into());
+    }
+    if service.stdin_open {
+        c.insert("stdin".into(), true.into());
+    }
+    drop_unexpressed(service, dropped);
+    Value::Object(c)
+}
+
+/// A container's ports; a published range has no Kubernetes form and is dropped.
+fn container_ports(service: &Service, dropped: &mut Dropped) -> Vec<Value> {
+    service
         .ports
         .iter()
         .filter_map(|p| {
@@ -195,14 +224,12 @@ fn container(
             port.insert("protocol".into(), p.protocol.as_str().to_uppercase().into());
             Some(Value::Object(port))
         })
-        .collect();
-    if !ports.is_empty() {
-        c.insert("ports".into(), ports.into());
-    }
-    let mounts = volumes.mounts(project, service, &name);
-    if !mounts.is_empty() {
-        c.insert("volumeMounts".into(), mounts.into());
-    }
+        .collect()
+}
+
+/// Memory and CPU limits and requests; the runtime settings a pod cannot hold are
+/// named as dropped.
+fn resources(service: &Service, dropped: &mut Dropped) -> Option<Value> {
     let r = &service.runtime;
     let mut limits = Map::new();
     if let Some(m) = r.memory {
@@ -217,9 +244,6 @@ fn container(
     }
     if let Some(m) = r.memory_reservation {
         resources.insert("requests".into(), json!({"memory": m.to_string()}));
-    }
-    if !resources.is_empty() {
-        c.insert("resources".into(), resources.into());
     }
     for (set, what) in [
         (r.memory_swap.is_some(), "memswap_limit"),
@@ -244,31 +268,26 @@ fn container(
             dropped.add(what, &service.name);
         }
     }
-    if let Some(security) = security_context(service, dropped) {
-        c.insert("securityContext".into(), security);
-    }
-    if let Some(h) = &service.healthcheck {
-        let command = match &h.test {
-            HealthTest::Cmd(argv) => argv.clone(),
-            HealthTest::Shell(script) => vec!["/bin/sh".into(), "-c".into(), script.clone()],
-        };
-        c.insert(
-            "livenessProbe".into(),
-            json!({
-                "exec": {"command": command},
-                "initialDelaySeconds": h.start_period.as_secs(),
-                "periodSeconds": h.interval.as_secs().max(1),
-                "timeoutSeconds": h.timeout.as_secs().max(1),
-                "failureThreshold": h.retries.max(1),
-            }),
-        );
-    }
-    if service.tty {
-        c.insert("tty".into(), true.into());
-    }
-    if service.stdin_open {
-        c.insert("stdin".into(), true.into());
-    }
+    (!resources.is_empty()).then(|| resources.into())
+}
+
+/// The healthcheck as a liveness probe.
+fn liveness_probe(h: &crate::model::Healthcheck) -> Value {
+    let command = match &h.test {
+        HealthTest::Cmd(argv) => argv.clone(),
+        HealthTest::Shell(script) => vec!["/bin/sh".into(), "-c".into(), script.clone()],
+    };
+    json!({
+        "exec": {"command": command},
+        "initialDelaySeconds": h.start_period.as_secs(),
+        "periodSeconds": h.interval.as_secs().max(1),
+        "timeoutSeconds": h.timeout.as_secs().max(1),
+        "failureThreshold": h.retries.max(1),
+    })
+}
+
+/// The service settings a Kubernetes container has no place for.
+fn drop_unexpressed(service: &Service, dropped: &mut Dropped) {
     for (set, what) in [
         (
             !service.depends_on.is_empty(),
@@ -290,7 +309,6 @@ fn container(
             dropped.add(what, &service.name);
         }
     }
-    Value::Object(c)
 }
 
 fn security_context(service: &Service, dropped: &mut Dropped) -> Option<Value> {

@@ -15,14 +15,7 @@ fn sidecar(name: &str, healthcheck: bool) -> Service {
         name: name.into(),
         image: Some("img".into()),
         replicas: 1,
-        healthcheck: healthcheck.then(|| Healthcheck {
-            test: HealthTest::Cmd(vec!["true".into()]),
-            interval: Duration::from_secs(1),
-            timeout: Duration::from_secs(1),
-            retries: 3,
-            start_period: Duration::ZERO,
-            start_interval: Duration::from_secs(1),
-        }),
+        healthcheck: healthcheck.then(crate::engine::tests::check),
         ..Service::default()
     }
 }

@@ -1,0 +1,22 @@
+//! What a job format contributes to the one loading path, and the errors formats share.
+
+use crate::compose::raw::RawService;
+use crate::compose::{ComposeSource, LoadError};
+use crate::model::Step;
+
+/// What a job format contributes to the one loading path.
+pub struct JobParts {
+    /// The sidecars and their volumes, networks, secrets and configs, as Compose data.
+    pub compose: ComposeSource,
+    /// The main container, where steps run, as a Compose service.
+    pub container: RawService,
+    pub steps: Vec<Step>,
+}
+
+pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {
+    LoadError::Invalid {
+        file: file.to_string(),
+        at: at.to_string(),
+        message: message.to_string(),
+    }
+}
