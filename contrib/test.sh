@@ -35,8 +35,31 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
-echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
-cargo test --all-targets --no-fail-fast
+if [ "$podman_tests" = yes ]; then
+    echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
+    cargo test --all-targets --no-fail-fast
+else
+    # A skipped test must not read as passed: the podman test binaries are left out of
+    # the run, and their tests are counted and named as skipped.
+    targets=(--lib --bins)
+    skipped=()
+    for f in tests/*.rs; do
+        name=$(basename "$f" .rs)
+        case "$name" in
+            podman*) skipped+=("$name") ;;
+            *) targets+=(--test "$name") ;;
+        esac
+    done
+    echo "==> cargo test without the podman tests (SIDEPOD_SKIP_PODMAN_TESTS=1)"
+    cargo test "${targets[@]}" --no-fail-fast
+    count=0
+    for name in "${skipped[@]}"; do
+        n=$(cargo test --quiet --test "$name" -- --list 2>/dev/null | grep -c ': test$' || true)
+        echo "SKIPPED: $n tests of tests/$name.rs (SIDEPOD_SKIP_PODMAN_TESTS=1)"
+        count=$((count + n))
+    done
+    echo "SKIPPED: $count podman tests in all: not run, not passed"
+fi
 if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
     echo "==> podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
     SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --test podman_job --no-fail-fast

@@ -2,20 +2,12 @@
 //! rootful, or rootless with SIDEPOD_TEST_MODE=rootless. Each test ends by checking that
 //! nothing with its project's label is left.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
 
-use common::podman::{free_port, http_get, Host, Mode, Project, BUSYBOX};
-
-macro_rules! host {
-    () => {
-        match Host::get() {
-            Some(h) => h,
-            None => return,
-        }
-    };
-}
+use common::podman::{free_port, http_get, Mode, Project, BUSYBOX};
 
 #[test]
 fn unicorn_stack_runs_serves_and_keeps_its_volume_until_down_v() {

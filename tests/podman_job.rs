@@ -1,21 +1,13 @@
 //! Real podman: `sidepod job` on ../shared/scenarios/ci-job, every point of its README,
 //! and what CI users rely on: exit codes, reports, concurrency, cleanup after SIGKILL.
 
+#[macro_use]
 mod common;
 
 use std::process::{Child, Command};
 use std::time::Duration;
 
 use common::podman::{Host, Project};
-
-macro_rules! host {
-    () => {
-        match Host::get() {
-            Some(h) => h,
-            None => return,
-        }
-    };
-}
 
 /// The ci-job scenario with its job file changed by `edit`.
 fn ci_job<'h>(host: &'h Host, base: &str, edit: impl Fn(String) -> String) -> Project<'h> {

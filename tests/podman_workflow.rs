@@ -2,20 +2,12 @@
 //! start/stop/restart/kill), re-running `up`, orphans, and that `--dry-run` changes
 //! nothing. Rootful, or rootless with SIDEPOD_TEST_MODE=rootless.
 
+#[macro_use]
 mod common;
 
 use std::time::Duration;
 
-use common::podman::{Host, Project, BUSYBOX};
-
-macro_rules! host {
-    () => {
-        match Host::get() {
-            Some(h) => h,
-            None => return,
-        }
-    };
-}
+use common::podman::{Project, BUSYBOX};
 
 fn stack(db_env: &str, port: u16) -> String {
     format!(

@@ -1,6 +1,20 @@
 //! A small builder that runs the real `sidepod` binary in a scratch directory.
 #![allow(dead_code)]
 
+/// The host for a podman test; with SIDEPOD_SKIP_PODMAN_TESTS=1, the test says that it
+/// is skipped, by name, and returns.
+#[allow(unused_macros)]
+macro_rules! host {
+    () => {{
+        fn here() {}
+        let test = std::any::type_name_of_val(&here).trim_end_matches("::here");
+        match common::podman::Host::get(test) {
+            Some(h) => h,
+            None => return,
+        }
+    }};
+}
+
 pub mod podman;
 
 use std::path::{Path, PathBuf};
