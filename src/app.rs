@@ -18,7 +18,7 @@ pub async fn run(cli: Cli) -> i32 {
         // Stopped by a signal after cleaning up: the exit code says it all.
         Err(e @ Error::Engine(EngineError::Interrupted(_))) => e.exit_code(),
         Err(e) => {
-            output::error(&e.report());
+            session.output.error(&e.report());
             e.exit_code()
         }
     }

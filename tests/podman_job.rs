@@ -391,3 +391,84 @@ fn a_job_config_error_is_exit_3_and_creates_nothing() {
     );
     p.assert_nothing_left();
 }
+
+#[test]
+fn job_events_in_json_carry_steps_sidecars_and_the_summary_as_fields() {
+    let host = host!();
+    let p = ci_job(&host, "jsonjob", |t| {
+        t.replace(
+            "  - name: Check\n    run: ",
+            "  - name: Check\n    run: exit 7; ",
+        )
+    });
+    let out = p.sidepod(&["--progress", "json", "job"]);
+    assert_eq!(out.code, 7, "{}", out.stderr);
+    let events = common::json_events(&out.stderr);
+    let ready: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "sidecar" && e["status"] == "ready")
+        .map(|e| e["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(ready.len(), 2, "both sidecars ready: {events:?}");
+    let failed = events
+        .iter()
+        .find(|e| e["type"] == "step" && e["status"] == "failed")
+        .expect("a failed step event");
+    assert_eq!(
+        (failed["name"].as_str(), failed["exit_code"].as_i64()),
+        (Some("Check"), Some(7))
+    );
+    let job = events
+        .iter()
+        .find(|e| e["type"] == "job")
+        .expect("the summary");
+    assert_eq!(job["result"], "step_failed");
+    assert_eq!(job["exit_code"], 7);
+    let steps: Vec<(&str, &str)> = job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("Schema", "passed"),
+            ("Write", "passed"),
+            ("Check", "failed")
+        ]
+    );
+    assert!(
+        events.iter().any(|e| e["type"] == "sidecar_report"),
+        "the sidecars' logs after the failure: {events:?}"
+    );
+    p.assert_nothing_left();
+}
+
+#[test]
+fn a_step_that_times_out_leaves_none_of_its_processes_running() {
+    let host = host!();
+    // The step starts a background child and a foreground one; neither may outlive it.
+    let p = ci_job(&host, "stepkill", |t| {
+        t.replace(
+            "  - name: Check\n    run: ",
+            "  - name: Check\n    timeout: 2s\n    run: sleep 301 & sleep 302; ",
+        )
+    });
+    let out = p.sidepod(&["job", "--keep"]);
+    assert_eq!(out.code, 124, "{}", out.stderr);
+    let top = host.podman(&["top", &p.container("main"), "args"]);
+    assert_eq!(top.code, 0, "{}", top.stderr);
+    assert!(
+        !top.stdout.contains("sleep 30"),
+        "the timed-out step's processes still run:\n{}",
+        top.stdout
+    );
+    // The main container itself is kept, as --keep asks.
+    assert_eq!(
+        p.inspect(&p.container("main"), "{{.State.Status}}"),
+        "running"
+    );
+    p.sidepod(&["down", "-v", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

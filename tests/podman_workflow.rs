@@ -501,11 +501,7 @@ fn progress_json_gives_one_object_per_event_and_quiet_none() {
     );
     let up = p.sidepod(&["--progress", "json", "up", "-d"]);
     up.success();
-    let events: Vec<serde_json::Value> = up
-        .stderr
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{l:?}: {e}")))
-        .collect();
+    let events = common::json_events(&up.stderr);
     for service in ["db", "web"] {
         let id = format!("Container {}", p.container(service));
         assert!(
@@ -515,6 +511,22 @@ fn progress_json_gives_one_object_per_event_and_quiet_none() {
             "{id} Started in {events:?}"
         );
     }
+    assert!(
+        events
+            .iter()
+            .any(|e| e["type"] == "pod" && e["status"] == "Created"),
+        "{events:?}"
+    );
+    // A failure is an event of its own, so that every line stays JSON.
+    let bad = p.sidepod(&["--progress", "json", "stop", "nosuch"]);
+    assert_ne!(bad.code, 0);
+    let failed = common::json_events(&bad.stderr);
+    assert!(
+        failed
+            .iter()
+            .any(|e| e["type"] == "error" && e["message"].as_str().unwrap().contains("nosuch")),
+        "{failed:?}"
+    );
     let down = p.sidepod(&["--progress", "quiet", "down", "-t", "0"]);
     down.success();
     assert_eq!(down.stderr, "");

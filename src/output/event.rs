@@ -211,6 +211,8 @@ pub enum Event {
     /// A line of information that is not a state change (`Aborting on container exit...`).
     Notice(String),
     Warning(String),
+    /// The error a command ends with, with its `caused by:` lines.
+    Error(String),
 }
 
 fn short(seconds: f64) -> String {
@@ -281,6 +283,7 @@ impl Event {
             ),
             Event::Notice(message) => message.clone(),
             Event::Warning(message) => format!("warning: {message}"),
+            Event::Error(report) => report.clone(),
         }
     }
 
@@ -364,6 +367,7 @@ impl Event {
             }
             Event::Notice(message) => json!({"type": "notice", "message": message}),
             Event::Warning(message) => json!({"type": "warning", "message": message}),
+            Event::Error(report) => json!({"type": "error", "message": report}),
         }
     }
 }
@@ -472,6 +476,118 @@ fn job_json(r: &JobReport) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every kind of event, as the engine makes them.
+    fn one_of_each() -> Vec<Event> {
+        let report = JobReport {
+            project: "ci".into(),
+            result: "step_failed",
+            description: "failed".into(),
+            exit_code: 3,
+            seconds: 2.0,
+            steps: vec![
+                StepRow {
+                    name: "a".into(),
+                    status: StepStatus::Failed(3),
+                    seconds: 1.0,
+                },
+                StepRow {
+                    name: "b".into(),
+                    status: StepStatus::NotRun,
+                    seconds: 0.0,
+                },
+            ],
+            sidecars: vec![SidecarRow {
+                service: "db".into(),
+                healthy: true,
+                seconds: 0.5,
+            }],
+        };
+        let step = |status| Event::Step {
+            index: 1,
+            total: 2,
+            name: "a".into(),
+            status,
+            seconds: 0.25,
+        };
+        let mut events: Vec<Event> = [
+            Resource::Created,
+            Resource::Recreating("why".into()),
+            Resource::Exited(1),
+            Resource::Killed("SIGKILL".into()),
+            Resource::Restarted(None),
+            Resource::Restarted(Some("db was recreated".into())),
+            Resource::RemovedOrphan,
+        ]
+        .into_iter()
+        .map(|state| Event::container("p-a-1", state))
+        .collect();
+        events.extend([
+            Event::resource(ResourceKind::Pod, "p", Resource::Removed),
+            Event::resource(ResourceKind::Volume, "p_data", Resource::Created),
+            Event::resource(ResourceKind::Image, "img", Resource::Pulling),
+            Event::Exited {
+                container: "a-1".into(),
+                code: 0,
+            },
+            Event::RestartedByPolicy {
+                container: "a-1".into(),
+                policy: "always".into(),
+                restart: 2,
+            },
+            step(StepStatus::Started),
+            step(StepStatus::Passed),
+            step(StepStatus::Failed(2)),
+            step(StepStatus::TimedOut),
+            step(StepStatus::Stopped),
+            Event::SidecarReady {
+                service: "db".into(),
+                healthy: false,
+                seconds: 1.0,
+            },
+            Event::SidecarFinished {
+                service: "db".into(),
+                code: 0,
+            },
+            Event::SidecarReport {
+                container: "p-db-1".into(),
+                log: vec!["ready".into()],
+                health: Some(HealthReport {
+                    status: "unhealthy".into(),
+                    failing_streak: 3,
+                    log: vec![(1, "no".into())],
+                }),
+            },
+            Event::Job(report),
+            Event::Kept {
+                project: "p".into(),
+                main: "p-main-1".into(),
+            },
+            Event::Notice("n".into()),
+            Event::Warning("w".into()),
+            Event::Error("error: e".into()),
+        ]);
+        events
+    }
+
+    #[test]
+    fn every_event_matches_the_documented_schema() {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../docs/events.schema.json")).unwrap();
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        for event in one_of_each() {
+            let json = event.json();
+            let errors: Vec<String> = validator
+                .iter_errors(&json)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{json} does not match: {errors:?}");
+        }
+        // And the schema can fail: a resource event without its status.
+        assert!(
+            !validator.is_valid(&json!({"type": "container", "id": "Container x", "name": "x"}))
+        );
+    }
 
     #[test]
     fn resource_events_read_as_compose_writes_them() {

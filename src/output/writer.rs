@@ -86,6 +86,14 @@ impl Output {
         }
     }
 
+    /// The error a command ends with; in JSON, an event like the others.
+    pub fn error(&self, report: &str) {
+        match self.progress {
+            ProgressStyle::Json => self.emit(Event::Error(report.to_string())),
+            _ => error(report),
+        }
+    }
+
     /// One container log line: `db-1    | text`, the prefix padded to `width` and
     /// coloured by `index` on a terminal.
     pub fn log_line(&self, prefix: &str, width: usize, index: usize, text: &str) {

@@ -17,6 +17,30 @@ macro_rules! host {
 
 pub mod podman;
 
+/// Each line of `stderr` as a `--progress json` event, checked against the documented
+/// schema (`docs/events.schema.json`); panics on a line that is not JSON or does not match.
+pub fn json_events(stderr: &str) -> Vec<serde_json::Value> {
+    let schema_text = include_str!("../../docs/events.schema.json");
+    let schema: serde_json::Value = serde_json::from_str(schema_text).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    stderr
+        .lines()
+        .map(|line| {
+            let event: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON event ({e}): {line:?}\n{stderr}"));
+            let errors: Vec<String> = validator
+                .iter_errors(&event)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(
+                errors.is_empty(),
+                "{line} does not match the schema: {errors:?}"
+            );
+            event
+        })
+        .collect()
+}
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
