@@ -278,7 +278,9 @@ impl Backend for FakeBackend {
     }
 
     async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError> {
-        self.record(Call::PodCreate(spec.name.clone()))?;
+        let call = Call::PodCreate(spec.name.clone());
+        self.pause(&call).await;
+        self.record(call)?;
         self.with(|s| {
             s.pods.insert(
                 spec.name.clone(),

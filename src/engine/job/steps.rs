@@ -192,7 +192,7 @@ async fn run_step(
 
 /// The shell script that signals every process carrying the step's mark: SIGTERM, a
 /// second to go, then SIGKILL. It needs only `sh`, `tr`, `grep`, `kill` and `/proc`.
-pub fn stop_step_script(mark: &str) -> String {
+pub(super) fn stop_step_script(mark: &str) -> String {
     format!(
         "k() {{ for p in /proc/[0-9]*; do \
          if tr '\\0' '\\n' < \"$p/environ\" 2>/dev/null | grep -qxF '{STEP_MARK}={mark}'; \

@@ -160,6 +160,50 @@ async fn a_signal_during_a_step_is_128_plus_n_and_tears_down() {
     };
     let (code, ()) = tokio::join!(run_job(&s, &j, &opts, &mut shutdown), fire);
     assert_eq!(code.unwrap(), 143);
+    // The step's processes in the main container were stopped, then everything removed.
+    let mark = format!("j-{}-1", std::process::id());
+    let stop_step = Call::sh("j-main-1", &super::steps::stop_step_script(&mark));
+    assert!(
+        fake.position(&stop_step) < fake.position(&Call::PodRemove("j".into())),
+        "{:#?}",
+        fake.calls()
+    );
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_signal_while_sidecars_get_ready_removes_them_and_runs_no_step() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_health("j-db-1", vec![HealthRun::Unhealthy]);
+    let j = job(vec![step("one", "true")]);
+    let (trigger, mut shutdown) = Shutdown::new();
+    let s = stack(&fake, &j);
+    let opts = JobOptions::default();
+    let fire = async {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        trigger.fire(2);
+    };
+    let (code, ()) = tokio::join!(run_job(&s, &j, &opts, &mut shutdown), fire);
+    assert_eq!(code.unwrap(), 130);
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_signal_during_pod_creation_of_a_job_leaves_nothing() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(|c| matches!(c, Call::PodCreate(_)), Duration::from_secs(30));
+    let j = job(vec![step("one", "true")]);
+    let (trigger, mut shutdown) = Shutdown::new();
+    let s = stack(&fake, &j);
+    let opts = JobOptions::default();
+    let fire = async {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        trigger.fire(2);
+    };
+    let (code, ()) = tokio::join!(run_job(&s, &j, &opts, &mut shutdown), fire);
+    assert_eq!(code.unwrap(), 130);
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::Run(_))), []);
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
 
