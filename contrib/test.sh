@@ -68,3 +68,16 @@ if [ "$podman_tests" = yes ]; then
     echo "==> benchmark: sidepod against podman-compose, side by side"
     contrib/bench.sh
 fi
+# The fake backend is for unit tests only: the release binary must not contain it. The
+# podman backend's symbols show that the check can see the code it looks for.
+echo "==> the release binary carries no test code"
+cargo build --release --quiet
+symbols=$(nm -C target/release/sidepod)
+if ! grep -q 'sidepod::backend::podman' <<<"$symbols"; then
+    echo "error: cannot read the release binary's symbols (no sidepod::backend::podman)" >&2
+    exit 1
+fi
+if grep -q 'sidepod::backend::fake' <<<"$symbols"; then
+    echo "error: the release binary contains the fake backend" >&2
+    exit 1
+fi
