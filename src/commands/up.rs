@@ -35,3 +35,52 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
     };
     Ok(engine::up_attached(&stack, &opts, &attach, args.detach, &mut shutdown).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use clap::Parser;
+
+    use super::*;
+    use crate::backend::{Call, FakeBackend};
+    use crate::cli::{Ansi, Cli, Command};
+    use crate::output::{Output, ProgressStyle};
+    use crate::signal::Shutdown;
+
+    /// The whole command, from its command line, over the fake backend: Ctrl-C while
+    /// attached reaches teardown, which stops the containers, dependents first.
+    #[tokio::test(start_paused = true)]
+    async fn ctrl_c_during_an_attached_up_command_reaches_teardown() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("compose.yaml");
+        std::fs::write(
+            &file,
+            "name: shop\nservices:\n  db: {image: img}\n  web: {image: img, depends_on: [db]}\n",
+        )
+        .unwrap();
+        let cli = Cli::parse_from(["sidepod", "-f", file.to_str().unwrap(), "up"]);
+        let Command::Up(args) = cli.command else {
+            unreachable!("parsed as up")
+        };
+        let fake = Arc::new(FakeBackend::new());
+        let (trigger, shutdown) = Shutdown::new();
+        let output = Arc::new(Output::new(Ansi::Never, ProgressStyle::Quiet));
+        let session = Session::with_parts(cli.global, output, fake.clone(), shutdown);
+        let fire = async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            trigger.fire(crate::signal::SIGTERM);
+        };
+        let (result, ()) = tokio::join!(up(&session, &args), fire);
+        assert!(
+            matches!(result, Err(Error::Engine(EngineError::Interrupted(15)))),
+            "{result:?}"
+        );
+        let stops = fake.calls_where(|c| matches!(c, Call::Stop(_)));
+        assert_eq!(
+            stops,
+            [Call::stop(&["shop-web-1"]), Call::stop(&["shop-db-1"])]
+        );
+    }
+}

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::up::ensure_pod;
-use super::{stop_known, up, EngineError, Shutdown, Stack, UpOptions};
+use super::{or_teardown, stop_known, up, EngineError, Shutdown, Stack, Teardown, UpOptions};
 use crate::backend::{ContainerInfo, ContainerState};
 use crate::model::Protocol;
 use crate::output::{Event, Resource};
@@ -351,7 +351,11 @@ pub async fn run_oneoff(
             no_deps: true,
             ..UpOptions::default()
         };
-        up(stack, &up_opts, shutdown).await?;
+        // As in Compose, the dependencies a one-off started stay as they are, whatever
+        // ends the run.
+        let mut inner = shutdown.clone();
+        let started = up(stack, &up_opts, &mut inner);
+        or_teardown(stack, &Teardown::Keep, shutdown, started).await?;
     }
     let mut spec = container_spec(project, svc, 1, &BTreeMap::new());
     spec.name = opts.name.clone().unwrap_or_else(|| {
