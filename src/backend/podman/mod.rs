@@ -39,6 +39,45 @@ impl PodmanBackend {
     }
 }
 
+/// podman 4 races when several `podman run --pod` start the pod's infra container at
+/// once: one of them can find it mid-start and fail with exit 126, "container state
+/// improper", leaving its own container created but not started.
+fn lost_the_infra_race(status: Option<i32>, stderr: &str) -> bool {
+    status == Some(126) && stderr.contains("container state improper")
+}
+
+impl PodmanBackend {
+    /// After a lost infra race: the container exists, created; starting it again once the
+    /// infra container has settled completes the `run`.
+    async fn start_after_infra_race(
+        &self,
+        spec: &ContainerSpec,
+        run: &[String],
+        first: String,
+    ) -> Result<String, BackendError> {
+        let start = start_args(std::slice::from_ref(&spec.name));
+        let mut pause = Duration::from_millis(200);
+        let mut last = first;
+        for _ in 0..4 {
+            tracing::debug!(
+                "{}: lost podman's infra start race; starting it again",
+                spec.name
+            );
+            tokio::time::sleep(pause).await;
+            pause *= 2;
+            let (status, _, stderr) = self.process.status(&start).await?;
+            if status == Some(0) {
+                return Ok(spec.name.clone());
+            }
+            if !lost_the_infra_race(status, &stderr) {
+                return succeeded(&start, status, stderr).map(|()| spec.name.clone());
+            }
+            last = stderr;
+        }
+        succeeded(run, Some(126), last).map(|()| spec.name.clone())
+    }
+}
+
 #[async_trait]
 impl Backend for PodmanBackend {
     fn prints_only(&self) -> bool {
@@ -90,6 +129,9 @@ impl Backend for PodmanBackend {
                 "{}: resource limits are ignored by rootless podman on a cgroups v1 host",
                 spec.name
             );
+        }
+        if status != Some(0) && lost_the_infra_race(status, &stderr) {
+            return self.start_after_infra_race(spec, &args, stderr).await;
         }
         succeeded(&args, status, stderr).map(|()| stdout.trim().to_string())
     }
@@ -306,5 +348,64 @@ impl Backend for PodmanBackend {
 
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
         self.process.change_ok(&build_args(spec)).await.map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    /// A stand-in podman whose `run` loses the infra race the way podman 4 does, and whose
+    /// `start` fails `start_failures` times the same way, then works. It logs its calls.
+    fn racing_podman(dir: &Path, start_failures: u32) -> PodmanBackend {
+        let script = dir.join("podman");
+        let log = dir.join("calls");
+        let count = dir.join("starts");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho \"$1\" >> {log}\n\
+                 if [ \"$1\" = run ]; then echo 'Error: unable to restart a container in a paused or unknown state: container state improper' >&2; exit 126; fi\n\
+                 n=$(( $(cat {count} 2>/dev/null || echo 0) + 1 )); echo $n > {count}\n\
+                 if [ $n -le {start_failures} ]; then echo 'container state improper' >&2; exit 126; fi\n",
+                log = log.display(),
+                count = count.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        PodmanBackend::locate(Some(&script), false).unwrap()
+    }
+
+    fn spec() -> ContainerSpec {
+        ContainerSpec {
+            name: "shop-db-1".into(),
+            pod: "shop".into(),
+            image: "img".into(),
+            ..ContainerSpec::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_run_that_loses_the_infra_start_race_is_started_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let podman = racing_podman(dir.path(), 1);
+        assert_eq!(podman.run(&spec()).await.unwrap(), "shop-db-1");
+        let calls = std::fs::read_to_string(dir.path().join("calls")).unwrap();
+        assert_eq!(calls, "run\nstart\nstart\n");
+    }
+
+    #[tokio::test]
+    async fn a_race_that_never_settles_is_the_run_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let podman = racing_podman(dir.path(), 100);
+        let err = podman.run(&spec()).await.unwrap_err();
+        assert!(
+            err.to_string().contains("container state improper"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("podman run"), "{err}");
     }
 }
