@@ -33,6 +33,17 @@ impl BackendError {
         ) || self.host_fix().is_some()
     }
 
+    /// True when podman refused to create something because it exists already (another
+    /// sidepod made it a moment before: two runs of one project at once).
+    pub fn already_exists(&self) -> bool {
+        match self {
+            BackendError::Command { stderr, .. } => {
+                stderr.contains("already exists") || stderr.contains("already in use")
+            }
+            _ => false,
+        }
+    }
+
     /// What fixes the host, when podman's message is one of the known host problems.
     pub fn host_fix(&self) -> Option<HostFix> {
         match self {

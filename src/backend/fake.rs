@@ -18,6 +18,7 @@ pub enum Call {
     Version,
     PodCreate(String),
     PodPs,
+    PodStop(String),
     PodRemove(String),
     Run(String),
     RunForeground {
@@ -281,6 +282,16 @@ impl Backend for FakeBackend {
         let call = Call::PodCreate(spec.name.clone());
         self.pause(&call).await;
         self.record(call)?;
+        if self.with(|s| s.pods.contains_key(&spec.name)) {
+            return Err(BackendError::Command {
+                argv: vec!["podman".into(), "pod".into(), "create".into()],
+                status: Some(125),
+                stderr: format!(
+                    "Error: adding pod to state: name \"{}\" is in use: pod already exists",
+                    spec.name
+                ),
+            });
+        }
         self.with(|s| {
             s.pods.insert(
                 spec.name.clone(),
@@ -303,6 +314,18 @@ impl Backend for FakeBackend {
                 .cloned()
                 .collect()
         }))
+    }
+
+    async fn pod_stop(&self, name: &str, _timeout: Duration) -> Result<(), BackendError> {
+        self.record(Call::PodStop(name.into()))?;
+        self.with(|s| {
+            for c in s.containers.values_mut() {
+                if c.labels.get("io.sidepod.pod").is_some_and(|p| p == name) {
+                    c.state = ContainerState::Exited;
+                }
+            }
+        });
+        Ok(())
     }
 
     async fn pod_remove(&self, name: &str, _timeout: Duration) -> Result<(), BackendError> {

@@ -259,6 +259,9 @@ pub trait Backend: Send + Sync {
     async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError>;
     /// The pods carrying `label=value` (any value when `value` is empty).
     async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError>;
+    /// Stops a pod: its containers, and its infra container, which holds the published
+    /// ports.
+    async fn pod_stop(&self, name: &str, timeout: Duration) -> Result<(), BackendError>;
     /// Removes a pod and every container in it, stopping them within `timeout`.
     async fn pod_remove(&self, name: &str, timeout: Duration) -> Result<(), BackendError>;
 

@@ -17,10 +17,10 @@ pub async fn down(s: &Session, args: &DownArgs) -> Result<i32, Error> {
         timeout: args.timeout.map(Duration::from_secs),
     };
     // Leftovers of job runs whose sidepod was killed go too, whatever their project.
-    engine::reap_stale(backend.as_ref(), &s.output).await?;
+    engine::reap_stale(&backend, &s.output).await?;
     let known = target.known.as_ref().map(|(p, plan)| (p, plan));
     engine::remove_project(
-        backend.as_ref(),
+        &backend,
         &target.name,
         known,
         &how,

@@ -34,10 +34,7 @@ impl Environment {
             if !explicit && !path.is_file() {
                 continue;
             }
-            let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let text = super::limits::read_file(&path)?;
             let lookup = |k: &str| {
                 shell
                     .get(k)

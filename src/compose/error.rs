@@ -49,6 +49,18 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// What went wrong, without naming the file again (for an error about the file that
+    /// refers to this one).
+    pub fn detail(&self) -> String {
+        match self {
+            LoadError::Read { source, .. } => source.to_string(),
+            LoadError::File { message, .. } => message.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Describes a key path (`services.web.ports[0]`) the way a user thinks of it:
 /// `service "web": ports[0]`.
 pub fn describe_path(path: &str) -> String {

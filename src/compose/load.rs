@@ -124,7 +124,22 @@ pub fn resolve(
     let raw: RawCompose = validate(&source.value, label)?;
     let env = reader.env;
     let profiles = active_profiles(&opts.profiles, env);
-    let name = project_name(opts, env, source.naming, raw.name.as_deref(), project_dir)?;
+    let name =
+        project_name(opts, env, source.naming, raw.name.as_deref(), project_dir).map_err(|e| {
+            match e {
+                // A name from the file is the file's error, where the key is.
+                LoadError::ProjectName { .. }
+                    if raw.name.is_some() && opts.project_name.is_none() =>
+                {
+                    LoadError::Invalid {
+                        file: label.clone(),
+                        at: "name".into(),
+                        message: e.to_string(),
+                    }
+                }
+                other => other,
+            }
+        })?;
     let lookup = |k: &str| env.get(k);
     let ctx = Context {
         file: label,

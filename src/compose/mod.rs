@@ -7,6 +7,7 @@ mod dotenv;
 mod environment;
 mod error;
 pub mod interpolate;
+pub(crate) mod limits;
 mod load;
 mod merge;
 pub(crate) mod raw;

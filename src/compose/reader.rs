@@ -11,6 +11,7 @@ use super::convert::clean_path;
 use super::environment::Environment;
 use super::error::describe_path;
 use super::interpolate::Interpolator;
+use super::limits;
 use super::merge::merge_value;
 use super::raw::RawCompose;
 use super::yaml::{normalize_services, parse_yaml, strip_extensions, validate};
@@ -59,19 +60,9 @@ impl<'a> Reader<'a> {
 
     pub fn read_text(&self, path: &Path) -> Result<String, LoadError> {
         if path.as_os_str() == "-" {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|source| {
-                LoadError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                }
-            })?;
-            return Ok(text);
+            return limits::read_limited(std::io::stdin(), path);
         }
-        std::fs::read_to_string(path).map_err(|source| LoadError::Read {
-            path: path.to_path_buf(),
-            source,
-        })
+        limits::read_file(path)
     }
 
     /// Interpolates every string value below `value`, except where `skip(path)` says so.
@@ -195,7 +186,14 @@ impl<'a> Reader<'a> {
                         format!("include cycle: {}", cycle.join(" -> ")),
                     ));
                 }
-                let doc = self.compose_document(&file)?;
+                let doc = self.compose_document(&file).map_err(|e| match e {
+                    // A file that cannot be read is the including file's error.
+                    LoadError::Read { .. } | LoadError::File { .. } => invalid(
+                        at.clone(),
+                        format!("cannot include {}: {}", self.display(&file), e.detail()),
+                    ),
+                    other => other,
+                })?;
                 let Value::Mapping(mut included) = doc.value else {
                     continue;
                 };

@@ -11,6 +11,7 @@ use super::LoadError;
 
 /// Parses YAML text, applying `<<` merge keys. Errors carry file, line and column.
 pub fn parse_yaml(text: &str, display: &str) -> Result<Value, LoadError> {
+    super::limits::check_nesting(text, display)?;
     let yaml_error = |e: serde_yaml::Error| {
         let (line, column) = e
             .location()

@@ -24,7 +24,7 @@ pub enum EngineError {
     },
     #[error("service {service:?}: {message}")]
     Image { service: String, message: String },
-    #[error("project {0:?} is already running ({1}); give this run another name with -p, or remove the other with `sidepod -p {0} down -v`")]
+    #[error("project {0:?} is already running ({1}); give this run another name with -p, or, if that run is gone, remove what it left with `sidepod -p {0} down -v`")]
     Busy(String, String),
     #[error("service {0:?} has no container; run `sidepod up` first")]
     NotCreated(String),

@@ -1,72 +1,102 @@
 //! Stopping and removing a project: in reverse dependency order, with each service's stop
 //! signal and grace period; found through labels, so it works after sidepod was killed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::task::JoinSet;
 
 use super::{EngineError, Shutdown, Stack, Teardown};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
 use crate::model::Project;
 use crate::output::{Event, Output, Resource, ResourceKind};
-use crate::plan::{stop_grace, Plan, LABEL_PROJECT, LABEL_SERVICE};
+use crate::plan::{dependencies, stop_grace, Plan, COMPOSE_VOLUME, LABEL_PROJECT, LABEL_SERVICE};
 
-/// Stops the running containers in `containers`: dependents first, each group at once.
-/// A second signal kills what is left.
+/// Stops the running containers in `containers`: each service as soon as every running
+/// service that depends on it has stopped, and independent services at once, so a stack
+/// takes about one grace period per level of dependency, not one per service. A second
+/// stop request kills what is left.
 pub async fn stop_containers(
-    backend: &dyn Backend,
+    backend: &Arc<dyn Backend>,
     known: Option<(&Project, &Plan)>,
     containers: &[ContainerInfo],
     timeout: Option<Duration>,
     output: &Output,
     shutdown: &mut Shutdown,
 ) -> Result<(), EngineError> {
-    let running: Vec<&ContainerInfo> = containers
+    let mut by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in containers
         .iter()
         .filter(|c| c.state == ContainerState::Running)
-        .collect();
-    let service_of = |c: &ContainerInfo| c.label(LABEL_SERVICE).unwrap_or_default().to_string();
-    // Services the files no longer know stop first, with the first group.
-    let levels: Vec<Vec<String>> = match known {
-        Some((project, plan)) => plan.stop_levels(project),
-        None => Vec::new(),
-    };
-    let placed: BTreeSet<&String> = levels.iter().flatten().collect();
-    let mut groups: Vec<Vec<String>> = Vec::new();
-    let unknown: Vec<String> = running
-        .iter()
-        .filter(|c| !placed.contains(&service_of(c)))
-        .map(|c| c.name.clone())
-        .collect();
-    if !unknown.is_empty() {
-        groups.push(unknown);
+    {
+        let service = c.label(LABEL_SERVICE).unwrap_or_default().to_string();
+        by_service.entry(service).or_default().push(c.name.clone());
     }
-    for level in &levels {
-        let names: Vec<String> = running
-            .iter()
-            .filter(|c| level.contains(&service_of(c)))
-            .map(|c| c.name.clone())
-            .collect();
-        if !names.is_empty() {
-            groups.push(names);
-        }
-    }
-    let mut remaining: Vec<String> = groups.iter().flatten().cloned().collect();
-    for group in groups {
-        for name in &group {
-            output.emit(Event::container(name, Resource::Stopping));
-        }
-        tokio::select! {
-            r = backend.stop(&group, timeout) => r?,
-            _ = shutdown.escalated() => {
-                output.emit(Event::Notice("Killing the remaining containers".into()));
-                backend.kill(&remaining, "SIGKILL").await?;
-                return Ok(());
+    // For each service, the running services that must stop before it. Services the
+    // files no longer know wait for nothing.
+    let mut waiting: BTreeMap<String, BTreeSet<String>> = by_service
+        .keys()
+        .map(|s| (s.clone(), BTreeSet::new()))
+        .collect();
+    if let Some((project, _)) = known {
+        for dependent in by_service.keys() {
+            let Some(svc) = project.services.get(dependent) else {
+                continue;
+            };
+            for dep in dependencies(svc, &project.services) {
+                if let Some(blocked) = waiting.get_mut(dep) {
+                    blocked.insert(dependent.clone());
+                }
             }
         }
-        for name in &group {
+    }
+    let mut stopping = JoinSet::new();
+    loop {
+        let free: Vec<String> = waiting
+            .iter()
+            .filter(|(_, before)| before.is_empty())
+            .map(|(s, _)| s.clone())
+            .collect();
+        for service in free {
+            waiting.remove(&service);
+            let names = by_service[&service].clone();
+            for name in &names {
+                output.emit(Event::container(name, Resource::Stopping));
+            }
+            let backend = backend.clone();
+            stopping.spawn(async move {
+                let stopped = backend.stop(&names, timeout).await;
+                (service, names, stopped)
+            });
+        }
+        let next = tokio::select! {
+            next = stopping.join_next() => next,
+            _ = shutdown.escalated() => {
+                stopping.abort_all();
+                output.emit(Event::Notice("Killing the remaining containers".into()));
+                let left: Vec<String> = by_service.into_values().flatten().collect();
+                // Some have stopped in the meantime, which is what killing is for.
+                if let Err(e) = backend.kill(&left, "SIGKILL").await {
+                    tracing::debug!("killing {}: {e}", left.join(" "));
+                }
+                return Ok(());
+            }
+        };
+        let Some(joined) = next else { break };
+        let (service, names, stopped) = match joined {
+            Ok(done) => done,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => continue,
+        };
+        stopped?;
+        for name in &names {
             output.emit(Event::container(name, Resource::Stopped));
         }
-        remaining.retain(|n| !group.contains(n));
+        by_service.remove(&service);
+        for before in waiting.values_mut() {
+            before.remove(&service);
+        }
     }
     Ok(())
 }
@@ -92,7 +122,7 @@ pub async fn stop_known(
     shutdown: &mut Shutdown,
 ) -> Result<(), EngineError> {
     stop_containers(
-        stack.backend.as_ref(),
+        &stack.backend,
         Some((&stack.project, &stack.plan)),
         containers,
         timeout,
@@ -106,7 +136,7 @@ pub async fn stop_known(
 /// (`how` is a `Teardown::Remove`; anything else removes nothing). `known` (the loaded
 /// files) orders the stop; without it, everything stops at once.
 pub async fn remove_project(
-    backend: &dyn Backend,
+    backend: &Arc<dyn Backend>,
     name: &str,
     known: Option<(&Project, &Plan)>,
     how: &Teardown,
@@ -118,32 +148,24 @@ pub async fn remove_project(
     };
     let containers = backend.containers(LABEL_PROJECT, name).await?;
     let pods = backend.pods(LABEL_PROJECT, name).await?;
-    let has_order =
-        known.is_some_and(|(p, _)| p.services.values().any(|s| !s.depends_on.is_empty()));
-    if has_order {
-        stop_containers(backend, known, &containers, timeout, output, shutdown).await?;
-    }
+    // Stopped first, concurrently along the dependency graph: a removal of running
+    // containers would stop them one after the other.
+    stop_containers(backend, known, &containers, timeout, output, shutdown).await?;
     let names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
     let grace = timeout.unwrap_or_else(|| {
         known
             .and_then(|(p, _)| p.services.values().map(stop_grace).max())
             .unwrap_or(Duration::from_secs(10))
     });
-    if volumes && !names.is_empty() {
-        // `rm --volumes` of a running container would wait its own stop timeout: stop
-        // them within the grace period first.
-        let running: Vec<String> = containers
-            .iter()
-            .filter(|c| c.state == ContainerState::Running)
-            .map(|c| c.name.clone())
-            .collect();
-        if !has_order && !running.is_empty() {
-            tokio::select! {
-                r = backend.stop(&running, Some(grace)) => r?,
-                _ = shutdown.escalated() => backend.kill(&running, "SIGKILL").await?,
+    if !names.is_empty() && (volumes || pods.is_empty()) {
+        match backend.remove(&names, volumes).await {
+            Ok(()) => {}
+            // Removing the pod by force removes its containers too.
+            Err(e) if !pods.is_empty() => {
+                tracing::debug!("removing the containers failed ({e}); removing the pod by force")
             }
+            Err(e) => return Err(e.into()),
         }
-        backend.remove(&names, true).await?;
     }
     for pod in &pods {
         backend.pod_remove(&pod.name, grace).await?;
@@ -153,21 +175,40 @@ pub async fn remove_project(
             Resource::Removed,
         ));
     }
-    if pods.is_empty() && !names.is_empty() && !volumes {
-        backend.remove(&names, false).await?;
-    }
     if volumes {
-        let volumes: Vec<String> = backend
-            .volumes(LABEL_PROJECT, name)
-            .await?
-            .into_iter()
-            .map(|v| v.name)
-            .collect();
-        if !volumes.is_empty() {
-            backend.volume_remove(&volumes).await?;
-            for v in &volumes {
-                output.emit(Event::resource(ResourceKind::Volume, v, Resource::Removed));
-            }
+        remove_volumes(backend.as_ref(), name, known.map(|(p, _)| p), output).await?;
+    }
+    Ok(())
+}
+
+/// The project's own named volumes: those it created (with the Compose volume label),
+/// never one the files declare `external`, whatever its labels say.
+async fn remove_volumes(
+    backend: &dyn Backend,
+    name: &str,
+    known: Option<&Project>,
+    output: &Output,
+) -> Result<(), EngineError> {
+    let external: BTreeSet<String> = known
+        .map(|p| {
+            p.volumes
+                .iter()
+                .filter(|(_, v)| v.external)
+                .map(|(key, _)| p.volume_name(key))
+                .collect()
+        })
+        .unwrap_or_default();
+    let volumes: Vec<String> = backend
+        .volumes(LABEL_PROJECT, name)
+        .await?
+        .into_iter()
+        .filter(|v| v.labels.contains_key(COMPOSE_VOLUME) && !external.contains(&v.name))
+        .map(|v| v.name)
+        .collect();
+    if !volumes.is_empty() {
+        backend.volume_remove(&volumes).await?;
+        for v in &volumes {
+            output.emit(Event::resource(ResourceKind::Volume, v, Resource::Removed));
         }
     }
     Ok(())

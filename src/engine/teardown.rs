@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use super::stop::{remove_project, stop_stack};
 use super::{EngineError, Shutdown, Stack};
+use crate::output::{Event, Resource, ResourceKind};
+use crate::plan::LABEL_PROJECT;
 
 /// What teardown does with the stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +19,7 @@ pub enum Teardown {
     /// Leave everything as it is (`up -d`, `job --keep`).
     Keep,
     /// Stop the containers, dependents first, and keep them (attached `up` stopped by a
-    /// signal or an abort, as Compose does).
+    /// signal or an abort, as Compose does); stop the pod too, so no port stays bound.
     Stop { timeout: Option<Duration> },
     /// Remove containers and pod, and with `volumes` the project's volumes (a job's end).
     Remove {
@@ -37,10 +39,10 @@ pub async fn teardown(
     let work = async {
         match how {
             Teardown::Keep => Ok(()),
-            Teardown::Stop { timeout } => stop_stack(stack, *timeout, &mut inner).await,
+            Teardown::Stop { timeout } => stop_pod(stack, *timeout, &mut inner).await,
             Teardown::Remove { .. } => {
                 remove_project(
-                    stack.backend.as_ref(),
+                    &stack.backend,
                     &stack.project.name,
                     Some((&stack.project, &stack.plan)),
                     how,
@@ -55,6 +57,38 @@ pub async fn teardown(
         r = work => r,
         _ = shutdown.abandoned() => Err(EngineError::Interrupted(shutdown.last_signal())),
     }
+}
+
+/// Stops the stack and then its pod, so that no infra container keeps the published
+/// ports bound; a pod that holds no container yet (a stop during its creation) is
+/// removed, as there is nothing in it to keep.
+async fn stop_pod(
+    stack: &Stack,
+    timeout: Option<Duration>,
+    shutdown: &mut Shutdown,
+) -> Result<(), EngineError> {
+    stop_stack(stack, timeout, shutdown).await?;
+    let backend = &stack.backend;
+    let name = &stack.project.name;
+    let pods = backend.pods(LABEL_PROJECT, name).await?;
+    if pods.is_empty() {
+        return Ok(());
+    }
+    let empty = backend.containers(LABEL_PROJECT, name).await?.is_empty();
+    let grace = timeout.unwrap_or_default();
+    for pod in pods {
+        if empty {
+            backend.pod_remove(&pod.name, grace).await?;
+            stack.output.emit(Event::resource(
+                ResourceKind::Pod,
+                &pod.name,
+                Resource::Removed,
+            ));
+        } else {
+            backend.pod_stop(&pod.name, grace).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `work`; when a stop request ends it, tears down as `how` says, then returns the

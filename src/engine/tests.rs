@@ -565,8 +565,28 @@ async fn ctrl_c_while_attached_stops_every_container_dependents_first() {
         stops(&fake),
         [Call::stop(&["p-web-1"]), Call::stop(&["p-db-1"])]
     );
-    // Compose keeps stopped containers; so does sidepod.
+    // Compose keeps stopped containers; so does sidepod. The pod is stopped too, so its
+    // infra container keeps no port bound.
     assert_eq!(fake.container_names(), ["p-db-1", "p-web-1"]);
+    assert!(fake.position(&Call::stop(&["p-db-1"])) < fake.position(&Call::PodStop("p".into())));
+    assert_eq!(fake.pod_names(), ["p"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_before_any_container_exists_removes_the_new_pod() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(|c| matches!(c, Call::Run(_)), Duration::from_secs(30));
+    let s = stack(&fake, vec![service("a")]);
+    let (trigger, mut shutdown) = Shutdown::new();
+    let (opts, attach) = (UpOptions::default(), AttachOptions::default());
+    let up = up_attached(&s, &opts, &attach, false, &mut shutdown);
+    let result = interrupt_after(Duration::from_secs(1), 1, up, &trigger).await;
+    assert!(
+        matches!(result, Err(EngineError::Interrupted(2))),
+        "{result:?}"
+    );
+    assert!(fake.pod_names().is_empty(), "{:#?}", fake.calls());
+    assert!(fake.container_names().is_empty());
 }
 
 #[tokio::test(start_paused = true)]
@@ -604,4 +624,33 @@ async fn detached_up_returns_and_leaves_the_stack_running() {
     assert_eq!(code, 0);
     assert!(stops(&fake).is_empty());
     assert_eq!(fake.state_of("p-a-1"), Some(ContainerState::Running));
+}
+
+#[tokio::test(start_paused = true)]
+async fn independent_services_stop_at_once_and_each_after_its_dependents() {
+    let fake = Arc::new(FakeBackend::new());
+    // Each stop takes its whole grace period, as for services that ignore SIGTERM.
+    fake.script_delay(|c| matches!(c, Call::Stop(_)), Duration::from_secs(10));
+    let mut services: Vec<Service> = (0..10).map(|i| service(&format!("s{i}"))).collect();
+    services.push(service("db"));
+    services.push(depends(service("api"), "db", Condition::Started));
+    services.push(depends(service("web"), "api", Condition::Started));
+    let s = stack(&fake, services);
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let start = Instant::now();
+    stop_stack(&s, None, &mut quiet()).await.unwrap();
+    // web, then api, then db: three grace periods; the ten others stop alongside web.
+    assert_eq!(start.elapsed(), Duration::from_secs(30));
+    let stops = fake.calls_where(|c| matches!(c, Call::Stop(_)));
+    assert_eq!(stops.len(), 13);
+    let at = |name: &str| fake.position(&Call::stop(&[name]));
+    assert!(at("p-web-1") < at("p-api-1") && at("p-api-1") < at("p-db-1"));
+    assert!(
+        at("p-s9-1") < at("p-api-1"),
+        "an independent service waited"
+    );
+    assert!(fake
+        .container_names()
+        .iter()
+        .all(|n| fake.state_of(n) == Some(ContainerState::Exited)));
 }

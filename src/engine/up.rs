@@ -126,11 +126,17 @@ pub async fn up(
 async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result<(), EngineError> {
     let project = &stack.project;
     let backend = &stack.backend;
+    let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
+    // What must already exist is checked before anything is made.
+    for name in external_volumes(project, services.iter().copied()) {
+        if !backend.volume_exists(&name).await? {
+            return Err(EngineError::MissingExternalVolume(name));
+        }
+    }
     for name in selected {
         ensure_image(stack, name, opts.build).await?;
     }
     ensure_pod(stack, &opts.labels).await?;
-    let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
     let specs = volume_specs(project, services.iter().copied());
     if !specs.is_empty() {
         let have: BTreeSet<String> = backend
@@ -142,17 +148,15 @@ async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result
         for spec in specs.iter().filter(|s| !have.contains(&s.name)) {
             let mut spec = spec.clone();
             spec.labels.extend(opts.labels.clone());
-            backend.volume_create(&spec).await?;
+            match backend.volume_create(&spec).await {
+                Err(e) if e.already_exists() => continue,
+                other => other?,
+            }
             stack.output.emit(Event::resource(
                 ResourceKind::Volume,
                 &spec.name,
                 Resource::Created,
             ));
-        }
-    }
-    for name in external_volumes(project, services.iter().copied()) {
-        if !backend.volume_exists(&name).await? {
-            return Err(EngineError::MissingExternalVolume(name));
         }
     }
     create_bind_sources(project, selected)
@@ -232,7 +236,11 @@ pub async fn ensure_pod(
             .unwrap_or_default();
         stack.backend.pod_remove(&pod.name, grace).await?;
     }
-    stack.backend.pod_create(&spec).await?;
+    match stack.backend.pod_create(&spec).await {
+        // Another sidepod created it a moment ago (`up -d` twice at once): one pod for both.
+        Err(e) if e.already_exists() => return Ok(()),
+        other => other?,
+    }
     stack.output.emit(Event::resource(
         ResourceKind::Pod,
         &project.name,
@@ -518,10 +526,14 @@ async fn start_replica(
             backend.start(one).await?;
             Resource::Started
         }
-        (None, _) => {
-            backend.run(&spec).await?;
-            Resource::Started
-        }
+        (None, _) => match backend.run(&spec).await {
+            // Another sidepod started it a moment ago, from the same files.
+            Err(e) if e.already_exists() => Resource::Running,
+            other => {
+                other?;
+                Resource::Started
+            }
+        },
     };
     stack.output.emit(Event::container(&spec.name, state));
     Ok(StartedContainer {

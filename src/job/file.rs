@@ -51,11 +51,19 @@ struct RawStep {
     working_dir: Option<String>,
 }
 
+/// The longest `run:` script: Linux's limit on one argument (MAX_ARG_STRLEN), less room
+/// for `sh -c`.
+const MAX_RUN_BYTES: usize = 128 * 1024 - 64;
+
 /// True when the file looks like a job file (it has `steps` or `container` at the top).
 pub fn is_job_file(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = crate::compose::limits::read_file(path) else {
         return false;
     };
+    // Text too deep to be either kind is left to the loader, which says why.
+    if crate::compose::limits::check_nesting(&text, "").is_err() {
+        return false;
+    }
     match serde_yaml::from_str::<Value>(&text) {
         Ok(Value::Mapping(m)) => m.contains_key("steps") || m.contains_key("container"),
         _ => false,
@@ -175,6 +183,20 @@ fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadErro
                     "a step needs `run:` (the shell command to run)",
                 )
             })?;
+            // It reaches the container as one argument of `podman exec`, which the kernel
+            // caps; better said now than after the sidecars have started.
+            if run.len() > MAX_RUN_BYTES {
+                return Err(job_error(
+                    display,
+                    &format!("{at}.run"),
+                    &format!(
+                        "the script is {} KiB, more than the {} KiB one command line holds; \
+                         put it in a file in the workspace and run that file",
+                        run.len() >> 10,
+                        MAX_RUN_BYTES >> 10
+                    ),
+                ));
+            }
             let timeout = s
                 .timeout
                 .map(|t| {

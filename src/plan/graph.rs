@@ -259,31 +259,6 @@ impl Plan {
             .cloned()
             .collect())
     }
-
-    /// Services grouped for stopping: dependents before what they depend on; the services
-    /// of one group can stop at the same time.
-    pub fn stop_levels(&self, project: &Project) -> Vec<Vec<String>> {
-        let mut depth: BTreeMap<&str, usize> = BTreeMap::new();
-        for name in &self.start_order {
-            let d = dependencies(&project.services[name], &project.services)
-                .map(|dep| depth.get(dep).copied().unwrap_or(0) + 1)
-                .max()
-                .unwrap_or(0);
-            depth.insert(name, d);
-        }
-        let max = depth.values().copied().max().unwrap_or(0);
-        (0..=max)
-            .rev()
-            .map(|level| {
-                depth
-                    .iter()
-                    .filter(|(_, d)| **d == level)
-                    .map(|(n, _)| n.to_string())
-                    .collect::<Vec<_>>()
-            })
-            .filter(|l| !l.is_empty())
-            .collect()
-    }
 }
 
 fn start_order(services: &BTreeMap<String, Service>) -> Result<Vec<String>, PlanError> {
@@ -396,26 +371,6 @@ mod tests {
         assert_eq!(
             plan.select(&p, &["nope".into()], false),
             Err("nope".to_string())
-        );
-    }
-
-    #[test]
-    fn stop_levels_put_dependents_first() {
-        let p = project(vec![
-            svc("web", &["api", "cache"]),
-            svc("api", &["db"]),
-            svc("db", &[]),
-            svc("cache", &[]),
-            svc("docs", &[]),
-        ]);
-        let plan = Plan::new(&p).unwrap();
-        assert_eq!(
-            plan.stop_levels(&p),
-            vec![
-                vec!["web".to_string()],
-                vec!["api".into()],
-                vec!["cache".into(), "db".into(), "docs".into()]
-            ]
         );
     }
 

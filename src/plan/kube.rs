@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use super::{image_name, stop_grace, Plan, LABEL_PROJECT};
 use crate::model::{HealthTest, MountKind, NetworkMode, Project, RestartPolicy, Service};
-use crate::plan::COMPOSE_PROJECT;
+use crate::plan::{COMPOSE_PROJECT, COMPOSE_VOLUME};
 
 /// The YAML, and the settings it could not carry (for warnings).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,7 +111,8 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
             json!({
                 "apiVersion": "v1",
                 "kind": "PersistentVolumeClaim",
-                "metadata": {"name": name, "labels": labels(project)},
+                // Marked as the project's own volume, which `down -v` removes.
+                "metadata": {"name": name, "labels": claim_labels(project, name)},
                 "spec": {
                     "accessModes": ["ReadWriteOnce"],
                     "resources": {"requests": {"storage": "1Gi"}},
@@ -139,6 +140,12 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
 
 fn labels(project: &Project) -> Value {
     json!({LABEL_PROJECT: project.name, COMPOSE_PROJECT: project.name})
+}
+
+fn claim_labels(project: &Project, claim: &str) -> Value {
+    let mut labels = labels(project);
+    labels[COMPOSE_VOLUME] = json!(claim);
+    labels
 }
 
 fn container(

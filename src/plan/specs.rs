@@ -17,6 +17,9 @@ pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
 pub const COMPOSE_SERVICE: &str = "com.docker.compose.service";
 pub const COMPOSE_NUMBER: &str = "com.docker.compose.container-number";
 pub const COMPOSE_ONEOFF: &str = "com.docker.compose.oneoff";
+/// On a named volume the project created: its key in the files. `down -v` removes only
+/// volumes that carry it.
+pub const COMPOSE_VOLUME: &str = "com.docker.compose.volume";
 /// The files a container's project was read from, comma-separated (`ls` shows them).
 pub const COMPOSE_CONFIG_FILES: &str = "com.docker.compose.project.config_files";
 
@@ -260,7 +263,7 @@ pub fn volume_specs<'a>(
             }
             let mut labels = project_labels(&project.name);
             labels.extend(v.labels.clone());
-            labels.insert("com.docker.compose.volume".into(), key.to_string());
+            labels.insert(COMPOSE_VOLUME.into(), key.to_string());
             Some(VolumeSpec {
                 name: project.volume_name(key),
                 driver: v.driver.clone(),

@@ -80,7 +80,13 @@ impl Host {
         Some(host)
     }
 
-    fn command(&self, program: &str, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Command {
+    pub fn command(
+        &self,
+        program: &str,
+        args: &[&str],
+        cwd: &Path,
+        env: &[(&str, &str)],
+    ) -> Command {
         let mut cmd;
         match &self.mode {
             Mode::Current => {

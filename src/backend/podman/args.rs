@@ -452,6 +452,16 @@ pub fn remove_args(names: &[String], volumes: bool) -> Vec<String> {
     with_names(head, names)
 }
 
+pub fn pod_stop_args(name: &str, timeout: Duration) -> Vec<String> {
+    vec![
+        "pod".into(),
+        "stop".into(),
+        "--time".into(),
+        seconds(timeout),
+        name.into(),
+    ]
+}
+
 pub fn pod_remove_args(name: &str, timeout: Duration) -> Vec<String> {
     vec![
         "pod".into(),

@@ -39,6 +39,13 @@ impl PodmanBackend {
     }
 }
 
+/// A line of podman's error output that says a container is not running any more.
+fn already_stopped(line: &str) -> bool {
+    line.contains("can only kill running containers")
+        || line.contains("container state improper")
+        || line.contains("no such container")
+}
+
 /// podman 4 races when several `podman run --pod` start the pod's infra container at
 /// once: one of them can find it mid-start and fail with exit 126, "container state
 /// improper", leaving its own container created but not started.
@@ -114,6 +121,13 @@ impl Backend for PodmanBackend {
             .collect())
     }
 
+    async fn pod_stop(&self, name: &str, timeout: Duration) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&pod_stop_args(name, timeout))
+            .await
+            .map(drop)
+    }
+
     async fn pod_remove(&self, name: &str, timeout: Duration) -> Result<(), BackendError> {
         self.process.removal(&pod_remove_args(name, timeout)).await
     }
@@ -183,10 +197,16 @@ impl Backend for PodmanBackend {
     }
 
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError> {
-        self.process
-            .change_ok(&kill_args(names, signal))
-            .await
-            .map(drop)
+        let args = kill_args(names, signal);
+        let Some((status, _, stderr)) = self.process.change(&args).await? else {
+            return Ok(());
+        };
+        // podman kills the running ones and fails for those that have stopped (or gone)
+        // in the meantime, which is what killing asks for.
+        if status != Some(0) && stderr.lines().all(already_stopped) {
+            return Ok(());
+        }
+        succeeded(&args, status, stderr)
     }
 
     async fn pause(&self, names: &[String]) -> Result<(), BackendError> {

@@ -71,6 +71,7 @@ impl Process {
             .stderr(Stdio::piped())
             .process_group(0)
             .kill_on_drop(true);
+        dies_with_sidepod(&mut cmd);
         cmd
     }
 
@@ -239,6 +240,28 @@ impl Process {
             || 128 + i64::from(std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(0)),
             i64::from,
         ))
+    }
+}
+
+/// Asks the kernel to kill the child when sidepod dies, however it dies: a SIGKILLed
+/// sidepod cannot drop its children, and a `podman wait` or `podman logs -f` left behind
+/// would wait forever. (In its own process group, the child does not get the terminal's
+/// signals; this is how it still ends with its parent.)
+fn dies_with_sidepod(cmd: &mut Command) {
+    // SAFETY: the closure runs in the forked child before exec and calls only prctl and
+    // getppid, which are async-signal-safe; it allocates nothing and touches no lock.
+    let sidepod = std::process::id() as libc::pid_t;
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died between fork and prctl: then nothing will signal.
+            if libc::getppid() != sidepod {
+                return Err(std::io::Error::other("sidepod ended before podman started"));
+            }
+            Ok(())
+        });
     }
 }
 

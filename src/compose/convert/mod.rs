@@ -23,6 +23,7 @@ use indexmap::IndexMap;
 
 use super::dotenv::parse_env_file;
 use super::error::describe_path;
+use super::limits::MAX_REPLICAS;
 use super::raw::*;
 use super::LoadError;
 use crate::model::*;

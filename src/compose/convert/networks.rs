@@ -2,6 +2,19 @@
 
 use super::*;
 
+/// The address of a host entry: an IP address (v6 may be bracketed), or podman's
+/// `host-gateway`.
+fn host_address(ip: &str, path: &str, ctx: &Context) -> Result<String, LoadError> {
+    let ip = ip.trim_matches(|c| c == '[' || c == ']');
+    if ip == "host-gateway" || ip.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(ip.to_string());
+    }
+    Err(ctx.err(
+        path,
+        format!("{ip:?} is not an IP address; write HOST:IP, as in db:10.0.0.5"),
+    ))
+}
+
 pub(super) fn extra_hosts(
     raw: Option<ExtraHosts>,
     path: &str,
@@ -16,7 +29,7 @@ pub(super) fn extra_hosts(
                 match split {
                     Some((h, ip)) if !h.is_empty() && !ip.is_empty() => out.push(HostEntry {
                         host: h.to_string(),
-                        ip: ip.trim_matches(|c| c == '[' || c == ']').to_string(),
+                        ip: host_address(ip, &format!("{path}[{i}]"), ctx)?,
                     }),
                     _ => {
                         return Err(ctx.err(
@@ -32,7 +45,7 @@ pub(super) fn extra_hosts(
                 for ip in ips.to_vec() {
                     out.push(HostEntry {
                         host: h.clone(),
-                        ip,
+                        ip: host_address(&ip, &format!("{path}.{h}"), ctx)?,
                     });
                 }
             }

@@ -55,14 +55,25 @@ pub fn port(entry: PortEntry) -> Result<Vec<Port>, String> {
                     return Err(format!("unknown port mode {mode:?}; use host or ingress"));
                 }
             }
+            let host_ip = l.host_ip.filter(|ip| !ip.is_empty());
+            if let Some(ip) = &host_ip {
+                check_host_ip(ip)?;
+            }
             Ok(vec![Port {
                 target,
                 published,
-                host_ip: l.host_ip.filter(|ip| !ip.is_empty()),
+                host_ip,
                 protocol,
             }])
         }
     }
+}
+
+/// A host address to publish on must be an IP address, v4 or v6.
+fn check_host_ip(ip: &str) -> Result<(), String> {
+    ip.parse::<std::net::IpAddr>()
+        .map(drop)
+        .map_err(|_| format!("host address {ip:?} is not an IP address, as in 127.0.0.1 or ::1"))
 }
 
 pub(super) fn short_port(spec: &str) -> Result<Vec<Port>, String> {
@@ -92,6 +103,9 @@ pub(super) fn short_port(spec: &str) -> Result<Vec<Port>, String> {
         }
     };
     let ip = ip.filter(|i| !i.is_empty());
+    if let Some(ip) = &ip {
+        check_host_ip(ip)?;
+    }
     let container = port_range(container, spec)?;
     let host = host
         .filter(|h| !h.is_empty())

@@ -249,5 +249,13 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
             ))
         }
     };
-    Ok((value * factor as f64) as u64)
+    let bytes = value * factor as f64;
+    // podman takes sizes as signed 64-bit numbers; `as` would saturate silently.
+    if !bytes.is_finite() || bytes >= i64::MAX as f64 {
+        return Err(format!(
+            "size {s:?} is too large (at most {} bytes)",
+            i64::MAX
+        ));
+    }
+    Ok(bytes as u64)
 }

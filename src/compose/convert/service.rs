@@ -338,6 +338,23 @@ pub(super) fn replicas(raw: &RawService, name: &str, ctx: &Context) -> Result<u3
             &format!("services.{name}.scale"),
             format!("scale ({s}) and deploy.replicas ({d}) disagree; keep one"),
         )),
-        (d, s) => Ok(d.or(s).unwrap_or(1)),
+        (d, s) => {
+            let replicas = d.or(s).unwrap_or(1);
+            if replicas > MAX_REPLICAS {
+                let key = if d.is_some() {
+                    "deploy.replicas"
+                } else {
+                    "scale"
+                };
+                return Err(ctx.err(
+                    &format!("services.{name}.{key}"),
+                    format!(
+                        "{replicas} replicas are more than one host runs; sidepod runs at \
+                         most {MAX_REPLICAS} of a service"
+                    ),
+                ));
+            }
+            Ok(replicas)
+        }
     }
 }

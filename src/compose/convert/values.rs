@@ -38,6 +38,11 @@ pub(super) fn whole<T: TryFrom<i64>>(n: Number) -> Result<T, String> {
     if n.0.fract() != 0.0 || !n.0.is_finite() {
         return Err(format!("expected a whole number, found {}", n.0));
     }
+    // `as` would quietly saturate: 1e23 must not become i64::MAX.
+    let limit = 2f64.powi(63);
+    if n.0 >= limit || n.0 < -limit {
+        return Err(format!("{} is out of range", n.0));
+    }
     T::try_from(n.0 as i64).map_err(|_| format!("{} is out of range", n.0))
 }
 
@@ -66,16 +71,15 @@ pub(super) fn environment(
             EnvFileEntry::Full(f) => (f.path, f.required.is_none_or(|r| r.0)),
         };
         let full = ctx.host_path(&path);
-        let text = match std::fs::read_to_string(&full) {
-            Ok(t) => t,
-            Err(_) if !required && !full.exists() => continue,
-            Err(e) => {
-                return Err(ctx.err(
-                    &format!("services.{name}.env_file[{i}]"),
-                    format!("cannot read env file {}: {e}", full.display()),
-                ))
-            }
-        };
+        if !required && !full.exists() {
+            continue;
+        }
+        let text = super::super::limits::read_file(&full).map_err(|e| {
+            ctx.err(
+                &format!("services.{name}.env_file[{i}]"),
+                format!("cannot read env file {}: {}", full.display(), e.detail()),
+            )
+        })?;
         let vars =
             parse_env_file(&text, ctx.lookup).map_err(|(line, message)| LoadError::EnvFile {
                 path: full.clone(),

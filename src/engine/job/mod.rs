@@ -11,6 +11,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -19,8 +20,8 @@ use super::{teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardo
 use crate::backend::Backend;
 use crate::exit;
 use crate::model::{format_duration, Job, MAIN};
-use crate::output::{Event, Output, SidecarRow, StepStatus};
-use crate::plan::{LABEL_OWNER, LABEL_PROJECT};
+use crate::output::{Event, Output, Resource, ResourceKind, SidecarRow, StepStatus};
+use crate::plan::{pod_spec, LABEL_OWNER, LABEL_PROJECT};
 
 pub use report::StepReport;
 
@@ -125,7 +126,7 @@ fn owner_alive(owner: &str) -> bool {
 
 /// Removes the leftovers of job runs whose sidepod process is gone (killed with SIGKILL,
 /// or its machine's session ended), except those kept on purpose.
-pub async fn reap_stale(backend: &dyn Backend, output: &Output) -> Result<(), EngineError> {
+pub async fn reap_stale(backend: &Arc<dyn Backend>, output: &Output) -> Result<(), EngineError> {
     for pod in backend.pods(LABEL_OWNER, "").await? {
         let owner = pod.labels.get(LABEL_OWNER).cloned().unwrap_or_default();
         if owner.starts_with("kept:") || owner_alive(&owner) {
@@ -161,6 +162,35 @@ pub async fn reap_stale(backend: &dyn Backend, output: &Output) -> Result<(), En
     Ok(())
 }
 
+/// Creates the job's pod, which claims its name: podman creates one pod of a name, so of
+/// two runs started at once exactly one gets it. The other is refused, and touches
+/// nothing, naming the run that owns the pod.
+async fn claim_pod(stack: &Stack, owner: &BTreeMap<String, String>) -> Result<(), EngineError> {
+    let spec = pod_spec(&stack.plan, owner);
+    match stack.backend.pod_create(&spec).await {
+        Ok(()) => {
+            stack.output.emit(Event::resource(
+                ResourceKind::Pod,
+                &spec.name,
+                Resource::Created,
+            ));
+            Ok(())
+        }
+        Err(e) if e.already_exists() => {
+            let pods = stack.backend.pods(LABEL_PROJECT, &spec.name).await?;
+            let who = pods
+                .iter()
+                .find_map(|p| p.labels.get(LABEL_OWNER).cloned())
+                .map_or_else(
+                    || "by `sidepod up`, not a job".to_string(),
+                    |o| format!("by the job run {}", o.trim_start_matches("kept:")),
+                );
+            Err(EngineError::Busy(spec.name.clone(), who))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// One run of a job, as it goes.
 struct Run<'a> {
     stack: &'a Stack,
@@ -182,25 +212,17 @@ pub async fn run_job(
     opts: &JobOptions,
     shutdown: &mut Shutdown,
 ) -> Result<i32, EngineError> {
-    let backend = stack.backend.as_ref();
-    reap_stale(backend, &stack.output).await?;
-    if let Some(pod) = backend
-        .pods(LABEL_PROJECT, &stack.project.name)
-        .await?
-        .first()
-    {
-        let who = pod
-            .labels
-            .get(LABEL_OWNER)
-            .map_or("not a job".to_string(), |o| o.clone());
-        return Err(EngineError::Busy(stack.project.name.clone(), who));
-    }
+    reap_stale(&stack.backend, &stack.output).await?;
+    let owner: BTreeMap<String, String> = [(LABEL_OWNER.to_string(), owner(opts.keep))].into();
+    // Before anything else: the pod's creation claims the name, at once for all runs. It
+    // is not cut short by a stop request: what it makes, the teardown below removes.
+    claim_pod(stack, &owner).await?;
     let began = Instant::now();
     let mut run = Run {
         stack,
         job,
         opts,
-        owner: [(LABEL_OWNER.to_string(), owner(opts.keep))].into(),
+        owner,
         steps: Vec::new(),
         sidecars: Vec::new(),
         main: None,
@@ -220,7 +242,7 @@ pub async fn run_job(
     if let Some(dir) = &opts.logs_dir {
         run.write_logs(dir).await;
     }
-    teardown(stack, &run.teardown(), shutdown).await?;
+    let torn_down = teardown(stack, &run.teardown(), shutdown).await;
     let total = began.elapsed();
     if let Some(path) = &opts.junit {
         let xml = junit::junit_xml(&stack.project.name, &run.steps, total);
@@ -231,7 +253,19 @@ pub async fn run_job(
         }
     }
     run.summary(&outcome, total);
-    Ok(outcome.exit_code())
+    match torn_down {
+        Ok(()) => Ok(outcome.exit_code()),
+        // The job's own end decides its exit code; a teardown that failed on top of it
+        // is said, and `sidepod down` removes what it left.
+        Err(e) if outcome != Outcome::Passed => {
+            stack.output.warn(&format!(
+                "teardown did not finish ({e}); `sidepod -p {} down -v` removes what is left",
+                stack.project.name
+            ));
+            Ok(outcome.exit_code())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 impl Run<'_> {
