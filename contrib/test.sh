@@ -7,7 +7,9 @@
 # As another user: builds the busybox image for you (the services image needs root once)
 # and runs the podman tests rootless, as you.
 # Last, the side-by-side benchmark against podman-compose checks sidepod's speed and
-# memory targets (contrib/bench.sh).
+# memory targets (contrib/bench.sh), a minute of cargo fuzz runs the loaders on arbitrary
+# input (SIDEPOD_FUZZ_SECONDS for longer), and the release binary is checked for test code.
+# SIDEPOD_FAULT_RUNS=N repeats the signal fault suite N times (default 2).
 # SIDEPOD_SKIP_PODMAN_TESTS=1 skips the podman tests and the benchmark, on purpose.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,12 +64,31 @@ else
 fi
 if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
     echo "==> podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
-    SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --test podman_job --no-fail-fast
+    SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --test podman_job \
+        --test podman_faults --no-fail-fast
 fi
 if [ "$podman_tests" = yes ]; then
     echo "==> benchmark: sidepod against podman-compose, side by side"
     contrib/bench.sh
 fi
+# The loaders on arbitrary bytes, from the corpus in fuzz/corpus/load, for a minute (more
+# with SIDEPOD_FUZZ_SECONDS): no input may panic, hang (2 s each) or take 2 GiB.
+echo "==> cargo fuzz: the loaders, ${SIDEPOD_FUZZ_SECONDS:-60} s"
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "==> installing cargo-fuzz"
+    cargo install --quiet --locked cargo-fuzz
+fi
+mkdir -p target
+fuzzed=0
+cargo +nightly fuzz run load -- -max_total_time="${SIDEPOD_FUZZ_SECONDS:-60}" -timeout=2 \
+    -rss_limit_mb=2048 -print_final_stats=1 >target/fuzz-load.log 2>&1 || fuzzed=$?
+grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units)' target/fuzz-load.log || true
+if [ "$fuzzed" -ne 0 ]; then
+    tail -40 target/fuzz-load.log >&2
+    echo "error: cargo fuzz found an input the loaders fail on (see fuzz/artifacts/load)" >&2
+    exit 1
+fi
+
 # The fake backend is for unit tests only: the release binary must not contain it. The
 # podman backend's symbols show that the check can see the code it looks for.
 echo "==> the release binary carries no test code"
