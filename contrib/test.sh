@@ -4,14 +4,20 @@
 #
 # As root (CI): installs podman and prepares the host (contrib/setup-host.sh), builds the
 # test images for root and the rootless test user, then runs the podman tests twice.
-# As another user: builds the busybox image for you (the services image needs root once)
-# and runs the podman tests rootless, as you.
+# A user with sudo runs it as root the same way; SIDEPOD_AS_ME=1 keeps it as you instead:
+# it builds the busybox image for you (the services image needs root once) and runs the
+# podman tests rootless, as you.
 # Last, the side-by-side benchmark against podman-compose checks sidepod's speed and
 # memory targets (contrib/bench.sh), a minute of cargo fuzz runs the loaders on arbitrary
 # input (SIDEPOD_FUZZ_SECONDS for longer), and the release binary is checked for test code.
 # SIDEPOD_FAULT_RUNS=N repeats the signal fault suite N times (default 2).
 # SIDEPOD_SKIP_PODMAN_TESTS=1 skips the podman tests and the benchmark, on purpose.
 set -euo pipefail
+# Root prepares the host; a user with sudo gets there the same way, keeping their Rust.
+if [ "$(id -u)" -ne 0 ] && [ -z "${SIDEPOD_AS_ME:-}" ] && command -v sudo >/dev/null; then
+    exec sudo env PATH="$PATH" HOME="$HOME" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" \
+        RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" "$0" "$@"
+fi
 cd "$(dirname "$0")/.."
 
 if [ ! -d ../shared/scenarios ]; then
@@ -74,19 +80,26 @@ fi
 # The loaders on arbitrary bytes, from the corpus in fuzz/corpus/load, for a minute (more
 # with SIDEPOD_FUZZ_SECONDS): no input may panic, hang (2 s each) or take 2 GiB.
 echo "==> cargo fuzz: the loaders, ${SIDEPOD_FUZZ_SECONDS:-60} s"
-if ! cargo fuzz --version >/dev/null 2>&1; then
-    echo "==> installing cargo-fuzz"
-    cargo install --quiet --locked cargo-fuzz
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    rustup toolchain install nightly --profile minimal >/dev/null 2>&1 || true
 fi
-mkdir -p target
-fuzzed=0
-cargo +nightly fuzz run load -- -max_total_time="${SIDEPOD_FUZZ_SECONDS:-60}" -timeout=2 \
-    -rss_limit_mb=2048 -print_final_stats=1 >target/fuzz-load.log 2>&1 || fuzzed=$?
-grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units)' target/fuzz-load.log || true
-if [ "$fuzzed" -ne 0 ]; then
-    tail -40 target/fuzz-load.log >&2
-    echo "error: cargo fuzz found an input the loaders fail on (see fuzz/artifacts/load)" >&2
-    exit 1
+if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+    echo "SKIPPED: fuzzing needs a nightly toolchain (rustup toolchain install nightly): not run, not passed"
+else
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        echo "==> installing cargo-fuzz"
+        cargo install --quiet --locked cargo-fuzz
+    fi
+    mkdir -p target
+    fuzzed=0
+    cargo +nightly fuzz run load -- -max_total_time="${SIDEPOD_FUZZ_SECONDS:-60}" -timeout=2 \
+        -rss_limit_mb=2048 -print_final_stats=1 >target/fuzz-load.log 2>&1 || fuzzed=$?
+    grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units)' target/fuzz-load.log || true
+    if [ "$fuzzed" -ne 0 ]; then
+        tail -40 target/fuzz-load.log >&2
+        echo "error: cargo fuzz found an input the loaders fail on (see fuzz/artifacts/load)" >&2
+        exit 1
+    fi
 fi
 
 # The fake backend is for unit tests only: the release binary must not contain it. The
