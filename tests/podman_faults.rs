@@ -168,31 +168,59 @@ steps:
 }
 
 #[test]
-fn a_double_ctrl_c_at_random_moments_of_a_job_leaves_nothing() {
+fn signals_at_random_moments_of_a_job_leave_nothing() {
     let host = host!();
-    let mut moments = Moments::new("double Ctrl-C job");
-    for round in 0..runs() * 2 {
-        let p = Project::with_files(&host, "dblc", &[("sidepod.yaml", &slow_job())]);
+    let mut moments = Moments::new("job signals");
+    let mut kinds = Vec::new();
+    for _ in 0..runs() {
+        kinds.extend([
+            ("-INT", 1, 130),
+            ("-TERM", 1, 143),
+            ("-INT", 2, 130),
+            ("-INT", 2, 130),
+        ]);
+    }
+    for (round, (sig, count, code)) in kinds.into_iter().enumerate() {
+        let p = Project::with_files(&host, "jobsig", &[("sidepod.yaml", &slow_job())]);
         let child = p.spawn(&["job"], &[]);
         std::thread::sleep(Duration::from_millis(300) + moments.next(Duration::from_secs(4)));
-        signal(&child, "-INT");
-        std::thread::sleep(moments.next(Duration::from_millis(800)));
-        signal(&child, "-INT");
+        for _ in 0..count {
+            signal(&child, sig);
+            std::thread::sleep(moments.next(Duration::from_millis(800)));
+        }
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         let ended = out.status.code();
         assert!(
-            ended == Some(130) || ended.is_none(),
-            "round {round}: exit {ended:?}\n{stderr}"
+            ended == Some(code) || ended.is_none(),
+            "round {round} {sig}x{count}: exit {ended:?}\n{stderr}"
         );
-        if ended == Some(130) && stderr.contains("Pod ") {
+        if ended == Some(code) && stderr.contains("Pod ") {
             assert!(
-                stderr.contains("stopped by signal 2"),
+                stderr.contains(&format!("stopped by signal {}", code - 128)),
                 "no summary:\n{stderr}"
             );
         }
         // Nothing left, without a `down`.
         p.assert_nothing_left();
+    }
+}
+
+#[test]
+fn a_sigkilled_up_at_any_moment_is_cleaned_by_down() {
+    let host = host!();
+    let mut moments = Moments::new("SIGKILL up");
+    for round in 0..runs() {
+        let port = free_port();
+        let p = Project::with_files(&host, "killup", &[("compose.yaml", &web_stack(port))]);
+        let mut child = p.spawn(&["up"], &[]);
+        std::thread::sleep(moments.next(Duration::from_secs(3)));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let down = p.sidepod(&["down", "-v", "-t", "0"]);
+        assert_eq!(down.code, 0, "round {round}: {}", down.stderr);
+        p.assert_nothing_left();
+        assert_port_free(port);
     }
 }
 

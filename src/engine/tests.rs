@@ -60,6 +60,19 @@ fn stack(fake: &Arc<FakeBackend>, services: Vec<Service>) -> Stack {
     Stack::for_tests(fake.clone(), project, plan)
 }
 
+/// `web` waits for `db` to be healthy, which it never is (not for a long while).
+fn web_waiting_on_a_db_that_never_gets_healthy(fake: &Arc<FakeBackend>) -> Stack {
+    fake.script_health("p-db-1", vec![HealthRun::Unhealthy]);
+    let mut db = healthy(service("db"));
+    if let Some(h) = db.healthcheck.as_mut() {
+        h.retries = 1000;
+    }
+    stack(
+        fake,
+        vec![db, depends(service("web"), "db", Condition::Healthy)],
+    )
+}
+
 fn quiet() -> Shutdown {
     Shutdown::never()
 }
@@ -291,15 +304,7 @@ async fn down_after_a_failed_up_leaves_nothing_and_v_removes_volumes() {
 #[tokio::test(start_paused = true)]
 async fn a_signal_during_up_interrupts_it() {
     let fake = Arc::new(FakeBackend::new());
-    fake.script_health("p-db-1", vec![HealthRun::Unhealthy]);
-    let mut db = healthy(service("db"));
-    if let Some(h) = db.healthcheck.as_mut() {
-        h.retries = 1000;
-    }
-    let s = stack(
-        &fake,
-        vec![db, depends(service("web"), "db", Condition::Healthy)],
-    );
+    let s = web_waiting_on_a_db_that_never_gets_healthy(&fake);
     let (trigger, mut shutdown) = Shutdown::new();
     let fire = async {
         tokio::time::sleep(Duration::from_secs(3)).await;
@@ -521,15 +526,7 @@ async fn ctrl_c_during_pod_creation_starts_nothing_and_tears_down() {
 #[tokio::test(start_paused = true)]
 async fn ctrl_c_during_the_health_wait_stops_what_started() {
     let fake = Arc::new(FakeBackend::new());
-    fake.script_health("p-db-1", vec![HealthRun::Unhealthy]);
-    let mut db = healthy(service("db"));
-    if let Some(h) = db.healthcheck.as_mut() {
-        h.retries = 1000;
-    }
-    let s = stack(
-        &fake,
-        vec![db, depends(service("web"), "db", Condition::Healthy)],
-    );
+    let s = web_waiting_on_a_db_that_never_gets_healthy(&fake);
     let (trigger, mut shutdown) = Shutdown::new();
     let (opts, attach) = (UpOptions::default(), AttachOptions::default());
     let up = up_attached(&s, &opts, &attach, false, &mut shutdown);
