@@ -145,34 +145,7 @@ impl<'a> Reader<'a> {
         };
         for (i, entry) in entries.into_iter().enumerate() {
             let at = format!("include[{i}]");
-            let paths: Vec<String> = match entry {
-                Value::String(p) => vec![p],
-                Value::Mapping(m) => {
-                    if let Some(key) = m.keys().filter_map(Value::as_str).find(|k| *k != "path") {
-                        return Err(invalid(
-                            at,
-                            format!(
-                                "`{key}` is not supported yet: an included file takes its \
-                                 directory and this project's environment"
-                            ),
-                        ));
-                    }
-                    match m.get("path") {
-                        Some(Value::String(p)) => vec![p.clone()],
-                        Some(Value::Sequence(ps)) => ps
-                            .iter()
-                            .filter_map(|p| p.as_str().map(str::to_string))
-                            .collect(),
-                        _ => return Err(invalid(at, "needs a `path`".into())),
-                    }
-                }
-                _ => {
-                    return Err(invalid(
-                        at,
-                        "must be a file or a mapping with `path`".into(),
-                    ))
-                }
-            };
+            let paths = include_paths(entry).map_err(|m| invalid(at.clone(), m))?;
             for p in paths {
                 let file = clean_path(&dir.join(&p));
                 if let Some(start) = self.including.iter().position(|f| *f == file) {
@@ -344,6 +317,30 @@ impl<'a> Reader<'a> {
         stack.pop();
         merge_value(&mut base, Value::Mapping(service), "");
         Ok(base)
+    }
+}
+
+/// The files one `include` entry names: a path, or a mapping with `path` (one or a list).
+fn include_paths(entry: Value) -> Result<Vec<String>, String> {
+    match entry {
+        Value::String(p) => Ok(vec![p]),
+        Value::Mapping(m) => {
+            if let Some(key) = m.keys().filter_map(Value::as_str).find(|k| *k != "path") {
+                return Err(format!(
+                    "`{key}` is not supported yet: an included file takes its directory and \
+                     this project's environment"
+                ));
+            }
+            match m.get("path") {
+                Some(Value::String(p)) => Ok(vec![p.clone()]),
+                Some(Value::Sequence(ps)) => Ok(ps
+                    .iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()),
+                _ => Err("needs a `path`".into()),
+            }
+        }
+        _ => Err("must be a file or a mapping with `path`".into()),
     }
 }
 
