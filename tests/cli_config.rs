@@ -791,3 +791,32 @@ fn volumes_from_keeps_its_sources_and_orders_the_start() {
         json!({"data": {"condition": "service_started", "required": true}})
     );
 }
+
+#[test]
+fn waiting_for_the_health_of_a_service_that_disables_its_healthcheck_is_refused() {
+    Test::new()
+        .file(
+            "compose.yaml",
+            "services:\n  db:\n    image: pg\n    healthcheck: {disable: true}\n  web:\n    image: web\n    depends_on: {db: {condition: service_healthy}}\n",
+        )
+        .args(&["config"])
+        .run()
+        .config_error(&[
+            "compose.yaml",
+            "service \"web\": depends_on.db",
+            "\"db\" disables its healthcheck",
+        ]);
+    // Disabled and rendered as such.
+    let out = Test::new()
+        .file(
+            "compose.yaml",
+            "services:\n  db:\n    image: pg\n    healthcheck: {test: [\"NONE\"]}\n",
+        )
+        .args(&["config", "--format", "json"])
+        .run();
+    out.success();
+    assert_eq!(
+        out.json()["services"]["db"]["healthcheck"],
+        json!({"disable": true})
+    );
+}

@@ -856,3 +856,63 @@ volumes:
     p.sidepod(&["down", "-v", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn an_images_own_healthcheck_is_waited_for_and_disable_turns_it_off() {
+    let host = host!();
+    // Healthy two seconds after it starts: a dependent must wait for that.
+    let containerfile = format!(
+        "FROM {BUSYBOX}\nHEALTHCHECK --interval=1s --timeout=2s --retries=30 CMD test -f /tmp/ready\n\
+         CMD [\"sh\", \"-c\", \"sleep 2; touch /tmp/ready; exec sleep 300\"]\n"
+    );
+    let compose = format!(
+        "services:
+  db:
+    build: .
+    init: true
+  web:
+    image: {BUSYBOX}
+    init: true
+    depends_on: {{db: {{condition: service_healthy}}}}
+    command: [\"sleep\", \"300\"]
+  quiet:
+    build: .
+    init: true
+    healthcheck: {{disable: true}}
+"
+    );
+    let p = Project::with_files(
+        &host,
+        "imagehc",
+        &[
+            ("compose.yaml", &compose),
+            ("Containerfile", &containerfile),
+        ],
+    );
+    let up = p.sidepod(&["up", "-d", "--wait", "--wait-timeout", "60"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let db = p.container("db");
+    let healthy = up
+        .stderr
+        .find(&format!("Container {db}  Healthy"))
+        .unwrap_or_else(|| panic!("db was not waited for: {}", up.stderr));
+    let web_started = up
+        .stderr
+        .find(&format!("Container {}  Started", p.container("web")))
+        .unwrap();
+    assert!(healthy < web_started, "{}", up.stderr);
+    // The disabled one has no healthcheck at all, not even its image's.
+    assert!(
+        !up.stderr
+            .contains(&format!("Container {}  Healthy", p.container("quiet"))),
+        "{}",
+        up.stderr
+    );
+    let configured = p.inspect(&p.container("quiet"), "{{.Config.Healthcheck}}");
+    assert!(configured.contains("NONE"), "{configured}");
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+    for service in ["db", "quiet"] {
+        host.podman(&["rmi", &format!("localhost/{}-{service}:latest", p.name)]);
+    }
+}

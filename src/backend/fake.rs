@@ -95,6 +95,8 @@ struct State {
     failures: Vec<(Matcher, String)>,
     logs: BTreeMap<String, Vec<String>>,
     next_id: u64,
+    /// The healthchecks images bring (their HEALTHCHECK), by image.
+    image_checks: BTreeMap<String, Healthcheck>,
 }
 
 #[derive(Default)]
@@ -180,6 +182,12 @@ impl FakeBackend {
         self.with(|s| s.failures.push((Box::new(when), stderr.into())));
     }
 
+    /// Gives `image` a HEALTHCHECK of its own, which containers of it get unless their
+    /// spec has one or disables it.
+    pub fn script_image_healthcheck(&self, image: &str, check: Healthcheck) {
+        self.with(|s| s.image_checks.insert(image.into(), check));
+    }
+
     pub fn missing_image(&self, image: &str) {
         self.with(|s| s.missing_images.push(image.into()));
     }
@@ -212,6 +220,7 @@ impl FakeBackend {
                     image: "img".into(),
                     ports: vec![],
                     restart_count: 0,
+                    healthcheck: None,
                 },
             )
         });
@@ -262,6 +271,25 @@ impl FakeBackend {
                 }
             }
         })
+    }
+}
+
+/// The healthcheck a container is created with: its spec's, or its image's.
+fn configured_check(
+    spec: &ContainerSpec,
+    image_checks: &BTreeMap<String, Healthcheck>,
+) -> Option<Healthcheck> {
+    match &spec.health {
+        Some(h) => Some(Healthcheck {
+            test: h.test.clone(),
+            interval: h.interval,
+            timeout: h.timeout,
+            retries: h.retries,
+            start_period: h.start_period,
+            start_interval: Healthcheck::DEFAULT_START_INTERVAL,
+        }),
+        None if spec.no_healthcheck => None,
+        None => image_checks.get(&spec.image).cloned(),
     }
 }
 
@@ -367,6 +395,7 @@ impl Backend for FakeBackend {
                     image: spec.image.clone(),
                     ports: vec![],
                     restart_count: 0,
+                    healthcheck: configured_check(spec, &s.image_checks),
                 },
             );
             id

@@ -22,7 +22,8 @@ pub use podman::{HostInfo, PodmanBackend};
 pub use quote::{shell_join, shell_quote};
 
 use crate::model::{
-    Dns, HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, RuntimeOptions, Ulimit,
+    Dns, HealthTest, Healthcheck, HostEntry, NetworkMode, Port, RestartPolicy, RuntimeOptions,
+    Ulimit,
 };
 
 /// A pod to create: the shared network namespace of a project. The plan makes one;
@@ -80,6 +81,8 @@ pub struct ContainerSpec {
     pub working_dir: Option<String>,
     pub user: Option<String>,
     pub health: Option<HealthSpec>,
+    /// Not even the image's own healthcheck.
+    pub no_healthcheck: bool,
     pub init: bool,
     pub stop_signal: Option<String>,
     pub stop_timeout: Option<Duration>,
@@ -191,6 +194,8 @@ pub struct ContainerInfo {
     pub ports: Vec<String>,
     /// How often podman restarted it under its restart policy (from inspect).
     pub restart_count: u32,
+    /// The healthcheck it was created with: the file's, or its image's own (from inspect).
+    pub healthcheck: Option<Healthcheck>,
 }
 
 impl ContainerInfo {

@@ -118,6 +118,7 @@ mod tests {
             image: String::new(),
             ports: vec![],
             restart_count: 0,
+            healthcheck: None,
         }
     }
 

@@ -183,6 +183,9 @@ pub fn service_value(s: &Service) -> Value {
         })
         .collect();
     insert_list(&mut m, "expose", &expose);
+    if s.healthcheck_disabled {
+        m.insert("healthcheck".into(), json!({ "disable": true }));
+    }
     if let Some(h) = &s.healthcheck {
         m.insert("healthcheck".into(), healthcheck_value(h));
     }

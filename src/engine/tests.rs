@@ -651,3 +651,70 @@ async fn independent_services_stop_at_once_and_each_after_its_dependents() {
         .iter()
         .all(|n| fake.state_of(n) == Some(ContainerState::Exited)));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_images_own_healthcheck_counts_when_the_file_has_none() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_image_healthcheck("pg", check());
+    fake.script_health(
+        "p-db-1",
+        vec![
+            HealthRun::Unhealthy,
+            HealthRun::Unhealthy,
+            HealthRun::Healthy,
+        ],
+    );
+    let mut db = service("db");
+    db.image = Some("pg".into());
+    let s = stack(
+        &fake,
+        vec![db, depends(service("web"), "db", Condition::Healthy)],
+    );
+    let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let probes = fake.calls_where(|c| matches!(c, Call::Healthcheck(_)));
+    assert_eq!(probes.len(), 3);
+    assert!(
+        fake.last_position(&Call::Healthcheck("p-db-1".into()))
+            < fake.position(&Call::run("p-web-1"))
+    );
+    assert!(started.iter().any(|c| c.service == "db" && c.healthy));
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiting_for_health_that_no_check_can_give_is_a_clear_failure() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(
+        &fake,
+        vec![
+            service("db"),
+            depends(service("web"), "db", Condition::Healthy),
+        ],
+    );
+    let err = up(&s, &UpOptions::default(), &mut quiet())
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("\"db\" has no healthcheck, neither in the file nor in its image")
+            && text.contains("\"web\" cannot wait"),
+        "{text}"
+    );
+    assert_eq!(runs_of(&fake, "p-web"), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_disabled_healthcheck_turns_off_the_images_own() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_image_healthcheck("pg", check());
+    fake.script_health("p-db-1", vec![HealthRun::Unhealthy]);
+    let mut db = service("db");
+    db.image = Some("pg".into());
+    db.healthcheck_disabled = true;
+    let s = stack(&fake, vec![db]);
+    let opts = UpOptions {
+        wait: true,
+        ..UpOptions::default()
+    };
+    up(&s, &opts, &mut quiet()).await.unwrap();
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::Healthcheck(_))), []);
+}

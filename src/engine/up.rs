@@ -13,7 +13,9 @@ use tokio::time::Instant;
 use super::health::{last_output, wait_healthy, HealthOutcome};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
-use crate::model::{format_duration, Condition, Dependency, MountKind, Project, PullPolicy};
+use crate::model::{
+    format_duration, Condition, Dependency, Healthcheck, MountKind, Project, PullPolicy,
+};
 use crate::output::{Event, Resource, ResourceKind};
 use crate::plan::{
     build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
@@ -306,12 +308,13 @@ type Watched = BTreeMap<String, bool>;
 
 /// Which services must be watched for health and for completion, and whether their
 /// failure is fatal (something requires them, or `--wait`).
+/// (`--wait` asks for every service's health: the file's healthcheck or the image's.)
 fn needs(project: &Project, selected: &[String], wait: bool) -> (Watched, Watched) {
     let mut health = Watched::new();
     let mut completion = Watched::new();
     for name in selected {
         let svc = &project.services[name];
-        if wait && svc.healthcheck.is_some() {
+        if wait && !svc.healthcheck_disabled {
             health.insert(name.clone(), true);
         }
         for (dep, d) in &svc.depends_on {
@@ -549,6 +552,44 @@ async fn start_replica(
 /// What watching a started service found: `Err` is why it failed.
 type Verdict = Result<(), EngineError>;
 
+/// The service's healthcheck: the file's, else the one its container was created with
+/// from its image's HEALTHCHECK (none when the file disables it).
+async fn configured_check(
+    run: &Run,
+    name: &str,
+    started: &[StartedContainer],
+) -> Result<Option<Healthcheck>, EngineError> {
+    let svc = &run.stack.project.services[name];
+    if let Some(check) = &svc.healthcheck {
+        return Ok(Some(check.clone()));
+    }
+    if svc.healthcheck_disabled {
+        return Ok(None);
+    }
+    let Some(first) = started.first() else {
+        return Ok(None);
+    };
+    let info = run
+        .stack
+        .backend
+        .inspect(std::slice::from_ref(&first.name))
+        .await?;
+    Ok(info.into_iter().next().and_then(|i| i.healthcheck))
+}
+
+/// A service that waits for `name` to be healthy, if one does.
+fn waiting_for_healthy(project: &Project, name: &str) -> Option<String> {
+    project
+        .services
+        .values()
+        .find(|s| {
+            s.depends_on
+                .get(name)
+                .is_some_and(|d| d.condition == Condition::Healthy)
+        })
+        .map(|s| s.name.clone())
+}
+
 /// When something waits for the service's health: runs its healthcheck until it passes.
 async fn await_health(
     run: &Run,
@@ -559,15 +600,30 @@ async fn await_health(
 ) -> Result<Verdict, EngineError> {
     let stack = &run.stack;
     let backend: &dyn Backend = stack.backend.as_ref();
-    let check = match (
-        run.needs_health.get(name),
-        &stack.project.services[name].healthcheck,
-    ) {
-        (Some(_), Some(check)) => check,
-        _ => return Ok(Ok(())),
+    if !run.needs_health.contains_key(name) {
+        return Ok(Ok(()));
+    }
+    let Some(check) = configured_check(run, name, started).await? else {
+        // Nothing to run: without a check, running is as ready as it gets, unless a
+        // dependent asked for healthy.
+        return Ok(match waiting_for_healthy(&stack.project, name) {
+            None => Ok(()),
+            Some(dependent) => {
+                tx.send_replace(Status::Failed);
+                Err(EngineError::ServiceFailed {
+                    service: name.to_string(),
+                    reason: format!(
+                        "has no healthcheck, neither in the file nor in its image, so \
+                         {dependent:?} cannot wait for it to be healthy; give it a \
+                         healthcheck, or depend on it with condition: service_started"
+                    ),
+                    detail: String::new(),
+                })
+            }
+        });
     };
     for c in started.iter() {
-        let outcome = wait_healthy(backend, &c.name, check, run.deadline, shutdown).await?;
+        let outcome = wait_healthy(backend, &c.name, &check, run.deadline, shutdown).await?;
         let (reason, detail) = match outcome {
             HealthOutcome::Healthy => continue,
             HealthOutcome::Unhealthy(output) => ("is unhealthy".to_string(), output),

@@ -26,6 +26,8 @@ pub struct Service {
     pub labels: BTreeMap<String, String>,
     pub depends_on: BTreeMap<String, Dependency>,
     pub healthcheck: Option<Healthcheck>,
+    /// `healthcheck: {disable: true}` (or test `NONE`): not even the image's own check.
+    pub healthcheck_disabled: bool,
     pub restart: RestartPolicy,
     pub init: bool,
     pub stop_signal: Option<String>,

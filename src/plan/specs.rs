@@ -161,6 +161,7 @@ pub fn container_spec(
             retries: h.retries,
             start_period: h.start_period,
         }),
+        no_healthcheck: service.healthcheck_disabled,
         init: service.init,
         stop_signal: service.stop_signal.clone(),
         stop_timeout: service.stop_grace_period,

@@ -146,6 +146,8 @@ fn container_args(mut a: Vec<String>, spec: &ContainerSpec) -> Vec<String> {
     }
     if let Some(h) = &spec.health {
         health_args(&mut a, h);
+    } else if spec.no_healthcheck {
+        a.push("--no-healthcheck".into());
     }
     lifecycle_args(&mut a, spec);
     privilege_args(&mut a, spec);
@@ -285,7 +287,8 @@ pub fn volume_create_args(spec: &VolumeSpec) -> Vec<String> {
 }
 
 pub fn build_args(spec: &BuildSpec) -> Vec<String> {
-    let mut a = strings(["build", "--tag"]);
+    // Docker's image format, as docker compose builds: OCI images drop HEALTHCHECK.
+    let mut a = strings(["build", "--format", "docker", "--tag"]);
     a.push(spec.tag.clone());
     if let Some(f) = &spec.dockerfile {
         a.push("--file".into());
@@ -680,7 +683,7 @@ mod tests {
         };
         assert_eq!(
             shell_join(&build_args(&spec)),
-            "build --tag localhost/shop-app --file /src/app/Containerfile.test --target test --build-arg V=1 /src/app"
+            "build --format docker --tag localhost/shop-app --file /src/app/Containerfile.test --target test --build-arg V=1 /src/app"
         );
     }
 }

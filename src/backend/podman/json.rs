@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use std::time::Duration;
+
 use crate::backend::{ContainerInfo, ContainerState, HealthLogEntry, HealthState};
+use crate::model::{HealthTest, Healthcheck};
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -96,6 +99,59 @@ struct InspectHealthLog {
 struct InspectConfig {
     #[serde(rename = "Labels")]
     labels: Option<BTreeMap<String, String>>,
+    #[serde(rename = "Healthcheck")]
+    healthcheck: Option<InspectHealthConfig>,
+}
+
+/// A container's configured healthcheck, as Docker's image format writes it: the test
+/// with its `CMD`/`CMD-SHELL`/`NONE` word, durations in nanoseconds, 0 for the default.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InspectHealthConfig {
+    #[serde(rename = "Test")]
+    test: Option<Vec<String>>,
+    #[serde(rename = "Interval")]
+    interval: u64,
+    #[serde(rename = "Timeout")]
+    timeout: u64,
+    #[serde(rename = "StartPeriod")]
+    start_period: u64,
+    #[serde(rename = "StartInterval")]
+    start_interval: u64,
+    #[serde(rename = "Retries")]
+    retries: u32,
+}
+
+impl InspectHealthConfig {
+    fn check(self) -> Option<Healthcheck> {
+        let test = self.test?;
+        let test = match test.split_first()? {
+            (word, rest) if word == "CMD" && !rest.is_empty() => HealthTest::Cmd(rest.to_vec()),
+            (word, rest) if word == "CMD-SHELL" && !rest.is_empty() => {
+                HealthTest::Shell(rest.join(" "))
+            }
+            _ => return None,
+        };
+        let or = |nanos: u64, default: Duration| {
+            if nanos == 0 {
+                default
+            } else {
+                Duration::from_nanos(nanos)
+            }
+        };
+        Some(Healthcheck {
+            test,
+            interval: or(self.interval, Healthcheck::DEFAULT_INTERVAL),
+            timeout: or(self.timeout, Healthcheck::DEFAULT_TIMEOUT),
+            retries: if self.retries == 0 {
+                Healthcheck::DEFAULT_RETRIES
+            } else {
+                self.retries
+            },
+            start_period: Duration::from_nanos(self.start_period),
+            start_interval: or(self.start_interval, Healthcheck::DEFAULT_START_INTERVAL),
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -155,6 +211,7 @@ pub(super) fn ps_info(e: PsEntry) -> ContainerInfo {
         image: e.image,
         ports,
         restart_count: 0,
+        healthcheck: None,
     }
 }
 
@@ -188,6 +245,7 @@ pub(super) fn inspect_info(e: InspectEntry) -> ContainerInfo {
         image: e.image_name,
         ports: Vec::new(),
         restart_count: e.restart_count,
+        healthcheck: e.config.healthcheck.and_then(InspectHealthConfig::check),
     }
 }
 

@@ -214,12 +214,14 @@ fn dependencies(s: &mut Service, raw: &RawService, ctx: &Context) -> Result<(), 
 
 /// Health, restarts and stopping.
 fn lifecycle(s: &mut Service, raw: &RawService, ctx: &Context) -> Result<(), LoadError> {
-    s.healthcheck = raw
+    let checked = raw
         .healthcheck
         .clone()
         .map(|h| healthcheck(h, &key(s, "healthcheck"), ctx))
-        .transpose()?
-        .flatten();
+        .transpose()?;
+    // A healthcheck section without a check is one that disables it.
+    s.healthcheck_disabled = matches!(checked, Some(None));
+    s.healthcheck = checked.flatten();
     if let Some(r) = &raw.restart {
         s.restart = restart_policy(r).map_err(|m| ctx.err(&key(s, "restart"), m))?;
     }

@@ -36,8 +36,17 @@ pub fn check_references(
     ctx: &Context,
 ) -> Result<(), LoadError> {
     for (name, svc) in services {
-        for dep in svc.depends_on.keys() {
-            if services.contains_key(dep) {
+        for (dep, d) in &svc.depends_on {
+            if let Some(target) = services.get(dep) {
+                if d.condition == Condition::Healthy && target.healthcheck_disabled {
+                    return Err(ctx.err(
+                        &format!("services.{name}.depends_on.{dep}"),
+                        format!(
+                            "waits for {dep:?} to be healthy, but {dep:?} disables its \
+                             healthcheck; give it one, or use condition: service_started"
+                        ),
+                    ));
+                }
                 continue;
             }
             // `required: false` lets a dependency be absent, as in Compose.
