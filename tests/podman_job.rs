@@ -472,3 +472,32 @@ fn a_step_that_times_out_leaves_none_of_its_processes_running() {
     p.sidepod(&["down", "-v", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn a_postgres_sidecar_that_declares_only_its_port_takes_connections_from_the_first_step() {
+    let host = host!();
+    // No healthcheck: ready means its port accepts connections, which the very first
+    // step relies on.
+    let p = ci_job(&host, "pgport", |t| {
+        let start = t
+            .find("    healthcheck:\n      test: [\"CMD\", \"pg_isready\"")
+            .unwrap();
+        let end = t[start..].find("  cache:").unwrap() + start;
+        let mut t = format!("{}    ports: [\"5432\"]\n{}", &t[..start], &t[end..]);
+        t = t.replace(
+            "  - name: Schema\n    run: psql",
+            "  - name: Schema\n    run: psql -v ON_ERROR_STOP=1",
+        );
+        t
+    });
+    for round in 0..5 {
+        let out = p.sidepod(&["job"]);
+        assert_eq!(out.code, 0, "round {round}:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("Sidecar db ready (ports open)"),
+            "{}",
+            out.stderr
+        );
+    }
+    p.assert_nothing_left();
+}

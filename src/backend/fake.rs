@@ -48,6 +48,7 @@ pub enum Call {
     Ps,
     Inspect(Vec<String>),
     Healthcheck(String),
+    Listening(String),
     Wait(String),
     Logs(String),
     VolumeCreate(String),
@@ -97,6 +98,10 @@ struct State {
     next_id: u64,
     /// The healthchecks images bring (their HEALTHCHECK), by image.
     image_checks: BTreeMap<String, Healthcheck>,
+    /// The ports images EXPOSE, by image.
+    image_ports: BTreeMap<String, Vec<u16>>,
+    /// What successive looks at a container's listening ports find; the last repeats.
+    listening: BTreeMap<String, VecDeque<Vec<u16>>>,
 }
 
 #[derive(Default)]
@@ -188,6 +193,16 @@ impl FakeBackend {
         self.with(|s| s.image_checks.insert(image.into(), check));
     }
 
+    /// Gives `image` EXPOSEd ports.
+    pub fn script_image_ports(&self, image: &str, ports: &[u16]) {
+        self.with(|s| s.image_ports.insert(image.into(), ports.to_vec()));
+    }
+
+    /// What successive looks at a container's listening ports find.
+    pub fn script_listening(&self, container: &str, looks: Vec<Vec<u16>>) {
+        self.with(|s| s.listening.insert(container.into(), looks.into()));
+    }
+
     pub fn missing_image(&self, image: &str) {
         self.with(|s| s.missing_images.push(image.into()));
     }
@@ -221,6 +236,8 @@ impl FakeBackend {
                     ports: vec![],
                     restart_count: 0,
                     healthcheck: None,
+                    exposed: Vec::new(),
+                    pid: None,
                 },
             )
         });
@@ -396,6 +413,8 @@ impl Backend for FakeBackend {
                     ports: vec![],
                     restart_count: 0,
                     healthcheck: configured_check(spec, &s.image_checks),
+                    exposed: s.image_ports.get(&spec.image).cloned().unwrap_or_default(),
+                    pid: Some(1000 + s.next_id as u32),
                 },
             );
             id
@@ -578,6 +597,15 @@ impl Backend for FakeBackend {
                 });
             }
             result
+        }))
+    }
+
+    async fn listening(&self, name: &str) -> Result<Vec<u16>, BackendError> {
+        self.record(Call::Listening(name.into()))?;
+        Ok(self.with(|s| match s.listening.get_mut(name) {
+            None => Vec::new(),
+            Some(q) if q.len() > 1 => q.pop_front().unwrap_or_default(),
+            Some(q) => q.front().cloned().unwrap_or_default(),
         }))
     }
 

@@ -196,6 +196,10 @@ pub struct ContainerInfo {
     pub restart_count: u32,
     /// The healthcheck it was created with: the file's, or its image's own (from inspect).
     pub healthcheck: Option<Healthcheck>,
+    /// The TCP ports its image EXPOSEs (from inspect).
+    pub exposed: Vec<u16>,
+    /// Its main process on the host, while it runs (from inspect).
+    pub pid: Option<u32>,
 }
 
 impl ContainerInfo {
@@ -318,6 +322,9 @@ pub trait Backend: Send + Sync {
     /// Full state of many containers, in one call.
     async fn inspect(&self, names: &[String]) -> Result<Vec<ContainerInfo>, BackendError>;
     async fn healthcheck_run(&self, name: &str) -> Result<HealthRun, BackendError>;
+    /// The TCP ports that accept connections in a running container's network namespace
+    /// (the pod's).
+    async fn listening(&self, name: &str) -> Result<Vec<u16>, BackendError>;
     /// Waits until the container exits; returns its exit code.
     async fn wait(&self, name: &str) -> Result<i64, BackendError>;
     /// Sends a container's output to `sink`, line by line, until it ends (or, with

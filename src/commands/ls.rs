@@ -119,6 +119,8 @@ mod tests {
             ports: vec![],
             restart_count: 0,
             healthcheck: None,
+            exposed: Vec::new(),
+            pid: None,
         }
     }
 

@@ -27,6 +27,7 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
         force_recreate: args.force_recreate,
         remove_orphans: args.remove_orphans,
         labels: Default::default(),
+        ports_ready: false,
     };
     let attach = AttachOptions {
         abort_on_exit: args.abort_on_container_exit,

@@ -677,7 +677,9 @@ async fn the_images_own_healthcheck_counts_when_the_file_has_none() {
         fake.last_position(&Call::Healthcheck("p-db-1".into()))
             < fake.position(&Call::run("p-web-1"))
     );
-    assert!(started.iter().any(|c| c.service == "db" && c.healthy));
+    assert!(started
+        .iter()
+        .any(|c| c.service == "db" && c.ready == crate::output::Readiness::Healthy));
 }
 
 #[tokio::test(start_paused = true)]

@@ -14,9 +14,9 @@ use super::health::{last_output, wait_healthy, HealthOutcome};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
 use crate::model::{
-    format_duration, Condition, Dependency, Healthcheck, MountKind, Project, PullPolicy,
+    format_duration, Condition, Dependency, Healthcheck, MountKind, Project, Protocol, PullPolicy,
 };
-use crate::output::{Event, Resource, ResourceKind};
+use crate::output::{Event, Readiness, Resource, ResourceKind};
 use crate::plan::{
     build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
     pod_spec, stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT,
@@ -39,6 +39,9 @@ pub struct UpOptions {
     pub remove_orphans: bool,
     /// Extra labels on the pod and containers (a job's owner).
     pub labels: BTreeMap<String, String>,
+    /// A service without any healthcheck is ready once every TCP port it declares
+    /// (`ports`, `expose`, its image's EXPOSE) accepts connections: a job's sidecars.
+    pub ports_ready: bool,
 }
 
 /// A container that `up` started or found running.
@@ -51,8 +54,8 @@ pub struct StartedContainer {
     pub prefix: String,
     /// From the start of `up` until it was started, or healthy when that was waited for.
     pub ready_after: Duration,
-    /// Whether its health was waited for (and passed).
-    pub healthy: bool,
+    /// What it was waited for until ready: its healthcheck, its ports, or nothing.
+    pub ready: Readiness,
 }
 
 /// Where a service is on its way up, as its dependents see it.
@@ -76,6 +79,7 @@ struct Run {
     wait_timeout: Option<Duration>,
     labels: BTreeMap<String, String>,
     force_recreate: bool,
+    ports_ready: bool,
     began: Instant,
     /// Services whose containers this run recreated: dependents that declare
     /// `restart: true` on one of them are restarted once it is ready.
@@ -114,6 +118,7 @@ pub async fn up(
         wait_timeout: opts.wait_timeout,
         labels: opts.labels.clone(),
         force_recreate: opts.force_recreate,
+        ports_ready: opts.ports_ready,
         began,
         recreated: Default::default(),
     });
@@ -545,7 +550,7 @@ async fn start_replica(
         prefix: log_prefix(name, number, svc.container_name.as_deref()),
         name: spec.name,
         ready_after: run.began.elapsed(),
-        healthy: false,
+        ready: Readiness::Running,
     })
 }
 
@@ -577,6 +582,108 @@ async fn configured_check(
     Ok(info.into_iter().next().and_then(|i| i.healthcheck))
 }
 
+/// The TCP ports a service declares: `ports`, `expose`, and its image's EXPOSE.
+async fn declared_ports(
+    run: &Run,
+    name: &str,
+    container: &str,
+) -> Result<BTreeSet<u16>, EngineError> {
+    let svc = &run.stack.project.services[name];
+    let mut ports: BTreeSet<u16> = svc
+        .ports
+        .iter()
+        .filter(|p| p.protocol == Protocol::Tcp)
+        .map(|p| p.target)
+        .chain(
+            svc.expose
+                .iter()
+                .filter(|e| e.protocol == Protocol::Tcp)
+                .map(|e| e.port),
+        )
+        .collect();
+    let info = run.stack.backend.inspect(&[container.to_string()]).await?;
+    ports.extend(info.into_iter().flat_map(|i| i.exposed));
+    Ok(ports)
+}
+
+/// How often a sidecar's ports are looked at while it gets ready.
+const PORT_POLL: Duration = Duration::from_millis(250);
+
+/// Waits until every declared port of the service's containers accepts connections
+/// (GitLab CI's rule for services without a healthcheck). No declared port: ready as
+/// it runs.
+async fn wait_ports(
+    run: &Run,
+    name: &str,
+    started: &mut [StartedContainer],
+    tx: &watch::Sender<Status>,
+    shutdown: &mut Shutdown,
+) -> Result<Verdict, EngineError> {
+    let backend: &dyn Backend = run.stack.backend.as_ref();
+    // A dry run has nothing listening to look at.
+    if backend.prints_only() {
+        return Ok(Ok(()));
+    }
+    let mut any = false;
+    for c in started.iter() {
+        let wanted = declared_ports(run, name, &c.name).await?;
+        if wanted.is_empty() {
+            continue;
+        }
+        any = true;
+        loop {
+            let open = backend.listening(&c.name).await?;
+            let closed: Vec<String> = wanted
+                .iter()
+                .filter(|p| !open.contains(p))
+                .map(u16::to_string)
+                .collect();
+            if closed.is_empty() {
+                break;
+            }
+            let info = backend.inspect(std::slice::from_ref(&c.name)).await?;
+            if let Some(exited) = info.iter().find(|i| i.state == ContainerState::Exited) {
+                tx.send_replace(Status::Failed);
+                return Ok(Err(EngineError::ServiceFailed {
+                    service: name.to_string(),
+                    reason: format!(
+                        "exited with code {} before port {} accepted connections",
+                        exited.exit_code,
+                        closed.join(", ")
+                    ),
+                    detail: log_tail(backend, &c.name, 10).await,
+                }));
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(PORT_POLL) => {}
+                _ = shutdown.requested() => {
+                    return Err(EngineError::Interrupted(shutdown.last_signal()))
+                }
+                _ = sleep_until_opt(run.deadline) => {
+                    tx.send_replace(Status::Failed);
+                    return Ok(Err(EngineError::ServiceFailed {
+                        service: name.to_string(),
+                        reason: format!(
+                            "did not accept connections on port {} within {}",
+                            closed.join(", "),
+                            format_duration(run.wait_timeout.unwrap_or_default())
+                        ),
+                        detail: log_tail(backend, &c.name, 10).await,
+                    }));
+                }
+            }
+        }
+    }
+    if any {
+        let ready_after = run.began.elapsed();
+        for c in started.iter_mut() {
+            c.ready = Readiness::PortsOpen;
+            c.ready_after = ready_after;
+        }
+    }
+    Ok(Ok(()))
+}
+
 /// A service that waits for `name` to be healthy, if one does.
 fn waiting_for_healthy(project: &Project, name: &str) -> Option<String> {
     project
@@ -604,9 +711,10 @@ async fn await_health(
         return Ok(Ok(()));
     }
     let Some(check) = configured_check(run, name, started).await? else {
-        // Nothing to run: without a check, running is as ready as it gets, unless a
-        // dependent asked for healthy.
+        // Nothing to run: without a check, its ports (for a job's sidecar), or else
+        // running, is as ready as it gets, unless a dependent asked for healthy.
         return Ok(match waiting_for_healthy(&stack.project, name) {
+            None if run.ports_ready => wait_ports(run, name, started, tx, shutdown).await?,
             None => Ok(()),
             Some(dependent) => {
                 tx.send_replace(Status::Failed);
@@ -652,7 +760,7 @@ async fn await_health(
             .output
             .emit(Event::container(&c.name, Resource::Healthy));
         c.ready_after = ready_after;
-        c.healthy = true;
+        c.ready = Readiness::Healthy;
     }
     tx.send_replace(Status::Healthy);
     Ok(Ok(()))

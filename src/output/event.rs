@@ -129,11 +129,43 @@ pub struct StepRow {
     pub seconds: f64,
 }
 
+/// What made a sidecar ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Readiness {
+    /// It runs, and has neither a healthcheck nor a port to wait for.
+    #[default]
+    Running,
+    /// Its healthcheck (the file's or its image's) passed.
+    Healthy,
+    /// Every port it declares accepts connections.
+    PortsOpen,
+}
+
+impl Readiness {
+    /// How the summary says it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Readiness::Running => "running",
+            Readiness::Healthy => "healthy",
+            Readiness::PortsOpen => "ports open",
+        }
+    }
+
+    /// How the JSON form says it.
+    fn key(self) -> &'static str {
+        match self {
+            Readiness::Running => "running",
+            Readiness::Healthy => "healthcheck",
+            Readiness::PortsOpen => "ports",
+        }
+    }
+}
+
 /// One row of a job's summary: a sidecar and when it was ready.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SidecarRow {
     pub service: String,
-    pub healthy: bool,
+    pub ready: Readiness,
     pub seconds: f64,
 }
 
@@ -189,7 +221,7 @@ pub enum Event {
     },
     SidecarReady {
         service: String,
-        healthy: bool,
+        ready: Readiness,
         seconds: f64,
     },
     SidecarFinished {
@@ -262,12 +294,13 @@ impl Event {
             } => step_line(*index, *total, name, status, *seconds),
             Event::SidecarReady {
                 service,
-                healthy,
+                ready,
                 seconds,
-            } => {
-                let how = if *healthy { "healthy" } else { "running" };
-                format!("Sidecar {service} ready ({how}) in {}", short(*seconds))
-            }
+            } => format!(
+                "Sidecar {service} ready ({}) in {}",
+                ready.word(),
+                short(*seconds)
+            ),
             Event::SidecarFinished { service, code } => {
                 format!("Sidecar {service} finished (exit code {code})")
             }
@@ -336,10 +369,11 @@ impl Event {
             }
             Event::SidecarReady {
                 service,
-                healthy,
+                ready,
                 seconds,
             } => json!({"type": "sidecar", "service": service, "status": "ready",
-                        "healthy": healthy, "seconds": seconds}),
+                        "healthy": *ready == Readiness::Healthy, "ready_by": ready.key(),
+                        "seconds": seconds}),
             Event::SidecarFinished { service, code } => {
                 json!({"type": "sidecar", "service": service, "status": "finished",
                        "exit_code": code})
@@ -425,8 +459,7 @@ fn job_summary(r: &JobReport) -> String {
     if !r.sidecars.is_empty() {
         rows.push(["SIDECAR".into(), "READY".into(), "AFTER".into()]);
         for c in &r.sidecars {
-            let how = if c.healthy { "healthy" } else { "running" };
-            rows.push([c.service.clone(), how.into(), short(c.seconds)]);
+            rows.push([c.service.clone(), c.ready.word().into(), short(c.seconds)]);
         }
     }
     let widths: Vec<usize> = (0..2)
@@ -466,7 +499,10 @@ fn job_json(r: &JobReport) -> Value {
     let sidecars: Vec<Value> = r
         .sidecars
         .iter()
-        .map(|c| json!({"service": c.service, "healthy": c.healthy, "seconds": c.seconds}))
+        .map(|c| {
+            json!({"service": c.service, "healthy": c.ready == Readiness::Healthy,
+                   "ready_by": c.ready.key(), "seconds": c.seconds})
+        })
         .collect();
     json!({"type": "job", "project": r.project, "result": r.result,
            "description": r.description, "exit_code": r.exit_code, "seconds": r.seconds,
@@ -499,7 +535,7 @@ mod tests {
             ],
             sidecars: vec![SidecarRow {
                 service: "db".into(),
-                healthy: true,
+                ready: Readiness::Healthy,
                 seconds: 0.5,
             }],
         };
@@ -542,7 +578,7 @@ mod tests {
             step(StepStatus::Stopped),
             Event::SidecarReady {
                 service: "db".into(),
-                healthy: false,
+                ready: Readiness::PortsOpen,
                 seconds: 1.0,
             },
             Event::SidecarFinished {
@@ -649,7 +685,7 @@ mod tests {
             }],
             sidecars: vec![SidecarRow {
                 service: "db".into(),
-                healthy: true,
+                ready: Readiness::Healthy,
                 seconds: 0.5,
             }],
         };

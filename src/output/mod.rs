@@ -5,6 +5,7 @@ mod event;
 mod writer;
 
 pub use event::{
-    Event, HealthReport, JobReport, Resource, ResourceKind, SidecarRow, StepRow, StepStatus,
+    Event, HealthReport, JobReport, Readiness, Resource, ResourceKind, SidecarRow, StepRow,
+    StepStatus,
 };
 pub use writer::{error, print, warn, Output, ProgressStyle};

@@ -72,6 +72,8 @@ struct InspectState {
     health: Option<InspectHealth>,
     #[serde(rename = "Healthcheck")]
     healthcheck: Option<InspectHealth>,
+    #[serde(rename = "Pid")]
+    pid: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,6 +103,9 @@ struct InspectConfig {
     labels: Option<BTreeMap<String, String>>,
     #[serde(rename = "Healthcheck")]
     healthcheck: Option<InspectHealthConfig>,
+    /// `{"5432/tcp": {}}`: the ports its image EXPOSEs, and its own `--expose`s.
+    #[serde(rename = "ExposedPorts")]
+    exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
 }
 
 /// A container's configured healthcheck, as Docker's image format writes it: the test
@@ -212,6 +217,8 @@ pub(super) fn ps_info(e: PsEntry) -> ContainerInfo {
         ports,
         restart_count: 0,
         healthcheck: None,
+        exposed: Vec::new(),
+        pid: None,
     }
 }
 
@@ -246,6 +253,14 @@ pub(super) fn inspect_info(e: InspectEntry) -> ContainerInfo {
         ports: Vec::new(),
         restart_count: e.restart_count,
         healthcheck: e.config.healthcheck.and_then(InspectHealthConfig::check),
+        exposed: e
+            .config
+            .exposed_ports
+            .unwrap_or_default()
+            .keys()
+            .filter_map(|k| k.strip_suffix("/tcp").unwrap_or(k).parse().ok())
+            .collect(),
+        pid: u32::try_from(e.state.pid).ok().filter(|p| *p > 0),
     }
 }
 
@@ -284,6 +299,26 @@ impl HostInfo {
             network_backend: text(&["host", "networkBackend"]),
         })
     }
+}
+
+/// The TCP ports listening in a network namespace, from `/proc/PID/net/tcp` (and
+/// `tcp6`): `local_address` is `HEXIP:HEXPORT`, and state `0A` is LISTEN.
+pub fn listening_ports(table: &str) -> Vec<u16> {
+    let mut ports: Vec<u16> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (local, state) = (fields.get(1)?, fields.get(3)?);
+            if *state != "0A" {
+                return None;
+            }
+            u16::from_str_radix(local.rsplit(':').next()?, 16).ok()
+        })
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
 }
 
 #[cfg(test)]
@@ -326,5 +361,16 @@ mod tests {
             );
             assert_eq!(health.log[0].output, "no");
         }
+    }
+
+    #[test]
+    fn listening_ports_are_read_from_the_kernels_table() {
+        let table = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1538 00000000:0000 0A 00000000:00000000 00:00000000 00000000   999        0 1 1 0 100 0 0 10 0
+   1: 0100007F:18EB 00000000:0000 0A 00000000:00000000 00:00000000 00000000   999        0 2 1 0 100 0 0 10 0
+   2: 0100007F:1538 0100007F:D2A4 01 00000000:00000000 00:00000000 00000000   999        0 3 1 0 20 4 30 10 -1
+";
+        assert_eq!(listening_ports(table), [5432, 6379]);
+        assert_eq!(listening_ports(""), Vec::<u16>::new());
     }
 }

@@ -299,6 +299,26 @@ impl Backend for PodmanBackend {
         })
     }
 
+    async fn listening(&self, name: &str) -> Result<Vec<u16>, BackendError> {
+        let info = self.inspect(&[name.to_string()]).await?;
+        let Some(pid) = info.first().and_then(|i| i.pid) else {
+            return Ok(Vec::new());
+        };
+        // The kernel's own table of the container's network namespace: no tool is needed
+        // in the image, and it reads the same rootless.
+        let mut ports = Vec::new();
+        for table in ["tcp", "tcp6"] {
+            let path = format!("/proc/{pid}/net/{table}");
+            // A procfs table is in memory: reading it does not block.
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                ports.extend(json::listening_ports(&text));
+            }
+        }
+        ports.sort_unstable();
+        ports.dedup();
+        Ok(ports)
+    }
+
     async fn wait(&self, name: &str) -> Result<i64, BackendError> {
         let args = wait_args(name);
         let Some(out) = self.process.change_ok(&args).await? else {

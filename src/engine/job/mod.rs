@@ -296,6 +296,7 @@ impl Run<'_> {
             services: names,
             no_deps: true,
             wait: true,
+            ports_ready: true,
             labels: self.owner.clone(),
             ..UpOptions::default()
         };
@@ -305,7 +306,7 @@ impl Run<'_> {
         for c in &self.sidecars {
             stack.output.emit(Event::SidecarReady {
                 service: c.service.clone(),
-                healthy: c.healthy,
+                ready: c.ready,
                 seconds: c.ready_after.as_secs_f64(),
             });
         }
@@ -388,7 +389,7 @@ impl Run<'_> {
                 .iter()
                 .map(|c| SidecarRow {
                     service: c.service.clone(),
-                    healthy: c.healthy,
+                    ready: c.ready,
                     seconds: c.ready_after.as_secs_f64(),
                 })
                 .collect(),

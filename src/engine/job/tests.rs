@@ -261,3 +261,58 @@ async fn the_same_name_running_is_refused_and_nothing_is_touched() {
     );
     assert_eq!(fake.pod_names(), ["j"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_sidecar_without_healthcheck_is_ready_once_its_ports_accept_connections() {
+    let fake = Arc::new(FakeBackend::new());
+    let mut j = job(vec![step("one", "psql")]);
+    let mut pg = sidecar("pg", false);
+    pg.ports.push(Port {
+        target: 5432,
+        published: None,
+        host_ip: None,
+        protocol: Protocol::Tcp,
+    });
+    pg.image = Some("postgres".into());
+    j.project.services.insert("pg".into(), pg);
+    // It also EXPOSEs 8080 in its image: both must be open.
+    fake.script_image_ports("postgres", &[8080]);
+    fake.script_listening("j-pg-1", vec![vec![], vec![5432], vec![5432, 8080]]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let looks = fake.calls_where(|c| *c == Call::Listening("j-pg-1".into()));
+    assert_eq!(looks.len(), 3, "{:#?}", fake.calls());
+    assert!(
+        fake.last_position(&Call::Listening("j-pg-1".into()))
+            < fake.position(&Call::run("j-main-1"))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_sidecar_that_exits_before_its_ports_open_fails_the_job_before_any_step() {
+    let fake = Arc::new(FakeBackend::new());
+    let mut j = job(vec![step("one", "true")]);
+    let mut pg = sidecar("pg", false);
+    pg.expose.push(ExposedPort {
+        port: 5432,
+        protocol: Protocol::Tcp,
+    });
+    j.project.services.insert("pg".into(), pg);
+    let s = stack(&fake, &j);
+    let pg_exits = {
+        let fake = fake.clone();
+        async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            fake.script_exit("j-pg-1", 1);
+            // `wait` marks it exited.
+            let _ = fake.wait("j-pg-1").await;
+        }
+    };
+    let (opts, mut shutdown) = (JobOptions::default(), quiet());
+    let (code, ()) = tokio::join!(run_job(&s, &j, &opts, &mut shutdown), pg_exits);
+    assert_eq!(code.unwrap(), 5);
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
+    assert!(fake.pod_names().is_empty());
+}
