@@ -158,9 +158,14 @@ pub struct JobArgs {
     /// Write every container's log there, one file per service
     #[arg(long, value_name = "DIR")]
     pub logs_dir: Option<PathBuf>,
-    /// Stop the job after this long (e.g. 10m, 1h30m); exit code 124
+    /// Stop the job after this long (e.g. 10m, 1h30m); exit code 124 (default: the job
+    /// file's `timeout:`, else none)
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub timeout: Option<std::time::Duration>,
+    /// How long sidecars may take to be ready; exit code 5 after it (default: the job
+    /// file's `ready_timeout:`, else 2m)
+    #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+    pub ready_timeout: Option<std::time::Duration>,
 }
 
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {

@@ -116,3 +116,26 @@ fn compose_file_is_preferred_over_a_job_file_without_flags() {
     out.success();
     assert_eq!(out.stdout, "web\n");
 }
+
+#[test]
+fn a_jobs_timeout_and_ready_timeout_are_durations_of_the_file() {
+    let job = "container: {image: app}\nsteps: [{run: \"true\"}]\n";
+    let out = Test::new()
+        .file(
+            "sidepod.yaml",
+            &format!("timeout: 10m\nready_timeout: 90s\n{job}"),
+        )
+        .args(&["config", "--format", "json"])
+        .run();
+    out.success();
+    let v = out.json();
+    assert_eq!(
+        (v["timeout"].as_str(), v["ready_timeout"].as_str()),
+        (Some("10m"), Some("1m30s"))
+    );
+    Test::new()
+        .file("sidepod.yaml", &format!("ready_timeout: soon\n{job}"))
+        .args(&["config"])
+        .run()
+        .config_error(&["sidepod.yaml", "ready_timeout"]);
+}

@@ -3,6 +3,7 @@
 use crate::cli::JobArgs;
 use crate::engine::{self, JobOptions};
 use crate::error::Error;
+use crate::model::DEFAULT_READY_TIMEOUT;
 use crate::session::Session;
 
 pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
@@ -13,7 +14,11 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
         steps: args.steps.clone(),
         junit: args.junit.clone(),
         logs_dir: args.logs_dir.clone(),
-        timeout: args.timeout,
+        timeout: args.timeout.or(job.timeout),
+        ready_timeout: args
+            .ready_timeout
+            .or(job.ready_timeout)
+            .unwrap_or(DEFAULT_READY_TIMEOUT),
     };
     let mut shutdown = s.shutdown()?;
     Ok(engine::run_job(&stack, &job, &opts, &mut shutdown).await?)

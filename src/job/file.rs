@@ -38,6 +38,10 @@ struct RawJob {
     configs: IndexMap<String, RawFileObject>,
     steps: Option<Vec<RawStep>>,
     compose: Option<String>,
+    /// The whole job's time limit (`--timeout` wins).
+    timeout: Option<String>,
+    /// How long sidecars may take to be ready (`--ready-timeout` wins).
+    ready_timeout: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,7 +129,20 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
         },
         container,
         steps: steps(raw.steps, &display)?,
+        timeout: duration_key(raw.timeout, "timeout", &display)?,
+        ready_timeout: duration_key(raw.ready_timeout, "ready_timeout", &display)?,
     })
+}
+
+/// A top-level duration of the job file (`10m`, `1h30m`).
+fn duration_key(
+    value: Option<String>,
+    key: &str,
+    display: &str,
+) -> Result<Option<std::time::Duration>, LoadError> {
+    value
+        .map(|v| parse_duration(&v).map_err(|m| job_error(display, key, &m)))
+        .transpose()
 }
 
 /// `steps[N].run` is shell text for the container; it is never interpolated.

@@ -84,6 +84,8 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
         project,
         container,
         steps: parts.steps,
+        timeout: parts.timeout,
+        ready_timeout: parts.ready_timeout,
     })
 }
 

@@ -2,6 +2,8 @@
 
 use crate::compose::raw::RawService;
 use crate::compose::{ComposeSource, LoadError};
+use std::time::Duration;
+
 use crate::model::Step;
 
 /// What a job format contributes to the one loading path.
@@ -11,6 +13,9 @@ pub struct JobParts {
     /// The main container, where steps run, as a Compose service.
     pub container: RawService,
     pub steps: Vec<Step>,
+    /// The job's own time limit, and its sidecars' readiness deadline.
+    pub timeout: Option<Duration>,
+    pub ready_timeout: Option<Duration>,
 }
 
 pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {

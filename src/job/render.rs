@@ -42,6 +42,14 @@ pub fn render_job(job: &Job, format: Format) -> String {
         .collect();
     if let Value::Object(m) = &mut top {
         m.insert("steps".into(), Value::Array(steps));
+        for (key, value) in [
+            ("timeout", job.timeout),
+            ("ready_timeout", job.ready_timeout),
+        ] {
+            if let Some(d) = value {
+                m.insert(key.into(), json!(format_duration(d)));
+            }
+        }
     }
     to_text(&top, format)
 }

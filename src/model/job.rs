@@ -21,7 +21,14 @@ pub struct Job {
     /// The main container, where steps run; its `working_dir` is always set.
     pub container: Service,
     pub steps: Vec<Step>,
+    /// The file's own `timeout:` for the whole job.
+    pub timeout: Option<Duration>,
+    /// The file's `ready_timeout:`: how long sidecars may take to be ready.
+    pub ready_timeout: Option<Duration>,
 }
+
+/// How long a job's sidecars may take to be ready, unless the file or a flag says.
+pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {

@@ -6,7 +6,7 @@ mod project;
 mod service;
 
 pub use duration::{format_duration, parse_duration};
-pub use job::{Job, Step, DEFAULT_WORKDIR, MAIN};
+pub use job::{Job, Step, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};
 pub use project::{Network, Project, Volume};
 pub use service::{
     Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest, Healthcheck, HostEntry,

@@ -25,7 +25,7 @@ use crate::plan::{pod_spec, LABEL_OWNER, LABEL_PROJECT};
 
 pub use report::StepReport;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct JobOptions {
     pub keep: bool,
     /// Run only these steps (by name); the others are reported as skipped.
@@ -33,6 +33,21 @@ pub struct JobOptions {
     pub junit: Option<PathBuf>,
     pub logs_dir: Option<PathBuf>,
     pub timeout: Option<Duration>,
+    /// How long the sidecars may take to be ready.
+    pub ready_timeout: Duration,
+}
+
+impl Default for JobOptions {
+    fn default() -> Self {
+        JobOptions {
+            keep: false,
+            steps: Vec::new(),
+            junit: None,
+            logs_dir: None,
+            timeout: None,
+            ready_timeout: crate::model::DEFAULT_READY_TIMEOUT,
+        }
+    }
 }
 
 /// How the job ended.
@@ -296,6 +311,7 @@ impl Run<'_> {
             services: names,
             no_deps: true,
             wait: true,
+            wait_timeout: Some(self.opts.ready_timeout),
             ports_ready: true,
             labels: self.owner.clone(),
             ..UpOptions::default()

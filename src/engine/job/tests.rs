@@ -51,6 +51,8 @@ fn job(steps: Vec<Step>) -> Job {
             ..Service::default()
         },
         steps,
+        timeout: None,
+        ready_timeout: None,
     }
 }
 
@@ -315,4 +317,34 @@ async fn a_sidecar_that_exits_before_its_ports_open_fails_the_job_before_any_ste
     assert_eq!(code.unwrap(), 5);
     assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
     assert!(fake.pod_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn sidecars_get_a_readiness_deadline_and_exit_5_after_it() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_health("j-db-1", vec![HealthRun::Unhealthy]);
+    let mut j = job(vec![step("one", "true")]);
+    if let Some(h) = j
+        .project
+        .services
+        .get_mut("db")
+        .and_then(|s| s.healthcheck.as_mut())
+    {
+        h.retries = 100_000;
+    }
+    let opts = JobOptions {
+        ready_timeout: Duration::from_secs(5),
+        ..JobOptions::default()
+    };
+    let started = tokio::time::Instant::now();
+    let code = run_job(&stack(&fake, &j), &j, &opts, &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 5);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
 }
