@@ -916,3 +916,25 @@ fn an_images_own_healthcheck_is_waited_for_and_disable_turns_it_off() {
         host.podman(&["rmi", &format!("localhost/{}-{service}:latest", p.name)]);
     }
 }
+
+#[test]
+fn ps_after_up_d_shows_current_health_not_starting_forever() {
+    let host = host!();
+    // Nothing waits for its health: only `ps` runs the check, podman's timers never do.
+    let compose = format!(
+        "services:\n  api:\n    image: {BUSYBOX}\n    init: true\n    command: [\"sleep\", \"300\"]\n    healthcheck: {{test: [\"CMD\", \"true\"], interval: 1h}}\n"
+    );
+    let p = Project::with_files(&host, "pshealth", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    let ps = p.sidepod(&["ps"]);
+    ps.success();
+    assert!(ps.stdout.contains("running (healthy)"), "{}", ps.stdout);
+    let json = p.sidepod(&["ps", "--format", "json"]);
+    assert!(
+        json.stdout.contains("\"Health\": \"healthy\""),
+        "{}",
+        json.stdout
+    );
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

@@ -27,14 +27,14 @@ pub async fn ps(s: &Session, args: &PsArgs) -> Result<i32, Error> {
         })
         .collect();
     containers.sort_by(|a, b| a.name.cmp(&b.name));
-    // One inspect of all of them gives the health sidepod last recorded.
+    // Each check that is due runs now, so the health shown is current.
     let names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
-    let health: std::collections::BTreeMap<String, String> = backend
-        .inspect(&names)
-        .await?
-        .into_iter()
-        .filter_map(|i| i.health.map(|h| (i.name, h.status)))
-        .collect();
+    let health: std::collections::BTreeMap<String, String> =
+        crate::engine::refresh_health(&backend, &names)
+            .await?
+            .into_iter()
+            .filter_map(|i| i.health.map(|h| (i.name, h.status)))
+            .collect();
     let text = match args.format {
         PsFormat::Json => {
             let rows: Vec<_> = containers

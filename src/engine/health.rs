@@ -6,10 +6,13 @@
 //! and only after `start_period`, so a service is declared unhealthy no sooner than
 //! Docker would declare it.
 
+use std::sync::Arc;
+
+use tokio::task::JoinSet;
 use tokio::time::{sleep, Instant};
 
 use super::{EngineError, Shutdown};
-use crate::backend::{Backend, ContainerState, HealthRun};
+use crate::backend::{Backend, ContainerInfo, ContainerState, HealthRun};
 use crate::model::Healthcheck;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +91,34 @@ fn interrupted(shutdown: &Shutdown) -> EngineError {
 }
 
 /// The output of the container's last health probe, as podman recorded it.
+/// Runs, once, the healthcheck of each of `names` that runs and has one: with no
+/// systemd timers, nothing else runs them after `up -d`, and what `ps` shows would stay
+/// `starting` forever. Returns the containers as they are then.
+pub async fn refresh_health(
+    backend: &Arc<dyn Backend>,
+    names: &[String],
+) -> Result<Vec<ContainerInfo>, EngineError> {
+    let due: Vec<String> = backend
+        .inspect(names)
+        .await?
+        .into_iter()
+        .filter(|i| i.state == ContainerState::Running && i.healthcheck.is_some())
+        .map(|i| i.name)
+        .collect();
+    let mut checks = JoinSet::new();
+    for name in due {
+        let backend = backend.clone();
+        checks.spawn(async move { backend.healthcheck_run(&name).await });
+    }
+    while let Some(done) = checks.join_next().await {
+        // A check that cannot run leaves the status as podman has it.
+        if let Ok(Err(e)) = done {
+            tracing::debug!("healthcheck: {e}");
+        }
+    }
+    Ok(backend.inspect(names).await?)
+}
+
 pub async fn last_output(backend: &dyn Backend, container: &str) -> String {
     let Ok(info) = backend.inspect(&[container.to_string()]).await else {
         return String::new();

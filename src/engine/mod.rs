@@ -21,7 +21,7 @@ pub use control::{
     wait_stopped, Exited, RunOptions,
 };
 pub use error::EngineError;
-pub use health::{wait_healthy, HealthOutcome};
+pub use health::{refresh_health, wait_healthy, HealthOutcome};
 pub use job::{owner, reap_stale, run_job, JobOptions, Outcome, StepReport};
 pub use stop::{remove_project, stop_containers, stop_known, stop_stack};
 pub use supervise::{attach, up_attached, AttachOptions};
