@@ -10,12 +10,10 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::health::{last_output, wait_healthy, HealthOutcome};
+use super::ready::{await_completion, await_health, sleep_until_opt, Status, Waits};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
-use crate::model::{
-    format_duration, Condition, Dependency, Healthcheck, MountKind, Project, Protocol, PullPolicy,
-};
+use crate::model::{format_duration, Condition, Dependency, MountKind, Project, PullPolicy};
 use crate::output::{Event, Readiness, Resource, ResourceKind};
 use crate::plan::{
     build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
@@ -58,16 +56,6 @@ pub struct StartedContainer {
     pub ready: Readiness,
 }
 
-/// Where a service is on its way up, as its dependents see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Status {
-    Pending,
-    Started,
-    Healthy,
-    Exited(i64),
-    Failed,
-}
-
 struct Run {
     stack: Stack,
     existing: BTreeMap<String, ContainerInfo>,
@@ -84,6 +72,18 @@ struct Run {
     /// Services whose containers this run recreated: dependents that declare
     /// `restart: true` on one of them are restarted once it is ready.
     recreated: std::sync::Mutex<std::collections::BTreeSet<String>>,
+}
+
+impl Run {
+    fn waits(&self) -> Waits<'_> {
+        Waits {
+            stack: &self.stack,
+            deadline: self.deadline,
+            wait_timeout: self.wait_timeout,
+            began: self.began,
+            ports_ready: self.ports_ready,
+        }
+    }
 }
 
 /// Brings the selected services up; returns their containers in start order.
@@ -411,13 +411,6 @@ async fn start_all(
     Ok(started)
 }
 
-async fn sleep_until_opt(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
-}
-
 /// Waits until a dependency meets its condition; `Err` says why it never will.
 async fn dependency_ready(d: &Dependency, rx: &mut watch::Receiver<Status>) -> Result<(), String> {
     loop {
@@ -470,11 +463,16 @@ async fn start_service(
         started.push(start_replica(&run, &name, number, restart_for.as_deref()).await?);
     }
     tx.send_replace(Status::Started);
-    if let Err(failure) = await_health(&run, &name, &mut started, &tx, &mut shutdown).await? {
-        return fail_or_carry_on(&run, run.needs_health[&name], failure, started);
+    let waits = run.waits();
+    if let Some(&fatal) = run.needs_health.get(&name) {
+        if let Err(failure) = await_health(&waits, &name, &mut started, &tx, &mut shutdown).await? {
+            return fail_or_carry_on(&run, fatal, failure, started);
+        }
     }
-    if let Err(failure) = await_completion(&run, &name, &started, &tx, &mut shutdown).await? {
-        return fail_or_carry_on(&run, run.needs_completion[&name], failure, started);
+    if let Some(&fatal) = run.needs_completion.get(&name) {
+        if let Err(failure) = await_completion(&waits, &name, &started, &tx, &mut shutdown).await? {
+            return fail_or_carry_on(&run, fatal, failure, started);
+        }
     }
     Ok(started)
 }
@@ -552,251 +550,6 @@ async fn start_replica(
         ready_after: run.began.elapsed(),
         ready: Readiness::Running,
     })
-}
-
-/// What watching a started service found: `Err` is why it failed.
-type Verdict = Result<(), EngineError>;
-
-/// The service's healthcheck: the file's, else the one its container was created with
-/// from its image's HEALTHCHECK (none when the file disables it).
-async fn configured_check(
-    run: &Run,
-    name: &str,
-    started: &[StartedContainer],
-) -> Result<Option<Healthcheck>, EngineError> {
-    let svc = &run.stack.project.services[name];
-    if let Some(check) = &svc.healthcheck {
-        return Ok(Some(check.clone()));
-    }
-    if svc.healthcheck_disabled {
-        return Ok(None);
-    }
-    let Some(first) = started.first() else {
-        return Ok(None);
-    };
-    let info = run
-        .stack
-        .backend
-        .inspect(std::slice::from_ref(&first.name))
-        .await?;
-    Ok(info.into_iter().next().and_then(|i| i.healthcheck))
-}
-
-/// The TCP ports a service declares: `ports`, `expose`, and its image's EXPOSE.
-async fn declared_ports(
-    run: &Run,
-    name: &str,
-    container: &str,
-) -> Result<BTreeSet<u16>, EngineError> {
-    let svc = &run.stack.project.services[name];
-    let mut ports: BTreeSet<u16> = svc
-        .ports
-        .iter()
-        .filter(|p| p.protocol == Protocol::Tcp)
-        .map(|p| p.target)
-        .chain(
-            svc.expose
-                .iter()
-                .filter(|e| e.protocol == Protocol::Tcp)
-                .map(|e| e.port),
-        )
-        .collect();
-    let info = run.stack.backend.inspect(&[container.to_string()]).await?;
-    ports.extend(info.into_iter().flat_map(|i| i.exposed));
-    Ok(ports)
-}
-
-/// How often a sidecar's ports are looked at while it gets ready.
-const PORT_POLL: Duration = Duration::from_millis(250);
-
-/// Waits until every declared port of the service's containers accepts connections
-/// (GitLab CI's rule for services without a healthcheck). No declared port: ready as
-/// it runs.
-async fn wait_ports(
-    run: &Run,
-    name: &str,
-    started: &mut [StartedContainer],
-    tx: &watch::Sender<Status>,
-    shutdown: &mut Shutdown,
-) -> Result<Verdict, EngineError> {
-    let backend: &dyn Backend = run.stack.backend.as_ref();
-    // A dry run has nothing listening to look at.
-    if backend.prints_only() {
-        return Ok(Ok(()));
-    }
-    let mut any = false;
-    for c in started.iter() {
-        let wanted = declared_ports(run, name, &c.name).await?;
-        if wanted.is_empty() {
-            continue;
-        }
-        any = true;
-        loop {
-            let open = backend.listening(&c.name).await?;
-            let closed: Vec<String> = wanted
-                .iter()
-                .filter(|p| !open.contains(p))
-                .map(u16::to_string)
-                .collect();
-            if closed.is_empty() {
-                break;
-            }
-            let info = backend.inspect(std::slice::from_ref(&c.name)).await?;
-            if let Some(exited) = info.iter().find(|i| i.state == ContainerState::Exited) {
-                tx.send_replace(Status::Failed);
-                return Ok(Err(EngineError::ServiceFailed {
-                    service: name.to_string(),
-                    reason: format!(
-                        "exited with code {} before port {} accepted connections",
-                        exited.exit_code,
-                        closed.join(", ")
-                    ),
-                    detail: log_tail(backend, &c.name, 10).await,
-                }));
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(PORT_POLL) => {}
-                _ = shutdown.requested() => {
-                    return Err(EngineError::Interrupted(shutdown.last_signal()))
-                }
-                _ = sleep_until_opt(run.deadline) => {
-                    tx.send_replace(Status::Failed);
-                    return Ok(Err(EngineError::ServiceFailed {
-                        service: name.to_string(),
-                        reason: format!(
-                            "did not accept connections on port {} within {}",
-                            closed.join(", "),
-                            format_duration(run.wait_timeout.unwrap_or_default())
-                        ),
-                        detail: log_tail(backend, &c.name, 10).await,
-                    }));
-                }
-            }
-        }
-    }
-    if any {
-        let ready_after = run.began.elapsed();
-        for c in started.iter_mut() {
-            c.ready = Readiness::PortsOpen;
-            c.ready_after = ready_after;
-        }
-    }
-    Ok(Ok(()))
-}
-
-/// A service that waits for `name` to be healthy, if one does.
-fn waiting_for_healthy(project: &Project, name: &str) -> Option<String> {
-    project
-        .services
-        .values()
-        .find(|s| {
-            s.depends_on
-                .get(name)
-                .is_some_and(|d| d.condition == Condition::Healthy)
-        })
-        .map(|s| s.name.clone())
-}
-
-/// When something waits for the service's health: runs its healthcheck until it passes.
-async fn await_health(
-    run: &Run,
-    name: &str,
-    started: &mut [StartedContainer],
-    tx: &watch::Sender<Status>,
-    shutdown: &mut Shutdown,
-) -> Result<Verdict, EngineError> {
-    let stack = &run.stack;
-    let backend: &dyn Backend = stack.backend.as_ref();
-    if !run.needs_health.contains_key(name) {
-        return Ok(Ok(()));
-    }
-    let Some(check) = configured_check(run, name, started).await? else {
-        // Nothing to run: without a check, its ports (for a job's sidecar), or else
-        // running, is as ready as it gets, unless a dependent asked for healthy.
-        return Ok(match waiting_for_healthy(&stack.project, name) {
-            None if run.ports_ready => wait_ports(run, name, started, tx, shutdown).await?,
-            None => Ok(()),
-            Some(dependent) => {
-                tx.send_replace(Status::Failed);
-                Err(EngineError::ServiceFailed {
-                    service: name.to_string(),
-                    reason: format!(
-                        "has no healthcheck, neither in the file nor in its image, so \
-                         {dependent:?} cannot wait for it to be healthy; give it a \
-                         healthcheck, or depend on it with condition: service_started"
-                    ),
-                    detail: String::new(),
-                })
-            }
-        });
-    };
-    for c in started.iter() {
-        let outcome = wait_healthy(backend, &c.name, &check, run.deadline, shutdown).await?;
-        let (reason, detail) = match outcome {
-            HealthOutcome::Healthy => continue,
-            HealthOutcome::Unhealthy(output) => ("is unhealthy".to_string(), output),
-            HealthOutcome::Exited(code) => (
-                format!("exited with code {code} before it was healthy"),
-                log_tail(backend, &c.name, 10).await,
-            ),
-            HealthOutcome::TimedOut => (
-                format!(
-                    "was not healthy within {}",
-                    format_duration(run.wait_timeout.unwrap_or_default())
-                ),
-                last_output(backend, &c.name).await,
-            ),
-        };
-        tx.send_replace(Status::Failed);
-        return Ok(Err(EngineError::ServiceFailed {
-            service: name.to_string(),
-            reason,
-            detail,
-        }));
-    }
-    let ready_after = run.began.elapsed();
-    for c in started.iter_mut() {
-        stack
-            .output
-            .emit(Event::container(&c.name, Resource::Healthy));
-        c.ready_after = ready_after;
-        c.ready = Readiness::Healthy;
-    }
-    tx.send_replace(Status::Healthy);
-    Ok(Ok(()))
-}
-
-/// When something waits for the service to complete: waits for each container's exit.
-async fn await_completion(
-    run: &Run,
-    name: &str,
-    started: &[StartedContainer],
-    tx: &watch::Sender<Status>,
-    shutdown: &mut Shutdown,
-) -> Result<Verdict, EngineError> {
-    if !run.needs_completion.contains_key(name) {
-        return Ok(Ok(()));
-    }
-    let backend: &dyn Backend = run.stack.backend.as_ref();
-    for c in started {
-        let code = tokio::select! {
-            r = backend.wait(&c.name) => r?,
-            _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
-        };
-        run.stack
-            .output
-            .emit(Event::container(&c.name, Resource::Exited(code)));
-        if code != 0 {
-            tx.send_replace(Status::Exited(code));
-            return Ok(Err(EngineError::ServiceFailed {
-                service: name.to_string(),
-                reason: format!("did not complete successfully: exit code {code}"),
-                detail: log_tail(backend, &c.name, 10).await,
-            }));
-        }
-    }
-    tx.send_replace(Status::Exited(0));
-    Ok(Ok(()))
 }
 
 /// After `--wait`: every container is running (or finished successfully).
