@@ -10,6 +10,8 @@ use crate::backend::{Call, ContainerState, FakeBackend, HealthRun};
 use crate::model::*;
 use crate::plan::Plan;
 
+mod signals;
+
 fn service(name: &str) -> Service {
     Service {
         name: name.into(),
@@ -481,146 +483,6 @@ async fn attached_up_ends_when_every_container_has_exited() {
         fake.calls_where(|c| matches!(c, Call::Logs(_))),
         [Call::Logs("p-a-1".into()), Call::Logs("p-b-1".into())]
     );
-}
-
-/// A stop request at `after`, while `work` runs.
-async fn interrupt_after<T>(
-    after: Duration,
-    signals: u32,
-    work: impl std::future::Future<Output = T>,
-    shutdown_trigger: &ShutdownTrigger,
-) -> T {
-    let fire = async {
-        for _ in 0..signals {
-            tokio::time::sleep(after).await;
-            shutdown_trigger.fire(crate::signal::SIGINT);
-        }
-    };
-    let (result, ()) = tokio::join!(work, fire);
-    result
-}
-
-fn stops(fake: &FakeBackend) -> Vec<Call> {
-    fake.calls_where(|c| matches!(c, Call::Stop(_) | Call::Kill { .. }))
-}
-
-#[tokio::test(start_paused = true)]
-async fn ctrl_c_during_pod_creation_starts_nothing_and_tears_down() {
-    let fake = Arc::new(FakeBackend::new());
-    fake.script_delay(|c| matches!(c, Call::PodCreate(_)), Duration::from_secs(30));
-    let s = stack(&fake, vec![service("a")]);
-    let (trigger, mut shutdown) = Shutdown::new();
-    let (opts, attach) = (UpOptions::default(), AttachOptions::default());
-    let up = up_attached(&s, &opts, &attach, false, &mut shutdown);
-    let result = interrupt_after(Duration::from_secs(1), 1, up, &trigger).await;
-    assert!(
-        matches!(result, Err(EngineError::Interrupted(2))),
-        "{result:?}"
-    );
-    assert_eq!(runs_of(&fake, ""), 0, "a container started after Ctrl-C");
-    // Teardown looked for what to stop, and found nothing running.
-    let ps = fake.last_position(&Call::Ps);
-    assert!(ps > 0 && stops(&fake).is_empty(), "{:#?}", fake.calls());
-}
-
-#[tokio::test(start_paused = true)]
-async fn ctrl_c_during_the_health_wait_stops_what_started() {
-    let fake = Arc::new(FakeBackend::new());
-    let s = web_waiting_on_a_db_that_never_gets_healthy(&fake);
-    let (trigger, mut shutdown) = Shutdown::new();
-    let (opts, attach) = (UpOptions::default(), AttachOptions::default());
-    let up = up_attached(&s, &opts, &attach, false, &mut shutdown);
-    let result = interrupt_after(Duration::from_secs(3), 1, up, &trigger).await;
-    assert!(
-        matches!(result, Err(EngineError::Interrupted(2))),
-        "{result:?}"
-    );
-    assert_eq!(runs_of(&fake, "p-web"), 0);
-    assert_eq!(stops(&fake), [Call::stop(&["p-db-1"])]);
-    assert_eq!(fake.state_of("p-db-1"), Some(ContainerState::Exited));
-}
-
-#[tokio::test(start_paused = true)]
-async fn ctrl_c_while_attached_stops_every_container_dependents_first() {
-    let fake = Arc::new(FakeBackend::new());
-    let s = stack(
-        &fake,
-        vec![
-            service("db"),
-            depends(service("web"), "db", Condition::Started),
-        ],
-    );
-    let (trigger, mut shutdown) = Shutdown::new();
-    let (opts, attach) = (UpOptions::default(), AttachOptions::default());
-    let up = up_attached(&s, &opts, &attach, false, &mut shutdown);
-    let result = interrupt_after(Duration::from_secs(5), 1, up, &trigger).await;
-    assert!(
-        matches!(result, Err(EngineError::Interrupted(2))),
-        "{result:?}"
-    );
-    assert_eq!(
-        stops(&fake),
-        [Call::stop(&["p-web-1"]), Call::stop(&["p-db-1"])]
-    );
-    // Compose keeps stopped containers; so does sidepod. The pod is stopped too, so its
-    // infra container keeps no port bound.
-    assert_eq!(fake.container_names(), ["p-db-1", "p-web-1"]);
-    assert!(fake.position(&Call::stop(&["p-db-1"])) < fake.position(&Call::PodStop("p".into())));
-    assert_eq!(fake.pod_names(), ["p"]);
-}
-
-#[tokio::test(start_paused = true)]
-async fn ctrl_c_before_any_container_exists_removes_the_new_pod() {
-    let fake = Arc::new(FakeBackend::new());
-    fake.script_delay(|c| matches!(c, Call::Run(_)), Duration::from_secs(30));
-    let s = stack(&fake, vec![service("a")]);
-    let (trigger, mut shutdown) = Shutdown::new();
-    let (opts, attach) = (UpOptions::default(), AttachOptions::default());
-    let up = up_attached(&s, &opts, &attach, false, &mut shutdown);
-    let result = interrupt_after(Duration::from_secs(1), 1, up, &trigger).await;
-    assert!(
-        matches!(result, Err(EngineError::Interrupted(2))),
-        "{result:?}"
-    );
-    assert!(fake.pod_names().is_empty(), "{:#?}", fake.calls());
-    assert!(fake.container_names().is_empty());
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_third_ctrl_c_gives_up_on_a_teardown_that_hangs() {
-    let fake = Arc::new(FakeBackend::new());
-    fake.script_delay(
-        |c| matches!(c, Call::Stop(_) | Call::Kill { .. }),
-        Duration::from_secs(3600),
-    );
-    let s = stack(&fake, vec![service("a")]);
-    let (trigger, mut shutdown) = Shutdown::new();
-    let (opts, attach) = (UpOptions::default(), AttachOptions::default());
-    let up = up_attached(&s, &opts, &attach, false, &mut shutdown);
-    let started = Instant::now();
-    let result = interrupt_after(Duration::from_secs(2), 3, up, &trigger).await;
-    assert!(
-        matches!(result, Err(EngineError::Interrupted(2))),
-        "{result:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "teardown was not given up: {:?}",
-        started.elapsed()
-    );
-}
-
-#[tokio::test(start_paused = true)]
-async fn detached_up_returns_and_leaves_the_stack_running() {
-    let fake = Arc::new(FakeBackend::new());
-    let s = stack(&fake, vec![service("a")]);
-    let attach = AttachOptions::default();
-    let code = up_attached(&s, &UpOptions::default(), &attach, true, &mut quiet())
-        .await
-        .unwrap();
-    assert_eq!(code, 0);
-    assert!(stops(&fake).is_empty());
-    assert_eq!(fake.state_of("p-a-1"), Some(ContainerState::Running));
 }
 
 #[tokio::test(start_paused = true)]

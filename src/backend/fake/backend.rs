@@ -10,75 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-use super::*;
-
-/// One call to the backend, with what it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Call {
-    Version,
-    PodCreate(String),
-    PodPs,
-    PodStop(String),
-    PodRemove(String),
-    Run(String),
-    RunForeground {
-        name: String,
-        remove: bool,
-    },
-    /// `exec`, in the foreground or streamed.
-    Exec {
-        container: String,
-        command: Vec<String>,
-    },
-    Start(Vec<String>),
-    Restart(Vec<String>),
-    Stop(Vec<String>),
-    Kill {
-        names: Vec<String>,
-        signal: String,
-    },
-    Pause(Vec<String>),
-    Unpause(Vec<String>),
-    Port(String),
-    Top(String),
-    Remove {
-        names: Vec<String>,
-        volumes: bool,
-    },
-    Ps,
-    Inspect(Vec<String>),
-    Healthcheck(String),
-    Listening(String),
-    Wait(String),
-    Logs(String),
-    VolumeCreate(String),
-    VolumeLs,
-    VolumeExists(String),
-    VolumeRemove(Vec<String>),
-    ImageExists(String),
-    Pull(String),
-    Build(String),
-}
-
-impl Call {
-    /// A `run` of container `name`.
-    pub fn run(name: &str) -> Call {
-        Call::Run(name.into())
-    }
-
-    /// A `stop` of these containers, together.
-    pub fn stop(names: &[&str]) -> Call {
-        Call::Stop(names.iter().map(|n| n.to_string()).collect())
-    }
-
-    /// An exec of `sh -c SCRIPT` in `container`.
-    pub fn sh(container: &str, script: &str) -> Call {
-        Call::Exec {
-            container: container.into(),
-            command: vec!["sh".into(), "-c".into(), script.into()],
-        }
-    }
-}
+use super::call::Call;
+use crate::backend::*;
 
 /// Which calls a script applies to.
 type Matcher = Box<dyn Fn(&Call) -> bool + Send>;
@@ -288,6 +221,15 @@ impl FakeBackend {
                 }
             }
         })
+    }
+}
+
+/// The next of a script's results; the last one repeats.
+fn next_scripted<T: Clone>(script: &mut VecDeque<T>, none: T) -> T {
+    if script.len() > 1 {
+        script.pop_front().unwrap_or(none)
+    } else {
+        script.front().cloned().unwrap_or(none)
     }
 }
 
@@ -577,11 +519,10 @@ impl Backend for FakeBackend {
             {
                 return HealthRun::Error(format!("container {name} is not running"));
             }
-            let result = match s.health.get_mut(name) {
-                None => HealthRun::Healthy,
-                Some(q) if q.len() > 1 => q.pop_front().unwrap_or(HealthRun::Healthy),
-                Some(q) => q.front().cloned().unwrap_or(HealthRun::Healthy),
-            };
+            let result = s
+                .health
+                .get_mut(name)
+                .map_or(HealthRun::Healthy, |q| next_scripted(q, HealthRun::Healthy));
             if let Some(c) = s.containers.get_mut(name) {
                 let status = match result {
                     HealthRun::Healthy => "healthy",
@@ -602,10 +543,10 @@ impl Backend for FakeBackend {
 
     async fn listening(&self, name: &str) -> Result<Vec<u16>, BackendError> {
         self.record(Call::Listening(name.into()))?;
-        Ok(self.with(|s| match s.listening.get_mut(name) {
-            None => Vec::new(),
-            Some(q) if q.len() > 1 => q.pop_front().unwrap_or_default(),
-            Some(q) => q.front().cloned().unwrap_or_default(),
+        Ok(self.with(|s| {
+            s.listening
+                .get_mut(name)
+                .map_or_else(Vec::new, |q| next_scripted(q, Vec::new()))
         }))
     }
 

@@ -1,0 +1,122 @@
+//! Stop requests at each phase of an attached `up`, over the fake: what teardown stops,
+//! keeps and removes.
+
+use super::*;
+
+/// A stop request at `after`, while `work` runs.
+async fn interrupt_after<T>(
+    after: Duration,
+    signals: u32,
+    work: impl std::future::Future<Output = T>,
+    shutdown_trigger: &ShutdownTrigger,
+) -> T {
+    let fire = async {
+        for _ in 0..signals {
+            tokio::time::sleep(after).await;
+            shutdown_trigger.fire(crate::signal::SIGINT);
+        }
+    };
+    let (result, ()) = tokio::join!(work, fire);
+    result
+}
+
+/// Runs an attached `up` over `s` with `signals` stop requests, `after` apart; it must
+/// end interrupted by SIGINT, after its teardown.
+async fn interrupted_up(s: &Stack, after: Duration, signals: u32) {
+    let (trigger, mut shutdown) = Shutdown::new();
+    let (opts, attach) = (UpOptions::default(), AttachOptions::default());
+    let up = up_attached(s, &opts, &attach, false, &mut shutdown);
+    let result = interrupt_after(after, signals, up, &trigger).await;
+    assert!(
+        matches!(result, Err(EngineError::Interrupted(2))),
+        "{result:?}"
+    );
+}
+
+fn stops(fake: &FakeBackend) -> Vec<Call> {
+    fake.calls_where(|c| matches!(c, Call::Stop(_) | Call::Kill { .. }))
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_during_pod_creation_starts_nothing_and_tears_down() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(|c| matches!(c, Call::PodCreate(_)), Duration::from_secs(30));
+    let s = stack(&fake, vec![service("a")]);
+    interrupted_up(&s, Duration::from_secs(1), 1).await;
+    assert_eq!(runs_of(&fake, ""), 0, "a container started after Ctrl-C");
+    // Teardown looked for what to stop, and found nothing running.
+    let ps = fake.last_position(&Call::Ps);
+    assert!(ps > 0 && stops(&fake).is_empty(), "{:#?}", fake.calls());
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_during_the_health_wait_stops_what_started() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = web_waiting_on_a_db_that_never_gets_healthy(&fake);
+    interrupted_up(&s, Duration::from_secs(3), 1).await;
+    assert_eq!(runs_of(&fake, "p-web"), 0);
+    assert_eq!(stops(&fake), [Call::stop(&["p-db-1"])]);
+    assert_eq!(fake.state_of("p-db-1"), Some(ContainerState::Exited));
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_while_attached_stops_every_container_dependents_first() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(
+        &fake,
+        vec![
+            service("db"),
+            depends(service("web"), "db", Condition::Started),
+        ],
+    );
+    interrupted_up(&s, Duration::from_secs(5), 1).await;
+    assert_eq!(
+        stops(&fake),
+        [Call::stop(&["p-web-1"]), Call::stop(&["p-db-1"])]
+    );
+    // Compose keeps stopped containers; so does sidepod. The pod is stopped too, so its
+    // infra container keeps no port bound.
+    assert_eq!(fake.container_names(), ["p-db-1", "p-web-1"]);
+    assert!(fake.position(&Call::stop(&["p-db-1"])) < fake.position(&Call::PodStop("p".into())));
+    assert_eq!(fake.pod_names(), ["p"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn ctrl_c_before_any_container_exists_removes_the_new_pod() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(|c| matches!(c, Call::Run(_)), Duration::from_secs(30));
+    let s = stack(&fake, vec![service("a")]);
+    interrupted_up(&s, Duration::from_secs(1), 1).await;
+    assert!(fake.pod_names().is_empty(), "{:#?}", fake.calls());
+    assert!(fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_third_ctrl_c_gives_up_on_a_teardown_that_hangs() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(
+        |c| matches!(c, Call::Stop(_) | Call::Kill { .. }),
+        Duration::from_secs(3600),
+    );
+    let s = stack(&fake, vec![service("a")]);
+    let started = Instant::now();
+    interrupted_up(&s, Duration::from_secs(2), 3).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "teardown was not given up: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn detached_up_returns_and_leaves_the_stack_running() {
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(&fake, vec![service("a")]);
+    let attach = AttachOptions::default();
+    let code = up_attached(&s, &UpOptions::default(), &attach, true, &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    assert!(stops(&fake).is_empty());
+    assert_eq!(fake.state_of("p-a-1"), Some(ContainerState::Running));
+}
