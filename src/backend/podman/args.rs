@@ -455,6 +455,10 @@ pub fn remove_args(names: &[String], volumes: bool) -> Vec<String> {
     with_names(head, names)
 }
 
+pub fn pod_start_args(name: &str) -> Vec<String> {
+    strings(["pod", "start", name])
+}
+
 pub fn pod_stop_args(name: &str, timeout: Duration) -> Vec<String> {
     vec![
         "pod".into(),

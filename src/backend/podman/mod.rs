@@ -102,8 +102,12 @@ impl Backend for PodmanBackend {
     }
 
     async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError> {
+        self.process.change_ok(&pod_create_args(spec)).await?;
+        // Its infra container is started now, alone: containers that join a pod whose
+        // infra is not running all try to start it, and all but one fail with
+        // "container state improper" and must be started again.
         self.process
-            .change_ok(&pod_create_args(spec))
+            .change_ok(&pod_start_args(&spec.name))
             .await
             .map(drop)
     }
