@@ -69,6 +69,8 @@ async fn dispatch(s: &Session, command: Command) -> Result<i32, Error> {
         Command::Generate(what) => commands::generate(s, &what),
         Command::Doctor => commands::doctor(s).await,
         Command::Completions { shell } => commands::completions(shell),
+        // main runs it before there is a session.
+        Command::ProbeHttp(_) => Ok(exit::RUNTIME),
         Command::Version => {
             output::print(&format!("sidepod {}\n", env!("CARGO_PKG_VERSION")))
                 .map_err(Error::Output)?;

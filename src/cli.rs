@@ -129,6 +129,24 @@ pub enum Command {
     },
     /// Print sidepod's version
     Version,
+    /// (internal) An HTTP wait strategy's request, made inside a container's network
+    #[command(name = "__probe-http", hide = true)]
+    ProbeHttp(ProbeHttpArgs),
+}
+
+/// What `__probe-http` asks: sidepod runs it as a child of itself.
+#[derive(Debug, clap::Args)]
+pub struct ProbeHttpArgs {
+    #[arg(long)]
+    pub pid: u32,
+    #[arg(long)]
+    pub port: u16,
+    #[arg(long)]
+    pub host: String,
+    #[arg(long)]
+    pub path: String,
+    #[arg(long)]
+    pub https: bool,
 }
 
 #[derive(Debug, Subcommand)]

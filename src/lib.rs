@@ -16,6 +16,7 @@ pub mod job;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod probe;
 pub mod session;
 pub mod signal;
 

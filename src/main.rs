@@ -4,6 +4,17 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = sidepod::cli::Cli::parse();
+    // The HTTP wait strategy's child: synchronous, on this one thread.
+    if let sidepod::cli::Command::ProbeHttp(a) = &cli.command {
+        let code = sidepod::probe::run(&sidepod::probe::HttpProbe {
+            pid: a.pid,
+            port: a.port,
+            host: a.host.clone(),
+            path: a.path.clone(),
+            https: a.https,
+        });
+        return ExitCode::from(code as u8);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -14,7 +14,8 @@ fn the_man_page_has_every_command_and_global_option() {
     let mut missing = Vec::new();
     for sub in cli.get_subcommands() {
         let name = sub.get_name();
-        if name == "help" {
+        // Hidden ones are sidepod's own helpers, not commands for users.
+        if name == "help" || sub.is_hide_set() {
             continue;
         }
         let names: Vec<String> = if sub.has_subcommands() {

@@ -327,6 +327,13 @@ pub trait Backend: Send + Sync {
     /// (the pod's).
     async fn listening(&self, name: &str) -> Result<Vec<u16>, BackendError>;
     /// Waits until the container exits; returns its exit code.
+    /// A GET request made inside the container's network namespace: the response's
+    /// status, or `None` while nothing accepts the connection.
+    async fn http_status(
+        &self,
+        name: &str,
+        check: &crate::model::HttpCheck,
+    ) -> Result<Option<u16>, BackendError>;
     async fn wait(&self, name: &str) -> Result<i64, BackendError>;
     /// Sends a container's output to `sink`, line by line, until it ends (or, with
     /// `follow`, until the container stops or the future is dropped).

@@ -30,5 +30,5 @@ pub(crate) use load::{resolve, ComposeSource, Naming};
 pub(crate) use merge::merge_value;
 pub(crate) use reader::Reader;
 pub(crate) use yaml::{
-    normalize_services, parse_yaml, strip_extensions, strip_service_extensions, validate,
+    normalize_services, parse_yaml, strip_extensions, strip_service_extensions, validate, WAIT_KEY,
 };

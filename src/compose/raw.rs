@@ -126,6 +126,9 @@ pub struct RawService {
     pub dns_search: Option<OneOrMany<String>>,
     pub dns_opt: Option<Vec<String>>,
     pub volumes_from: Option<Vec<String>>,
+    /// sidepod's wait strategies (`wait:` in a job file), checked in conversion.
+    #[serde(rename = "x-sidepod-wait")]
+    pub x_sidepod_wait: Option<serde_yaml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

@@ -230,6 +230,8 @@ pub fn service_value(s: &Service) -> Value {
             .collect();
         insert_list(&mut m, key, &refs);
     }
+    let waits: Vec<Value> = s.wait.iter().map(wait_value).collect();
+    insert_list(&mut m, super::WAIT_KEY, &waits);
     m.sort_keys();
     Value::Object(m)
 }
@@ -380,6 +382,35 @@ fn healthcheck_value(h: &Healthcheck) -> Value {
         "start_period": format_duration(h.start_period),
         "start_interval": format_duration(h.start_interval),
     })
+}
+
+/// One wait strategy, as `x-sidepod-wait` reads it.
+fn wait_value(w: &WaitStrategy) -> Value {
+    let mut m = Map::new();
+    match &w.check {
+        WaitCheck::Port(p) => {
+            m.insert("port".into(), json!(p));
+        }
+        WaitCheck::Log { pattern, times } => {
+            m.insert("log".into(), json!(pattern));
+            m.insert("times".into(), json!(times));
+        }
+        WaitCheck::Http(h) => {
+            let scheme = if h.https { "https" } else { "http" };
+            let url = format!("{scheme}://{}:{}{}", h.host, h.port, h.path);
+            m.insert("http".into(), json!(url));
+            m.insert("status".into(), json!(h.status));
+        }
+        WaitCheck::Command(HealthTest::Cmd(argv)) => {
+            m.insert("command".into(), json!(argv));
+        }
+        WaitCheck::Command(HealthTest::Shell(s)) => {
+            m.insert("command".into(), json!(s));
+        }
+    }
+    insert_opt(&mut m, "timeout", w.timeout.map(format_duration));
+    m.insert("interval".into(), json!(format_duration(w.interval)));
+    Value::Object(m)
 }
 
 fn port_value(p: &Port) -> Value {

@@ -54,9 +54,19 @@ pub fn strip_extensions(doc: &mut Value) {
     }
 }
 
-/// Removes `x-*` keys from one service definition.
+/// The one extension key sidepod reads: a service's wait strategies.
+pub const WAIT_KEY: &str = "x-sidepod-wait";
+
+/// Removes `x-*` keys from one service definition, except sidepod's own `x-sidepod-wait`.
 pub fn strip_service_extensions(svc: &mut Value) {
+    let wait = match svc {
+        Value::Mapping(m) => m.remove(WAIT_KEY),
+        _ => None,
+    };
     strip(svc);
+    if let (Some(wait), Value::Mapping(m)) = (wait, &mut *svc) {
+        m.insert(WAIT_KEY.into(), wait);
+    }
     for key in ["build", "healthcheck", "deploy", "extends"] {
         if let Some(v) = svc.get_mut(key) {
             strip(v);

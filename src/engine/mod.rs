@@ -11,6 +11,7 @@ mod stop;
 mod supervise;
 mod teardown;
 mod up;
+mod wait;
 
 use std::sync::Arc;
 

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use super::health::{last_output, wait_healthy, HealthOutcome};
+use super::wait::{await_strategies, Limit, NotReady};
 use super::{log_tail, EngineError, Shutdown, Stack, StartedContainer};
 use crate::backend::{Backend, ContainerState};
 use crate::model::{format_duration, Condition, Healthcheck, Project, Protocol};
@@ -202,6 +203,9 @@ pub(super) async fn await_health(
 ) -> Result<Verdict, EngineError> {
     let stack = w.stack;
     let backend: &dyn Backend = stack.backend.as_ref();
+    if !stack.project.services[name].wait.is_empty() {
+        return await_strategies_of(w, name, started, tx, shutdown).await;
+    }
     let Some(check) = configured_check(w, name, started).await? else {
         // Nothing to run: without a check, its ports (for a job's sidecar), or else
         // running, is as ready as it gets, unless a dependent asked for healthy.
@@ -237,16 +241,57 @@ pub(super) async fn await_health(
         };
         return Ok(failed(tx, name, reason, detail));
     }
+    Ok(mark_ready(w, started, tx, Readiness::Healthy))
+}
+
+/// Every container of the service passed what it was waited for: dependents learn it.
+fn mark_ready(
+    w: &Waits<'_>,
+    started: &mut [StartedContainer],
+    tx: &watch::Sender<Status>,
+    how: Readiness,
+) -> Verdict {
     let ready_after = w.began.elapsed();
     for c in started.iter_mut() {
-        stack
+        w.stack
             .output
             .emit(Event::container(&c.name, Resource::Healthy));
         c.ready_after = ready_after;
-        c.ready = Readiness::Healthy;
+        c.ready = how;
     }
     tx.send_replace(Status::Healthy);
-    Ok(Ok(()))
+    Ok(())
+}
+
+/// The service's wait strategies, on each of its containers: they replace its
+/// healthcheck as what makes it ready.
+async fn await_strategies_of(
+    w: &Waits<'_>,
+    name: &str,
+    started: &mut [StartedContainer],
+    tx: &watch::Sender<Status>,
+    shutdown: &mut Shutdown,
+) -> Result<Verdict, EngineError> {
+    let stack = w.stack;
+    let backend: &dyn Backend = stack.backend.as_ref();
+    // A dry run has nothing to look at.
+    if backend.prints_only() {
+        tx.send_replace(Status::Healthy);
+        return Ok(Ok(()));
+    }
+    let limit = Limit {
+        deadline: w.deadline,
+        timeout: w.wait_timeout,
+    };
+    let strategies = &stack.project.services[name].wait;
+    for c in started.iter() {
+        let outcome =
+            await_strategies(backend, &c.name, strategies, w.began, &limit, shutdown).await?;
+        if let Err(NotReady { reason, detail }) = outcome {
+            return Ok(failed(tx, name, reason, detail));
+        }
+    }
+    Ok(mark_ready(w, started, tx, Readiness::Waited))
 }
 
 /// When something waits for the service to complete: waits for each container's exit.

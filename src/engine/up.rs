@@ -319,7 +319,7 @@ fn needs(project: &Project, selected: &[String], wait: bool) -> (Watched, Watche
     let mut completion = Watched::new();
     for name in selected {
         let svc = &project.services[name];
-        if wait && !svc.healthcheck_disabled {
+        if wait && (!svc.healthcheck_disabled || !svc.wait.is_empty()) {
             health.insert(name.clone(), true);
         }
         for (dep, d) in &svc.depends_on {

@@ -12,7 +12,7 @@ use super::parts::{job_error, JobParts};
 use crate::compose::raw::{ListOrMap, RawFileObject, RawNetwork, RawService, RawVolume};
 use crate::compose::{
     self, merge_value, normalize_services, parse_yaml, strip_extensions, strip_service_extensions,
-    ComposeSource, LoadError, Naming, Reader,
+    ComposeSource, LoadError, Naming, Reader, WAIT_KEY,
 };
 use crate::model::{parse_duration, Step};
 
@@ -82,6 +82,7 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
     let mut value = parse_yaml(&text, &display)?;
     rename_env_keys(&mut value, &display)?;
     strip_extensions(&mut value);
+    rename_wait_keys(&mut value, &display)?;
     if let Some(c) = value.get_mut("container") {
         strip_service_extensions(c);
     }
@@ -178,6 +179,47 @@ fn rename_env_keys(doc: &mut Value, display: &str) -> Result<(), LoadError> {
         }
     }
     Ok(())
+}
+
+/// A sidecar's `wait:` is the `x-sidepod-wait` of Compose files.
+fn rename_wait_keys(doc: &mut Value, display: &str) -> Result<(), LoadError> {
+    if doc.get("container").and_then(|c| c.get("wait")).is_some() {
+        return Err(job_error(
+            display,
+            "container: wait",
+            "only sidecars have wait strategies: the steps run once every sidecar is ready",
+        ));
+    }
+    let Some(Value::Mapping(services)) = doc.get_mut("services") else {
+        return Ok(());
+    };
+    for (name, svc) in services.iter_mut() {
+        let Value::Mapping(m) = svc else { continue };
+        if let Some(wait) = m.remove("wait") {
+            if m.contains_key(WAIT_KEY) {
+                let at = format!("service {:?}", name.as_str().unwrap_or_default());
+                return Err(job_error(
+                    display,
+                    &at,
+                    &format!("give `wait` or `{WAIT_KEY}`, not both"),
+                ));
+            }
+            m.insert(WAIT_KEY.into(), wait);
+        }
+    }
+    Ok(())
+}
+
+/// Errors about a sidecar's wait strategies name the key as the job file spells it.
+pub(super) fn rename_wait_error(e: LoadError, display: &str) -> LoadError {
+    match e {
+        LoadError::Invalid { file, at, message } if file == display => LoadError::Invalid {
+            at: at.replace(WAIT_KEY, "wait"),
+            file,
+            message: message.replace(&format!("an {WAIT_KEY} strategy"), "a wait: strategy"),
+        },
+        other => other,
+    }
 }
 
 fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadError> {

@@ -43,7 +43,8 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
     let display = reader.display(&file);
     let parts = file::read(&file, &dir, &mut reader)?;
     let label = parts.compose.label.clone();
-    let project = compose::resolve(parts.compose, &mut reader, opts, &dir)?;
+    let project = compose::resolve(parts.compose, &mut reader, opts, &dir)
+        .map_err(|e| file::rename_wait_error(e, &display))?;
     if project.services.contains_key(MAIN) {
         return Err(LoadError::Invalid {
             file: label,

@@ -4,6 +4,7 @@ mod duration;
 mod job;
 mod project;
 mod service;
+mod wait;
 
 pub use duration::{format_duration, parse_duration};
 pub use job::{Job, Step, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};
@@ -13,3 +14,4 @@ pub use service::{
     Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol, PullPolicy, RestartPolicy,
     RuntimeOptions, Service, ServiceNetwork, Ulimit, VolumesFrom, VolumesSource,
 };
+pub use wait::{HttpCheck, WaitCheck, WaitStrategy};

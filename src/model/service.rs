@@ -28,6 +28,8 @@ pub struct Service {
     pub healthcheck: Option<Healthcheck>,
     /// `healthcheck: {disable: true}` (or test `NONE`): not even the image's own check.
     pub healthcheck_disabled: bool,
+    /// What makes it ready instead of its healthcheck (`x-sidepod-wait`): all must pass.
+    pub wait: Vec<super::WaitStrategy>,
     pub restart: RestartPolicy,
     pub init: bool,
     pub stop_signal: Option<String>,

@@ -139,6 +139,8 @@ pub enum Readiness {
     Healthy,
     /// Every port it declares accepts connections.
     PortsOpen,
+    /// Its wait strategies (`x-sidepod-wait`, a job file's `wait:`) passed.
+    Waited,
 }
 
 impl Readiness {
@@ -148,6 +150,7 @@ impl Readiness {
             Readiness::Running => "running",
             Readiness::Healthy => "healthy",
             Readiness::PortsOpen => "ports open",
+            Readiness::Waited => "wait passed",
         }
     }
 
@@ -157,6 +160,7 @@ impl Readiness {
             Readiness::Running => "running",
             Readiness::Healthy => "healthcheck",
             Readiness::PortsOpen => "ports",
+            Readiness::Waited => "wait",
         }
     }
 }

@@ -35,6 +35,8 @@ struct State {
     image_ports: BTreeMap<String, Vec<u16>>,
     /// What successive looks at a container's listening ports find; the last repeats.
     listening: BTreeMap<String, VecDeque<Vec<u16>>>,
+    /// What successive HTTP checks of a container get; the last repeats.
+    http: BTreeMap<String, VecDeque<Option<u16>>>,
 }
 
 #[derive(Default)]
@@ -134,6 +136,11 @@ impl FakeBackend {
     /// What successive looks at a container's listening ports find.
     pub fn script_listening(&self, container: &str, looks: Vec<Vec<u16>>) {
         self.with(|s| s.listening.insert(container.into(), looks.into()));
+    }
+
+    /// What successive HTTP checks of a container get (`None`: refused).
+    pub fn script_http(&self, container: &str, answers: Vec<Option<u16>>) {
+        self.with(|s| s.http.insert(container.into(), answers.into()));
     }
 
     pub fn missing_image(&self, image: &str) {
@@ -548,6 +555,15 @@ impl Backend for FakeBackend {
                 .get_mut(name)
                 .map_or_else(Vec::new, |q| next_scripted(q, Vec::new()))
         }))
+    }
+
+    async fn http_status(
+        &self,
+        name: &str,
+        _check: &crate::model::HttpCheck,
+    ) -> Result<Option<u16>, BackendError> {
+        self.record(Call::Http(name.into()))?;
+        Ok(self.with(|s| s.http.get_mut(name).and_then(|q| next_scripted(q, None))))
     }
 
     async fn wait(&self, name: &str) -> Result<i64, BackendError> {

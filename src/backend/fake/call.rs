@@ -37,6 +37,7 @@ pub enum Call {
     Inspect(Vec<String>),
     Healthcheck(String),
     Listening(String),
+    Http(String),
     Wait(String),
     Logs(String),
     VolumeCreate(String),

@@ -323,6 +323,47 @@ impl Backend for PodmanBackend {
         Ok(ports)
     }
 
+    async fn http_status(
+        &self,
+        name: &str,
+        check: &crate::model::HttpCheck,
+    ) -> Result<Option<u16>, BackendError> {
+        let info = self.inspect(&[name.to_string()]).await?;
+        let Some(pid) = info.first().and_then(|i| i.pid) else {
+            return Ok(None);
+        };
+        let mut args = vec![
+            "__probe-http".to_string(),
+            "--pid".into(),
+            pid.to_string(),
+            "--port".into(),
+            check.port.to_string(),
+            "--host".into(),
+            check.host.clone(),
+            "--path".into(),
+            check.path.clone(),
+        ];
+        if check.https {
+            args.push("--https".into());
+        }
+        let (status, stdout, stderr) = self.process.helper(&args).await?;
+        let answer = stdout.trim();
+        if status != Some(0) {
+            return Err(BackendError::Command {
+                argv: argv(&args),
+                status,
+                stderr,
+            });
+        }
+        if answer == crate::probe::REFUSED {
+            return Ok(None);
+        }
+        answer.parse().map(Some).map_err(|_| BackendError::Output {
+            argv: argv(&args),
+            message: format!("expected an HTTP status, got {answer:?}"),
+        })
+    }
+
     async fn wait(&self, name: &str) -> Result<i64, BackendError> {
         let args = wait_args(name);
         let Some(out) = self.process.change_ok(&args).await? else {

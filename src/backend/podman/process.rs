@@ -64,7 +64,11 @@ impl Process {
     }
 
     fn command(&self, args: &[String]) -> Command {
-        let mut cmd = Command::new(&self.program);
+        Self::command_of(&self.program, args)
+    }
+
+    fn command_of(program: &Path, args: &[String]) -> Command {
+        let mut cmd = Command::new(program);
         cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -107,6 +111,26 @@ impl Process {
                 .code()
                 .map_or("signal".into(), |c| c.to_string())
         );
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = clean_stderr(&String::from_utf8_lossy(&output.stderr));
+        Ok((output.status.code(), stdout, stderr))
+    }
+
+    /// Runs sidepod itself with `args` (a helper such as the HTTP probe): rootless, inside
+    /// podman's user namespace (`podman unshare`), where the pod's namespaces may be
+    /// entered; rootful, directly.
+    pub async fn helper(&self, args: &[String]) -> Result<Finished, BackendError> {
+        let exe = std::env::current_exe().map_err(|e| self.spawn_error(e))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let rootless = unsafe { libc::geteuid() } != 0;
+        let mut cmd = if rootless {
+            let mut all = vec!["unshare".to_string(), exe.display().to_string()];
+            all.extend_from_slice(args);
+            self.command(&all)
+        } else {
+            Self::command_of(&exe, args)
+        };
+        let output = cmd.output().await.map_err(|e| self.spawn_error(e))?;
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let stderr = clean_stderr(&String::from_utf8_lossy(&output.stderr));
         Ok((output.status.code(), stdout, stderr))

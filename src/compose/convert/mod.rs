@@ -12,6 +12,7 @@ mod resources;
 mod service;
 mod validate;
 mod values;
+mod wait;
 
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,7 @@ use self::objects::file_refs;
 use self::ports::*;
 use self::resources::*;
 use self::values::*;
+use self::wait::wait_strategies;
 
 pub use self::context::{clean_path, Context};
 pub use self::objects::{convert_file_objects, convert_networks, convert_volumes};

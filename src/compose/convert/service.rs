@@ -222,6 +222,9 @@ fn lifecycle(s: &mut Service, raw: &RawService, ctx: &Context) -> Result<(), Loa
     // A healthcheck section without a check is one that disables it.
     s.healthcheck_disabled = matches!(checked, Some(None));
     s.healthcheck = checked.flatten();
+    if let Some(w) = &raw.x_sidepod_wait {
+        s.wait = wait_strategies(w, &key(s, crate::compose::WAIT_KEY), ctx)?;
+    }
     if let Some(r) = &raw.restart {
         s.restart = restart_policy(r).map_err(|m| ctx.err(&key(s, "restart"), m))?;
     }

@@ -38,12 +38,14 @@ pub fn check_references(
     for (name, svc) in services {
         for (dep, d) in &svc.depends_on {
             if let Some(target) = services.get(dep) {
-                if d.condition == Condition::Healthy && target.healthcheck_disabled {
+                let no_check = target.healthcheck_disabled && target.wait.is_empty();
+                if d.condition == Condition::Healthy && no_check {
                     return Err(ctx.err(
                         &format!("services.{name}.depends_on.{dep}"),
                         format!(
                             "waits for {dep:?} to be healthy, but {dep:?} disables its \
-                             healthcheck; give it one, or use condition: service_started"
+                             healthcheck; give it one (or an x-sidepod-wait strategy), or use \
+                             condition: service_started"
                         ),
                     ));
                 }

@@ -336,15 +336,150 @@ async fn sidecars_get_a_readiness_deadline_and_exit_5_after_it() {
         ready_timeout: Duration::from_secs(5),
         ..JobOptions::default()
     };
+    fails_with_5_within(&fake, &j, &opts, Duration::from_secs(15)).await;
+}
+
+/// The job fails with 5 within `limit`, before any step, and leaves nothing.
+async fn fails_with_5_within(fake: &Arc<FakeBackend>, j: &Job, opts: &JobOptions, limit: Duration) {
     let started = tokio::time::Instant::now();
-    let code = run_job(&stack(&fake, &j), &j, &opts, &mut quiet())
+    let code = run_job(&stack(fake, j), j, opts, &mut quiet())
         .await
         .unwrap();
     assert_eq!(code, 5);
+    assert!(started.elapsed() < limit, "{:?}", started.elapsed());
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
+    assert!(fake.pod_names().is_empty());
+}
+
+fn with_waits(j: &mut Job, wait: Vec<WaitStrategy>) {
+    let mut pg = sidecar("pg", false);
+    pg.wait = wait;
+    j.project.services.insert("pg".into(), pg);
+}
+
+fn strategy(check: WaitCheck, timeout: Option<Duration>) -> WaitStrategy {
+    WaitStrategy {
+        check,
+        timeout,
+        interval: Duration::from_millis(500),
+    }
+}
+
+fn http_check(status: u16) -> WaitCheck {
+    WaitCheck::Http(HttpCheck {
+        https: false,
+        port: 8080,
+        path: "/health".into(),
+        host: "localhost".into(),
+        status,
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_wait_strategy_passes_before_the_first_step() {
+    let fake = Arc::new(FakeBackend::new());
+    let mut j = job(vec![step("one", "psql")]);
+    with_waits(
+        &mut j,
+        vec![
+            strategy(WaitCheck::Port(5432), None),
+            strategy(http_check(200), None),
+            strategy(
+                WaitCheck::Log {
+                    pattern: "ready to accept".into(),
+                    times: 2,
+                },
+                None,
+            ),
+            strategy(
+                WaitCheck::Command(HealthTest::Cmd(vec!["pg_isready".into()])),
+                None,
+            ),
+        ],
+    );
+    fake.script_listening("j-pg-1", vec![vec![], vec![5432]]);
+    fake.script_http("j-pg-1", vec![None, Some(503), Some(200)]);
+    fake.script_logs(
+        "j-pg-1",
+        &[
+            "init",
+            "ready to accept connections",
+            "restarting",
+            "ready to accept connections",
+        ],
+    );
+    fake.script_command("pg_isready", 0, &[]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let main = fake.position(&Call::run("j-main-1"));
+    assert_eq!(
+        fake.calls_where(|c| *c == Call::Http("j-pg-1".into()))
+            .len(),
+        3
+    );
+    for call in [
+        Call::Listening("j-pg-1".into()),
+        Call::Http("j-pg-1".into()),
+        Call::Logs("j-pg-1".into()),
+        Call::Exec {
+            container: "j-pg-1".into(),
+            command: vec!["pg_isready".into()],
+        },
+    ] {
+        assert!(
+            fake.last_position(&call) < main,
+            "{call:?}: {:#?}",
+            fake.calls()
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wait_strategy_past_its_own_timeout_fails_the_job_with_5() {
+    let fake = Arc::new(FakeBackend::new());
+    let mut j = job(vec![step("one", "true")]);
+    with_waits(
+        &mut j,
+        vec![strategy(http_check(200), Some(Duration::from_secs(3)))],
+    );
+    fake.script_http("j-pg-1", vec![Some(503)]);
+    // Its own 3 s, not the job's 2-minute readiness deadline.
+    fails_with_5_within(&fake, &j, &JobOptions::default(), Duration::from_secs(10)).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_log_wait_fails_at_once_when_the_container_exits_first() {
+    let fake = Arc::new(FakeBackend::new());
+    let mut j = job(vec![step("one", "true")]);
+    with_waits(
+        &mut j,
+        vec![strategy(
+            WaitCheck::Log {
+                pattern: "ready".into(),
+                times: 1,
+            },
+            None,
+        )],
+    );
+    fake.script_logs("j-pg-1", &["FATAL: bad config"]);
+    let pg_exits = {
+        let fake = fake.clone();
+        async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            fake.script_exit("j-pg-1", 1);
+            let _ = fake.wait("j-pg-1").await;
+        }
+    };
+    let started = tokio::time::Instant::now();
+    let s = stack(&fake, &j);
+    let (opts, mut shutdown) = (JobOptions::default(), quiet());
+    let (code, ()) = tokio::join!(run_job(&s, &j, &opts, &mut shutdown), pg_exits);
+    assert_eq!(code.unwrap(), 5);
     assert!(
-        started.elapsed() < Duration::from_secs(15),
+        started.elapsed() < Duration::from_secs(10),
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
 }
