@@ -184,6 +184,10 @@ pub struct JobArgs {
     /// file's `ready_timeout:`, else 2m)
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub ready_timeout: Option<std::time::Duration>,
+    /// The value of environment variable NAME is secret (repeatable): masked as *** in
+    /// all output, reports and logs, and kept off every command line
+    #[arg(long = "secret", value_name = "NAME")]
+    pub secrets: Vec<String>,
 }
 
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {

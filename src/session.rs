@@ -172,6 +172,12 @@ impl Session {
 
     fn load_job_with(&self, opts: &LoadOptions) -> Result<(Job, Project, Plan), Error> {
         let job = job::load_job(opts)?;
+        for value in &job.secrets {
+            self.mask(
+                value,
+                "a value the job file's mask: names, or one of its secrets",
+            );
+        }
         let project = job.project();
         let plan = plan(&project, std::slice::from_ref(&job.file), &opts.working_dir)?;
         Ok((job, project, plan))
@@ -215,6 +221,18 @@ impl Session {
             plan: Arc::new(plan),
             output: self.output.clone(),
         })
+    }
+
+    /// Masks a secret value from now on in everything sidepod writes; `what` names it in
+    /// the warning when it is too short to mask.
+    pub fn mask(&self, value: &str, what: &str) {
+        if !crate::output::mask::add_secret(value) {
+            self.output.warn(&format!(
+                "{what} is shorter than {} characters, too short to mask: it may appear in \
+                 the output",
+                crate::output::mask::MIN_SECRET_LEN
+            ));
+        }
     }
 
     pub fn warn_all(&self, warnings: &[String]) {

@@ -139,3 +139,46 @@ fn a_jobs_timeout_and_ready_timeout_are_durations_of_the_file() {
         .run()
         .config_error(&["sidepod.yaml", "ready_timeout"]);
 }
+
+#[test]
+fn secrets_that_cannot_be_masked_are_said_and_masked_ones_never_shown() {
+    let job = "mask: [SHORT, LONG]\ncontainer:\n  image: app\n  environment: {A: \"${SHORT}\", B: \"x${LONG}y\", C: \"${FLAG}\"}\nsteps:\n  - run: \"true\"\n";
+    let out = Test::new()
+        .file("sidepod.yaml", job)
+        .env("SHORT", "ab")
+        .env("LONG", "long-secret-value")
+        .env("FLAG", "flag-secret-value")
+        .args(&[
+            "--dry-run",
+            "job",
+            "--secret",
+            "UNSET_VAR",
+            "--secret",
+            "FLAG",
+        ])
+        .run();
+    out.success();
+    assert!(
+        out.stderr
+            .contains("--secret UNSET_VAR: UNSET_VAR is not set in the environment"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("too short to mask"), "{}", out.stderr);
+    // Secret values go to podman by name only; the short one is shown as it is.
+    assert!(
+        out.stdout.contains("--env A=ab --env B --env C "),
+        "{}",
+        out.stdout
+    );
+    for secret in ["long-secret-value", "flag-secret-value"] {
+        assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret));
+    }
+    let config = Test::new()
+        .file("sidepod.yaml", job)
+        .env("LONG", "long-secret-value")
+        .args(&["config", "--format", "json"])
+        .run();
+    config.success();
+    assert_eq!(config.json()["container"]["environment"]["B"], "x***y");
+}

@@ -7,6 +7,15 @@ use crate::model::DEFAULT_READY_TIMEOUT;
 use crate::session::Session;
 
 pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
+    // Masked before anything is loaded or printed.
+    for name in &args.secrets {
+        match std::env::var(name) {
+            Ok(value) if !value.is_empty() => s.mask(&value, &format!("--secret {name}")),
+            _ => s.warn_all(&[format!(
+                "--secret {name}: {name} is not set in the environment; there is nothing to mask"
+            )]),
+        }
+    }
     let (job, project, plan) = s.load_job(args.file.as_deref(), args.project_name.as_deref())?;
     let stack = s.stack(project, plan)?;
     let opts = JobOptions {

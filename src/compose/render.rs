@@ -11,8 +11,12 @@ pub enum Format {
     Json,
 }
 
-/// Renders a value as YAML or pretty JSON, ending in a newline.
+/// Renders a value as YAML or pretty JSON, ending in a newline. Secret values are
+/// masked in the data, so that the text stays valid YAML (`'***'`, quoted).
 pub fn to_text(value: &Value, format: Format) -> String {
+    let mut masked = value.clone();
+    mask_strings(&mut masked);
+    let value = &masked;
     match format {
         Format::Json => {
             let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
@@ -20,6 +24,19 @@ pub fn to_text(value: &Value, format: Format) -> String {
             s
         }
         Format::Yaml => serde_yaml::to_string(value).unwrap_or_default(),
+    }
+}
+
+fn mask_strings(value: &mut Value) {
+    match value {
+        Value::String(s) => {
+            if let std::borrow::Cow::Owned(m) = crate::output::mask::mask(s) {
+                *s = m;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_strings),
+        Value::Object(m) => m.values_mut().for_each(mask_strings),
+        _ => {}
     }
 }
 

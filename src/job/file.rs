@@ -42,6 +42,8 @@ struct RawJob {
     timeout: Option<String>,
     /// How long sidecars may take to be ready (`--ready-timeout` wins).
     ready_timeout: Option<String>,
+    /// Variables whose values are secret: masked in all output, never on a command line.
+    mask: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -132,7 +134,31 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
         steps: steps(raw.steps, &display)?,
         timeout: duration_key(raw.timeout, "timeout", &display)?,
         ready_timeout: duration_key(raw.ready_timeout, "ready_timeout", &display)?,
+        mask: mask_names(raw.mask, &display)?,
     })
+}
+
+/// `mask:`: names of variables, as the environment spells them.
+fn mask_names(names: Option<Vec<String>>, display: &str) -> Result<Vec<String>, LoadError> {
+    let names = names.unwrap_or_default();
+    for (i, name) in names.iter().enumerate() {
+        let valid = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(job_error(
+                display,
+                &format!("mask[{i}]"),
+                &format!(
+                    "{name:?} is not a variable name; list the names of the variables \
+                     whose values are secret (mask: [DB_PASSWORD]), not their values"
+                ),
+            ));
+        }
+    }
+    Ok(names)
 }
 
 /// A top-level duration of the job file (`10m`, `1h30m`).

@@ -9,7 +9,7 @@ use super::file;
 use super::parts::job_error;
 use super::JOB_FILES;
 use crate::compose::{self, convert_service, Context, Environment, LoadError, LoadOptions, Reader};
-use crate::model::{Job, DEFAULT_WORKDIR, MAIN};
+use crate::model::{Job, Project, DEFAULT_WORKDIR, MAIN};
 
 /// Finds the job file in `dir`, if there is one.
 pub fn find_job_file(dir: &Path) -> Option<PathBuf> {
@@ -80,6 +80,7 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
     container
         .working_dir
         .get_or_insert_with(|| DEFAULT_WORKDIR.to_string());
+    let secrets = secret_values(&parts.mask, &env, &project);
     Ok(Job {
         file,
         project,
@@ -87,8 +88,26 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
         steps: parts.steps,
         timeout: parts.timeout,
         ready_timeout: parts.ready_timeout,
+        secrets,
     })
 }
+
+/// The values to mask: of the variables `mask:` names (the environment's or the `.env`
+/// file's; an unset one has none), and the contents of the job's secret files.
+fn secret_values(mask: &[String], env: &Environment, project: &Project) -> Vec<String> {
+    let mut values: Vec<String> = mask.iter().filter_map(|name| env.get(name)).collect();
+    for path in project.secrets.values() {
+        let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_SECRET_FILE);
+        if let Some(text) = small.then(|| std::fs::read_to_string(path).ok()).flatten() {
+            values.push(text);
+        }
+    }
+    values.retain(|v| !v.is_empty());
+    values
+}
+
+/// Larger files are certificates bundles and the like, not secrets to mask.
+const MAX_SECRET_FILE: u64 = 64 * 1024;
 
 /// Errors about the main container name it as `container`, the way the file does.
 fn rename_container_error(e: LoadError) -> LoadError {

@@ -16,6 +16,8 @@ pub struct JobParts {
     /// The job's own time limit, and its sidecars' readiness deadline.
     pub timeout: Option<Duration>,
     pub ready_timeout: Option<Duration>,
+    /// `mask:`: the variables whose values are secret.
+    pub mask: Vec<String>,
 }
 
 pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {

@@ -25,6 +25,9 @@ pub struct Job {
     pub timeout: Option<Duration>,
     /// The file's `ready_timeout:`: how long sidecars may take to be ready.
     pub ready_timeout: Option<Duration>,
+    /// Secret values, to be masked wherever sidepod writes: those of the variables the
+    /// file's `mask:` names, and the contents of its secrets.
+    pub secrets: Vec<String>,
 }
 
 /// How long a job's sidecars may take to be ready, unless the file or a flag says.

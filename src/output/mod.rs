@@ -2,6 +2,7 @@
 //! them (plain lines, JSON objects or nothing) beside container logs and results.
 
 mod event;
+pub mod mask;
 mod writer;
 
 pub use event::{

@@ -1,5 +1,6 @@
 //! The one writer of stdout (results, container logs) and stderr (events, warnings,
-//! errors). Every write is whole lines, so lines from concurrent tasks never mix.
+//! errors). Every write is whole lines, so lines from concurrent tasks never mix, and
+//! every write has its secrets masked.
 
 use std::io::{IsTerminal, Write};
 use std::sync::Mutex;
@@ -10,6 +11,7 @@ use crate::cli::Ansi;
 /// Writes a command's result to stdout. A closed pipe (`sidepod config | head`) is a
 /// normal end, not an error.
 pub fn print(text: &str) -> std::io::Result<()> {
+    let text = super::mask::mask(text);
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
@@ -20,6 +22,7 @@ pub fn print(text: &str) -> std::io::Result<()> {
 /// A line on stderr. A closed stderr loses the line; it must not end the run (cleanup
 /// may still be under way).
 fn to_stderr(line: &str) {
+    let line = super::mask::mask(line);
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 

@@ -8,6 +8,7 @@ use crate::backend::{
     BuildSpec, ContainerSpec, ExecSpec, HealthSpec, LogOptions, MountSpec, PodSpec, VolumeSpec,
 };
 use crate::model::{format_duration, HealthTest, NetworkMode, Port, RestartPolicy, RuntimeOptions};
+use crate::output::mask::holds_secret;
 
 pub(super) fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -105,6 +106,24 @@ pub fn run_foreground_args(spec: &ContainerSpec, remove: bool) -> Vec<String> {
     container_args(head, spec)
 }
 
+/// `KEY=VALUE`; only `KEY` when the value holds a secret, which then reaches podman in
+/// its environment (`hidden_env`), never on a command line that any user can read.
+fn env_arg(k: &str, v: &str) -> String {
+    if holds_secret(v) {
+        k.to_string()
+    } else {
+        format!("{k}={v}")
+    }
+}
+
+/// The variables whose values hold a secret: for podman's own environment.
+pub fn hidden_env(env: &BTreeMap<String, String>) -> Vec<(String, String)> {
+    env.iter()
+        .filter(|(_, v)| holds_secret(v))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
 pub fn exec_args(spec: &ExecSpec) -> Vec<String> {
     let mut a = strings(["exec"]);
     if spec.interactive {
@@ -114,8 +133,7 @@ pub fn exec_args(spec: &ExecSpec) -> Vec<String> {
         a.push("--tty".into());
     }
     for (k, v) in &spec.env {
-        a.push("--env".into());
-        a.push(format!("{k}={v}"));
+        flag(&mut a, "--env", &env_arg(k, v));
     }
     if let Some(w) = &spec.workdir {
         a.push("--workdir".into());
@@ -135,7 +153,7 @@ fn container_args(mut a: Vec<String>, spec: &ContainerSpec) -> Vec<String> {
     flag(&mut a, "--name", &spec.name);
     a.extend(label_args(&spec.labels));
     for (k, v) in &spec.env {
-        flag(&mut a, "--env", &format!("{k}={v}"));
+        flag(&mut a, "--env", &env_arg(k, v));
     }
     mount_args(&mut a, spec);
     if let Some(w) = &spec.working_dir {

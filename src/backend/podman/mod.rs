@@ -138,7 +138,8 @@ impl Backend for PodmanBackend {
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
         let args = run_args(spec);
-        let Some((status, stdout, stderr)) = self.process.change(&args).await? else {
+        let process = self.process.with_env(hidden_env(&spec.env));
+        let Some((status, stdout, stderr)) = process.change(&args).await? else {
             return Ok(format!("dry-run-{}", spec.name));
         };
         // Rootless podman on cgroups v1 starts the container without its limits.
@@ -160,12 +161,16 @@ impl Backend for PodmanBackend {
         remove: bool,
     ) -> Result<i64, BackendError> {
         self.process
+            .with_env(hidden_env(&spec.env))
             .foreground(&run_foreground_args(spec, remove))
             .await
     }
 
     async fn exec(&self, spec: &ExecSpec) -> Result<i64, BackendError> {
-        self.process.foreground(&exec_args(spec)).await
+        self.process
+            .with_env(hidden_env(&spec.env))
+            .foreground(&exec_args(spec))
+            .await
     }
 
     async fn exec_stream(
@@ -174,6 +179,7 @@ impl Backend for PodmanBackend {
         sink: mpsc::Sender<LogLine>,
     ) -> Result<i64, BackendError> {
         self.process
+            .with_env(hidden_env(&spec.env))
             .stream(&exec_args(spec), &spec.container, sink)
             .await
     }

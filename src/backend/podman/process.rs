@@ -28,6 +28,9 @@ pub struct Process {
     dry_run: bool,
     /// Whether podman is there to answer the calls that only look.
     can_look: bool,
+    /// Variables given to podman in its environment, not its argv (secret values:
+    /// `--env NAME` then takes each from there).
+    env: Vec<(String, String)>,
 }
 
 impl Process {
@@ -45,11 +48,13 @@ impl Process {
                 program,
                 dry_run,
                 can_look: true,
+                env: Vec::new(),
             }),
             Err(_) if dry_run => Ok(Process {
                 program: PathBuf::from("podman"),
                 dry_run,
                 can_look: false,
+                env: Vec::new(),
             }),
             Err(e) => Err(e),
         }
@@ -64,7 +69,19 @@ impl Process {
     }
 
     fn command(&self, args: &[String]) -> Command {
-        Self::command_of(&self.program, args)
+        let mut cmd = Self::command_of(&self.program, args);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+
+    /// This process runner, with these variables in podman's environment.
+    pub fn with_env(&self, env: Vec<(String, String)>) -> Process {
+        Process {
+            program: self.program.clone(),
+            dry_run: self.dry_run,
+            can_look: self.can_look,
+            env,
+        }
     }
 
     fn command_of(program: &Path, args: &[String]) -> Command {
@@ -301,7 +318,8 @@ async fn forward_lines(
         let line = LogLine {
             container: container.to_string(),
             stream,
-            text,
+            // Masked at the source: whatever keeps or prints the line never holds a secret.
+            text: crate::output::mask::mask(&text).into_owned(),
         };
         if sink.send(line).await.is_err() {
             return;

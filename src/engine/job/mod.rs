@@ -20,6 +20,7 @@ use super::{teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardo
 use crate::backend::Backend;
 use crate::exit;
 use crate::model::{format_duration, Job, MAIN};
+use crate::output::mask::mask;
 use crate::output::{Event, Output, Resource, ResourceKind, SidecarRow, StepStatus};
 use crate::plan::{pod_spec, LABEL_OWNER, LABEL_PROJECT};
 
@@ -261,7 +262,7 @@ pub async fn run_job(
     let total = began.elapsed();
     if let Some(path) = &opts.junit {
         let xml = junit::junit_xml(&stack.project.name, &run.steps, total);
-        if let Err(e) = std::fs::write(path, xml) {
+        if let Err(e) = std::fs::write(path, mask(&xml).as_bytes()) {
             stack
                 .output
                 .warn(&format!("cannot write {}: {e}", path.display()));

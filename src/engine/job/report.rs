@@ -10,6 +10,7 @@ use super::Run;
 use crate::backend::{LogLine, LogOptions};
 use crate::engine::{log_lines, StartedContainer};
 use crate::model::MAIN;
+use crate::output::mask::mask;
 use crate::output::{Event, HealthReport, StepRow, StepStatus};
 use crate::plan::{LABEL_PROJECT, LABEL_SERVICE};
 
@@ -106,7 +107,7 @@ impl Run<'_> {
             let whole = LogOptions::default();
             let (_, text) = tokio::join!(stack.backend.logs(&c.name, &whole, tx), collect);
             let file = dir.join(format!("{}.log", c.prefix));
-            if let Err(e) = std::fs::write(&file, text) {
+            if let Err(e) = std::fs::write(&file, mask(&text).as_bytes()) {
                 stack
                     .output
                     .warn(&format!("cannot write {}: {e}", file.display()));

@@ -53,6 +53,7 @@ fn job(steps: Vec<Step>) -> Job {
         steps,
         timeout: None,
         ready_timeout: None,
+        secrets: Vec::new(),
     }
 }
 

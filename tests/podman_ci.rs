@@ -1,0 +1,154 @@
+//! Real podman: the job features CI users rely on: masked secrets, matrices, caches, the
+//! `--restrict` trust gate and workspace file ownership.
+
+#[macro_use]
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::podman::Project;
+
+const BUSYBOX: &str = "localhost/sidepod-test/busybox:latest";
+
+/// Every process command line on the host that holds `needle`.
+fn cmdlines_holding(needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(raw) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let line = String::from_utf8_lossy(&raw).replace('\0', " ");
+        if line.contains(needle) {
+            found.push(line);
+        }
+    }
+    found
+}
+
+/// Every file under `dir` whose contents hold `needle`.
+fn files_holding(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_holding(&path, needle));
+        } else if std::fs::read(&path)
+            .map(|b| String::from_utf8_lossy(&b).contains(needle))
+            .unwrap_or(false)
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+#[test]
+fn a_secret_appears_in_no_output_no_file_and_no_command_line() {
+    let host = host!();
+    const TOKEN: &str = "hunter2-7f3a9c";
+    const FROM_FILE: &str = "s3cr3t-from-dotenv";
+    let job = format!(
+        "mask: [DB_PASSWORD]\ncontainer:\n  image: {BUSYBOX}\n  environment:\n    \
+         SECRET_TOKEN: ${{SECRET_TOKEN}}\n    URL: https://app:${{SECRET_TOKEN}}@example.test\n    \
+         DB_PASSWORD: ${{DB_PASSWORD}}\nservices:\n  db:\n    image: {BUSYBOX}\n    environment:\n      \
+         DB_PASSWORD: ${{DB_PASSWORD}}\n    command: [\"sh\", \"-c\", \"echo db got $$DB_PASSWORD; \
+         exec sleep 1000\"]\nsteps:\n  - name: Show\n    run: |\n      echo \"token is $SECRET_TOKEN\"\n      \
+         echo \"url is $URL and $DB_PASSWORD\"\n      echo \"$SECRET_TOKEN\" >&2\n      sleep 4\n      \
+         exit 1\n"
+    );
+    let p = Project::with_files(
+        &host,
+        "secret",
+        &[
+            ("sidepod.yaml", &job),
+            (".env", &format!("DB_PASSWORD={FROM_FILE}\n")),
+        ],
+    );
+    let reports = p.dir.join("reports");
+    std::fs::create_dir(&reports).unwrap();
+    let _ = std::process::Command::new("chmod")
+        .args(["a+rwx"])
+        .arg(&reports)
+        .status();
+    let env = [("SECRET_TOKEN", TOKEN)];
+    let mut job = p.spawn(
+        &[
+            "job",
+            "--secret",
+            "SECRET_TOKEN",
+            "--junit",
+            "reports/junit.xml",
+            "--logs-dir",
+            "reports/logs",
+        ],
+        &env,
+    );
+    // While the step runs, no process anywhere has either value on its command line.
+    let began = Instant::now();
+    let mut looked = 0;
+    while job.try_wait().unwrap().is_none() && began.elapsed() < Duration::from_secs(120) {
+        for secret in [TOKEN, FROM_FILE] {
+            let holding = cmdlines_holding(secret);
+            assert!(
+                holding.is_empty(),
+                "{secret} on a command line: {holding:?}"
+            );
+        }
+        looked += 1;
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = job.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        looked > 10,
+        "the job ended before it could be watched: {stderr}"
+    );
+    // The values reached the container: the step printed them, masked.
+    assert!(stdout.contains("token is ***"), "{stdout}");
+    assert!(
+        stdout.contains("url is https://app:***@example.test and ***"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("db got ***"),
+        "the failure report shows the sidecar's log: {stderr}"
+    );
+    for secret in [TOKEN, FROM_FILE] {
+        assert!(
+            !stdout.contains(secret) && !stderr.contains(secret),
+            "{stdout}\n{stderr}"
+        );
+        assert_eq!(files_holding(&reports, secret), Vec::<String>::new());
+    }
+    assert!(std::fs::read_to_string(reports.join("junit.xml"))
+        .unwrap()
+        .contains("token is ***"));
+    // config masks what the file marks; a dry run, what --secret marks too.
+    // The dry run shows the command lines as they are: the variables by name only.
+    for (args, secrets, shows) in [
+        (vec!["config"], vec![FROM_FILE], "DB_PASSWORD: '***'"),
+        (
+            vec!["--dry-run", "job", "--secret", "SECRET_TOKEN"],
+            vec![TOKEN, FROM_FILE],
+            "--env DB_PASSWORD --env SECRET_TOKEN --env URL --volume",
+        ),
+    ] {
+        let shown = p.sidepod_env(&args, &env);
+        assert_eq!(shown.code, 0, "{args:?}: {}", shown.stderr);
+        assert!(shown.stdout.contains(shows), "{args:?}: {}", shown.stdout);
+        for secret in secrets {
+            assert!(
+                !shown.stdout.contains(secret) && !shown.stderr.contains(secret),
+                "{args:?}:\n{}\n{}",
+                shown.stdout,
+                shown.stderr
+            );
+        }
+    }
+    p.assert_nothing_left();
+}
