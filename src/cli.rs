@@ -188,6 +188,12 @@ pub struct JobArgs {
     /// all output, reports and logs, and kept off every command line
     #[arg(long = "secret", value_name = "NAME")]
     pub secrets: Vec<String>,
+    /// Refuse what reaches past the pod and the workspace (privileged, devices, cap_add,
+    /// the host's network, confinement turned off, binds outside the workspace, the
+    /// podman socket); also on with SIDEPOD_RESTRICT=1 or the host's
+    /// /etc/sidepod/host.yaml (`restrict: true`)
+    #[arg(long, env = "SIDEPOD_RESTRICT", value_parser = clap::builder::FalseyValueParser::new())]
+    pub restrict: bool,
 }
 
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {

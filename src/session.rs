@@ -141,7 +141,7 @@ impl Session {
             _ => false,
         };
         if is_job {
-            let (job, project, plan) = self.load_job_with(&opts)?;
+            let (job, project, plan) = self.load_job_with(&opts, false)?;
             return Ok(Loaded::Job {
                 job: Box::new(job),
                 project,
@@ -154,11 +154,13 @@ impl Session {
     }
 
     /// Loads and plans a job file: `file` (`sidepod job -f`), else the global `-f`, else
-    /// `sidepod.yaml` here; `name` (`sidepod job -p`) names the run.
+    /// `sidepod.yaml` here; `name` (`sidepod job -p`) names the run. `restrict` puts the
+    /// job through the trust gate before anything else.
     pub fn load_job(
         &self,
         file: Option<&Path>,
         name: Option<&str>,
+        restrict: bool,
     ) -> Result<(Job, Project, Plan), Error> {
         let mut opts = self.load_options();
         if let Some(f) = file {
@@ -167,11 +169,18 @@ impl Session {
         if let Some(n) = name {
             opts.project_name = Some(n.to_string());
         }
-        self.load_job_with(&opts)
+        self.load_job_with(&opts, restrict)
     }
 
-    fn load_job_with(&self, opts: &LoadOptions) -> Result<(Job, Project, Plan), Error> {
+    fn load_job_with(
+        &self,
+        opts: &LoadOptions,
+        restrict: bool,
+    ) -> Result<(Job, Project, Plan), Error> {
         let job = job::load_job(opts)?;
+        if restrict {
+            job::restrict::check(&job, &self.display(&job.file))?;
+        }
         for value in &job.secrets {
             self.mask(
                 value,
@@ -233,6 +242,15 @@ impl Session {
                 crate::output::mask::MIN_SECRET_LEN
             ));
         }
+    }
+
+    /// How errors name a file: relative to the working directory when it is below it.
+    pub fn display(&self, file: &Path) -> String {
+        let cwd = self.load_options().working_dir;
+        file.strip_prefix(&cwd)
+            .unwrap_or(file)
+            .display()
+            .to_string()
     }
 
     pub fn warn_all(&self, warnings: &[String]) {

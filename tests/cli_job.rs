@@ -182,3 +182,26 @@ fn secrets_that_cannot_be_masked_are_said_and_masked_ones_never_shown() {
     config.success();
     assert_eq!(config.json()["container"]["environment"]["B"], "x***y");
 }
+
+#[test]
+fn a_broken_host_config_keeps_the_gate_shut_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("host.yaml");
+    std::fs::write(&conf, "restrict: maybe\n").unwrap();
+    let out = Test::new()
+        .file(
+            "sidepod.yaml",
+            "container:\n  image: app\nsteps:\n  - run: \"true\"\n",
+        )
+        .env("SIDEPOD_HOST_CONFIG", conf.to_str().unwrap())
+        .args(&["--dry-run", "job"])
+        .run();
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("host.yaml"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("restrict: true|false"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+}

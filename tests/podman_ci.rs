@@ -152,3 +152,133 @@ fn a_secret_appears_in_no_output_no_file_and_no_command_line() {
     }
     p.assert_nothing_left();
 }
+
+fn restricted_job(sidecar_keys: &str, container_keys: &str, top: &str) -> String {
+    format!(
+        "container:\n  image: {BUSYBOX}\n{container_keys}services:\n  db:\n    image: {BUSYBOX}\n    \
+         command: [\"sleep\", \"1000\"]\n{sidecar_keys}{top}steps:\n  - run: ls /data /cache\n"
+    )
+}
+
+#[test]
+fn restrict_refuses_each_key_that_reaches_past_the_pod_and_creates_nothing() {
+    let host = host!();
+    let cases = [
+        (
+            "    privileged: true\n",
+            "",
+            "",
+            "service \"db\": privileged",
+        ),
+        (
+            "    devices: [\"/dev/fuse\"]\n",
+            "",
+            "",
+            "service \"db\": devices",
+        ),
+        (
+            "    cap_add: [SYS_ADMIN]\n",
+            "",
+            "",
+            "service \"db\": cap_add",
+        ),
+        (
+            "    network_mode: host\n",
+            "",
+            "",
+            "service \"db\": network_mode",
+        ),
+        (
+            "    security_opt: [\"label=disable\"]\n",
+            "",
+            "",
+            "service \"db\": security_opt",
+        ),
+        (
+            "    security_opt: [\"seccomp=unconfined\"]\n",
+            "",
+            "",
+            "turns confinement off",
+        ),
+        (
+            "    volumes: [\"/etc/shadow:/shadow:ro\"]\n",
+            "",
+            "",
+            "/etc/shadow from outside the workspace",
+        ),
+        (
+            "    volumes: [\"/run/podman/podman.sock:/run/podman.sock\"]\n",
+            "",
+            "",
+            "the container engine's socket",
+        ),
+        (
+            "    volumes: [\"./etc-link:/host-etc\"]\n",
+            "",
+            "",
+            "a bind mount of /etc from outside",
+        ),
+        ("", "  privileged: true\n", "", "container: privileged"),
+        ("", "  volumes: [\"/:/host\"]\n", "", "container: volumes"),
+        (
+            "    volumes: [\"data:/data\"]\n",
+            "",
+            "volumes:\n  data:\n    driver_opts: {type: none, o: bind, device: /etc}\n",
+            "volume \"data\": driver_opts.device",
+        ),
+        ("    pid: host\n", "", "", "pid"),
+    ];
+    for (sidecar, container, top, phrase) in cases {
+        let p = Project::with_files(
+            &host,
+            "restrict",
+            &[("sidepod.yaml", &restricted_job(sidecar, container, top))],
+        );
+        std::os::unix::fs::symlink("/etc", p.dir.join("etc-link")).unwrap();
+        let out = p.sidepod(&["job", "--restrict"]);
+        assert_eq!(out.code, 3, "{phrase}: {}\n{}", out.stdout, out.stderr);
+        assert!(
+            out.stderr.contains("sidepod.yaml") && out.stderr.contains(phrase),
+            "{phrase}: {}",
+            out.stderr
+        );
+        p.assert_nothing_left();
+        // The environment and the host's config file close the gate as the flag does.
+        if phrase == "service \"db\": privileged" {
+            let env = p.sidepod_env(&["job"], &[("SIDEPOD_RESTRICT", "1")]);
+            assert_eq!(env.code, 3, "{}", env.stderr);
+            let conf = p.dir.join("host.yaml");
+            std::fs::write(&conf, "restrict: true\n").unwrap();
+            let conf = conf.display().to_string();
+            let file = p.sidepod_env(&["job"], &[("SIDEPOD_HOST_CONFIG", &conf)]);
+            assert_eq!(file.code, 3, "{}", file.stderr);
+            assert!(
+                file.stderr.contains("--restrict refuses"),
+                "{}",
+                file.stderr
+            );
+            p.assert_nothing_left();
+        }
+    }
+}
+
+#[test]
+fn a_job_that_stays_in_its_pod_and_workspace_runs_under_restrict() {
+    let host = host!();
+    let p = Project::with_files(
+        &host,
+        "restrictok",
+        &[(
+            "sidepod.yaml",
+            &restricted_job(
+                "    volumes: [\"cache:/cache\", \"./data:/data:ro\"]\n    cap_drop: [ALL]\n",
+                "  volumes: [\"./data:/data\", \"cache:/cache\"]\n",
+                "volumes:\n  cache:\n",
+            ),
+        )],
+    );
+    std::fs::create_dir(p.dir.join("data")).unwrap();
+    let out = p.sidepod_env(&["job"], &[("SIDEPOD_RESTRICT", "yes")]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    p.assert_nothing_left();
+}

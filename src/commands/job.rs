@@ -3,6 +3,7 @@
 use crate::cli::JobArgs;
 use crate::engine::{self, JobOptions};
 use crate::error::Error;
+use crate::job::restrict;
 use crate::model::DEFAULT_READY_TIMEOUT;
 use crate::session::Session;
 
@@ -16,7 +17,13 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
             )]),
         }
     }
-    let (job, project, plan) = s.load_job(args.file.as_deref(), args.project_name.as_deref())?;
+    let extra = std::env::var_os("SIDEPOD_HOST_CONFIG").map(std::path::PathBuf::from);
+    let restricted = args.restrict || restrict::host_restricts(extra.as_deref())?;
+    let (job, project, plan) = s.load_job(
+        args.file.as_deref(),
+        args.project_name.as_deref(),
+        restricted,
+    )?;
     let stack = s.stack(project, plan)?;
     let opts = JobOptions {
         keep: args.keep,

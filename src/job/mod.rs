@@ -5,6 +5,7 @@ mod file;
 mod load;
 mod parts;
 mod render;
+pub mod restrict;
 
 pub use file::{is_job_file, JOB_FILES};
 pub use load::{find_job_file, load_job};
