@@ -67,6 +67,7 @@ async fn dispatch(s: &Session, command: Command) -> Result<i32, Error> {
         Command::Ls(args) => commands::ls(s, &args).await,
         Command::Config(args) => commands::config(s, &args),
         Command::Generate(what) => commands::generate(s, &what),
+        Command::Cache(what) => commands::cache(s, &what).await,
         Command::Doctor => commands::doctor(s).await,
         Command::Completions { shell } => commands::completions(shell),
         // main runs it before there is a session.

@@ -122,6 +122,9 @@ pub enum Command {
     /// Print the project in another format
     #[command(subcommand)]
     Generate(Generate),
+    /// List or prune the volumes that keep jobs' `cache:` paths between runs
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Print shell completions
     Completions {
         /// bash, zsh, fish, elvish or powershell
@@ -147,6 +150,18 @@ pub struct ProbeHttpArgs {
     pub path: String,
     #[arg(long)]
     pub https: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// List the cache volumes: key, path, age
+    Ls,
+    /// Remove cache volumes (all, or those older than --older-than); in use ones are left
+    Prune {
+        /// Only those created more than this long ago (e.g. 7d is written 168h)
+        #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
+        older_than: Option<std::time::Duration>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -282,3 +282,57 @@ fn a_job_that_stays_in_its_pod_and_workspace_runs_under_restrict() {
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     p.assert_nothing_left();
 }
+
+#[test]
+fn a_cache_is_restored_on_the_next_run_with_the_same_key_and_kept_across_teardown() {
+    let host = host!();
+    let name = format!("cachejob{}", std::process::id());
+    let job = format!(
+        "name: {name}\ncontainer:\n  image: {BUSYBOX}\ncache:\n  - path: /deps\n    key: deps\n    \
+         files: [deps.lock]\nsteps:\n  - run: if test -f /deps/fetched; then echo HIT; else echo MISS; \
+         touch /deps/fetched; fi\n"
+    );
+    let p = Project::with_files(
+        &host,
+        "cache",
+        &[("sidepod.yaml", &job), ("deps.lock", "a 1\n")],
+    );
+    let first = p.sidepod(&["job"]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert!(first.stdout.contains("MISS"), "{}", first.stdout);
+    assert!(
+        first.stderr.contains("cache miss for key deps-"),
+        "{}",
+        first.stderr
+    );
+    let second = p.sidepod(&["job"]);
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    assert!(second.stdout.contains("HIT"), "{}", second.stdout);
+    assert!(second.stderr.contains("Restored"), "{}", second.stderr);
+    // A changed lock file is a new key: a miss.
+    p.write("deps.lock", "a 2\n");
+    let third = p.sidepod(&["job"]);
+    assert!(third.stdout.contains("MISS"), "{}", third.stdout);
+    p.assert_nothing_left();
+    let ls = p.sidepod(&["cache", "ls"]);
+    assert_eq!(ls.code, 0, "{}", ls.stderr);
+    let ours: Vec<&str> = ls.stdout.lines().filter(|l| l.contains(&name)).collect();
+    assert_eq!(ours.len(), 2, "{}", ls.stdout);
+    assert!(ours.iter().all(|l| l.contains("/deps")), "{}", ls.stdout);
+    // Younger than an hour: kept; then pruned.
+    let kept = p.sidepod(&["cache", "prune", "--older-than", "1h"]);
+    assert_eq!(
+        (kept.code, kept.stdout.contains(&name)),
+        (0, false),
+        "{}",
+        kept.stdout
+    );
+    let pruned = p.sidepod(&["cache", "prune"]);
+    assert_eq!(pruned.code, 0, "{}", pruned.stderr);
+    assert_eq!(
+        pruned.stdout.lines().filter(|l| l.contains(&name)).count(),
+        2
+    );
+    let after = p.sidepod(&["cache", "ls"]);
+    assert!(!after.stdout.contains(&name), "{}", after.stdout);
+}

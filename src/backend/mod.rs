@@ -219,6 +219,8 @@ pub struct PodInfo {
 pub struct VolumeInfo {
     pub name: String,
     pub labels: BTreeMap<String, String>,
+    /// When it was created, in seconds since the epoch, when podman says.
+    pub created: Option<i64>,
 }
 
 /// The outcome of one `podman healthcheck run`.

@@ -1,5 +1,6 @@
 //! One module per command: from parsed flags to engine calls and printed results.
 
+mod cache;
 mod config;
 mod control;
 mod down;
@@ -13,6 +14,7 @@ mod ps;
 mod tools;
 mod up;
 
+pub use cache::cache;
 pub use config::config;
 pub use control::{kill, pause, port, restart, rm, start, stop, top, unpause, wait};
 pub use down::down;

@@ -84,7 +84,12 @@ fn table(
             ]
         })
         .collect();
-    let header = ["NAME", "SERVICE", "STATUS", "PORTS"].map(String::from);
+    columns(["NAME", "SERVICE", "STATUS", "PORTS"], &rows)
+}
+
+/// Four columns, aligned, under their header; trailing blanks trimmed.
+pub(super) fn columns(header: [&str; 4], rows: &[[String; 4]]) -> String {
+    let header = header.map(String::from);
     let widths: Vec<usize> = (0..4)
         .map(|i| {
             rows.iter()

@@ -14,7 +14,7 @@ use crate::compose::{
     self, merge_value, normalize_services, parse_yaml, strip_extensions, strip_service_extensions,
     ComposeSource, LoadError, Naming, Reader, WAIT_KEY,
 };
-use crate::model::{parse_duration, Step};
+use crate::model::{fingerprint, parse_duration, Cache, Step, MAIN};
 
 /// The names a job file is looked for by, in the current directory.
 pub const JOB_FILES: [&str; 2] = ["sidepod.yaml", ".sidepod.yaml"];
@@ -44,6 +44,19 @@ struct RawJob {
     ready_timeout: Option<String>,
     /// Variables whose values are secret: masked in all output, never on a command line.
     mask: Option<Vec<String>>,
+    /// Paths kept between runs.
+    cache: Option<Vec<RawCache>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCache {
+    path: String,
+    key: Option<String>,
+    /// Files (relative to the job's directory) whose contents the key depends on.
+    #[serde(default)]
+    files: Vec<String>,
+    service: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,7 +148,93 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
         timeout: duration_key(raw.timeout, "timeout", &display)?,
         ready_timeout: duration_key(raw.ready_timeout, "ready_timeout", &display)?,
         mask: mask_names(raw.mask, &display)?,
+        caches: caches(raw.cache, raw.name.as_deref(), dir, &display)?,
     })
+}
+
+/// `cache:`: each path's volume, named after the job (its `name:`, else its directory,
+/// never the run's `-p`), its key, and the hash of its key files' contents.
+fn caches(
+    raw: Option<Vec<RawCache>>,
+    name: Option<&str>,
+    dir: &Path,
+    display: &str,
+) -> Result<Vec<Cache>, LoadError> {
+    let scope = name
+        .map(str::to_string)
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "job".into());
+    let scope = volume_word(&scope);
+    let mut out: Vec<Cache> = Vec::new();
+    for (i, c) in raw.unwrap_or_default().into_iter().enumerate() {
+        let at = |k: &str| format!("cache[{i}].{k}");
+        if !c.path.starts_with('/') {
+            return Err(job_error(
+                display,
+                &at("path"),
+                &format!("{:?} is not an absolute path in the container", c.path),
+            ));
+        }
+        let key = match c.key {
+            Some(k) if volume_word(&k) == k && !k.is_empty() => k,
+            Some(k) => {
+                return Err(job_error(
+                    display,
+                    &at("key"),
+                    &format!("{k:?} cannot name a volume; use letters, digits, '.', '_' and '-'"),
+                ))
+            }
+            None => volume_word(c.path.trim_matches('/')),
+        };
+        let mut contents = Vec::new();
+        for (j, f) in c.files.iter().enumerate() {
+            let bytes = std::fs::read(dir.join(f)).map_err(|e| {
+                job_error(
+                    display,
+                    &format!("cache[{i}].files[{j}]"),
+                    &format!("cannot read {f}: {e} (the cache key is made from its contents)"),
+                )
+            })?;
+            contents.extend_from_slice(f.as_bytes());
+            contents.push(0);
+            contents.extend_from_slice(&bytes);
+        }
+        let key = if c.files.is_empty() {
+            key
+        } else {
+            format!("{key}-{}", &fingerprint(&contents)[..12])
+        };
+        let service = c.service.unwrap_or_else(|| MAIN.to_string());
+        if out.iter().any(|o| o.service == service && o.path == c.path) {
+            return Err(job_error(
+                display,
+                &at("path"),
+                &format!("{} of {service} is cached twice", c.path),
+            ));
+        }
+        out.push(Cache {
+            volume: format!("sidepod-cache-{scope}-{key}"),
+            service,
+            path: c.path,
+            key,
+        });
+    }
+    Ok(out)
+}
+
+/// Text as a volume name's part: letters, digits, `.`, `_` and `-`, the rest as `-`.
+fn volume_word(text: &str) -> String {
+    let word: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    word.trim_start_matches(['.', '-', '_']).to_string()
 }
 
 /// `mask:`: names of variables, as the environment spells them.

@@ -80,6 +80,18 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
     container
         .working_dir
         .get_or_insert_with(|| DEFAULT_WORKDIR.to_string());
+    if let Some((i, c)) = parts
+        .caches
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.service != MAIN && !project.services.contains_key(&c.service))
+    {
+        return Err(job_error(
+            &display,
+            &format!("cache[{i}].service"),
+            &format!("{:?} is not a sidecar of this job", c.service),
+        ));
+    }
     let secrets = secret_values(&parts.mask, &env, &project);
     Ok(Job {
         file,
@@ -89,6 +101,7 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
         timeout: parts.timeout,
         ready_timeout: parts.ready_timeout,
         secrets,
+        caches: parts.caches,
     })
 }
 

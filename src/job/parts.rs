@@ -18,6 +18,7 @@ pub struct JobParts {
     pub ready_timeout: Option<Duration>,
     /// `mask:`: the variables whose values are secret.
     pub mask: Vec<String>,
+    pub caches: Vec<crate::model::Cache>,
 }
 
 pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {

@@ -28,6 +28,30 @@ pub struct Job {
     /// Secret values, to be masked wherever sidepod writes: those of the variables the
     /// file's `mask:` names, and the contents of its secrets.
     pub secrets: Vec<String>,
+    /// Paths kept between runs, each in a volume of its own (`cache:`).
+    pub caches: Vec<Cache>,
+}
+
+/// A path of the main container (or a sidecar) kept between runs in a labelled volume,
+/// which teardown leaves: the same key finds it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cache {
+    pub service: String,
+    pub path: String,
+    /// As the file gives it (or made from the path), with the hash of its files.
+    pub key: String,
+    /// `sidepod-cache-<job>-<key>`: the same on every run with the same key.
+    pub volume: String,
+}
+
+/// FNV-1a, 64 bits, as hex: stable across runs, builds and hosts.
+pub fn fingerprint(bytes: &[u8]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{hash:016x}")
 }
 
 /// How long a job's sidecars may take to be ready, unless the file or a flag says.
@@ -94,6 +118,30 @@ impl Job {
         main.restart = RestartPolicy::No;
         main.depends_on.clear();
         project.services.insert(MAIN.into(), main);
+        for (i, cache) in self.caches.iter().enumerate() {
+            let key = format!("sidepod-cache-{i}");
+            project.volumes.insert(
+                key.clone(),
+                super::Volume {
+                    name: Some(cache.volume.clone()),
+                    // Made by the job runner, and never removed with the job.
+                    external: true,
+                    ..Default::default()
+                },
+            );
+            if let Some(s) = project.services.get_mut(&cache.service) {
+                s.volumes.retain(|m| m.target != cache.path);
+                s.volumes.push(Mount {
+                    kind: MountKind::Volume,
+                    source: Some(key),
+                    target: cache.path.clone(),
+                    read_only: false,
+                    options: Vec::new(),
+                    create_host_path: false,
+                    tmpfs_size: None,
+                });
+            }
+        }
         project
     }
 }

@@ -7,6 +7,7 @@ mod service;
 mod wait;
 
 pub use duration::{format_duration, parse_duration};
+pub use job::{fingerprint, Cache};
 pub use job::{Job, Step, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};
 pub use project::{Network, Project, Volume};
 pub use service::{

@@ -45,6 +45,11 @@ pub enum Resource {
     Unpaused,
     Removed,
     RemovedOrphan,
+    /// A job's cache volume: found (a hit) or made empty (a miss), with its key.
+    Cache {
+        hit: bool,
+        key: String,
+    },
 }
 
 impl Resource {
@@ -68,6 +73,8 @@ impl Resource {
             Resource::Paused => "Paused",
             Resource::Unpaused => "Unpaused",
             Resource::Removed | Resource::RemovedOrphan => "Removed",
+            Resource::Cache { hit: true, .. } => "Restored",
+            Resource::Cache { hit: false, .. } => "Created",
         }
     }
 
@@ -75,6 +82,10 @@ impl Resource {
     fn detail(&self) -> Option<String> {
         match self {
             Resource::Recreating(why) => Some(why.clone()),
+            Resource::Cache { hit, key } => Some(format!(
+                "cache {} for key {key}",
+                if *hit { "hit" } else { "miss" }
+            )),
             Resource::Exited(code) => Some(code.to_string()),
             Resource::Restarted(Some(after)) => Some(format!("after {after}")),
             Resource::Killed(signal) => Some(signal.clone()),

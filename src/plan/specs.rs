@@ -11,6 +11,10 @@ pub const LABEL_PROJECT: &str = "io.sidepod.project";
 pub const LABEL_SERVICE: &str = "io.sidepod.service";
 pub const LABEL_CONFIG_HASH: &str = "io.sidepod.config-hash";
 pub const LABEL_OWNER: &str = "io.sidepod.owner";
+/// A job's cache volume, by its key; kept across teardown.
+pub const LABEL_CACHE: &str = "io.sidepod.cache";
+/// The path a cache volume holds.
+pub const LABEL_CACHE_PATH: &str = "io.sidepod.cache.path";
 /// On the pod: its host entries, `name=ip,...`, to tell when new ones are needed.
 pub const LABEL_HOSTS: &str = "io.sidepod.hosts";
 pub const COMPOSE_PROJECT: &str = "com.docker.compose.project";
@@ -92,14 +96,9 @@ pub fn pod_fits(plan: &Plan, existing: &BTreeMap<String, String>) -> bool {
             .all(|h| have.contains(&h))
 }
 
-/// FNV-1a over a Debug form, which is deterministic (BTreeMaps, Vecs).
+/// Over a Debug form, which is deterministic (BTreeMaps, Vecs).
 fn fingerprint(text: &str) -> String {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{hash:016x}")
+    crate::model::fingerprint(text.as_bytes())
 }
 
 pub fn pod_spec(plan: &Plan, extra_labels: &BTreeMap<String, String>) -> PodSpec {

@@ -615,6 +615,7 @@ impl Backend for FakeBackend {
                 VolumeInfo {
                     name: spec.name.clone(),
                     labels: spec.labels.clone(),
+                    created: None,
                 },
             )
         });

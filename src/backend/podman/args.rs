@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use super::env::env_arg;
+pub use super::env::hidden_env;
 use crate::backend::{
     BuildSpec, ContainerSpec, ExecSpec, HealthSpec, LogOptions, MountSpec, PodSpec, VolumeSpec,
 };
 use crate::model::{format_duration, HealthTest, NetworkMode, Port, RestartPolicy, RuntimeOptions};
-use crate::output::mask::holds_secret;
 
 pub(super) fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -104,24 +105,6 @@ pub fn run_foreground_args(spec: &ContainerSpec, remove: bool) -> Vec<String> {
         strings(["run"])
     };
     container_args(head, spec)
-}
-
-/// `KEY=VALUE`; only `KEY` when the value holds a secret, which then reaches podman in
-/// its environment (`hidden_env`), never on a command line that any user can read.
-fn env_arg(k: &str, v: &str) -> String {
-    if holds_secret(v) {
-        k.to_string()
-    } else {
-        format!("{k}={v}")
-    }
-}
-
-/// The variables whose values hold a secret: for podman's own environment.
-pub fn hidden_env(env: &BTreeMap<String, String>) -> Vec<(String, String)> {
-    env.iter()
-        .filter(|(_, v)| holds_secret(v))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
 }
 
 pub fn exec_args(spec: &ExecSpec) -> Vec<String> {

@@ -175,6 +175,8 @@ pub(super) struct PodEntry {
 pub(super) struct VolumeEntry {
     #[serde(rename = "Name")]
     pub(super) name: String,
+    #[serde(rename = "CreatedAt")]
+    pub(super) created_at: Option<String>,
     #[serde(rename = "Labels")]
     pub(super) labels: Option<BTreeMap<String, String>>,
 }
@@ -372,5 +374,66 @@ mod tests {
 ";
         assert_eq!(listening_ports(table), [5432, 6379]);
         assert_eq!(listening_ports(""), Vec::<u16>::new());
+    }
+}
+
+/// `2026-12-01T23:44:06.076890681Z` or `...+01:00` (podman's CreatedAt) as seconds since
+/// the epoch; `None` for anything else.
+pub(super) fn unix_time(text: &str) -> Option<i64> {
+    let (date, time) = text.trim().split_once(['T', ' '])?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let clock_end = time.find(['Z', '+', '-', ' ']).unwrap_or(time.len());
+    let (clock, zone) = time.split_at(clock_end);
+    let mut c = clock
+        .split('.')
+        .next()?
+        .splitn(3, ':')
+        .map(|p| p.parse::<i64>().ok());
+    let (h, min, sec) = (c.next()??, c.next()??, c.next()??);
+    let zone = zone.trim();
+    let offset = match zone.chars().next() {
+        Some(sign @ ('+' | '-')) => {
+            let digits: String = zone[1..]
+                .chars()
+                .filter(char::is_ascii_digit)
+                .take(4)
+                .collect();
+            let (zh, zm) = (
+                digits.get(..2)?.parse::<i64>().ok()?,
+                digits.get(2..4).unwrap_or("0").parse::<i64>().ok()?,
+            );
+            let o = zh * 3600 + zm * 60;
+            if sign == '+' {
+                o
+            } else {
+                -o
+            }
+        }
+        _ => 0,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + min * 60 + sec - offset)
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::unix_time;
+
+    #[test]
+    fn podman_timestamps_are_read() {
+        assert_eq!(unix_time("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            unix_time("2026-12-01T23:44:06.076890681Z"),
+            Some(1_796_168_646)
+        );
+        assert_eq!(unix_time("2026-12-02T00:44:06+01:00"), Some(1_796_168_646));
+        assert_eq!(unix_time("yesterday"), None);
     }
 }

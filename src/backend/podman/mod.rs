@@ -3,6 +3,7 @@
 //! podman's output, `probes` checks the host for `sidepod doctor`.
 
 mod args;
+mod env;
 mod json;
 mod probes;
 mod process;
@@ -406,6 +407,7 @@ impl Backend for PodmanBackend {
         Ok(entries
             .into_iter()
             .map(|v| VolumeInfo {
+                created: v.created_at.as_deref().and_then(json::unix_time),
                 name: v.name,
                 labels: v.labels.unwrap_or_default(),
             })

@@ -17,12 +17,12 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::{teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardown, UpOptions};
-use crate::backend::Backend;
+use crate::backend::{Backend, VolumeSpec};
 use crate::exit;
 use crate::model::{format_duration, Job, MAIN};
 use crate::output::mask::mask;
 use crate::output::{Event, Output, Resource, ResourceKind, SidecarRow, StepStatus};
-use crate::plan::{pod_spec, LABEL_OWNER, LABEL_PROJECT};
+use crate::plan::{pod_spec, LABEL_CACHE, LABEL_CACHE_PATH, LABEL_OWNER, LABEL_PROJECT};
 
 pub use report::StepReport;
 
@@ -207,6 +207,38 @@ async fn claim_pod(stack: &Stack, owner: &BTreeMap<String, String>) -> Result<()
     }
 }
 
+/// The job's cache volumes: each found again under its key, or made empty. They carry
+/// no project label, so teardown leaves them; `sidepod cache` lists and prunes them.
+async fn restore_caches(stack: &Stack, job: &Job) -> Result<(), EngineError> {
+    for cache in &job.caches {
+        let hit = stack.backend.volume_exists(&cache.volume).await?;
+        if !hit {
+            let labels = [
+                (LABEL_CACHE.to_string(), cache.key.clone()),
+                (LABEL_CACHE_PATH.to_string(), cache.path.clone()),
+            ];
+            let spec = VolumeSpec {
+                name: cache.volume.clone(),
+                labels: labels.into(),
+                ..VolumeSpec::default()
+            };
+            match stack.backend.volume_create(&spec).await {
+                // Another run with the same key made it a moment ago.
+                Err(e) if e.already_exists() => {}
+                other => other?,
+            }
+        }
+        let state = Resource::Cache {
+            hit,
+            key: cache.key.clone(),
+        };
+        stack
+            .output
+            .emit(Event::resource(ResourceKind::Volume, &cache.volume, state));
+    }
+    Ok(())
+}
+
 /// One run of a job, as it goes.
 struct Run<'a> {
     stack: &'a Stack,
@@ -286,6 +318,9 @@ pub async fn run_job(
 
 impl Run<'_> {
     async fn body(&mut self, shutdown: &mut Shutdown) -> Outcome {
+        if let Err(e) = restore_caches(self.stack, self.job).await {
+            return self.failure(e);
+        }
         if let Err(o) = self.start_sidecars(shutdown).await {
             return o;
         }

@@ -54,6 +54,7 @@ fn job(steps: Vec<Step>) -> Job {
         timeout: None,
         ready_timeout: None,
         secrets: Vec::new(),
+        caches: Vec::new(),
     }
 }
 
