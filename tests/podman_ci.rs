@@ -336,3 +336,40 @@ fn a_cache_is_restored_on_the_next_run_with_the_same_key_and_kept_across_teardow
     let after = p.sidepod(&["cache", "ls"]);
     assert!(!after.stdout.contains(&name), "{}", after.stdout);
 }
+
+#[test]
+fn files_a_step_writes_as_another_user_belong_to_the_invoking_user() {
+    use std::os::unix::fs::MetadataExt;
+    let host = host!();
+    let job = format!(
+        "container:\n  image: {BUSYBOX}\n  user: \"1000:1000\"\nsteps:\n  - run: mkdir -p out/deep \
+         && echo built > out/deep/file && ls -ln out/deep\n"
+    );
+    let p = Project::with_files(&host, "owner", &[("sidepod.yaml", &job)]);
+    let out = p.sidepod(&["job"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // Inside, the step wrote as uid 1000.
+    assert!(out.stdout.contains(" 1000 "), "{}", out.stdout);
+    let id = |flag: &str| -> u32 {
+        let out = std::process::Command::new("id").arg(flag).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    };
+    let me = match &host.mode {
+        common::podman::Mode::Rootless { uid, gid, .. } => Some((*uid, *gid)),
+        // Rootful, the container's users are the host's, and root removes anything.
+        common::podman::Mode::Current => (id("-u") != 0).then(|| (id("-u"), id("-g"))),
+    };
+    let file = p.dir.join("out/deep/file");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "built\n");
+    if let Some(owner) = me {
+        for path in [p.dir.join("out"), p.dir.join("out/deep"), file] {
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            assert_eq!((meta.uid(), meta.gid()), owner, "{}", path.display());
+        }
+    }
+    // The invoking user can delete what the step left.
+    let rm = p.host.run("rm", &["-r", "out"], &p.dir, &[]);
+    assert_eq!(rm.code, 0, "{}", rm.stderr);
+    assert!(!p.dir.join("out").exists());
+    p.assert_nothing_left();
+}

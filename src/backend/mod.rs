@@ -329,6 +329,10 @@ pub trait Backend: Send + Sync {
     /// (the pod's).
     async fn listening(&self, name: &str) -> Result<Vec<u16>, BackendError>;
     /// Waits until the container exits; returns its exit code.
+    /// Gives files under `dir` that containers wrote as other users back to the user
+    /// sidepod runs as (rootless: the subordinate uids of the user namespace). Returns
+    /// podman's complaint about files it could not give back, if any.
+    async fn reclaim(&self, dir: &std::path::Path) -> Result<Option<String>, BackendError>;
     /// A GET request made inside the container's network namespace: the response's
     /// status, or `None` while nothing accepts the connection.
     async fn http_status(

@@ -557,6 +557,11 @@ impl Backend for FakeBackend {
         }))
     }
 
+    async fn reclaim(&self, dir: &std::path::Path) -> Result<Option<String>, BackendError> {
+        self.record(Call::Reclaim(dir.to_path_buf()))?;
+        Ok(None)
+    }
+
     async fn http_status(
         &self,
         name: &str,

@@ -38,6 +38,7 @@ pub enum Call {
     Healthcheck(String),
     Listening(String),
     Http(String),
+    Reclaim(std::path::PathBuf),
     Wait(String),
     Logs(String),
     VolumeCreate(String),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::env::env_arg;
-pub use super::env::hidden_env;
+pub use super::env::{hidden_env, reclaim_args};
 use crate::backend::{
     BuildSpec, ContainerSpec, ExecSpec, HealthSpec, LogOptions, MountSpec, PodSpec, VolumeSpec,
 };

@@ -1,5 +1,6 @@
-//! Container variables on podman's command lines: a value that holds a secret goes by
-//! name only, and podman takes it from its own environment.
+//! What containers and the host share, on podman's command lines: variables (a value
+//! that holds a secret goes by name only, and podman takes it from its own environment)
+//! and the workspace's files (given back to the user).
 
 use std::collections::BTreeMap;
 
@@ -21,4 +22,17 @@ pub fn hidden_env(env: &BTreeMap<String, String>) -> Vec<(String, String)> {
         .filter(|(_, v)| holds_secret(v))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// Inside podman's user namespace, where the user is uid 0 and what containers wrote
+/// as their other users shows those uids: each such file is given back to uid 0, the
+/// user. Files of other host users (shown as 65534) are left alone.
+pub fn reclaim_args(dir: &std::path::Path) -> Vec<String> {
+    let mut a = super::args::strings(["unshare", "find"]);
+    a.push(dir.display().to_string());
+    a.extend(super::args::strings([
+        "-xdev", "(", "-not", "-user", "0", "-o", "-not", "-group", "0", ")", "-not", "-user",
+        "65534", "-exec", "chown", "-h", "0:0", "{}", "+",
+    ]));
+    a
 }

@@ -330,6 +330,19 @@ impl Backend for PodmanBackend {
         Ok(ports)
     }
 
+    async fn reclaim(&self, dir: &Path) -> Result<Option<String>, BackendError> {
+        // Rootful, a container's root is the host's: what it wrote is root's already.
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } == 0 {
+            return Ok(None);
+        }
+        let args = reclaim_args(dir);
+        match self.process.change(&args).await? {
+            Some((Some(0), _, _)) | None => Ok(None),
+            Some((_, _, stderr)) => Ok(Some(stderr.trim().to_string())),
+        }
+    }
+
     async fn http_status(
         &self,
         name: &str,

@@ -207,6 +207,22 @@ async fn claim_pod(stack: &Stack, owner: &BTreeMap<String, String>) -> Result<()
     }
 }
 
+/// Files the steps wrote into the workspace as a container user other than root belong,
+/// rootless, to a subordinate uid that the CI runner cannot delete: they are given back
+/// to the user sidepod runs as.
+async fn give_back_workspace(stack: &Stack, job: &Job) {
+    let dir = &job.project.directory;
+    let problem = match stack.backend.reclaim(dir).await {
+        Ok(None) => return,
+        Ok(Some(complaint)) => complaint,
+        Err(e) => e.to_string(),
+    };
+    stack.output.warn(&format!(
+        "some files in the workspace {} could not be given back to you: {problem}",
+        dir.display()
+    ));
+}
+
 /// The job's cache volumes: each found again under its key, or made empty. They carry
 /// no project label, so teardown leaves them; `sidepod cache` lists and prunes them.
 async fn restore_caches(stack: &Stack, job: &Job) -> Result<(), EngineError> {
@@ -284,6 +300,7 @@ pub async fn run_job(
         None => run.body(shutdown).await,
     };
     run.finish_steps();
+    give_back_workspace(stack, job).await;
     if outcome != Outcome::Passed && !matches!(outcome, Outcome::Interrupted(_)) {
         run.explain().await;
     }

@@ -485,3 +485,24 @@ async fn a_log_wait_fails_at_once_when_the_container_exits_first() {
         started.elapsed()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_workspace_is_given_back_after_the_steps_and_before_teardown() {
+    let fake = Arc::new(FakeBackend::new());
+    let j = job(vec![step("one", "make")]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let reclaim = fake.position(&Call::Reclaim("/src/shop".into()));
+    let step = fake.last_position(&Call::Exec {
+        container: "j-main-1".into(),
+        command: vec!["sh".into(), "-c".into(), "make".into()],
+    });
+    assert!(step < reclaim, "{:#?}", fake.calls());
+    assert!(
+        reclaim < fake.position(&Call::PodRemove("j".into())),
+        "{:#?}",
+        fake.calls()
+    );
+}
