@@ -209,6 +209,15 @@ pub struct JobArgs {
     /// /etc/sidepod/host.yaml (`restrict: true`)
     #[arg(long, env = "SIDEPOD_RESTRICT", value_parser = clap::builder::FalseyValueParser::new())]
     pub restrict: bool,
+    /// Run only the matrix combinations with this value (KEY=VALUE, repeatable)
+    #[arg(long = "matrix", value_name = "KEY=VALUE")]
+    pub matrix: Vec<String>,
+    /// Run up to N matrix combinations at once, each in its own pod (default 1)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub parallel: Option<usize>,
+    /// After a combination fails, start no more (as the file's `fail_fast: true`)
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {

@@ -141,7 +141,7 @@ impl Session {
             _ => false,
         };
         if is_job {
-            let (job, project, plan) = self.load_job_with(&opts, false)?;
+            let (job, project, plan) = self.load_job_with(&opts, false, &[])?;
             return Ok(Loaded::Job {
                 job: Box::new(job),
                 project,
@@ -162,6 +162,18 @@ impl Session {
         name: Option<&str>,
         restrict: bool,
     ) -> Result<(Job, Project, Plan), Error> {
+        self.load_job_variant(file, name, restrict, &[])
+    }
+
+    /// `load_job` with more variables (a matrix combination's), which interpolation sees
+    /// and the main container gets in its environment.
+    pub fn load_job_variant(
+        &self,
+        file: Option<&Path>,
+        name: Option<&str>,
+        restrict: bool,
+        vars: &[(String, String)],
+    ) -> Result<(Job, Project, Plan), Error> {
         let mut opts = self.load_options();
         if let Some(f) = file {
             opts.files = vec![f.to_path_buf()];
@@ -169,15 +181,30 @@ impl Session {
         if let Some(n) = name {
             opts.project_name = Some(n.to_string());
         }
-        self.load_job_with(&opts, restrict)
+        opts.environ.extend(vars.iter().cloned());
+        self.load_job_with(&opts, restrict, vars)
+    }
+
+    /// The job file `sidepod job` would load: `file`, else the global `-f`, else the
+    /// one found here.
+    pub fn job_file(&self, file: Option<&Path>) -> Option<std::path::PathBuf> {
+        let opts = self.load_options();
+        match file.or(opts.files.first().map(|f| f.as_path())) {
+            Some(f) => Some(opts.working_dir.join(f)),
+            None => job::find_job_file(&opts.working_dir),
+        }
     }
 
     fn load_job_with(
         &self,
         opts: &LoadOptions,
         restrict: bool,
+        vars: &[(String, String)],
     ) -> Result<(Job, Project, Plan), Error> {
-        let job = job::load_job(opts)?;
+        let mut job = job::load_job(opts)?;
+        for (k, v) in vars {
+            job.container.environment.insert(k.clone(), Some(v.clone()));
+        }
         if restrict {
             job::restrict::check(&job, &self.display(&job.file))?;
         }

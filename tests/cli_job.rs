@@ -205,3 +205,33 @@ fn a_broken_host_config_keeps_the_gate_shut_with_exit_3() {
     );
     assert!(out.stdout.is_empty(), "{}", out.stdout);
 }
+
+#[test]
+fn matrix_selection_errors_say_what_to_give() {
+    let job = "matrix:\n  db: [pg15, pg16]\ncontainer:\n  image: \"app:${MATRIX_DB}\"\nsteps:\n  - run: \"true\"\n";
+    let run = |args: &[&str]| Test::new().file("sidepod.yaml", job).args(args).run();
+    let usage = run(&["--dry-run", "job", "--matrix", "pg16"]);
+    assert_eq!(usage.code, 2, "{}", usage.stderr);
+    assert!(usage.stderr.contains("give KEY=VALUE"), "{}", usage.stderr);
+    let none = run(&["--dry-run", "job", "--matrix", "db=pg17"]);
+    assert_eq!(none.code, 3, "{}", none.stderr);
+    assert!(
+        none.stderr
+            .contains("no combination has db=pg17; the combinations are: db=pg15; db=pg16"),
+        "{}",
+        none.stderr
+    );
+    // Each combination's values reach interpolation: its own image.
+    let one = run(&["--dry-run", "job", "--matrix", "db=pg16"]);
+    assert_eq!(one.code, 0, "{}", one.stderr);
+    assert!(
+        one.stdout.contains("app:pg16") && !one.stdout.contains("app:pg15"),
+        "{}",
+        one.stdout
+    );
+    assert!(
+        one.stdout.contains("--env MATRIX_DB=pg16"),
+        "{}",
+        one.stdout
+    );
+}

@@ -373,3 +373,86 @@ fn files_a_step_writes_as_another_user_belong_to_the_invoking_user() {
     assert!(!p.dir.join("out").exists());
     p.assert_nothing_left();
 }
+
+#[test]
+fn a_two_by_two_matrix_runs_each_combination_in_its_own_pod_and_reports_the_failing_one() {
+    let host = host!();
+    let job = format!(
+        "matrix:\n  db: [alpha, beta]\n  mode: [one, two]\ncontainer:\n  image: {BUSYBOX}\nservices:\n  db:\n    \
+         image: {BUSYBOX}\n    command: [\"sh\", \"-c\", \"echo served-${{MATRIX_DB}} > /tmp/x; exec httpd -f -p 8080 -h /tmp\"]\n    \
+         wait: {{port: 8080}}\nsteps:\n  - name: Check\n    run: test \"$MATRIX_DB-$MATRIX_MODE\" != alpha-two\n  \
+         - name: Show\n    run: wget -q -O - http://localhost:8080/x\n"
+    );
+    let p = Project::with_files(&host, "matrix", &[("sidepod.yaml", &job)]);
+    let out = p.sidepod(&["job", "--parallel", "2", "--junit", "junit.xml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    // Each combination's sidecar got its own values: four pods, four answers.
+    for db in ["alpha", "beta"] {
+        for mode in ["one", "two"] {
+            let label = format!("[db={db}, mode={mode}]");
+            let served = format!("{label} served-{db}");
+            assert_eq!(
+                out.stdout.contains(&served),
+                (db, mode) != ("alpha", "two"),
+                "{}",
+                out.stdout
+            );
+        }
+    }
+    let table = &out.stderr[out.stderr.find("Matrix summary").expect(&out.stderr)..];
+    let row = |label: &str| {
+        table
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        row("COMBINATION").contains("Check") && row("COMBINATION").contains("Show"),
+        "{table}"
+    );
+    assert!(row("db=alpha, mode=two").contains("failed (1)"), "{table}");
+    assert!(
+        row("db=alpha, mode=two").contains("failed (exit 1)"),
+        "{table}"
+    );
+    for label in [
+        "db=alpha, mode=one",
+        "db=beta, mode=one",
+        "db=beta, mode=two",
+    ] {
+        assert!(row(label).ends_with("passed"), "{table}");
+    }
+    let xml = std::fs::read_to_string(p.dir.join("junit.xml")).unwrap();
+    assert_eq!(xml.matches("<testsuite ").count(), 4, "{xml}");
+    assert!(
+        xml.contains("<testsuite name=\"db=alpha, mode=two\" tests=\"2\" failures=\"1\""),
+        "{xml}"
+    );
+    p.assert_nothing_left();
+
+    // One value of one axis: its two combinations, both passing.
+    let beta = p.sidepod(&["job", "--matrix", "db=beta"]);
+    assert_eq!(beta.code, 0, "{}", beta.stderr);
+    assert_eq!(
+        beta.stdout.matches("served-beta").count(),
+        2,
+        "{}",
+        beta.stdout
+    );
+    assert!(!beta.stdout.contains("alpha"), "{}", beta.stdout);
+    let none = p.sidepod(&["job", "--matrix", "db=gamma"]);
+    assert_eq!(none.code, 3, "{}", none.stderr);
+    assert!(
+        none.stderr.contains("no combination has db=gamma"),
+        "{}",
+        none.stderr
+    );
+    // Fail-fast, one at a time: after alpha-two fails, the beta ones never start.
+    let ff = p.sidepod(&["job", "--fail-fast"]);
+    assert_eq!(ff.code, 1, "{}", ff.stderr);
+    assert!(!ff.stdout.contains("served-beta"), "{}", ff.stdout);
+    let table = &ff.stderr[ff.stderr.find("Matrix summary").expect(&ff.stderr)..];
+    assert_eq!(table.matches("cancelled (fail-fast)").count(), 2, "{table}");
+    p.assert_nothing_left();
+}

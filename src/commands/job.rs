@@ -3,6 +3,7 @@
 use crate::cli::JobArgs;
 use crate::engine::{self, JobOptions};
 use crate::error::Error;
+use crate::job::matrix::{self, Combination};
 use crate::job::restrict;
 use crate::model::DEFAULT_READY_TIMEOUT;
 use crate::session::Session;
@@ -19,14 +20,55 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
     }
     let extra = std::env::var_os("SIDEPOD_HOST_CONFIG").map(std::path::PathBuf::from);
     let restricted = args.restrict || restrict::host_restricts(extra.as_deref())?;
-    let (job, project, plan) = s.load_job(
-        args.file.as_deref(),
-        args.project_name.as_deref(),
-        restricted,
-    )?;
-    let stack = s.stack(project, plan)?;
-    let opts = JobOptions {
+    let file = s.job_file(args.file.as_deref());
+    let display = file.as_deref().map(|f| s.display(f)).unwrap_or_default();
+    let matrix = match &file {
+        Some(f) if f.is_file() => matrix::read_matrix(f, &display).map_err(Error::Load)?,
+        _ => None,
+    };
+    let Some(matrix) = matrix else {
+        let (job, project, plan) = s.load_job(
+            args.file.as_deref(),
+            args.project_name.as_deref(),
+            restricted,
+        )?;
+        let stack = s.stack(project, plan)?;
+        let opts = options(args, &job);
+        let mut shutdown = s.shutdown()?;
+        return Ok(engine::run_job(&stack, &job, &opts, &mut shutdown).await?);
+    };
+    let chosen = choose(&matrix.combinations, &args.matrix, &display)?;
+    // Every combination is loaded and planned before any runs: an error in one is an
+    // error of the file.
+    let mut variants = Vec::new();
+    for (i, combination) in chosen {
+        let vars = combination.variables();
+        let (first, _, _) = s.load_job_variant(
+            args.file.as_deref(),
+            args.project_name.as_deref(),
+            restricted,
+            &vars,
+        )?;
+        let name = format!("{}-{}", first.project.name, i + 1);
+        let (job, project, plan) =
+            s.load_job_variant(args.file.as_deref(), Some(&name), restricted, &vars)?;
+        variants.push(engine::Variant {
+            label: combination.label(),
+            stack: s.stack(project, plan)?,
+            job,
+        });
+    }
+    let opts = options(args, &variants[0].job);
+    let fail_fast = matrix.fail_fast || args.fail_fast;
+    let parallel = args.parallel.unwrap_or(1);
+    let shutdown = s.shutdown()?;
+    Ok(engine::run_matrix(variants, &opts, parallel, fail_fast, &shutdown).await)
+}
+
+fn options(args: &JobArgs, job: &crate::model::Job) -> JobOptions {
+    JobOptions {
         keep: args.keep,
+        label: None,
         steps: args.steps.clone(),
         junit: args.junit.clone(),
         logs_dir: args.logs_dir.clone(),
@@ -35,7 +77,41 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
             .ready_timeout
             .or(job.ready_timeout)
             .unwrap_or(DEFAULT_READY_TIMEOUT),
-    };
-    let mut shutdown = s.shutdown()?;
-    Ok(engine::run_job(&stack, &job, &opts, &mut shutdown).await?)
+    }
+}
+
+/// The combinations `--matrix KEY=VALUE` (repeatable) selects, with their places in the
+/// matrix; all of them without.
+fn choose<'m>(
+    all: &'m [Combination],
+    wanted: &[String],
+    display: &str,
+) -> Result<Vec<(usize, &'m Combination)>, Error> {
+    let mut pairs = Vec::new();
+    for w in wanted {
+        let Some((k, v)) = w.split_once('=') else {
+            return Err(Error::Usage(format!(
+                "--matrix {w}: give KEY=VALUE, as in --matrix db=postgres:16"
+            )));
+        };
+        pairs.push((k.to_string(), v.to_string()));
+    }
+    let chosen: Vec<(usize, &Combination)> = all
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| pairs.iter().all(|(k, v)| c.0.get(k) == Some(v)))
+        .collect();
+    if chosen.is_empty() {
+        let have: Vec<String> = all.iter().map(Combination::label).collect();
+        return Err(Error::Load(crate::compose::LoadError::Invalid {
+            file: display.to_string(),
+            at: "matrix".into(),
+            message: format!(
+                "no combination has {}; the combinations are: {}",
+                wanted.join(" "),
+                have.join("; ")
+            ),
+        }));
+    }
+    Ok(chosen)
 }

@@ -24,7 +24,10 @@ pub use control::{
 };
 pub use error::EngineError;
 pub use health::{refresh_health, wait_healthy, HealthOutcome};
-pub use job::{owner, reap_stale, run_job, JobOptions, Outcome, StepReport};
+pub use job::{
+    owner, reap_stale, run_job, run_job_finished, run_matrix, Finished, JobOptions, Outcome,
+    StepReport, Variant,
+};
 pub use stop::{remove_project, stop_containers, stop_known, stop_stack};
 pub use supervise::{attach, up_attached, AttachOptions};
 pub use teardown::{or_teardown, teardown, Teardown};

@@ -46,6 +46,9 @@ struct RawJob {
     mask: Option<Vec<String>>,
     /// Paths kept between runs.
     cache: Option<Vec<RawCache>>,
+    /// Read before loading, by `matrix.rs`: each combination is a load of its own.
+    matrix: Option<Value>,
+    fail_fast: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

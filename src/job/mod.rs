@@ -3,6 +3,7 @@
 
 mod file;
 mod load;
+pub mod matrix;
 mod parts;
 mod render;
 pub mod restrict;

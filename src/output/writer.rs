@@ -89,6 +89,15 @@ impl Output {
         }
     }
 
+    /// A plain note for people (a matrix's progress and table); none in JSON, whose
+    /// events already carry the same facts, or when quiet.
+    pub fn say(&self, text: &str) {
+        if self.progress == ProgressStyle::Lines {
+            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
+            to_stderr(text);
+        }
+    }
+
     /// The error a command ends with; in JSON, an event like the others.
     pub fn error(&self, report: &str) {
         match self.progress {

@@ -24,6 +24,11 @@ fn secs(d: Duration) -> String {
 }
 
 pub fn junit_xml(job: &str, steps: &[StepReport], total: Duration) -> String {
+    junit_suites(&[(job.to_string(), steps, total)])
+}
+
+/// How many steps failed and how many were skipped.
+fn counts(steps: &[StepReport]) -> (usize, usize) {
     let failures = steps
         .iter()
         .filter(|s| {
@@ -37,11 +42,34 @@ pub fn junit_xml(job: &str, steps: &[StepReport], total: Duration) -> String {
         .iter()
         .filter(|s| matches!(s.status, StepStatus::Skipped | StepStatus::NotRun))
         .count();
-    let job = escape(job);
+    (failures, skipped)
+}
+
+/// One JUnit document, a test suite per run (a matrix's combinations), a test case per
+/// step.
+pub fn junit_suites(suites: &[(String, &[StepReport], Duration)]) -> String {
+    let all: Vec<StepReport> = suites.iter().flat_map(|s| s.1.iter().cloned()).collect();
+    let (failures, skipped) = counts(&all);
+    let total: Duration = suites.iter().map(|s| s.2).sum();
     let mut xml = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sidepod\" tests=\"{n}\" \
-         failures=\"{failures}\" skipped=\"{skipped}\" time=\"{t}\">\n  <testsuite name=\"{job}\" \
-         tests=\"{n}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{t}\">\n",
+         failures=\"{failures}\" skipped=\"{skipped}\" time=\"{t}\">\n",
+        n = all.len(),
+        t = secs(total),
+    );
+    for (name, steps, took) in suites {
+        xml.push_str(&suite(name, steps, *took));
+    }
+    xml.push_str("</testsuites>\n");
+    xml
+}
+
+fn suite(job: &str, steps: &[StepReport], total: Duration) -> String {
+    let (failures, skipped) = counts(steps);
+    let job = escape(job);
+    let mut xml = format!(
+        "  <testsuite name=\"{job}\" tests=\"{n}\" failures=\"{failures}\" skipped=\"{skipped}\" \
+         time=\"{t}\">\n",
         n = steps.len(),
         t = secs(total),
     );
@@ -67,7 +95,7 @@ pub fn junit_xml(job: &str, steps: &[StepReport], total: Duration) -> String {
             StepStatus::NotRun => xml.push_str(">\n      <skipped message=\"not run: the job had already failed\"/>\n    </testcase>\n"),
         }
     }
-    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml.push_str("  </testsuite>\n");
     xml
 }
 

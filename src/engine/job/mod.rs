@@ -3,6 +3,7 @@
 //! failure, timeout, Ctrl-C, SIGTERM, SIGHUP, a podman error) unless `--keep`.
 
 mod junit;
+mod matrix;
 mod report;
 mod steps;
 
@@ -24,11 +25,14 @@ use crate::output::mask::mask;
 use crate::output::{Event, Output, Resource, ResourceKind, SidecarRow, StepStatus};
 use crate::plan::{pod_spec, LABEL_CACHE, LABEL_CACHE_PATH, LABEL_OWNER, LABEL_PROJECT};
 
+pub use matrix::{run_matrix, Variant};
 pub use report::StepReport;
 
 #[derive(Debug, Clone)]
 pub struct JobOptions {
     pub keep: bool,
+    /// Printed before each line of step output: a matrix combination's label.
+    pub label: Option<String>,
     /// Run only these steps (by name); the others are reported as skipped.
     pub steps: Vec<String>,
     pub junit: Option<PathBuf>,
@@ -42,6 +46,7 @@ impl Default for JobOptions {
     fn default() -> Self {
         JobOptions {
             keep: false,
+            label: None,
             steps: Vec::new(),
             junit: None,
             logs_dir: None,
@@ -268,6 +273,14 @@ struct Run<'a> {
     deadline: Option<(Instant, Duration)>,
 }
 
+/// How a run of a job ended: its exit code, its steps, and how long it took.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub code: i32,
+    pub steps: Vec<StepReport>,
+    pub took: Duration,
+}
+
 /// Runs the job over its stack (`Job::project`, planned); returns the exit code.
 /// Teardown has finished when it returns.
 pub async fn run_job(
@@ -276,6 +289,18 @@ pub async fn run_job(
     opts: &JobOptions,
     shutdown: &mut Shutdown,
 ) -> Result<i32, EngineError> {
+    run_job_finished(stack, job, opts, shutdown)
+        .await
+        .map(|f| f.code)
+}
+
+/// `run_job`, with the steps' reports (for a matrix's table and JUnit file).
+pub async fn run_job_finished(
+    stack: &Stack,
+    job: &Job,
+    opts: &JobOptions,
+    shutdown: &mut Shutdown,
+) -> Result<Finished, EngineError> {
     reap_stale(&stack.backend, &stack.output).await?;
     let owner: BTreeMap<String, String> = [(LABEL_OWNER.to_string(), owner(opts.keep))].into();
     // Before anything else: the pod's creation claims the name, at once for all runs. It
@@ -318,8 +343,13 @@ pub async fn run_job(
         }
     }
     run.summary(&outcome, total);
+    let finished = Finished {
+        code: outcome.exit_code(),
+        steps: run.steps.clone(),
+        took: total,
+    };
     match torn_down {
-        Ok(()) => Ok(outcome.exit_code()),
+        Ok(()) => Ok(finished),
         // The job's own end decides its exit code; a teardown that failed on top of it
         // is said, and `sidepod down` removes what it left.
         Err(e) if outcome != Outcome::Passed => {
@@ -327,7 +357,7 @@ pub async fn run_job(
                 "teardown did not finish ({e}); `sidepod -p {} down -v` removes what is left",
                 stack.project.name
             ));
-            Ok(outcome.exit_code())
+            Ok(finished)
         }
         Err(e) => Err(e),
     }

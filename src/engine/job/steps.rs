@@ -78,7 +78,12 @@ pub(super) async fn run_steps(
             step: step.timeout.map(|t| (started + t, t)),
             job: run.deadline,
         };
-        let exec = run_step(stack.backend.clone(), &spec, tail.clone());
+        let exec = run_step(
+            stack.backend.clone(),
+            &spec,
+            tail.clone(),
+            run.opts.label.as_deref(),
+        );
         let result = watched_step(exec, &step.name, limits, &mut watchers, shutdown).await;
         // Ended early: what the step started is still running in the container.
         if result.is_err() {
@@ -174,11 +179,15 @@ async fn run_step(
     backend: Arc<dyn Backend>,
     spec: &ExecSpec,
     tail: Arc<Mutex<Vec<String>>>,
+    label: Option<&str>,
 ) -> Result<i64, EngineError> {
     let (tx, mut rx) = mpsc::channel::<LogLine>(256);
     let print = async {
         while let Some(line) = rx.recv().await {
-            let _ = crate::output::print(&format!("{}\n", line.text));
+            let _ = match label {
+                Some(l) => crate::output::print(&format!("[{l}] {}\n", line.text)),
+                None => crate::output::print(&format!("{}\n", line.text)),
+            };
             let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
             tail.push(line.text);
             if tail.len() > TAIL_LINES {

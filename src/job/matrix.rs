@@ -1,0 +1,282 @@
+//! A job file's `matrix:`: axes of values, with `include` and `exclude` as GitHub Actions
+//! has them. Each combination is the job loaded again with its values as variables
+//! (`MATRIX_<AXIS>`), for interpolation and in the main container's environment.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+use serde_yaml::Value;
+
+use super::parts::job_error;
+use crate::compose::LoadError;
+
+/// The combinations of a job's matrix, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matrix {
+    pub combinations: Vec<Combination>,
+    /// `fail_fast: true`: after a failure, combinations not yet started are not run.
+    pub fail_fast: bool,
+}
+
+/// One combination: each key's value, in the file's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Combination(pub IndexMap<String, String>);
+
+impl Combination {
+    /// `db=postgres:16, mode=fast`.
+    pub fn label(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The variables it sets: `MATRIX_DB=postgres:16`, ...
+    pub fn variables(&self) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .map(|(k, v)| (variable(k), v.clone()))
+            .collect()
+    }
+}
+
+/// `db` → `MATRIX_DB`; `node-version` → `MATRIX_NODE_VERSION`.
+pub fn variable(key: &str) -> String {
+    let word: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("MATRIX_{word}")
+}
+
+/// The most combinations one file may expand to.
+const MAX_COMBINATIONS: usize = 256;
+
+/// The job file's matrix, if it has one.
+pub fn read_matrix(file: &Path, display: &str) -> Result<Option<Matrix>, LoadError> {
+    let text = crate::compose::limits::read_file(file)?;
+    let Ok(Value::Mapping(doc)) = serde_yaml::from_str::<Value>(&text) else {
+        // The loader says what is wrong with the file.
+        return Ok(None);
+    };
+    let fail_fast = match doc.get("fail_fast") {
+        None => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(job_error(display, "fail_fast", "expected true or false")),
+    };
+    let Some(matrix) = doc.get("matrix") else {
+        return Ok(None);
+    };
+    let Value::Mapping(m) = matrix else {
+        return Err(job_error(
+            display,
+            "matrix",
+            "give axes of values (db: [postgres:15, postgres:16]), with include and exclude",
+        ));
+    };
+    let mut axes: IndexMap<String, Vec<String>> = IndexMap::new();
+    let mut include = Vec::new();
+    let mut exclude = Vec::new();
+    for (k, v) in m {
+        let key = scalar(k).unwrap_or_default();
+        let at = format!("matrix.{key}");
+        match key.as_str() {
+            "include" | "exclude" => {
+                let entries = entries(v, &at, display)?;
+                if key == "include" {
+                    include = entries;
+                } else {
+                    exclude = entries;
+                }
+            }
+            _ => {
+                if variable(&key) == "MATRIX_" || key.is_empty() {
+                    return Err(job_error(display, &at, "an axis needs a name"));
+                }
+                let Value::Sequence(values) = v else {
+                    return Err(job_error(display, &at, "expected a list of values"));
+                };
+                let values: Option<Vec<String>> = values.iter().map(scalar).collect();
+                match values {
+                    Some(vals) if !vals.is_empty() => {
+                        axes.insert(key, vals);
+                    }
+                    _ => {
+                        return Err(job_error(
+                            display,
+                            &at,
+                            "expected a non-empty list of plain values (strings or numbers)",
+                        ))
+                    }
+                }
+            }
+        }
+    }
+    let mut combos: Vec<IndexMap<String, String>> = vec![IndexMap::new()];
+    for (axis, values) in &axes {
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                values.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.insert(axis.clone(), v.clone());
+                    c
+                })
+            })
+            .collect();
+        if combos.len() > MAX_COMBINATIONS {
+            return Err(job_error(
+                display,
+                "matrix",
+                &format!("more than {MAX_COMBINATIONS} combinations; exclude some"),
+            ));
+        }
+    }
+    if axes.is_empty() {
+        combos.clear();
+    }
+    combos.retain(|c| !exclude.iter().any(|e| matches(c, e)));
+    for extra in include {
+        // Extends the combinations whose axis values it shares; else is one of its own.
+        let mut extended = false;
+        for c in combos.iter_mut() {
+            let shares = extra
+                .iter()
+                .filter(|(k, _)| axes.contains_key(*k))
+                .all(|(k, v)| c.get(k) == Some(v));
+            let adds = extra.keys().any(|k| !axes.contains_key(k));
+            if shares && adds {
+                for (k, v) in &extra {
+                    c.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+                extended = true;
+            }
+        }
+        if !extended {
+            combos.push(extra);
+        }
+    }
+    if combos.is_empty() {
+        return Err(job_error(
+            display,
+            "matrix",
+            "no combination is left (every one is excluded)",
+        ));
+    }
+    Ok(Some(Matrix {
+        combinations: combos.into_iter().map(Combination).collect(),
+        fail_fast,
+    }))
+}
+
+fn matches(c: &IndexMap<String, String>, pattern: &IndexMap<String, String>) -> bool {
+    pattern.iter().all(|(k, v)| c.get(k) == Some(v))
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn entries(v: &Value, at: &str, display: &str) -> Result<Vec<IndexMap<String, String>>, LoadError> {
+    let bad = || job_error(display, at, "expected a list of mappings of plain values");
+    let Value::Sequence(items) = v else {
+        return Err(bad());
+    };
+    items
+        .iter()
+        .map(|item| {
+            let Value::Mapping(m) = item else {
+                return Err(bad());
+            };
+            m.iter()
+                .map(|(k, v)| Some((scalar(k)?, scalar(v)?)))
+                .collect::<Option<IndexMap<_, _>>>()
+                .filter(|e| !e.is_empty())
+                .ok_or_else(bad)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix(yaml: &str) -> Result<Option<Matrix>, LoadError> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sidepod.yaml");
+        std::fs::write(&file, yaml).unwrap();
+        read_matrix(&file, "sidepod.yaml")
+    }
+
+    fn labels(m: &Matrix) -> Vec<String> {
+        m.combinations.iter().map(Combination::label).collect()
+    }
+
+    #[test]
+    fn axes_multiply_then_exclude_removes_and_include_extends_or_adds() {
+        let m = matrix(
+            "matrix:\n  db: [pg15, pg16]\n  mode: [fast, slow]\n  exclude:\n    - {db: pg15, mode: slow}\n  \
+             include:\n    - {db: pg16, extra: x}\n    - {db: mariadb, mode: fast}\nfail_fast: true\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            labels(&m),
+            [
+                "db=pg15, mode=fast",
+                "db=pg16, mode=fast, extra=x",
+                "db=pg16, mode=slow, extra=x",
+                "db=mariadb, mode=fast"
+            ]
+        );
+        assert!(m.fail_fast);
+        assert_eq!(
+            m.combinations[0].variables(),
+            [
+                ("MATRIX_DB".into(), "pg15".into()),
+                ("MATRIX_MODE".into(), "fast".into())
+            ]
+        );
+        assert_eq!(variable("node-version"), "MATRIX_NODE_VERSION");
+        assert_eq!(matrix("steps: []\n").unwrap(), None);
+    }
+
+    #[test]
+    fn bad_matrices_name_the_key() {
+        for (yaml, at, phrase) in [
+            ("matrix: [a, b]\n", "matrix", "give axes"),
+            ("matrix:\n  db: pg\n", "matrix.db", "expected a list"),
+            ("matrix:\n  db: []\n", "matrix.db", "non-empty"),
+            (
+                "matrix:\n  db: [a]\n  exclude: [{db: a}]\n",
+                "matrix",
+                "no combination",
+            ),
+            (
+                "matrix:\n  db: [a]\n  include: [x]\n",
+                "matrix.include",
+                "mappings",
+            ),
+            (
+                "matrix:\n  db: [a]\nfail_fast: maybe\n",
+                "fail_fast",
+                "true or false",
+            ),
+        ] {
+            let e = matrix(yaml).unwrap_err().to_string();
+            assert!(e.contains(at) && e.contains(phrase), "{yaml}: {e}");
+        }
+    }
+}
