@@ -87,7 +87,9 @@ async fn check(
     if let WaitCheck::Log { pattern, times } = &strategy.check {
         return follow_log(backend, container, pattern, *times).await;
     }
-    loop {
+    // Whether it still runs is asked of podman every few tries only: that call costs
+    // more than a port check, and would stretch the interval.
+    for tries in 0u64.. {
         let passed = match &strategy.check {
             WaitCheck::Port(port) => backend.listening(container).await?.contains(port),
             WaitCheck::Http(h) => backend.http_status(container, h).await? == Some(h.status),
@@ -97,12 +99,18 @@ async fn check(
         if passed {
             return Ok(Ok(()));
         }
-        if let Some(code) = exited(backend, container).await? {
-            return Ok(Err(Failure::Exited(code)));
+        if tries % EXIT_CHECK_EVERY == EXIT_CHECK_EVERY - 1 {
+            if let Some(code) = exited(backend, container).await? {
+                return Ok(Err(Failure::Exited(code)));
+            }
         }
         tokio::time::sleep(strategy.interval).await;
     }
+    unreachable!("the tries never run out")
 }
+
+/// How many tries of a polled strategy go by between asking whether it still runs.
+const EXIT_CHECK_EVERY: u64 = 4;
 
 async fn exited(backend: &dyn Backend, container: &str) -> Result<Option<i64>, EngineError> {
     let info = backend.inspect(&[container.to_string()]).await?;

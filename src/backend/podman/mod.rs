@@ -23,6 +23,9 @@ use super::*;
 
 pub struct PodmanBackend {
     process: Process,
+    /// Containers' main processes, as `listening` last found them: while one lives, its
+    /// ports are read from /proc without asking podman again.
+    pids: std::sync::Mutex<std::collections::HashMap<String, u32>>,
 }
 
 impl PodmanBackend {
@@ -32,6 +35,7 @@ impl PodmanBackend {
     pub fn locate(explicit: Option<&Path>, dry_run: bool) -> Result<Self, BackendError> {
         Ok(PodmanBackend {
             process: Process::locate(explicit, dry_run)?,
+            pids: Default::default(),
         })
     }
 
@@ -84,6 +88,24 @@ impl PodmanBackend {
         }
         succeeded(run, Some(126), last).map(|()| spec.name.clone())
     }
+}
+
+/// The TCP ports listening in the network namespace of process `pid`, from the kernel's
+/// own tables: no tool is needed in the image, and it reads the same rootless. `None`
+/// once the process is gone.
+fn ports_of(pid: u32) -> Option<Vec<u16>> {
+    let mut ports = Vec::new();
+    let mut any = false;
+    for table in ["tcp", "tcp6"] {
+        // A procfs table is in memory: reading it does not block.
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")) {
+            any = true;
+            ports.extend(json::listening_ports(&text));
+        }
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    any.then_some(ports)
 }
 
 #[async_trait]
@@ -311,23 +333,24 @@ impl Backend for PodmanBackend {
     }
 
     async fn listening(&self, name: &str) -> Result<Vec<u16>, BackendError> {
+        let known = self
+            .pids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .copied();
+        if let Some(ports) = known.and_then(ports_of) {
+            return Ok(ports);
+        }
         let info = self.inspect(&[name.to_string()]).await?;
         let Some(pid) = info.first().and_then(|i| i.pid) else {
             return Ok(Vec::new());
         };
-        // The kernel's own table of the container's network namespace: no tool is needed
-        // in the image, and it reads the same rootless.
-        let mut ports = Vec::new();
-        for table in ["tcp", "tcp6"] {
-            let path = format!("/proc/{pid}/net/{table}");
-            // A procfs table is in memory: reading it does not block.
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                ports.extend(json::listening_ports(&text));
-            }
-        }
-        ports.sort_unstable();
-        ports.dedup();
-        Ok(ports)
+        self.pids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), pid);
+        Ok(ports_of(pid).unwrap_or_default())
     }
 
     async fn reclaim(&self, dir: &Path) -> Result<Option<String>, BackendError> {
