@@ -326,9 +326,10 @@ fn services_that_ignore_sigterm_stop_together_in_about_one_grace_period() {
     let started = Instant::now();
     p.sidepod(&["down"]).success();
     let took = started.elapsed();
-    // One after the other would be ten grace periods.
+    // One after the other would be ten grace periods (80 s); together, about one. The
+    // margin is for a loaded CI host, where the rest of the suite runs beside it.
     assert!(
-        took < grace.mul_f64(1.5),
+        took < grace.mul_f64(3.0),
         "down took {took:?} for 10 services with a {grace:?} grace period each"
     );
     p.assert_nothing_left();
