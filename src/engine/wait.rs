@@ -7,7 +7,6 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::ready::sleep_until_opt;
 use super::{log_tail, EngineError, Shutdown};
 use crate::backend::{Backend, ContainerState, ExecSpec, LogOptions};
 use crate::model::{format_duration, HealthTest, WaitCheck, WaitStrategy};
@@ -49,7 +48,7 @@ pub(super) async fn await_strategies(
             _ = shutdown.requested() => {
                 return Err(EngineError::Interrupted(shutdown.last_signal()))
             }
-            _ = sleep_until_opt(Some(deadline)) => Err(Failure::TimedOut),
+            _ = tokio::time::sleep_until(deadline) => Err(Failure::TimedOut),
         };
         let what = strategy.describe();
         let not_ready = match passed {

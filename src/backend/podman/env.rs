@@ -28,11 +28,14 @@ pub fn hidden_env(env: &BTreeMap<String, String>) -> Vec<(String, String)> {
 /// as their other users shows those uids: each such file is given back to uid 0, the
 /// user. Files of other host users (shown as 65534) are left alone.
 pub fn reclaim_args(dir: &std::path::Path) -> Vec<String> {
-    let mut a = super::args::strings(["unshare", "find"]);
-    a.push(dir.display().to_string());
-    a.extend(super::args::strings([
+    let test = [
         "-xdev", "(", "-not", "-user", "0", "-o", "-not", "-group", "0", ")", "-not", "-user",
         "65534", "-exec", "chown", "-h", "0:0", "{}", "+",
-    ]));
-    a
+    ];
+    ["unshare", "find"]
+        .into_iter()
+        .map(String::from)
+        .chain([dir.display().to_string()])
+        .chain(test.into_iter().map(String::from))
+        .collect()
 }
