@@ -84,7 +84,7 @@ fn invalid_template_is_explained() {
     Test::new()
         .file(
             "compose.yaml",
-            "services:\n  app:\n    image: busybox\n    command: echo $1\n",
+            "services:\n  app:\n    image: busybox\n    command: echo ${1}\n",
         )
         .args(&["config"])
         .run()
@@ -751,18 +751,23 @@ services:
     assert!(json["volumes"]["cache"].is_object(), "{json}");
     assert!(json["services"]["web"].is_object(), "{json}");
 
-    let clash = Test::new()
-        .file("other.yaml", "services:\n  web:\n    image: nginx\n")
+    // A service this file defines too is merged over the included one, as compose-go
+    // merges it: the local image wins, the included command stays.
+    let merged = Test::new()
+        .file(
+            "other.yaml",
+            "services:\n  web:\n    image: nginx\n    command: [serve]\n",
+        )
         .file(
             "compose.yaml",
             "include: [other.yaml]\nservices:\n  web:\n    image: busybox\n",
         )
-        .args(&["config"])
+        .args(&["config", "--format", "json"])
         .run();
-    clash.config_error(&[
-        "include[0]",
-        "services.web is defined both here and in the included other.yaml; rename one",
-    ]);
+    merged.success();
+    let web = &merged.json()["services"]["web"];
+    assert_eq!(web["image"], "busybox");
+    assert_eq!(web["command"], json!(["serve"]));
 }
 
 #[test]

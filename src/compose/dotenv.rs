@@ -36,10 +36,8 @@ pub fn parse_env_file(
             continue;
         };
         let rest = rest.trim_start();
-        let known = |name: &str| match vars.get(name) {
-            Some(v) => v.clone(),
-            None => lookup(name),
-        };
+        // The environment wins over the file's own earlier lines, as in compose-go.
+        let known = |name: &str| lookup(name).or_else(|| vars.get(name).cloned().flatten());
         let value = if let Some(body) = rest.strip_prefix('\'') {
             let (content, _) = quoted_value(body, '\'', &mut lines)
                 .ok_or((line_no, "missing closing single quote".to_string()))?;

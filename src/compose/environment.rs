@@ -62,3 +62,23 @@ impl Environment {
             .or_else(|| self.file.get(key).cloned().flatten())
     }
 }
+
+impl Environment {
+    /// The environment an `include` entry's files see: every variable of this one, over
+    /// the include's own env files.
+    pub fn with_files(&self, files: &[PathBuf]) -> Result<Self, LoadError> {
+        let mut outer = self.shell.clone();
+        for (k, v) in &self.file {
+            if let Some(v) = v {
+                outer.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+        if files.is_empty() {
+            return Ok(Environment {
+                shell: outer,
+                file: IndexMap::new(),
+            });
+        }
+        Environment::load(&outer, Path::new("/"), files)
+    }
+}

@@ -1,5 +1,8 @@
-//! Compose variable interpolation: `$VAR`, `${VAR}`, `${VAR:-d}`, `${VAR-d}`, `${VAR:?e}`,
-//! `${VAR?e}`, `${VAR:+x}`, `${VAR+x}` and `$$`, with nesting inside the words.
+//! Compose variable interpolation, as compose-go's template package does it: `$VAR`,
+//! `${VAR}`, `${VAR:-d}`, `${VAR-d}`, `${VAR:?e}`, `${VAR?e}`, `${VAR:+x}`, `${VAR+x}` and
+//! `$$`. A `$` that no variable name follows stays a literal `$` (`^a$`, `$(cmd)`, `$1`).
+//! A modifier's word runs to the `}` that balances the `${`, so it may hold braces
+//! (`${X:-{"a":1}}`), and is itself interpolated, only where it is used.
 
 use std::collections::BTreeSet;
 
@@ -8,7 +11,7 @@ use std::collections::BTreeSet;
 pub enum InterpolationError {
     /// `${VAR:?message}` or `${VAR?message}` with VAR missing.
     Required { var: String, message: String },
-    /// Not a valid template (`${`, `${VAR`, `$1`, `${VAR:x}`).
+    /// Not a valid template (`${`, `${VAR`, `${1}`, `${VAR:x}`).
     Syntax(String),
 }
 
@@ -45,97 +48,65 @@ impl<'a> Interpolator<'a> {
     }
 
     pub fn interpolate(&mut self, input: &str) -> Result<String, InterpolationError> {
-        let chars: Vec<char> = input.chars().collect();
         let mut out = String::with_capacity(input.len());
-        let end = self.expand(&chars, 0, &mut out, false)?;
-        debug_assert_eq!(end, chars.len());
+        let b = input.as_bytes();
+        // Every byte this looks at is ASCII, so slicing at these indices keeps UTF-8 whole.
+        let mut pos = 0;
+        while let Some(found) = input[pos..].find('$') {
+            let at = pos + found;
+            out.push_str(&input[pos..at]);
+            pos = match b.get(at + 1) {
+                Some(b'$') => {
+                    out.push('$');
+                    at + 2
+                }
+                Some(b'{') => self.braced(input, at, &mut out)?,
+                Some(&n) if is_name_start(n) => {
+                    let end = name_end(b, at + 1);
+                    let value = self.value_or_blank(&input[at + 1..end]);
+                    out.push_str(&value);
+                    end
+                }
+                _ => {
+                    out.push('$');
+                    at + 1
+                }
+            };
+        }
+        out.push_str(&input[pos..]);
         Ok(out)
     }
 
-    /// Expands `chars[pos..]` into `out`. Inside a braced word (`nested`), stops before the
-    /// `}` that closes it and returns its index; otherwise runs to the end.
-    fn expand(
-        &mut self,
-        chars: &[char],
-        mut pos: usize,
-        out: &mut String,
-        nested: bool,
-    ) -> Result<usize, InterpolationError> {
-        while pos < chars.len() {
-            let c = chars[pos];
-            if nested && c == '}' {
-                return Ok(pos);
-            }
-            if c != '$' {
-                out.push(c);
-                pos += 1;
-                continue;
-            }
-            match chars.get(pos + 1) {
-                Some('$') => {
-                    out.push('$');
-                    pos += 2;
-                }
-                Some('{') => pos = self.braced(chars, pos + 2, out)?,
-                Some(&n) if is_name_start(n) => {
-                    let name_end = name_end(chars, pos + 1);
-                    let name: String = chars[pos + 1..name_end].iter().collect();
-                    out.push_str(&self.value_or_blank(&name));
-                    pos = name_end;
-                }
-                Some(&other) => {
-                    return Err(InterpolationError::Syntax(format!(
-                        "\"${other}\" is not a variable"
-                    )))
-                }
-                None => {
-                    return Err(InterpolationError::Syntax(
-                        "a lone \"$\" at the end".to_string(),
-                    ))
-                }
-            }
-        }
-        if nested {
-            return Err(InterpolationError::Syntax("missing closing \"}\"".into()));
-        }
-        Ok(pos)
-    }
-
-    /// Handles `${...}` starting just after the `{`; returns the index after the `}`.
+    /// `${...}` at `at` (the `$`); returns the index after what it consumed.
     fn braced(
         &mut self,
-        chars: &[char],
-        start: usize,
+        s: &str,
+        at: usize,
         out: &mut String,
     ) -> Result<usize, InterpolationError> {
-        if !chars.get(start).copied().is_some_and(is_name_start) {
-            let rest: String = chars[start..].iter().take(20).collect();
+        let b = s.as_bytes();
+        let start = at + 2;
+        if !b.get(start).copied().is_some_and(is_name_start) {
+            let rest: String = s[start..].chars().take(20).collect();
             return Err(InterpolationError::Syntax(format!(
                 "\"${{{rest}\" does not start with a variable name"
             )));
         }
-        let name_end = name_end(chars, start);
-        let name: String = chars[start..name_end].iter().collect();
-        let mut pos = name_end;
-        if chars.get(pos) == Some(&'}') {
-            out.push_str(&self.value_or_blank(&name));
-            return Ok(pos + 1);
+        let name_end = name_end(b, start);
+        let name = &s[start..name_end];
+        if b.get(name_end) == Some(&b'}') {
+            out.push_str(&self.value_or_blank(name));
+            return Ok(name_end + 1);
         }
-        let colon = chars.get(pos) == Some(&':');
-        if colon {
-            pos += 1;
-        }
-        let op = match chars.get(pos) {
-            Some(&op @ ('-' | '?' | '+')) => op,
-            Some(&other) => {
+        let colon = b.get(name_end) == Some(&b':');
+        let op_at = name_end + usize::from(colon);
+        let op = match b.get(op_at) {
+            Some(&op @ (b'-' | b'?' | b'+')) => op,
+            Some(_) => {
+                let modifier: String = s[name_end..].chars().take(2).collect();
                 return Err(InterpolationError::Syntax(format!(
-                    "unknown modifier {:?} in \"${{{name}\"; use :-, -, :?, ?, :+ or +",
-                    if colon {
-                        format!(":{other}")
-                    } else {
-                        other.to_string()
-                    }
-                )))
+                    "unknown modifier {modifier:?} in \"${{{name}\"; use :-, -, :?, ?, :+ or +"
+                )));
             }
             None => {
                 return Err(InterpolationError::Syntax(format!(
@@ -143,45 +114,39 @@ impl<'a> Interpolator<'a> {
                 )))
             }
         };
-        pos += 1;
-        let value = (self.lookup)(&name);
+        // The template reaches the last `}` of its line; the word ends at the `}` that
+        // balances the `${`, and what lies between is read again as a template.
+        let line_end = s[at..].find('\n').map_or(s.len(), |i| at + i);
+        let Some(last) = s[at..line_end].rfind('}').map(|i| at + i) else {
+            return Err(InterpolationError::Syntax(format!(
+                "missing closing \"}}\" in \"${{{name}\""
+            )));
+        };
+        let (word_end, rest) = match balancing_brace(&b[at..=last]) {
+            Some(i) => (at + i, &s[at + i + 1..=last]),
+            None => (last, ""),
+        };
+        let word = &s[op_at + 1..word_end];
+        let value = (self.lookup)(name);
         let present = match &value {
             Some(v) => !(colon && v.is_empty()),
             None => false,
         };
-        // The word is expanded only where it is used, so an unused `${X:?}` inside
-        // a default does not fail, as in a shell.
-        let use_word = match op {
-            '-' | '?' => !present,
-            _ => present,
-        };
-        let mut word = String::new();
-        let close = if use_word {
-            self.expand(chars, pos, &mut word, true)?
-        } else {
-            // Parsed only to find where it ends: a lookup that finds every variable keeps
-            // an inner `?` from firing.
-            let mut scratch = Interpolator::new(&|_| Some("set".to_string()));
-            scratch.expand(chars, pos, &mut String::new(), true)?
-        };
         match op {
-            '-' => out.push_str(&if present {
-                value.unwrap_or_default()
-            } else {
-                word
-            }),
-            '+' => out.push_str(if present { &word } else { "" }),
+            b'-' if present => out.push_str(&value.unwrap_or_default()),
+            b'-' => out.push_str(&self.interpolate(word)?),
+            b'+' if present => out.push_str(&self.interpolate(word)?),
+            b'+' => out.push_str(&value.unwrap_or_default()),
+            _ if present => out.push_str(&value.unwrap_or_default()),
             _ => {
-                if !present {
-                    return Err(InterpolationError::Required {
-                        var: name,
-                        message: word,
-                    });
-                }
-                out.push_str(&value.unwrap_or_default());
+                return Err(InterpolationError::Required {
+                    var: name.to_string(),
+                    message: self.interpolate(word)?,
+                })
             }
         }
-        Ok(close + 1)
+        out.push_str(&self.interpolate(rest)?);
+        Ok(last + 1)
     }
 
     fn value_or_blank(&mut self, name: &str) -> String {
@@ -195,13 +160,37 @@ impl<'a> Interpolator<'a> {
     }
 }
 
-fn is_name_start(c: char) -> bool {
-    c.is_ascii_alphabetic() || c == '_'
+/// The index of the `}` that closes the `{` at index 1, counting nested braces. As in
+/// compose-go, the character after each `{` is not looked at.
+fn balancing_brace(b: &[u8]) -> Option<usize> {
+    let mut open = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'}' => {
+                open = open.saturating_sub(1);
+                if open == 0 {
+                    return Some(i);
+                }
+            }
+            b'{' => {
+                open += 1;
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
-fn name_end(chars: &[char], start: usize) -> usize {
+fn is_name_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn name_end(b: &[u8], start: usize) -> usize {
     let mut end = start;
-    while end < chars.len() && (chars[end].is_ascii_alphanumeric() || chars[end] == '_') {
+    while end < b.len() && (b[end].is_ascii_alphanumeric() || b[end] == b'_') {
         end += 1;
     }
     end
@@ -256,6 +245,17 @@ mod tests {
             ("${PORT}:80", "8080:80"),
             ("${UNSET:-}", ""),
             ("é${SET}ü", "évalueü"),
+            // A `$` that no name follows is kept, as compose-go keeps it.
+            ("a $ string", "a $ string"),
+            ("^REGEX$", "^REGEX$"),
+            ("$}", "$}"),
+            ("sh -c \"echo $(date)\"", "sh -c \"echo $(date)\""),
+            ("$1 and 5$", "$1 and 5$"),
+            // A word with braces runs to the brace that balances `${`.
+            ("${UNSET:-{\"json\":2}}", "{\"json\":2}"),
+            ("${SET:-{\"json\":2}}", "value"),
+            ("${UNSET:-a} then ${SET}", "a then value"),
+            ("${SET:+[$SET]}", "[value]"),
         ];
         for (input, want) in cases {
             assert_eq!(run(input).as_deref(), Ok(want), "input {input:?}");
@@ -278,8 +278,7 @@ mod tests {
             ("${SET:-abc", "missing closing"),
             ("${SET:x}", "unknown modifier"),
             ("${SET*}", "unknown modifier"),
-            ("$1", "is not a variable"),
-            ("cost: 5$", "lone"),
+            ("${SET:-abc\n}", "missing closing"),
             ("${1abc}", "does not start with a variable name"),
         ];
         for (input, phrase) in cases {

@@ -11,7 +11,7 @@ use serde_yaml::{Mapping, Value};
 use super::convert::{self, clean_path, Context};
 use super::discover::{checked_project_name, discover, project_name_from_dir};
 use super::environment::Environment;
-use super::merge::merge_value;
+use super::merge::{apply_resets, merge_documents, KeyPath};
 use super::raw::{RawCompose, RawService};
 use super::reader::Reader;
 use super::yaml::validate;
@@ -96,6 +96,9 @@ pub struct ComposeSource {
     pub files: Vec<PathBuf>,
     /// How the project name is found.
     pub naming: Naming,
+    /// The paths the files' `!reset` and `!override` tags name: they also clear what a
+    /// service's `extends` brings in.
+    pub resets: Vec<KeyPath>,
 }
 
 /// Where a source's project name comes from, after `-p`.
@@ -119,7 +122,13 @@ pub fn resolve(
 ) -> Result<Project, LoadError> {
     let label = &source.label;
     if let Some(Value::Mapping(services)) = source.value.get_mut("services") {
-        reader.resolve_extends(services, label, &source.base_dir, project_dir)?;
+        reader.resolve_extends(
+            services,
+            label,
+            &source.base_dir,
+            project_dir,
+            &source.resets,
+        )?;
     }
     let raw: RawCompose = validate(&source.value, label)?;
     let env = reader.env;
@@ -203,8 +212,11 @@ pub fn load_project(opts: &LoadOptions) -> Result<Project, LoadError> {
         .collect::<Vec<_>>()
         .join(" + ");
     let mut merged = Value::Mapping(Mapping::new());
+    let mut resets = Vec::new();
     for doc in &docs {
-        merge_value(&mut merged, doc.value.clone(), "");
+        apply_resets(&mut merged, &doc.resets);
+        merge_documents(&mut merged, doc.value.clone());
+        resets.extend(doc.resets.iter().cloned());
     }
     let source = ComposeSource {
         label,
@@ -212,6 +224,7 @@ pub fn load_project(opts: &LoadOptions) -> Result<Project, LoadError> {
         value: merged,
         files,
         naming: Naming::Compose,
+        resets,
     };
     resolve(source, &mut reader, opts, &project_dir)
 }

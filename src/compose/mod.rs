@@ -27,7 +27,7 @@ pub(crate) use convert::{convert_service, Context};
 pub(crate) use discover::checked_project_name;
 pub(crate) use environment::Environment;
 pub(crate) use load::{resolve, ComposeSource, Naming};
-pub(crate) use merge::merge_value;
+pub(crate) use merge::{apply_resets, merge_documents, take_tags};
 pub(crate) use reader::Reader;
 pub(crate) use yaml::{
     normalize_services, parse_yaml, strip_extensions, strip_service_extensions, validate, WAIT_KEY,

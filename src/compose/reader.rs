@@ -12,7 +12,7 @@ use super::environment::Environment;
 use super::error::describe_path;
 use super::interpolate::Interpolator;
 use super::limits;
-use super::merge::merge_value;
+use super::merge::{apply_resets, merge_documents, merge_service, take_tags, KeyPath};
 use super::raw::RawCompose;
 use super::yaml::{normalize_services, parse_yaml, strip_extensions, validate};
 use super::LoadError;
@@ -23,6 +23,9 @@ pub struct Document {
     pub display: String,
     pub dir: PathBuf,
     pub value: Value,
+    /// The paths its `!reset` and `!override` tags name, removed from what it is merged
+    /// over.
+    pub resets: Vec<KeyPath>,
 }
 
 /// Reads and prepares files against one environment, collecting warnings on the way.
@@ -92,6 +95,7 @@ impl<'a> Reader<'a> {
         let display = self.display(path);
         let text = self.read_text(path)?;
         let mut value = parse_yaml(&text, &display)?;
+        let resets = take_tags(&mut value);
         strip_extensions(&mut value);
         self.interpolate(&mut value, &display, &|_| false)?;
         let dir = if path.as_os_str() == "-" {
@@ -102,7 +106,7 @@ impl<'a> Reader<'a> {
         if let Value::Mapping(top) = &mut value {
             if let Some(include) = top.remove("include") {
                 self.including.push(path.to_path_buf());
-                let included = self.include(include, &display, &dir, top);
+                let included = self.include(include, &display, &dir, top, &resets);
                 self.including.pop();
                 included?;
             }
@@ -113,24 +117,30 @@ impl<'a> Reader<'a> {
                 .push(format!("{display}: `version` is obsolete and is ignored"));
         }
         normalize_services(&mut value);
+        super::merge::unique_entries(&mut value);
         let doc = Document {
             display,
             dir,
             value,
+            resets,
         };
         self.cache.insert(path.to_path_buf(), doc.clone());
         Ok(doc)
     }
 
-    /// `include`: each listed file is read as a Compose file of its own, its relative
-    /// paths taken from its own directory, and its services, volumes, networks, secrets
-    /// and configs are added to `top`; a name defined twice is an error.
+    /// `include`: each entry's files are read as a Compose project of their own (the
+    /// first file, then its overrides), with the entry's `project_directory` (else the
+    /// first file's directory) for their relative paths and `.env`, and its `env_file`s
+    /// under this project's variables. Their services, volumes, networks, secrets and
+    /// configs are added to `top`; where `top` defines the same name, its definition is
+    /// merged over the included one.
     fn include(
         &mut self,
         include: Value,
         display: &str,
         dir: &Path,
         top: &mut Mapping,
+        resets: &[KeyPath],
     ) -> Result<(), LoadError> {
         let invalid = |at: String, message: String| LoadError::Invalid {
             file: display.to_string(),
@@ -145,73 +155,118 @@ impl<'a> Reader<'a> {
         };
         for (i, entry) in entries.into_iter().enumerate() {
             let at = format!("include[{i}]");
-            let paths = include_paths(entry).map_err(|m| invalid(at.clone(), m))?;
-            for p in paths {
-                let file = clean_path(&dir.join(&p));
-                if let Some(start) = self.including.iter().position(|f| *f == file) {
-                    let cycle: Vec<String> = self.including[start..]
-                        .iter()
-                        .chain(std::iter::once(&file))
-                        .map(|f| self.display(f))
-                        .collect();
-                    return Err(invalid(
-                        at,
-                        format!("include cycle: {}", cycle.join(" -> ")),
-                    ));
-                }
-                let doc = self.compose_document(&file).map_err(|e| match e {
+            let spec = include_spec(entry).map_err(|m| invalid(at.clone(), m))?;
+            let files: Vec<PathBuf> = spec.paths.iter().map(|p| clean_path(&dir.join(p))).collect();
+            if let Some(start) = self.including.iter().position(|f| *f == files[0]) {
+                let cycle: Vec<String> = self.including[start..]
+                    .iter()
+                    .chain(std::iter::once(&files[0]))
+                    .map(|f| self.display(f))
+                    .collect();
+                return Err(invalid(
+                    at,
+                    format!("include cycle: {}", cycle.join(" -> ")),
+                ));
+            }
+            let project_dir = match &spec.project_directory {
+                Some(d) => clean_path(&dir.join(d)),
+                None => files[0].parent().map(Path::to_path_buf).unwrap_or_default(),
+            };
+            let env_files: Vec<PathBuf> = match &spec.env_file {
+                Some(list) => list
+                    .iter()
+                    .filter(|f| f.as_str() != "/dev/null")
+                    .map(|f| clean_path(&dir.join(f)))
+                    .collect(),
+                None => Some(project_dir.join(".env"))
+                    .filter(|f| f.is_file())
+                    .into_iter()
+                    .collect(),
+            };
+            let env = self.env.with_files(&env_files).map_err(|e| {
+                invalid(at.clone(), format!("env_file: {}", e.detail()))
+            })?;
+            let mut child = Reader::new(&env, self.working_dir);
+            child.including = self.including.clone();
+            let mut merged = Value::Mapping(Mapping::new());
+            let mut label = Vec::new();
+            for file in &files {
+                let doc = child.compose_document(file).map_err(|e| match e {
                     // A file that cannot be read is the including file's error.
                     LoadError::Read { .. } | LoadError::File { .. } => invalid(
                         at.clone(),
-                        format!("cannot include {}: {}", self.display(&file), e.detail()),
+                        format!("cannot include {}: {}", self.display(file), e.detail()),
                     ),
                     other => other,
                 })?;
-                let Value::Mapping(mut included) = doc.value else {
-                    continue;
-                };
-                if let Some(Value::Mapping(services)) = included.get_mut("services") {
-                    for service in services.values_mut() {
-                        rebase_paths(service, &doc.dir);
-                    }
-                }
-                for kind in ["secrets", "configs"] {
-                    if let Some(Value::Mapping(objects)) = included.get_mut(kind) {
-                        for object in objects.values_mut() {
-                            if let Some(Value::String(f)) = object.get_mut("file") {
-                                if !Path::new(f.as_str()).is_absolute() {
-                                    *f = clean_path(&doc.dir.join(&*f))
-                                        .to_string_lossy()
-                                        .to_string();
+                apply_resets(&mut merged, &doc.resets);
+                merge_documents(&mut merged, doc.value);
+                label.push(doc.display);
+            }
+            let label = label.join(" + ");
+            if let Some(Value::Mapping(services)) = merged.get_mut("services") {
+                child.resolve_extends(services, &label, &project_dir, &project_dir, &[])?;
+                for service in services.values_mut() {
+                    rebase_paths(service, &project_dir);
+                    // A variable named without a value takes it from the include's own
+                    // variables, which the rest of the project does not see.
+                    if let Some(Value::Mapping(vars)) = service.get_mut("environment") {
+                        for (k, v) in vars.iter_mut() {
+                            if v.is_null() {
+                                if let Some(value) = k.as_str().and_then(|k| env.get(k)) {
+                                    *v = Value::from(value);
                                 }
                             }
                         }
                     }
                 }
-                for kind in ["services", "volumes", "networks", "secrets", "configs"] {
-                    let Some(Value::Mapping(theirs)) = included.remove(kind) else {
-                        continue;
-                    };
-                    let ours = top
-                        .entry(Value::from(kind))
-                        .or_insert_with(|| Value::Mapping(Mapping::new()));
-                    let Value::Mapping(ours) = ours else {
-                        continue;
-                    };
-                    for (name, v) in theirs {
-                        if ours.contains_key(&name) {
-                            return Err(invalid(
-                                at.clone(),
-                                format!(
-                                    "{kind}.{} is defined both here and in the included {}; \
-                                     rename one",
-                                    name.as_str().unwrap_or_default(),
-                                    doc.display
-                                ),
-                            ));
+            }
+            self.unset.append(&mut child.unset);
+            self.warnings.append(&mut child.warnings);
+            let Value::Mapping(mut included) = merged else {
+                continue;
+            };
+            for kind in ["secrets", "configs"] {
+                if let Some(Value::Mapping(objects)) = included.get_mut(kind) {
+                    for object in objects.values_mut() {
+                        if let Some(Value::String(f)) = object.get_mut("file") {
+                            if !Path::new(f.as_str()).is_absolute() && !f.starts_with('~') {
+                                *f = clean_path(&project_dir.join(&*f))
+                                    .to_string_lossy()
+                                    .to_string();
+                            }
                         }
-                        ours.insert(name, v);
                     }
+                }
+            }
+            for kind in ["services", "volumes", "networks", "secrets", "configs", "models"] {
+                let Some(Value::Mapping(theirs)) = included.remove(kind) else {
+                    continue;
+                };
+                let ours = top
+                    .entry(Value::from(kind))
+                    .or_insert_with(|| Value::Mapping(Mapping::new()));
+                let Value::Mapping(ours) = ours else {
+                    continue;
+                };
+                for (name, mut v) in theirs {
+                    if let Some(local) = ours.remove(&name) {
+                        // This file's definition is merged over the included one, after
+                        // its `!reset` and `!override` tags have cleared their paths.
+                        let key = name.as_str().unwrap_or_default();
+                        let own: Vec<KeyPath> = resets
+                            .iter()
+                            .filter(|p| p.len() > 2 && p[0] == kind && p[1] == key)
+                            .map(|p| p[2..].to_vec())
+                            .collect();
+                        apply_resets(&mut v, &own);
+                        if kind == "services" {
+                            merge_service(&mut v, local);
+                        } else {
+                            merge_documents(&mut v, local);
+                        }
+                    }
+                    ours.insert(name, v);
                 }
             }
         }
@@ -225,6 +280,7 @@ impl<'a> Reader<'a> {
         doc_display: &str,
         doc_dir: &Path,
         project_dir: &Path,
+        resets: &[KeyPath],
     ) -> Result<(), LoadError> {
         let original = services.clone();
         for (name, slot) in services.iter_mut() {
@@ -237,6 +293,7 @@ impl<'a> Reader<'a> {
                 doc_dir,
                 project_dir,
                 &mut stack,
+                resets,
             )?;
         }
         Ok(())
@@ -250,6 +307,7 @@ impl<'a> Reader<'a> {
         dir: &Path,
         project_dir: &Path,
         stack: &mut Vec<String>,
+        resets: &[KeyPath],
     ) -> Result<Value, LoadError> {
         let here = format!("{display}:{name}");
         if stack.contains(&here) {
@@ -261,6 +319,8 @@ impl<'a> Reader<'a> {
         }
         let mut service = match services.get(name) {
             Some(Value::Mapping(m)) => m.clone(),
+            // An empty service: extending it adds nothing.
+            Some(Value::Null) => Mapping::new(),
             Some(_) | None => {
                 return Err(LoadError::File {
                     file: display.to_string(),
@@ -290,7 +350,15 @@ impl<'a> Reader<'a> {
         };
         stack.push(here);
         let mut base = match base_file {
-            None => self.extended(&base_name, services, display, dir, project_dir, stack)?,
+            None => self.extended(
+                &base_name,
+                services,
+                display,
+                dir,
+                project_dir,
+                stack,
+                &[],
+            )?,
             Some(file) => {
                 let path = clean_path(&dir.join(file));
                 let doc = self.compose_document(&path)?;
@@ -307,6 +375,7 @@ impl<'a> Reader<'a> {
                     &doc.dir,
                     project_dir,
                     stack,
+                    &[],
                 )?;
                 if doc.dir != project_dir {
                     rebase_paths(&mut base, &doc.dir);
@@ -315,30 +384,76 @@ impl<'a> Reader<'a> {
             }
         };
         stack.pop();
-        merge_value(&mut base, Value::Mapping(service), "");
+        // The extending service's `!reset` and `!override` paths clear the base first.
+        let own: Vec<KeyPath> = resets
+            .iter()
+            .filter(|p| p.len() > 2 && p[0] == "services" && p[1] == name)
+            .map(|p| p[2..].to_vec())
+            .collect();
+        apply_resets(&mut base, &own);
+        merge_service(&mut base, Value::Mapping(service));
         Ok(base)
     }
 }
 
-/// The files one `include` entry names: a path, or a mapping with `path` (one or a list).
-fn include_paths(entry: Value) -> Result<Vec<String>, String> {
+/// What one `include` entry says: its files, and where their directory and variables
+/// come from.
+struct IncludeSpec {
+    paths: Vec<String>,
+    project_directory: Option<String>,
+    env_file: Option<Vec<String>>,
+}
+
+fn include_spec(entry: Value) -> Result<IncludeSpec, String> {
+    let strings = |v: &Value, key: &str| -> Result<Vec<String>, String> {
+        match v {
+            Value::String(p) => Ok(vec![p.clone()]),
+            Value::Sequence(ps) => ps
+                .iter()
+                .map(|p| {
+                    p.as_str()
+                        .map(str::to_string)
+                        .ok_or(format!("`{key}` must list file paths"))
+                })
+                .collect(),
+            _ => Err(format!("`{key}` must be a path or a list of paths")),
+        }
+    };
     match entry {
-        Value::String(p) => Ok(vec![p]),
+        Value::String(p) => Ok(IncludeSpec {
+            paths: vec![p],
+            project_directory: None,
+            env_file: None,
+        }),
         Value::Mapping(m) => {
-            if let Some(key) = m.keys().filter_map(Value::as_str).find(|k| *k != "path") {
+            if let Some(key) = m
+                .keys()
+                .filter_map(Value::as_str)
+                .find(|k| !matches!(*k, "path" | "project_directory" | "env_file"))
+            {
                 return Err(format!(
-                    "`{key}` is not supported yet: an included file takes its directory and \
-                     this project's environment"
+                    "unknown key {key:?}; an include entry has `path`, `project_directory` \
+                     and `env_file`"
                 ));
             }
-            match m.get("path") {
-                Some(Value::String(p)) => Ok(vec![p.clone()]),
-                Some(Value::Sequence(ps)) => Ok(ps
-                    .iter()
-                    .filter_map(|p| p.as_str().map(str::to_string))
-                    .collect()),
-                _ => Err("needs a `path`".into()),
+            let paths = match m.get("path") {
+                Some(v) => strings(v, "path")?,
+                None => Vec::new(),
+            };
+            if paths.is_empty() {
+                return Err("needs a `path`".into());
             }
+            let project_directory = match m.get("project_directory") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(d)) => Some(d.clone()),
+                Some(_) => return Err("`project_directory` must be a path".into()),
+            };
+            let env_file = m.get("env_file").map(|v| strings(v, "env_file")).transpose()?;
+            Ok(IncludeSpec {
+                paths,
+                project_directory,
+                env_file,
+            })
         }
         _ => Err("must be a file or a mapping with `path`".into()),
     }

@@ -7,6 +7,7 @@ use serde_yaml::Value;
 
 use super::error::{describe_path, suggest};
 use super::merge::normalize_service;
+
 use super::LoadError;
 
 /// Parses YAML text, applying `<<` merge keys. Errors carry file, line and column.
@@ -179,4 +180,5 @@ pub fn normalize_services(doc: &mut Value) {
     if let Some(Value::Mapping(services)) = doc.get_mut("services") {
         services.values_mut().for_each(normalize_service);
     }
+    super::merge::normalize_objects(doc);
 }

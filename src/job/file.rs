@@ -11,7 +11,7 @@ use serde_yaml::{Mapping, Value};
 use super::parts::{job_error, JobParts};
 use crate::compose::raw::{ListOrMap, RawFileObject, RawNetwork, RawService, RawVolume};
 use crate::compose::{
-    self, merge_value, normalize_services, parse_yaml, strip_extensions, strip_service_extensions,
+    self, normalize_services, parse_yaml, strip_extensions, strip_service_extensions,
     ComposeSource, LoadError, Naming, Reader, WAIT_KEY,
 };
 use crate::model::{fingerprint, parse_duration, Cache, Step, MAIN};
@@ -98,6 +98,7 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
     let display = reader.display(file);
     let text = reader.read_text(file)?;
     let mut value = parse_yaml(&text, &display)?;
+    let resets = compose::take_tags(&mut value);
     rename_env_keys(&mut value, &display)?;
     strip_extensions(&mut value);
     rename_wait_keys(&mut value, &display)?;
@@ -125,7 +126,8 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
         .into_iter()
         .filter_map(|k| value.get(k).map(|v| (Value::from(k), v.clone())))
         .collect();
-    merge_value(&mut sidecars, Value::Mapping(own), "");
+    compose::apply_resets(&mut sidecars, &resets);
+    compose::merge_documents(&mut sidecars, Value::Mapping(own));
     if let (Some(name), Value::Mapping(m)) = (&raw.name, &mut sidecars) {
         m.insert("name".into(), Value::from(name.as_str()));
     }
@@ -145,6 +147,7 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
             naming: Naming::Job {
                 key: "the job's `name:` key",
             },
+            resets,
         },
         container,
         steps: steps(raw.steps, &display)?,
