@@ -443,9 +443,17 @@ fn project_name_precedence() {
         name(
             with_name()
                 .env("COMPOSE_PROJECT_NAME", "from-env")
-                .args(&["-p", "From-Flag"])
+                .args(&["-p", "from-flag"])
         ),
         "from-flag"
+    );
+    // A name from the file is normalised, as compose-go normalises it.
+    assert_eq!(
+        name(Test::new().file(
+            "compose.yaml",
+            "name: My_Shop.v2\nservices:\n  a:\n    image: x\n"
+        )),
+        "my_shopv2"
     );
     assert_eq!(
         name(with_name().file(".env", "COMPOSE_PROJECT_NAME=dotenv\n")),
@@ -460,14 +468,30 @@ fn invalid_project_names_are_config_errors() {
         .args(&["-p", "my project", "config"])
         .run()
         .config_error(&["invalid project name \"my project\"", "-p"]);
+    // `-p` and COMPOSE_PROJECT_NAME must already be in normal form: compose-go refuses
+    // what it would have to change.
     Test::new()
-        .file(
-            "compose.yaml",
-            "name: _bad\nservices:\n  a:\n    image: x\n",
-        )
+        .file("compose.yaml", "services:\n  a:\n    image: x\n")
+        .args(&["-p", "MY_PROJECT", "config"])
+        .run()
+        .config_error(&[
+            "invalid project name \"MY_PROJECT\"",
+            "lower case: my_project",
+        ]);
+    Test::new()
+        .file("compose.yaml", "services:\n  a:\n    image: x\n")
+        .env("COMPOSE_PROJECT_NAME", "_bad")
         .args(&["config"])
         .run()
         .config_error(&["invalid project name", "start with a letter or digit"]);
+    Test::new()
+        .file(
+            "compose.yaml",
+            "name: \"__\"\nservices:\n  a:\n    image: x\n",
+        )
+        .args(&["config"])
+        .run()
+        .config_error(&["invalid project name", "nothing usable is left"]);
 }
 
 #[test]

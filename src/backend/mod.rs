@@ -49,6 +49,17 @@ pub enum MountSpec {
     },
     /// An anonymous volume at `target`.
     Anonymous { target: String },
+    /// A file with this text, read-only at `target` (a secret's or config's `content`
+    /// or `environment`); the backend writes it where the container can read it.
+    Content { text: String, target: String },
+    /// A podman secret that already exists, at `target`.
+    Secret { name: String, target: String },
+    /// An image's file system (or a path in it), read-only at `target`.
+    Image {
+        image: String,
+        subpath: Option<String>,
+        target: String,
+    },
     Tmpfs {
         target: String,
         size: Option<u64>,

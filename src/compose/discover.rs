@@ -4,12 +4,21 @@ use std::path::{Path, PathBuf};
 
 use super::LoadError;
 
-/// The file names Compose looks for, in order of preference.
+/// The file names Compose looks for, in compose-go's order of preference.
 pub const CANDIDATES: [&str; 4] = [
     "compose.yaml",
     "compose.yml",
-    "docker-compose.yaml",
     "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// The override file names, in compose-go's order: whichever main file was found, the
+/// first of these beside it is merged over it.
+pub const OVERRIDES: [&str; 4] = [
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
 ];
 
 /// Looks in `dir` and then its parents for a Compose file; returns it followed by its
@@ -17,18 +26,8 @@ pub const CANDIDATES: [&str; 4] = [
 pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     for d in dir.ancestors() {
         if let Some(found) = CANDIDATES.iter().map(|c| d.join(c)).find(|p| p.is_file()) {
-            let mut files = vec![found.clone()];
-            let stem = found
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("compose");
-            for ext in ["yaml", "yml"] {
-                let over = d.join(format!("{stem}.override.{ext}"));
-                if over.is_file() {
-                    files.push(over);
-                    break;
-                }
-            }
+            let mut files = vec![found];
+            files.extend(OVERRIDES.iter().map(|o| d.join(o)).find(|p| p.is_file()));
             return Ok(files);
         }
     }
@@ -37,30 +36,57 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, LoadError> {
     })
 }
 
-/// Checks an explicitly given project name (`-p`, `COMPOSE_PROJECT_NAME`, `name:`):
-/// it is lowercased, and must then be `[a-z0-9][a-z0-9_-]*`.
+/// Checks a project name given imperatively (`-p`, `COMPOSE_PROJECT_NAME`): as in
+/// compose-go, it must already be in normal form, `[a-z0-9][a-z0-9_-]*`.
 pub fn checked_project_name(name: &str, origin: &'static str) -> Result<String, LoadError> {
-    let lowered = name.trim().to_ascii_lowercase();
-    let invalid = |reason: &str| LoadError::ProjectName {
+    let invalid = |reason: String| LoadError::ProjectName {
         name: name.to_string(),
         origin,
-        reason: reason.to_string(),
+        reason,
     };
-    if lowered.is_empty() {
-        return Err(invalid("it is empty"));
+    if name.is_empty() {
+        return Err(invalid("it is empty".into()));
     }
-    if let Some(bad) = lowered
+    if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
     {
-        return Err(invalid(&format!(
-            "{bad:?} is not allowed; use only a-z, 0-9, '_' and '-'"
+        let hint = if bad.is_ascii_uppercase() {
+            format!("; write it in lower case: {}", name.to_ascii_lowercase())
+        } else {
+            String::new()
+        };
+        return Err(invalid(format!(
+            "{bad:?} is not allowed; use only a-z, 0-9, '_' and '-'{hint}"
         )));
     }
-    if !lowered.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-        return Err(invalid("it must start with a letter or digit"));
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(invalid("it must start with a letter or digit".into()));
     }
-    Ok(lowered)
+    Ok(name.to_string())
+}
+
+/// A project name from a file's `name:` key, normalised as compose-go normalises it:
+/// lowercased, characters outside `[a-z0-9_-]` dropped, leading `_` and `-` trimmed.
+pub fn normalized_project_name(name: &str, origin: &'static str) -> Result<String, LoadError> {
+    let normalized = normalize(name);
+    if normalized.is_empty() {
+        return Err(LoadError::ProjectName {
+            name: name.to_string(),
+            origin,
+            reason: "nothing usable is left after normalising; give one with -p".to_string(),
+        });
+    }
+    Ok(normalized)
+}
+
+fn normalize(name: &str) -> String {
+    let kept: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
+        .collect();
+    kept.trim_start_matches(['_', '-']).to_string()
 }
 
 /// Derives a project name from a directory name: lowercased, with every character
@@ -70,20 +96,7 @@ pub fn project_name_from_dir(dir: &Path) -> Result<String, LoadError> {
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_default();
-    let normalized: String = base
-        .to_ascii_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-')
-        .collect();
-    let normalized = normalized.trim_start_matches(['_', '-']).to_string();
-    if normalized.is_empty() {
-        return Err(LoadError::ProjectName {
-            name: base,
-            origin: "the project directory's name",
-            reason: "nothing usable is left after normalising; give one with -p".to_string(),
-        });
-    }
-    Ok(normalized)
+    normalized_project_name(&base, "the project directory's name")
 }
 
 #[cfg(test)]
@@ -91,12 +104,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn explicit_names_are_lowercased_and_checked() {
+    fn explicit_names_must_be_normal() {
         assert_eq!(
-            checked_project_name("Shop-CI_2", "-p").unwrap(),
+            checked_project_name("shop-ci_2", "-p").unwrap(),
             "shop-ci_2"
         );
-        for bad in ["", "my app", "-x", "a.b", "ünïcode"] {
+        for bad in ["", "my app", "-x", "_x", "a.b", "ünïcode", "MY_PROJECT"] {
             assert!(checked_project_name(bad, "-p").is_err(), "{bad:?}");
         }
     }
@@ -108,5 +121,9 @@ mod tests {
             "myprojectv2"
         );
         assert!(project_name_from_dir(Path::new("/src/...")).is_err());
+        assert_eq!(
+            normalized_project_name("My_Project", "name").unwrap(),
+            "my_project"
+        );
     }
 }

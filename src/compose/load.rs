@@ -9,7 +9,9 @@ use indexmap::IndexMap;
 use serde_yaml::{Mapping, Value};
 
 use super::convert::{self, clean_path, Context};
-use super::discover::{checked_project_name, discover, project_name_from_dir};
+use super::discover::{
+    checked_project_name, discover, normalized_project_name, project_name_from_dir,
+};
 use super::environment::Environment;
 use super::merge::{apply_resets, merge_documents, KeyPath};
 use super::raw::{RawCompose, RawService};
@@ -196,7 +198,11 @@ pub fn load_project(opts: &LoadOptions) -> Result<Project, LoadError> {
             .and_then(|f| f.parent().map(Path::to_path_buf))
             .unwrap_or_else(|| opts.working_dir.clone()),
     };
-    let env = if project_dir == first_dir {
+    // As in compose-go, `.env` is read where the project directory is given, else beside
+    // the first `-f` file, else here: files named by `COMPOSE_FILE` (which `.env` may
+    // set) or found in a parent directory keep this directory's `.env`.
+    let explicit_files = opts.project_directory.is_none() && !opts.files.is_empty();
+    let env = if project_dir == first_dir || !explicit_files {
         first_env
     } else {
         Environment::load(&opts.environ, &project_dir, &absolute_all(opts))?
@@ -306,7 +312,7 @@ fn project_name(
         Naming::Job { key } => key,
     };
     if let Some(p) = from_file {
-        return checked_project_name(p, key);
+        return normalized_project_name(p, key);
     }
     project_name_from_dir(dir)
 }

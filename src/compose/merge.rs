@@ -170,7 +170,10 @@ fn unique_key(path: &[String]) -> Option<fn(&Value) -> Option<String>> {
     if BY_NAME.iter().any(|p| matches(path, p)) {
         return Some(|v| {
             let text = super::raw::scalar_text(v)?;
-            Some(text.split_once('=').map_or(text.clone(), |(k, _)| k.to_string()))
+            Some(
+                text.split_once('=')
+                    .map_or(text.clone(), |(k, _)| k.to_string()),
+            )
         });
     }
     let last = path.last().map(String::as_str);

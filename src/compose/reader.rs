@@ -156,7 +156,11 @@ impl<'a> Reader<'a> {
         for (i, entry) in entries.into_iter().enumerate() {
             let at = format!("include[{i}]");
             let spec = include_spec(entry).map_err(|m| invalid(at.clone(), m))?;
-            let files: Vec<PathBuf> = spec.paths.iter().map(|p| clean_path(&dir.join(p))).collect();
+            let files: Vec<PathBuf> = spec
+                .paths
+                .iter()
+                .map(|p| clean_path(&dir.join(p)))
+                .collect();
             if let Some(start) = self.including.iter().position(|f| *f == files[0]) {
                 let cycle: Vec<String> = self.including[start..]
                     .iter()
@@ -183,9 +187,19 @@ impl<'a> Reader<'a> {
                     .into_iter()
                     .collect(),
             };
-            let env = self.env.with_files(&env_files).map_err(|e| {
-                invalid(at.clone(), format!("env_file: {}", e.detail()))
-            })?;
+            if let Some(missing) = env_files.iter().find(|f| !f.is_file()) {
+                return Err(invalid(
+                    at,
+                    format!(
+                        "env file {} does not exist; create it or remove it from env_file",
+                        self.display(missing)
+                    ),
+                ));
+            }
+            let env = self
+                .env
+                .with_files(&env_files)
+                .map_err(|e| invalid(at.clone(), format!("env_file: {}", e.detail())))?;
             let mut child = Reader::new(&env, self.working_dir);
             child.including = self.including.clone();
             let mut merged = Value::Mapping(Mapping::new());
@@ -239,7 +253,9 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
-            for kind in ["services", "volumes", "networks", "secrets", "configs", "models"] {
+            for kind in [
+                "services", "volumes", "networks", "secrets", "configs", "models",
+            ] {
                 let Some(Value::Mapping(theirs)) = included.remove(kind) else {
                     continue;
                 };
@@ -350,15 +366,7 @@ impl<'a> Reader<'a> {
         };
         stack.push(here);
         let mut base = match base_file {
-            None => self.extended(
-                &base_name,
-                services,
-                display,
-                dir,
-                project_dir,
-                stack,
-                &[],
-            )?,
+            None => self.extended(&base_name, services, display, dir, project_dir, stack, &[])?,
             Some(file) => {
                 let path = clean_path(&dir.join(file));
                 let doc = self.compose_document(&path)?;
@@ -448,7 +456,10 @@ fn include_spec(entry: Value) -> Result<IncludeSpec, String> {
                 Some(Value::String(d)) => Some(d.clone()),
                 Some(_) => return Err("`project_directory` must be a path".into()),
             };
-            let env_file = m.get("env_file").map(|v| strings(v, "env_file")).transpose()?;
+            let env_file = m
+                .get("env_file")
+                .map(|v| strings(v, "env_file"))
+                .transpose()?;
             Ok(IncludeSpec {
                 paths,
                 project_directory,

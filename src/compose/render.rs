@@ -80,10 +80,19 @@ pub fn insert_file_objects(top: &mut Map<String, Value>, p: &Project) {
         if !files.is_empty() {
             let objects: Map<String, Value> = files
                 .iter()
-                .map(|(name, file)| (name.clone(), json!({ "file": file })))
+                .map(|(name, source)| (name.clone(), file_source_value(source)))
                 .collect();
             top.insert(key.into(), Value::Object(objects));
         }
+    }
+}
+
+fn file_source_value(source: &FileSource) -> Value {
+    match source {
+        FileSource::File(file) => json!({ "file": file }),
+        FileSource::Content(text) => json!({ "content": text }),
+        FileSource::Environment { var, .. } => json!({ "environment": var }),
+        FileSource::External(name) => json!({ "external": true, "name": name }),
     }
 }
 
@@ -445,6 +454,7 @@ fn mount_value(v: &Mount) -> Value {
         MountKind::Bind => "bind",
         MountKind::Volume => "volume",
         MountKind::Tmpfs => "tmpfs",
+        MountKind::Image => "image",
     };
     m.insert("type".into(), json!(kind));
     insert_opt(&mut m, "source", v.source.as_ref());
@@ -471,6 +481,11 @@ fn mount_value(v: &Mount) -> Value {
         }
         MountKind::Tmpfs if v.tmpfs_size.is_some() => {
             m.insert("tmpfs".into(), json!({ "size": v.tmpfs_size }));
+        }
+        MountKind::Image => {
+            if let Some(sub) = v.options.iter().find_map(|o| o.strip_prefix("subpath=")) {
+                m.insert("image".into(), json!({ "subpath": sub }));
+            }
         }
         _ => {}
     }

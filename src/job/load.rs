@@ -9,7 +9,7 @@ use super::file;
 use super::parts::job_error;
 use super::JOB_FILES;
 use crate::compose::{self, convert_service, Context, Environment, LoadError, LoadOptions, Reader};
-use crate::model::{Job, Project, DEFAULT_WORKDIR, MAIN};
+use crate::model::{FileSource, Job, Project, DEFAULT_WORKDIR, MAIN};
 
 /// Finds the job file in `dir`, if there is one.
 pub fn find_job_file(dir: &Path) -> Option<PathBuf> {
@@ -109,7 +109,19 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
 /// file's; an unset one has none), and the contents of the job's secret files.
 fn secret_values(mask: &[String], env: &Environment, project: &Project) -> Vec<String> {
     let mut values: Vec<String> = mask.iter().filter_map(|name| env.get(name)).collect();
-    for path in project.secrets.values() {
+    for source in project.secrets.values() {
+        let path = match source {
+            FileSource::File(path) => path,
+            FileSource::Content(text) => {
+                values.push(text.clone());
+                continue;
+            }
+            FileSource::Environment { value, .. } => {
+                values.extend(value.clone());
+                continue;
+            }
+            FileSource::External(_) => continue,
+        };
         let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_SECRET_FILE);
         if let Some(text) = small.then(|| std::fs::read_to_string(path).ok()).flatten() {
             values.push(text);

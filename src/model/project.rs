@@ -16,9 +16,9 @@ pub struct Project {
     pub services: BTreeMap<String, Service>,
     pub volumes: BTreeMap<String, Volume>,
     pub networks: BTreeMap<String, Network>,
-    /// Secrets and configs by name: the files they are read from (absolute).
-    pub secrets: BTreeMap<String, PathBuf>,
-    pub configs: BTreeMap<String, PathBuf>,
+    /// Secrets and configs by name: where their data comes from.
+    pub secrets: BTreeMap<String, FileSource>,
+    pub configs: BTreeMap<String, FileSource>,
     /// Services left out because none of their profiles is active.
     pub disabled_services: Vec<String>,
     /// Things a user should know that do not stop the load (unset variables, ...).
@@ -36,6 +36,30 @@ impl Project {
                 None => format!("{}_{}", self.name, key),
             },
             None => format!("{}_{}", self.name, key),
+        }
+    }
+}
+
+/// Where a secret's or config's data comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileSource {
+    /// A host file (absolute). It need not exist until `up`.
+    File(PathBuf),
+    /// `content:`, written as it is.
+    Content(String),
+    /// `environment:`: the variable's value when the project was loaded (`None`: unset,
+    /// which `up` refuses).
+    Environment { var: String, value: Option<String> },
+    /// `external: true`: a podman secret that already exists, by name.
+    External(String),
+}
+
+impl FileSource {
+    /// The host file, for a source that is one.
+    pub fn file(&self) -> Option<&PathBuf> {
+        match self {
+            FileSource::File(p) => Some(p),
+            _ => None,
         }
     }
 }

@@ -226,6 +226,9 @@ pub enum MountKind {
     /// A named volume (the key in the project's `volumes`), or anonymous when `source` is None.
     Volume,
     Tmpfs,
+    /// An image's file system (`source` names the image), read-only; a `subpath=` option
+    /// mounts one directory of it.
+    Image,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::Plan;
 use crate::backend::{BuildSpec, ContainerSpec, HealthSpec, MountSpec, PodSpec, VolumeSpec};
-use crate::model::{MountKind, Project, Service, VolumesSource};
+use crate::model::{FileSource, MountKind, Project, Service, VolumesSource};
 
 pub const LABEL_PROJECT: &str = "io.sidepod.project";
 pub const LABEL_SERVICE: &str = "io.sidepod.service";
@@ -204,12 +204,26 @@ fn file_mounts<'a>(
     let secrets = service.secrets.iter().map(|r| (r, &project.secrets));
     let configs = service.configs.iter().map(|r| (r, &project.configs));
     secrets.chain(configs).filter_map(|(r, files)| {
-        // The loader checked that each is declared.
-        let file = files.get(&r.source)?;
-        Some(MountSpec::Volume {
-            source: file.display().to_string(),
-            target: r.target.clone(),
-            options: vec!["ro".into()],
+        // The loader checked that each is declared, and `up` that each has its data.
+        let target = r.target.clone();
+        Some(match files.get(&r.source)? {
+            FileSource::File(file) => MountSpec::Volume {
+                source: file.display().to_string(),
+                target,
+                options: vec!["ro".into()],
+            },
+            FileSource::Content(text) => MountSpec::Content {
+                text: text.clone(),
+                target,
+            },
+            FileSource::Environment { value, .. } => MountSpec::Content {
+                text: value.clone()?,
+                target,
+            },
+            FileSource::External(name) => MountSpec::Secret {
+                name: name.clone(),
+                target,
+            },
         })
     })
 }
@@ -238,6 +252,14 @@ fn mount_spec(project: &Project, m: &crate::model::Mount) -> MountSpec {
             source: source.clone().unwrap_or_default(),
             target: m.target.clone(),
             options,
+        },
+        (MountKind::Image, source) => MountSpec::Image {
+            image: source.clone().unwrap_or_default(),
+            subpath: options
+                .iter()
+                .find_map(|o| o.strip_prefix("subpath="))
+                .map(str::to_string),
+            target: m.target.clone(),
         },
     }
 }
@@ -413,6 +435,7 @@ mod tests {
                 MountSpec::Volume { source, .. } => source.clone(),
                 MountSpec::Anonymous { target } => format!("anon {target}"),
                 MountSpec::Tmpfs { target, .. } => format!("tmpfs {target}"),
+                other => format!("{other:?}"),
             })
             .collect();
         assert_eq!(sources, ["shop_pg", "shared", "anon /anon", "/src"]);

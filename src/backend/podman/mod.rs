@@ -4,6 +4,7 @@
 
 mod args;
 mod env;
+mod files;
 mod json;
 mod probes;
 mod process;
@@ -160,6 +161,7 @@ impl Backend for PodmanBackend {
     }
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
+        let spec = &*files::materialize(spec, self.process.dry_run())?;
         let args = run_args(spec);
         let process = self.process.with_env(hidden_env(&spec.env));
         let Some((status, stdout, stderr)) = process.change(&args).await? else {
@@ -183,6 +185,7 @@ impl Backend for PodmanBackend {
         spec: &ContainerSpec,
         remove: bool,
     ) -> Result<i64, BackendError> {
+        let spec = &*files::materialize(spec, self.process.dry_run())?;
         self.process
             .with_env(hidden_env(&spec.env))
             .foreground(&run_foreground_args(spec, remove))

@@ -113,17 +113,21 @@ pub(super) fn long_mount(l: RawVolumeLong, ctx: &Context) -> Result<Mount, Strin
         Some("bind") => MountKind::Bind,
         Some("volume") => MountKind::Volume,
         Some("tmpfs") => MountKind::Tmpfs,
+        Some("image") => MountKind::Image,
         Some(other) => {
             return Err(format!(
-                "volume type {other:?} is not supported; use bind, volume or tmpfs"
+                "volume type {other:?} is not supported; use bind, volume, tmpfs or image"
             ))
         }
-        None => return Err("a long-form volume needs `type` (bind, volume or tmpfs)".into()),
+        None => {
+            return Err("a long-form volume needs `type` (bind, volume, tmpfs or image)".into())
+        }
     };
     let target = l.target.ok_or("a long-form volume needs `target`")?;
     check_target(&target, &target)?;
     let mut options = Vec::new();
-    let mut create_host_path = false;
+    // compose-go creates a missing bind source unless told not to.
+    let mut create_host_path = kind == MountKind::Bind;
     if let Some(b) = &l.bind {
         if kind != MountKind::Bind {
             return Err("`bind` options are only for type: bind".into());
@@ -135,7 +139,7 @@ pub(super) fn long_mount(l: RawVolumeLong, ctx: &Context) -> Result<Mount, Strin
                 other => return Err(format!("bind.selinux must be z or Z, not {other:?}")),
             }
         }
-        create_host_path = flag(b.create_host_path);
+        create_host_path = b.create_host_path.is_none_or(|f| f.0);
     }
     if let Some(v) = &l.volume {
         if kind != MountKind::Volume {
@@ -144,6 +148,12 @@ pub(super) fn long_mount(l: RawVolumeLong, ctx: &Context) -> Result<Mount, Strin
         if flag(v.nocopy) {
             options.push("nocopy".into());
         }
+    }
+    if let Some(i) = &l.image {
+        if kind != MountKind::Image {
+            return Err("`image` options are only for type: image".into());
+        }
+        options.extend(i.subpath.as_ref().map(|s| format!("subpath={s}")));
     }
     let tmpfs_size = match &l.tmpfs {
         Some(_) if kind != MountKind::Tmpfs => {
@@ -156,6 +166,7 @@ pub(super) fn long_mount(l: RawVolumeLong, ctx: &Context) -> Result<Mount, Strin
         (MountKind::Bind, None) => return Err("a bind mount needs `source`".into()),
         (MountKind::Bind, Some(s)) => Some(ctx.host_path(&s).to_string_lossy().to_string()),
         (MountKind::Tmpfs, Some(_)) => return Err("a tmpfs mount takes no `source`".into()),
+        (MountKind::Image, None) => return Err("an image mount needs `source`: the image".into()),
         (_, s) => s,
     };
     Ok(Mount {

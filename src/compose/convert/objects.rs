@@ -9,7 +9,7 @@ pub fn convert_volumes(
     let mut out = BTreeMap::new();
     for (key, v) in raw {
         let v = v.unwrap_or_default();
-        let external = v.external.is_some_and(|f| f.0);
+        let external = v.external.as_ref().is_some_and(|e| e.external);
         if external && (v.driver.is_some() || v.driver_opts.is_some()) {
             return Err(ctx.err(
                 &format!("volumes.{key}"),
@@ -19,7 +19,7 @@ pub fn convert_volumes(
         out.insert(
             key,
             Volume {
-                name: v.name,
+                name: v.name.or(v.external.and_then(|e| e.name)),
                 external,
                 driver: v.driver,
                 driver_opts: scalar_map(v.driver_opts),
@@ -34,9 +34,10 @@ pub fn convert_networks(raw: IndexMap<String, Option<RawNetwork>>) -> BTreeMap<S
     raw.into_iter()
         .map(|(key, n)| {
             let n = n.unwrap_or_default();
+            let external = n.external.clone().unwrap_or_default();
             let network = Network {
-                name: n.name,
-                external: n.external.is_some_and(|f| f.0),
+                name: n.name.or(external.name),
+                external: external.external,
                 internal: n.internal.is_some_and(|f| f.0),
                 driver: n.driver,
                 labels: labels(n.labels),
@@ -46,42 +47,71 @@ pub fn convert_networks(raw: IndexMap<String, Option<RawNetwork>>) -> BTreeMap<S
         .collect()
 }
 
-/// Top-level `secrets` or `configs` (`kind`): the file each one is read from. Only
-/// files are supported: each is bind-mounted read-only where services ask for it.
+/// Top-level `secrets` or `configs` (`kind`): where each one's data comes from. A file
+/// need not exist yet: as in compose-go, that is `up`'s error.
 pub fn convert_file_objects(
     raw: IndexMap<String, RawFileObject>,
     kind: &str,
     ctx: &Context,
-) -> Result<BTreeMap<String, PathBuf>, LoadError> {
+) -> Result<BTreeMap<String, FileSource>, LoadError> {
     let mut out = BTreeMap::new();
     for (name, o) in raw {
         let at = format!("{kind}.{name}");
-        let unsupported = [
-            (o.external.is_some_and(|f| f.0), "external"),
-            (o.environment.is_some(), "environment"),
-            (o.content.is_some(), "content"),
-            (o.driver.is_some() || o.driver_opts.is_some(), "driver"),
-            (o.template_driver.is_some(), "template_driver"),
-        ];
-        if let Some((_, key)) = unsupported.iter().find(|(set, _)| *set) {
+        if o.driver.is_some() || o.driver_opts.is_some() || o.template_driver.is_some() {
             return Err(ctx.err(
                 &at,
                 format!(
-                    "`{key}` is not supported yet: sidepod mounts {kind} from files; write \
-                     the value to a file and give it as `file:`"
+                    "`driver` and `template_driver` are Swarm's: podman has no {kind} \
+                     drivers; give the data as `file:`, `environment:` or `content:`"
                 ),
             ));
         }
-        let Some(file) = o.file else {
-            return Err(ctx.err(&at, "needs a `file:` to read it from"));
-        };
-        let path = clean_path(&ctx.project_dir.join(&file));
-        if !path.is_file() {
-            return Err(ctx.err(&at, format!("file {} does not exist", path.display())));
+        let external = o.external.clone().unwrap_or_default();
+        let sources = [
+            o.file.is_some(),
+            o.environment.is_some(),
+            o.content.is_some(),
+            external.external,
+        ];
+        if sources.iter().filter(|s| **s).count() > 1 {
+            return Err(ctx.err(
+                &at,
+                "give one of `file`, `environment`, `content` and `external`",
+            ));
         }
-        out.insert(name, path);
+        let source = if external.external {
+            if kind == "configs" {
+                return Err(ctx.err(
+                    &at,
+                    "an external config needs a config store, which podman does not have; \
+                     give the data as `file:` or `content:`",
+                ));
+            }
+            FileSource::External(external.name.or(o.name).unwrap_or_else(|| name.clone()))
+        } else if let Some(file) = o.file {
+            FileSource::File(clean_path(&ctx.project_dir.join(expand_home(&file))))
+        } else if let Some(var) = o.environment {
+            let value = (ctx.lookup)(&var);
+            FileSource::Environment { var, value }
+        } else if let Some(text) = o.content {
+            FileSource::Content(text)
+        } else {
+            return Err(ctx.err(
+                &at,
+                "needs a `file:`, `environment:` or `content:` to read it from",
+            ));
+        };
+        out.insert(name, source);
     }
     Ok(out)
+}
+
+/// `~/path` in a file path: the user's home directory.
+fn expand_home(path: &str) -> String {
+    match (path.strip_prefix("~/"), std::env::var("HOME")) {
+        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
+        _ => path.to_string(),
+    }
 }
 
 /// A service's `secrets` or `configs` entries, with their mount points: a secret at

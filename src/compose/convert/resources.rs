@@ -82,7 +82,7 @@ pub(super) fn runtime_options(
             .flatten()
             .map(|g| g.0.clone())
             .collect(),
-        sysctls: sysctls(raw, &keys)?,
+        sysctls: sysctls(raw),
         log_driver: logging.driver,
         log_options: scalar_map(logging.options),
         annotations: labels(raw.annotations.clone()),
@@ -213,18 +213,12 @@ fn cpu_and_pids(
     Ok(())
 }
 
-fn sysctls(raw: &RawService, keys: &Keys) -> Result<BTreeMap<String, String>, LoadError> {
-    let mut sysctls = BTreeMap::new();
-    for (key, value) in list_or_map(raw.sysctls.clone()) {
-        let Some(v) = value else {
-            return Err(keys.err(
-                "sysctls",
-                format!("sysctl {key:?} has no value; write {key}=VALUE"),
-            ));
-        };
-        sysctls.insert(key, v);
-    }
-    Ok(sysctls)
+/// The kernel settings; one without a value is an empty one, as compose-go reads it.
+fn sysctls(raw: &RawService) -> BTreeMap<String, String> {
+    list_or_map(raw.sysctls.clone())
+        .into_iter()
+        .map(|(key, value)| (key, value.unwrap_or_default()))
+        .collect()
 }
 
 /// Parses a byte size: `1024`, `64m`, `1g`, `512kb`, `1.5g` (powers of 1024).

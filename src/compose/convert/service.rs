@@ -243,24 +243,7 @@ fn limits(s: &mut Service, raw: &RawService, ctx: &Context) -> Result<(), LoadEr
     if let Some(size) = &raw.shm_size {
         s.shm_size = Some(parse_bytes(&size.0).map_err(|m| ctx.err(&key(s, "shm_size"), m))?);
     }
-    for (limit, value) in raw.ulimits.clone().unwrap_or_default() {
-        let path = key(s, &format!("ulimits.{limit}"));
-        let (soft, hard) = match value {
-            RawUlimit::Single(n) => (n, n),
-            RawUlimit::Pair { soft, hard } => (soft, hard),
-        };
-        let (soft, hard) = (
-            whole::<i64>(soft).map_err(|m| ctx.err(&path, m))?,
-            whole::<i64>(hard).map_err(|m| ctx.err(&path, m))?,
-        );
-        if soft > hard && hard >= 0 {
-            return Err(ctx.err(
-                &path,
-                format!("soft limit {soft} is above hard limit {hard}"),
-            ));
-        }
-        s.ulimits.insert(limit, Ulimit { soft, hard });
-    }
+    s.ulimits = ulimits(raw.ulimits.clone(), &key(s, "ulimits"), ctx)?;
     s.replicas = replicas(raw, &s.name, ctx)?;
     s.runtime = runtime_options(&s.name, raw, ctx)?;
     if s.replicas > 1 && s.container_name.is_some() {
@@ -362,4 +345,33 @@ pub(super) fn replicas(raw: &RawService, name: &str, ctx: &Context) -> Result<u3
             Ok(replicas)
         }
     }
+}
+
+/// `ulimits`: a number for both limits, or `soft` and `hard` (a soft limit alone is
+/// both).
+pub(super) fn ulimits(
+    raw: Option<IndexMap<String, RawUlimit>>,
+    at: &str,
+    ctx: &Context,
+) -> Result<BTreeMap<String, Ulimit>, LoadError> {
+    let mut out = BTreeMap::new();
+    for (limit, value) in raw.unwrap_or_default() {
+        let path = format!("{at}.{limit}");
+        let (soft, hard) = match value {
+            RawUlimit::Single(n) => (n, n),
+            RawUlimit::Pair { soft, hard } => (soft, hard.unwrap_or(soft)),
+        };
+        let (soft, hard) = (
+            whole::<i64>(soft).map_err(|m| ctx.err(&path, m))?,
+            whole::<i64>(hard).map_err(|m| ctx.err(&path, m))?,
+        );
+        if soft > hard && hard >= 0 {
+            return Err(ctx.err(
+                &path,
+                format!("soft limit {soft} is above hard limit {hard}"),
+            ));
+        }
+        out.insert(limit, Ulimit { soft, hard });
+    }
+    Ok(out)
 }

@@ -5,8 +5,8 @@ use super::*;
 /// Checks that every secret and config a service uses is declared at the top level.
 pub fn check_file_refs(
     services: &BTreeMap<String, Service>,
-    secrets: &BTreeMap<String, PathBuf>,
-    configs: &BTreeMap<String, PathBuf>,
+    secrets: &BTreeMap<String, FileSource>,
+    configs: &BTreeMap<String, FileSource>,
     ctx: &Context,
 ) -> Result<(), LoadError> {
     for s in services.values() {

@@ -1,306 +1,12 @@
-//! The raw serde mirror of a Compose file: every key Compose allows that sidepod
-//! supports, in either of its forms. Nothing outside `compose/` and `job/` sees it.
-//!
-//! Some fields are read only to check their shape: keys such as `ipv4_address` or
-//! `deploy.resources` are accepted so that existing files load, and have no effect
-//! in a pod.
-#![allow(dead_code)]
+//! The forms a Compose value may take (list or map, scalar or struct, one or many) and
+//! their deserializers, with errors in YAML's words.
 
 use indexmap::IndexMap;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_yaml::Value;
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawCompose {
-    /// Obsolete; accepted and ignored, as Compose does.
-    #[serde(default)]
-    pub version: Option<Value>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub services: IndexMap<String, RawService>,
-    #[serde(default)]
-    pub volumes: IndexMap<String, Option<RawVolume>>,
-    #[serde(default)]
-    pub networks: IndexMap<String, Option<RawNetwork>>,
-    #[serde(default)]
-    pub secrets: IndexMap<String, RawFileObject>,
-    #[serde(default)]
-    pub configs: IndexMap<String, RawFileObject>,
-}
-
-/// A top-level secret or config: where its data comes from.
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawFileObject {
-    pub file: Option<String>,
-    pub environment: Option<String>,
-    pub content: Option<String>,
-    pub external: Option<Flag>,
-    pub name: Option<String>,
-    pub labels: Option<ListOrMap>,
-    pub driver: Option<String>,
-    pub driver_opts: Option<IndexMap<String, Scalar>>,
-    pub template_driver: Option<String>,
-}
-
-/// A service's use of a secret or config: its name, or where and how to mount it.
-#[derive(Debug, Clone)]
-pub enum RawFileRef {
-    Name(String),
-    Full(RawFileRefLong),
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawFileRefLong {
-    pub source: String,
-    pub target: Option<String>,
-    pub uid: Option<Scalar>,
-    pub gid: Option<Scalar>,
-    pub mode: Option<Scalar>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawService {
-    pub image: Option<String>,
-    pub build: Option<RawBuildSpec>,
-    pub command: Option<Command>,
-    pub entrypoint: Option<Command>,
-    pub environment: Option<ListOrMap>,
-    pub env_file: Option<OneOrMany<EnvFileEntry>>,
-    pub ports: Option<Vec<PortEntry>>,
-    pub expose: Option<Vec<Scalar>>,
-    pub volumes: Option<Vec<VolumeEntry>>,
-    pub tmpfs: Option<OneOrMany<String>>,
-    pub working_dir: Option<String>,
-    pub user: Option<Scalar>,
-    pub container_name: Option<String>,
-    pub hostname: Option<String>,
-    pub labels: Option<ListOrMap>,
-    pub depends_on: Option<DependsOn>,
-    pub healthcheck: Option<RawHealthcheck>,
-    pub restart: Option<String>,
-    pub init: Option<Flag>,
-    pub stop_signal: Option<String>,
-    pub stop_grace_period: Option<String>,
-    pub extra_hosts: Option<ExtraHosts>,
-    pub networks: Option<ServiceNetworks>,
-    pub network_mode: Option<String>,
-    pub cap_add: Option<Vec<String>>,
-    pub cap_drop: Option<Vec<String>>,
-    pub privileged: Option<Flag>,
-    pub devices: Option<Vec<String>>,
-    pub read_only: Option<Flag>,
-    pub shm_size: Option<Scalar>,
-    pub ulimits: Option<IndexMap<String, RawUlimit>>,
-    pub pull_policy: Option<String>,
-    pub profiles: Option<Vec<String>>,
-    pub deploy: Option<RawDeploy>,
-    pub scale: Option<Number>,
-    pub tty: Option<Flag>,
-    pub stdin_open: Option<Flag>,
-    pub extends: Option<RawExtends>,
-    pub links: Option<Vec<String>>,
-    pub mem_limit: Option<Scalar>,
-    pub mem_reservation: Option<Scalar>,
-    pub memswap_limit: Option<Scalar>,
-    pub cpus: Option<Scalar>,
-    pub cpu_shares: Option<Number>,
-    pub cpuset: Option<Scalar>,
-    pub pids_limit: Option<Number>,
-    pub security_opt: Option<Vec<String>>,
-    pub group_add: Option<Vec<Scalar>>,
-    pub sysctls: Option<ListOrMap>,
-    pub logging: Option<RawLogging>,
-    pub annotations: Option<ListOrMap>,
-    pub oom_score_adj: Option<Number>,
-    pub oom_kill_disable: Option<Flag>,
-    pub platform: Option<String>,
-    pub secrets: Option<Vec<RawFileRef>>,
-    pub configs: Option<Vec<RawFileRef>>,
-    pub dns: Option<OneOrMany<String>>,
-    pub dns_search: Option<OneOrMany<String>>,
-    pub dns_opt: Option<Vec<String>>,
-    pub volumes_from: Option<Vec<String>>,
-    /// sidepod's wait strategies (`wait:` in a job file), checked in conversion.
-    #[serde(rename = "x-sidepod-wait")]
-    pub x_sidepod_wait: Option<serde_yaml::Value>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawLogging {
-    pub driver: Option<String>,
-    pub options: Option<IndexMap<String, Scalar>>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawResources {
-    pub limits: Option<RawResourceSpec>,
-    pub reservations: Option<RawResourceSpec>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawResourceSpec {
-    pub cpus: Option<Scalar>,
-    pub memory: Option<Scalar>,
-    pub pids: Option<Number>,
-    pub devices: Option<Value>,
-    pub generic_resources: Option<Value>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawBuild {
-    pub context: Option<String>,
-    pub dockerfile: Option<String>,
-    pub args: Option<ListOrMap>,
-    pub target: Option<String>,
-    pub labels: Option<ListOrMap>,
-}
-
-#[derive(Debug, Clone)]
-pub enum RawBuildSpec {
-    Context(String),
-    Full(RawBuild),
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawHealthcheck {
-    pub test: Option<Command>,
-    pub interval: Option<String>,
-    pub timeout: Option<String>,
-    pub retries: Option<Number>,
-    pub start_period: Option<String>,
-    pub start_interval: Option<String>,
-    pub disable: Option<Flag>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawDependency {
-    pub condition: Option<String>,
-    pub required: Option<Flag>,
-    pub restart: Option<Flag>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawPortLong {
-    pub target: Option<Scalar>,
-    pub published: Option<Scalar>,
-    pub host_ip: Option<String>,
-    pub protocol: Option<String>,
-    pub mode: Option<String>,
-    pub name: Option<String>,
-    pub app_protocol: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawVolumeLong {
-    #[serde(rename = "type")]
-    pub kind: Option<String>,
-    pub source: Option<String>,
-    pub target: Option<String>,
-    pub read_only: Option<Flag>,
-    pub bind: Option<RawBindOptions>,
-    pub volume: Option<RawVolumeOptions>,
-    pub tmpfs: Option<RawTmpfsOptions>,
-    pub consistency: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawBindOptions {
-    pub propagation: Option<String>,
-    pub create_host_path: Option<Flag>,
-    pub selinux: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawVolumeOptions {
-    pub nocopy: Option<Flag>,
-    pub subpath: Option<String>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawTmpfsOptions {
-    pub size: Option<Scalar>,
-    pub mode: Option<Scalar>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawServiceNetwork {
-    pub aliases: Option<Vec<String>>,
-    pub ipv4_address: Option<String>,
-    pub ipv6_address: Option<String>,
-    pub priority: Option<Number>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawDeploy {
-    pub replicas: Option<Number>,
-    pub resources: Option<RawResources>,
-    pub restart_policy: Option<Value>,
-    pub labels: Option<ListOrMap>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawExtendsFull {
-    pub service: String,
-    pub file: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub enum RawExtends {
-    Service(String),
-    Full(RawExtendsFull),
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawVolume {
-    pub name: Option<String>,
-    pub external: Option<Flag>,
-    pub driver: Option<String>,
-    pub driver_opts: Option<IndexMap<String, Scalar>>,
-    pub labels: Option<ListOrMap>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawNetwork {
-    pub name: Option<String>,
-    pub external: Option<Flag>,
-    pub internal: Option<Flag>,
-    pub driver: Option<String>,
-    pub driver_opts: Option<IndexMap<String, Scalar>>,
-    pub labels: Option<ListOrMap>,
-    pub attachable: Option<Flag>,
-    pub enable_ipv6: Option<Flag>,
-    pub ipam: Option<Value>,
-}
-
-#[derive(Debug, Default, Deserialize, Clone)]
-#[serde(deny_unknown_fields)]
-pub struct RawEnvFileLong {
-    pub path: String,
-    pub required: Option<Flag>,
-    pub format: Option<String>,
-}
+use super::*;
 
 // ---- list-or-map and scalar-or-struct forms -------------------------------------------
 
@@ -311,6 +17,14 @@ pub struct Scalar(pub String);
 /// A number written as a number or as a string (`"${REPLICAS}"` interpolates to a string).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Number(pub f64);
+
+/// `external:` on a volume, network, secret or config: a boolean, or the legacy
+/// `{name: NAME}`, which means external with that name.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct External {
+    pub external: bool,
+    pub name: Option<String>,
+}
 
 /// A boolean written as a boolean or as `"true"`/`"false"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -385,7 +99,7 @@ pub enum ServiceNetworks {
 #[derive(Debug, Clone)]
 pub enum RawUlimit {
     Single(Number),
-    Pair { soft: Number, hard: Number },
+    Pair { soft: Number, hard: Option<Number> },
 }
 
 // ---- deserializers ---------------------------------------------------------------------
@@ -443,6 +157,29 @@ impl<'de> Deserialize<'de> for Number {
                 .map(Number)
                 .map_err(|_| D::Error::custom(format!("expected a number, found {s:?}"))),
             other => Err(expected("a number", other)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for External {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Named {
+            name: Option<String>,
+        }
+        match Value::deserialize(d)? {
+            m @ Value::Mapping(_) => {
+                let named: Named = sub(m)?;
+                Ok(External {
+                    external: true,
+                    name: named.name,
+                })
+            }
+            other => sub::<Flag, _>(other).map(|f| External {
+                external: f.0,
+                name: None,
+            }),
         }
     }
 }
@@ -631,7 +368,7 @@ impl<'de> Deserialize<'de> for RawUlimit {
         #[serde(deny_unknown_fields)]
         struct Pair {
             soft: Number,
-            hard: Number,
+            hard: Option<Number>,
         }
         match Value::deserialize(d)? {
             m @ Value::Mapping(_) => {

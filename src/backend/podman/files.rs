@@ -1,0 +1,100 @@
+//! Files podman mounts that sidepod writes itself: a secret's or config's `content:` or
+//! `environment:` value. Each is written once, by its fingerprint, read-only, in a
+//! directory only this user can enter.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+use crate::backend::{BackendError, ContainerSpec, MountSpec};
+
+/// `spec` with every `Content` mount turned into a read-only bind mount of a file that
+/// holds the text. In a dry run the files are named but not written.
+pub fn materialize(
+    spec: &ContainerSpec,
+    dry_run: bool,
+) -> Result<Cow<'_, ContainerSpec>, BackendError> {
+    if !spec
+        .mounts
+        .iter()
+        .any(|m| matches!(m, MountSpec::Content { .. }))
+    {
+        return Ok(Cow::Borrowed(spec));
+    }
+    let dir = content_dir();
+    let mut spec = spec.clone();
+    for mount in &mut spec.mounts {
+        let MountSpec::Content { text, target } = mount else {
+            continue;
+        };
+        let file = dir.join(crate::model::fingerprint(text.as_bytes()));
+        if !dry_run && !file.is_file() {
+            write(&dir, &file, text).map_err(|source| BackendError::Spawn {
+                program: format!("writing {}", file.display()),
+                source,
+            })?;
+        }
+        *mount = MountSpec::Volume {
+            source: file.display().to_string(),
+            target: target.clone(),
+            options: vec!["ro".into()],
+        };
+    }
+    Ok(Cow::Owned(spec))
+}
+
+/// `$XDG_RUNTIME_DIR/sidepod/files`, else a directory of this user's under the
+/// temporary directory.
+fn content_dir() -> PathBuf {
+    match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        Some(d) => PathBuf::from(d).join("sidepod/files"),
+        None => std::env::temp_dir().join(format!(
+            "sidepod-{}/files",
+            // SAFETY: getuid has no preconditions and cannot fail.
+            unsafe { libc::getuid() }
+        )),
+    }
+}
+
+fn write(dir: &std::path::Path, file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    // Written beside, then renamed: a reader never sees half a file.
+    let partial = file.with_extension(format!("part-{}", std::process::id()));
+    std::fs::write(&partial, text)?;
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o444))?;
+    std::fs::rename(&partial, file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_becomes_a_read_only_file_with_that_text() {
+        let spec = ContainerSpec {
+            mounts: vec![MountSpec::Content {
+                text: "s3cret-value\n".into(),
+                target: "/run/secrets/token".into(),
+            }],
+            ..ContainerSpec::default()
+        };
+        let done = materialize(&spec, false).unwrap();
+        let MountSpec::Volume {
+            source,
+            target,
+            options,
+        } = &done.mounts[0]
+        else {
+            panic!("{:?}", done.mounts)
+        };
+        assert_eq!(target, "/run/secrets/token");
+        assert_eq!(options, &["ro"]);
+        assert_eq!(std::fs::read_to_string(source).unwrap(), "s3cret-value\n");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(source).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o444);
+    }
+}

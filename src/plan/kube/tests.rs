@@ -1,0 +1,185 @@
+
+use super::*;
+use crate::compose::{load_project, LoadOptions};
+
+fn generate(compose: &str) -> (Vec<serde_json::Value>, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
+    std::fs::write(dir.path().join("motd"), "hello\n").unwrap();
+    let project = load_project(&LoadOptions {
+        working_dir: dir.path().to_path_buf(),
+        project_name: Some("shop".into()),
+        ..LoadOptions::default()
+    })
+    .unwrap();
+    let plan = Plan::new(&project).unwrap();
+    let out = kube(&project, &plan);
+    assert_eq!(
+        out,
+        kube(&project, &plan),
+        "the same project gives the same YAML"
+    );
+    let docs = serde_yaml::Deserializer::from_str(&out.yaml)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    (docs, out.dropped)
+}
+
+#[test]
+fn the_pod_carries_containers_hosts_ports_volumes_and_probes() {
+    let (docs, dropped) = generate(
+        "services:
+  db:
+    image: postgres:16
+    environment: {POSTGRES_PASSWORD: test, FROM_SHELL: null}
+    volumes: [pg:/var/lib/postgresql/data, ./motd:/etc/motd:ro, /scratch]
+    healthcheck: {test: pg_isready, interval: 2s, retries: 5, start_period: 3s}
+    user: '999:999'
+    stop_grace_period: 20s
+    mem_limit: 1g
+    mem_reservation: 512m
+    cpus: 1.5
+  web:
+    image: web:1
+    entrypoint: [/entry]
+    command: [serve, --port, '80']
+    ports: ['127.0.0.1:8080:80', '9000/udp']
+    depends_on: [db]
+    restart: always
+    cap_add: [NET_ADMIN]
+    read_only: true
+    tmpfs: [/run]
+    networks: {default: {aliases: [frontend]}}
+    extra_hosts: ['gateway:10.0.0.1']
+volumes:
+  pg: {}
+  shared: {external: true}
+",
+    );
+    assert_eq!(docs.len(), 2, "{docs:#?}");
+    let claim = &docs[0];
+    assert_eq!(claim["kind"], "PersistentVolumeClaim");
+    assert_eq!(claim["metadata"]["name"], "shop_pg");
+    let pod = &docs[1];
+    assert_eq!(pod["kind"], "Pod");
+    assert_eq!(pod["metadata"]["name"], "shop");
+    assert_eq!(pod["metadata"]["labels"]["io.sidepod.project"], "shop");
+    let spec = &pod["spec"];
+    assert_eq!(spec["restartPolicy"], "Always");
+    assert_eq!(spec["terminationGracePeriodSeconds"], 20);
+    assert_eq!(
+        spec["hostAliases"],
+        json!([
+            {"ip": "10.0.0.1", "hostnames": ["gateway"]},
+            {"ip": "127.0.0.1", "hostnames": ["db", "frontend", "web"]},
+        ])
+    );
+    // In start order: db before web.
+    let db = &spec["containers"][0];
+    let web = &spec["containers"][1];
+    assert_eq!(db["name"], "db");
+    assert_eq!(
+        db["env"],
+        json!([{"name": "POSTGRES_PASSWORD", "value": "test"}])
+    );
+    assert_eq!(
+        db["securityContext"],
+        json!({"runAsUser": 999, "runAsGroup": 999})
+    );
+    assert_eq!(
+        db["resources"],
+        json!({"limits": {"memory": "1073741824", "cpu": "1.5"}, "requests": {"memory": "536870912"}})
+    );
+    assert_eq!(
+        db["livenessProbe"],
+        json!({
+            "exec": {"command": ["/bin/sh", "-c", "pg_isready"]},
+            "initialDelaySeconds": 3, "periodSeconds": 2, "timeoutSeconds": 30,
+            "failureThreshold": 5,
+        })
+    );
+    let mounts = db["volumeMounts"].as_array().unwrap();
+    assert_eq!(
+        mounts[0],
+        json!({"name": "volume-pg", "mountPath": "/var/lib/postgresql/data"})
+    );
+    assert_eq!(mounts[1]["readOnly"], true);
+    assert_eq!(web["name"], "web");
+    assert_eq!(web["command"], json!(["/entry"]));
+    assert_eq!(web["args"], json!(["serve", "--port", "80"]));
+    assert_eq!(
+        web["ports"],
+        json!([
+            {"containerPort": 80, "hostPort": 8080, "hostIP": "127.0.0.1", "protocol": "TCP"},
+            {"containerPort": 9000, "protocol": "UDP"},
+        ])
+    );
+    assert_eq!(
+        web["securityContext"],
+        json!({"readOnlyRootFilesystem": true, "capabilities": {"add": ["NET_ADMIN"]}})
+    );
+    let volumes = spec["volumes"].as_array().unwrap();
+    assert_eq!(
+        volumes[0],
+        json!({"name": "volume-pg", "persistentVolumeClaim": {"claimName": "shop_pg"}})
+    );
+    assert_eq!(volumes[1]["hostPath"]["type"], "File");
+    assert!(volumes[1]["hostPath"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("/motd"));
+    assert_eq!(
+        volumes[2],
+        json!({"name": "db-anonymous-2", "emptyDir": {}})
+    );
+    assert_eq!(
+        volumes[3],
+        json!({"name": "web-tmpfs-option-0", "emptyDir": {"medium": "Memory"}})
+    );
+    assert_eq!(
+        dropped,
+        [
+            "not kept: depends_on (a pod starts its containers together), of web",
+            "not kept: its own restart policy (a pod has one for all), of db",
+        ]
+    );
+}
+
+#[test]
+fn replicas_get_numbered_containers_and_external_volumes_no_claim() {
+    let (docs, dropped) = generate(
+        "services:
+  worker:
+    image: w
+    deploy: {replicas: 2}
+    volumes: [shared:/shared]
+    user: app
+volumes:
+  shared: {external: true, name: team-cache}
+",
+    );
+    assert_eq!(docs.len(), 1, "no claim for an external volume: {docs:#?}");
+    let spec = &docs[0]["spec"];
+    assert_eq!(spec["restartPolicy"], "Never");
+    let names: Vec<&str> = spec["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["worker-1", "worker-2"]);
+    assert_eq!(
+        spec["volumes"],
+        json!([{"name": "volume-shared", "persistentVolumeClaim": {"claimName": "team-cache"}}])
+    );
+    assert_eq!(
+        dropped,
+        ["not kept: a user given by name (Kubernetes takes numeric IDs), of worker"]
+    );
+}
+
+#[test]
+fn names_are_made_valid_for_kubernetes() {
+    assert_eq!(dns_name("Volume_My.Data"), "volume-my-data");
+    assert_eq!(dns_name(&"x".repeat(70)).len(), 63);
+}
