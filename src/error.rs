@@ -51,6 +51,7 @@ impl Error {
                 EngineError::ServiceFailed { .. } => exit::SERVICE,
                 EngineError::NoSuchService(..) => exit::USAGE,
                 EngineError::Interrupted(signal) => exit::signal(*signal),
+                EngineError::Unrunnable(_) => exit::CONFIG,
             },
             Error::Output(_) | Error::Signal(_) => exit::RUNTIME,
         }

@@ -1,6 +1,8 @@
 //! The corpus of malformed inputs: each file under `tests/fixtures/invalid/` must fail
 //! with exit code 3, a message holding every `# expect:` phrase of its header, nothing on
-//! stdout, and no panic.
+//! stdout, and no panic. The command is `config`, unless a `# command:` line names the
+//! one that must refuse it (what loads but cannot run fails at `up`, before anything is
+//! created; `--dry-run` shows that nothing would be).
 
 mod common;
 
@@ -33,12 +35,16 @@ fn every_malformed_input_is_a_clear_config_error() {
             file.display()
         );
         let name = file.file_name().unwrap().to_str().unwrap().to_string();
-        let out = common::run_in(
-            &dir,
-            &["-f".into(), name.clone(), "config".into()],
-            &[],
-            None,
-        );
+        let command: Vec<String> = text
+            .lines()
+            .find_map(|l| l.strip_prefix("# command: "))
+            .unwrap_or("config")
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        let mut args = vec!["-f".to_string(), name.clone()];
+        args.extend(command);
+        let out = common::run_in(&dir, &args, &[], None);
         let missing: Vec<&&str> = phrases
             .iter()
             .filter(|p| !out.stderr.contains(**p))

@@ -51,7 +51,12 @@ pub enum MountSpec {
     Anonymous { target: String },
     /// A file with this text, read-only at `target` (a secret's or config's `content`
     /// or `environment`); the backend writes it where the container can read it.
-    Content { text: String, target: String },
+    Content {
+        text: String,
+        target: String,
+        /// The file's mode; 0444 when not given.
+        mode: Option<u32>,
+    },
     /// A podman secret that already exists, at `target`.
     Secret { name: String, target: String },
     /// An image's file system (or a path in it), read-only at `target`.
@@ -134,14 +139,40 @@ pub struct VolumeSpec {
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BuildSpec {
+    /// A directory, or a URL podman fetches.
     pub context: PathBuf,
     pub dockerfile: Option<String>,
+    /// The Dockerfile's text; the backend writes it to a file.
+    pub dockerfile_inline: Option<String>,
     pub tag: String,
+    /// More names for the image.
+    pub tags: Vec<String>,
     pub args: BTreeMap<String, String>,
     pub target: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub no_cache: bool,
     pub pull: bool,
+    pub platforms: Vec<String>,
+    pub secrets: Vec<BuildSecret>,
+    /// `id` or `id=path` (`default`: the SSH agent).
+    pub ssh: Vec<String>,
+    /// `name=value` named contexts.
+    pub build_contexts: Vec<String>,
+    pub cache_from: Vec<String>,
+    pub cache_to: Vec<String>,
+    pub network: Option<String>,
+    /// `host:ip`.
+    pub add_hosts: Vec<String>,
+    pub shm_size: Option<u64>,
+    /// `name=soft:hard`.
+    pub ulimits: Vec<String>,
+}
+
+/// A secret a build may read (`RUN --mount=type=secret,id=ID`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildSecret {
+    File { id: String, path: String },
+    Env { id: String, var: String },
 }
 
 /// What a container is doing, from podman's state string.

@@ -19,8 +19,8 @@ pub async fn build(s: &Session, args: &BuildArgs) -> Result<i32, Error> {
         let Some(mut spec) = build_spec(project, service) else {
             continue;
         };
-        spec.no_cache = args.no_cache;
-        spec.pull = args.pull;
+        spec.no_cache |= args.no_cache;
+        spec.pull |= args.pull;
         for arg in &args.build_arg {
             let (k, v) = arg.split_once('=').unwrap_or((arg, ""));
             spec.args.insert(k.to_string(), v.to_string());

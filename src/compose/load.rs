@@ -163,10 +163,12 @@ pub fn resolve(
     let configs = convert::convert_file_objects(raw.configs, "configs", &ctx)?;
     let (services, disabled_services) =
         convert_services(raw.services, &profiles, &volumes, &networks, &ctx)?;
-    convert::check_file_refs(&services, &secrets, &configs, &ctx)?;
+    let ref_warnings = convert::check_file_refs(&services, &secrets, &configs, &ctx)?;
     let mut warnings = unset_warnings(&reader.unset);
+    warnings.extend(ref_warnings);
     warnings.append(&mut reader.warnings);
     warnings.extend(convert::isolation_warning(&services));
+    warnings.extend(convert::unapplied_warnings(&services));
     Ok(Project {
         name,
         directory: project_dir.to_path_buf(),

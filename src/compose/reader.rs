@@ -89,12 +89,23 @@ impl<'a> Reader<'a> {
 
     /// Reads one Compose file into a merge-ready document.
     pub fn compose_document(&mut self, path: &Path) -> Result<Document, LoadError> {
+        self.read_document(path, true)
+    }
+
+    /// Reads one file; with `whole`, checks it as a whole Compose file too (an `extends`
+    /// file is read only for its services).
+    fn read_document(&mut self, path: &Path, whole: bool) -> Result<Document, LoadError> {
         if let Some(doc) = self.cache.get(path) {
             return Ok(doc.clone());
         }
         let display = self.display(path);
         let text = self.read_text(path)?;
         let mut value = parse_yaml(&text, &display)?;
+        if !whole {
+            if let Value::Mapping(top) = &mut value {
+                top.retain(|k, _| k.as_str() == Some("services"));
+            }
+        }
         let resets = take_tags(&mut value);
         strip_extensions(&mut value);
         self.interpolate(&mut value, &display, &|_| false)?;
@@ -124,7 +135,9 @@ impl<'a> Reader<'a> {
             value,
             resets,
         };
-        self.cache.insert(path.to_path_buf(), doc.clone());
+        if whole {
+            self.cache.insert(path.to_path_buf(), doc.clone());
+        }
         Ok(doc)
     }
 
@@ -289,7 +302,8 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Replaces every service's `extends` by the merge of its base and itself.
+    /// Replaces every service's `extends` by the merge of its base and itself. `resets`
+    /// are the `!reset` and `!override` paths of the file(s) the services come from.
     pub fn resolve_extends(
         &mut self,
         services: &mut Mapping,
@@ -299,18 +313,15 @@ impl<'a> Reader<'a> {
         resets: &[KeyPath],
     ) -> Result<(), LoadError> {
         let original = services.clone();
+        let src = Source {
+            services: &original,
+            display: doc_display,
+            dir: doc_dir,
+            resets,
+        };
         for (name, slot) in services.iter_mut() {
             let name = name.as_str().unwrap_or_default().to_string();
-            let mut stack = Vec::new();
-            *slot = self.extended(
-                &name,
-                &original,
-                doc_display,
-                doc_dir,
-                project_dir,
-                &mut stack,
-                resets,
-            )?;
+            *slot = self.extended(&name, &src, project_dir, &mut Vec::new())?;
         }
         Ok(())
     }
@@ -318,13 +329,11 @@ impl<'a> Reader<'a> {
     fn extended(
         &mut self,
         name: &str,
-        services: &Mapping,
-        display: &str,
-        dir: &Path,
+        src: &Source,
         project_dir: &Path,
         stack: &mut Vec<String>,
-        resets: &[KeyPath],
     ) -> Result<Value, LoadError> {
+        let (display, dir) = (src.display, src.dir);
         let here = format!("{display}:{name}");
         if stack.contains(&here) {
             stack.push(here);
@@ -333,7 +342,7 @@ impl<'a> Reader<'a> {
                 message: format!("extends forms a cycle: {}", stack.join(" -> ")),
             });
         }
-        let mut service = match services.get(name) {
+        let mut service = match src.services.get(name) {
             Some(Value::Mapping(m)) => m.clone(),
             // An empty service: extending it adds nothing.
             Some(Value::Null) => Mapping::new(),
@@ -366,25 +375,25 @@ impl<'a> Reader<'a> {
         };
         stack.push(here);
         let mut base = match base_file {
-            None => self.extended(&base_name, services, display, dir, project_dir, stack, &[])?,
+            None => self.extended(&base_name, src, project_dir, stack)?,
             Some(file) => {
                 let path = clean_path(&dir.join(file));
-                let doc = self.compose_document(&path)?;
+                // As in compose-go, only the file's services matter: it is not checked as
+                // a whole Compose file.
+                let doc = self.read_document(&path, false)?;
                 let other = doc
                     .value
                     .get("services")
                     .and_then(Value::as_mapping)
                     .cloned()
                     .unwrap_or_default();
-                let mut base = self.extended(
-                    &base_name,
-                    &other,
-                    &doc.display,
-                    &doc.dir,
-                    project_dir,
-                    stack,
-                    &[],
-                )?;
+                let theirs = Source {
+                    services: &other,
+                    display: &doc.display,
+                    dir: &doc.dir,
+                    resets: &doc.resets,
+                };
+                let mut base = self.extended(&base_name, &theirs, project_dir, stack)?;
                 if doc.dir != project_dir {
                     rebase_paths(&mut base, &doc.dir);
                 }
@@ -393,7 +402,8 @@ impl<'a> Reader<'a> {
         };
         stack.pop();
         // The extending service's `!reset` and `!override` paths clear the base first.
-        let own: Vec<KeyPath> = resets
+        let own: Vec<KeyPath> = src
+            .resets
             .iter()
             .filter(|p| p.len() > 2 && p[0] == "services" && p[1] == name)
             .map(|p| p[2..].to_vec())
@@ -402,6 +412,14 @@ impl<'a> Reader<'a> {
         merge_service(&mut base, Value::Mapping(service));
         Ok(base)
     }
+}
+
+/// Where the services an `extends` looks in come from.
+struct Source<'a> {
+    services: &'a Mapping,
+    display: &'a str,
+    dir: &'a Path,
+    resets: &'a [KeyPath],
 }
 
 /// What one `include` entry says: its files, and where their directory and variables

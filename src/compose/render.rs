@@ -224,7 +224,7 @@ pub fn service_value(s: &Service) -> Value {
     insert_list(&mut m, "ports", &ports);
     insert_flag(&mut m, "privileged", s.privileged);
     insert_list(&mut m, "profiles", &s.profiles);
-    insert_opt(&mut m, "pull_policy", s.pull_policy.map(PullPolicy::as_str));
+    insert_opt(&mut m, "pull_policy", s.pull_policy.map(PullPolicy::name));
     insert_flag(&mut m, "read_only", s.read_only);
     if s.restart != RestartPolicy::No {
         m.insert("restart".into(), json!(s.restart.to_string()));
@@ -239,7 +239,7 @@ pub fn service_value(s: &Service) -> Value {
     insert_opt(&mut m, "stop_signal", s.stop_signal.as_ref());
     insert_list(&mut m, "tmpfs", &s.tmpfs);
     insert_flag(&mut m, "tty", s.tty);
-    insert_ulimits(&mut m, s);
+    insert_ulimits(&mut m, &s.ulimits);
     insert_opt(&mut m, "user", s.user.as_ref());
     let volumes: Vec<Value> = s.volumes.iter().map(mount_value).collect();
     insert_list(&mut m, "volumes", &volumes);
@@ -252,14 +252,55 @@ pub fn service_value(s: &Service) -> Value {
     for (key, refs) in [("secrets", &s.secrets), ("configs", &s.configs)] {
         let refs: Vec<Value> = refs
             .iter()
-            .map(|r| json!({"source": r.source, "target": r.target}))
+            .map(|r| {
+                let mut v = json!({"source": r.source, "target": r.target});
+                if let Some((uid, gid)) = &r.owner {
+                    v["uid"] = json!(uid);
+                    v["gid"] = json!(gid);
+                }
+                if let Some(mode) = r.mode {
+                    v["mode"] = json!(format!("0{mode:o}"));
+                }
+                v
+            })
             .collect();
         insert_list(&mut m, key, &refs);
     }
     let waits: Vec<Value> = s.wait.iter().map(wait_value).collect();
     insert_list(&mut m, super::WAIT_KEY, &waits);
+    insert_unapplied(&mut m, &s.unapplied);
     m.sort_keys();
     Value::Object(m)
+}
+
+/// The keys sidepod shows but does not apply, each at its place (`networks.NET.KEY`
+/// inside that network).
+fn insert_unapplied(
+    m: &mut Map<String, Value>,
+    unapplied: &std::collections::BTreeMap<String, Value>,
+) {
+    for (key, value) in unapplied {
+        let parts: Vec<&str> = key.split('.').collect();
+        put_at(m, &parts, value.clone());
+    }
+}
+
+fn put_at(m: &mut Map<String, Value>, parts: &[&str], value: Value) {
+    match parts {
+        [] => {}
+        [last] => {
+            m.insert(last.to_string(), value);
+        }
+        [first, rest @ ..] => {
+            let slot = m.entry(first.to_string()).or_insert(Value::Null);
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            if let Value::Object(next) = slot {
+                put_at(next, rest, value);
+            }
+        }
+    }
 }
 
 /// The `build` section.
@@ -268,9 +309,34 @@ fn insert_build(m: &mut Map<String, Value>, s: &Service) {
         let mut bm = Map::new();
         bm.insert("context".into(), json!(b.context.to_string_lossy()));
         insert_opt(&mut bm, "dockerfile", b.dockerfile.as_ref());
+        insert_opt(&mut bm, "dockerfile_inline", b.dockerfile_inline.as_ref());
         insert_map(&mut bm, "args", &b.args);
         insert_opt(&mut bm, "target", b.target.as_ref());
         insert_map(&mut bm, "labels", &b.labels);
+        insert_list(&mut bm, "platforms", &b.platforms);
+        let secrets: Vec<Value> = b
+            .secrets
+            .iter()
+            .map(|r| json!({ "source": r.source, "target": r.target }))
+            .collect();
+        insert_list(&mut bm, "secrets", &secrets);
+        let ssh: Vec<String> = b
+            .ssh
+            .iter()
+            .map(|(id, p)| p.as_ref().map_or(id.clone(), |p| format!("{id}={p}")))
+            .collect();
+        insert_list(&mut bm, "ssh", &ssh);
+        insert_map(&mut bm, "additional_contexts", &b.additional_contexts);
+        insert_list(&mut bm, "tags", &b.tags);
+        insert_list(&mut bm, "cache_from", &b.cache_from);
+        insert_list(&mut bm, "cache_to", &b.cache_to);
+        insert_flag(&mut bm, "no_cache", b.no_cache);
+        insert_flag(&mut bm, "pull", b.pull);
+        insert_opt(&mut bm, "network", b.network.as_ref());
+        insert_hosts(&mut bm, &b.extra_hosts);
+        insert_opt(&mut bm, "shm_size", b.shm_size);
+        insert_ulimits(&mut bm, &b.ulimits);
+        bm.extend(b.unapplied.clone());
         m.insert("build".into(), Value::Object(bm));
     }
 }
@@ -297,12 +363,7 @@ fn insert_depends_on(m: &mut Map<String, Value>, s: &Service) {
 
 /// Host entries, links and networks.
 fn insert_network_settings(m: &mut Map<String, Value>, s: &Service) {
-    let hosts: Vec<String> = s
-        .extra_hosts
-        .iter()
-        .map(|h| format!("{}={}", h.host, h.ip))
-        .collect();
-    insert_list(m, "extra_hosts", &hosts);
+    insert_hosts(m, &s.extra_hosts);
     let links: Vec<String> = s
         .links
         .iter()
@@ -331,11 +392,21 @@ fn insert_network_settings(m: &mut Map<String, Value>, s: &Service) {
     }
 }
 
+fn insert_hosts(m: &mut Map<String, Value>, hosts: &[HostEntry]) {
+    let hosts: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("{}={}", h.host, h.ip))
+        .collect();
+    insert_list(m, "extra_hosts", &hosts);
+}
+
 /// `ulimits`: one number when soft and hard agree.
-fn insert_ulimits(m: &mut Map<String, Value>, s: &Service) {
-    if !s.ulimits.is_empty() {
-        let limits: Map<String, Value> = s
-            .ulimits
+fn insert_ulimits(
+    m: &mut Map<String, Value>,
+    ulimits: &std::collections::BTreeMap<String, Ulimit>,
+) {
+    if !ulimits.is_empty() {
+        let limits: Map<String, Value> = ulimits
             .iter()
             .map(|(k, u)| {
                 let v = if u.soft == u.hard {

@@ -48,8 +48,9 @@ pub fn parse_yaml(text: &str, display: &str) -> Result<Value, LoadError> {
 /// Removes `x-*` extension keys at the levels where Compose allows them.
 pub fn strip_extensions(doc: &mut Value) {
     strip(doc);
-    strip_children(doc.get_mut("volumes"));
-    strip_children(doc.get_mut("networks"));
+    for kind in ["volumes", "networks", "secrets", "configs"] {
+        strip_children(doc.get_mut(kind));
+    }
     if let Some(Value::Mapping(services)) = doc.get_mut("services") {
         services.values_mut().for_each(strip_service_extensions);
     }

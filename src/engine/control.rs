@@ -343,6 +343,7 @@ pub async fn run_oneoff(
         all.retain(|s| s != service);
         all
     };
+    super::preflight::check(project, &[service.to_string()])?;
     if deps.is_empty() {
         ensure_pod(stack, &BTreeMap::new()).await?;
     } else {

@@ -34,6 +34,10 @@ pub enum EngineError {
     NothingToWaitFor(String),
     #[error("external volume {0:?} does not exist; create it with `podman volume create {0}`")]
     MissingExternalVolume(String),
+    /// The stack cannot run as loaded (a secret's file is missing, ...); nothing was
+    /// created.
+    #[error("{0}")]
+    Unrunnable(String),
     /// Stopped by a signal, after cleaning up as asked.
     #[error("stopped by signal {0}")]
     Interrupted(i32),

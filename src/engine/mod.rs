@@ -6,6 +6,7 @@ mod control;
 mod error;
 mod health;
 mod job;
+mod preflight;
 mod ready;
 mod stop;
 mod supervise;

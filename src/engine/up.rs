@@ -97,6 +97,7 @@ pub async fn up(
         .plan
         .select(project, &opts.services, opts.no_deps)
         .map_err(|unknown| EngineError::no_such_service(&unknown, project))?;
+    super::preflight::check(project, &selected)?;
     let began = Instant::now();
     let deadline = opts.wait_timeout.map(|t| began + t);
     tokio::select! {

@@ -11,8 +11,9 @@ pub use job::{fingerprint, Cache};
 pub use job::{Job, Step, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};
 pub use project::{FileSource, Network, Project, Volume};
 pub use service::{
-    Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest, Healthcheck, HostEntry,
-    Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol, PullPolicy, RestartPolicy,
-    RuntimeOptions, Service, ServiceNetwork, Ulimit, VolumesFrom, VolumesSource,
+    is_remote_context, Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest,
+    Healthcheck, HostEntry, Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol,
+    PullPolicy, RestartPolicy, RuntimeOptions, Service, ServiceNetwork, Ulimit, VolumesFrom,
+    VolumesSource,
 };
 pub use wait::{HttpCheck, WaitCheck, WaitStrategy};

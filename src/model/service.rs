@@ -61,6 +61,11 @@ pub struct Service {
     /// The secrets and configs it uses, each mounted read-only at its target.
     pub secrets: Vec<FileRef>,
     pub configs: Vec<FileRef>,
+    /// Compose keys read and shown by `config` that sidepod does not apply (yet): `ipc`,
+    /// `pid`, `userns_mode`, `runtime`, `mac_address`, lifecycle hooks, `develop`, a
+    /// network's `interface_name`, ... Each is warned about once at load; `provider`
+    /// and `models` make `up` refuse the service.
+    pub unapplied: BTreeMap<String, serde_json::Value>,
 }
 
 /// One `volumes_from` entry: another service's (its first container's) or a
@@ -92,11 +97,15 @@ impl Dns {
 }
 
 /// A service's use of a secret or config: which one, and where it is mounted.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FileRef {
     pub source: String,
     /// Absolute path in the container.
     pub target: String,
+    /// The file's mode (`0440`), for a file sidepod writes (`content`, `environment`).
+    pub mode: Option<u32>,
+    /// `uid` and `gid` as given: kept for `config`; podman mounts the file as it is.
+    pub owner: Option<(String, String)>,
 }
 
 /// Settings sidepod passes to `podman run` as they are: they mean nothing to the plan.
@@ -148,12 +157,49 @@ pub struct Link {
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Build {
-    /// Absolute path of the build context.
+    /// Absolute path of the build context, or a remote context (a git or http(s) URL)
+    /// as written.
     pub context: PathBuf,
     pub dockerfile: Option<String>,
+    /// The Dockerfile's text, given in the Compose file instead of a file.
+    pub dockerfile_inline: Option<String>,
     pub args: BTreeMap<String, Option<String>>,
     pub target: Option<String>,
     pub labels: BTreeMap<String, String>,
+    pub platforms: Vec<String>,
+    /// Build secrets: the top-level secret (`source`) under its id (`target`).
+    pub secrets: Vec<FileRef>,
+    /// SSH agent sockets or keys by id (`default` alone: the agent).
+    pub ssh: BTreeMap<String, Option<String>>,
+    /// Named contexts (`--build-context`): a path, an image or a URL.
+    pub additional_contexts: BTreeMap<String, String>,
+    /// More names for the image.
+    pub tags: Vec<String>,
+    pub cache_from: Vec<String>,
+    pub cache_to: Vec<String>,
+    pub no_cache: bool,
+    pub pull: bool,
+    pub network: Option<String>,
+    pub extra_hosts: Vec<HostEntry>,
+    /// Bytes.
+    pub shm_size: Option<u64>,
+    pub ulimits: BTreeMap<String, Ulimit>,
+    /// BuildKit's keys that podman build has no flag for (`privileged`,
+    /// `entitlements`, `isolation`, `provenance`, `sbom`): shown by `config`, warned
+    /// about, not applied.
+    pub unapplied: BTreeMap<String, serde_json::Value>,
+}
+
+impl Build {
+    /// True when the context is a git or http(s) URL, which podman fetches itself.
+    pub fn remote(&self) -> bool {
+        is_remote_context(&self.context.to_string_lossy())
+    }
+}
+
+/// A build context podman fetches: a URL, or a git remote.
+pub fn is_remote_context(context: &str) -> bool {
+    context.contains("://") || context.starts_with("git@") || context.starts_with("github.com/")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -357,15 +403,24 @@ pub enum PullPolicy {
     Missing,
     Never,
     Build,
+    /// `daily`, `weekly` or `every_<duration>`: pull again once the image is this old.
+    /// sidepod does not record when it pulled an image, so this acts as `missing`.
+    Refresh(Duration),
 }
 
 impl PullPolicy {
-    pub fn as_str(self) -> &'static str {
+    /// The policy as a Compose file writes it.
+    pub fn name(self) -> String {
         match self {
-            PullPolicy::Always => "always",
-            PullPolicy::Missing => "missing",
-            PullPolicy::Never => "never",
-            PullPolicy::Build => "build",
+            PullPolicy::Always => "always".into(),
+            PullPolicy::Missing => "missing".into(),
+            PullPolicy::Never => "never".into(),
+            PullPolicy::Build => "build".into(),
+            PullPolicy::Refresh(d) if d == DAY => "daily".into(),
+            PullPolicy::Refresh(d) if d == 7 * DAY => "weekly".into(),
+            PullPolicy::Refresh(d) => format!("every_{}", super::format_duration(d)),
         }
     }
 }
+
+const DAY: Duration = Duration::from_secs(24 * 3600);

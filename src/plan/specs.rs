@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::Plan;
-use crate::backend::{BuildSpec, ContainerSpec, HealthSpec, MountSpec, PodSpec, VolumeSpec};
+use crate::backend::{
+    BuildSecret, BuildSpec, ContainerSpec, HealthSpec, MountSpec, PodSpec, VolumeSpec,
+};
 use crate::model::{FileSource, MountKind, Project, Service, VolumesSource};
 
 pub const LABEL_PROJECT: &str = "io.sidepod.project";
@@ -215,10 +217,12 @@ fn file_mounts<'a>(
             FileSource::Content(text) => MountSpec::Content {
                 text: text.clone(),
                 target,
+                mode: r.mode,
             },
             FileSource::Environment { value, .. } => MountSpec::Content {
                 text: value.clone()?,
                 target,
+                mode: r.mode,
             },
             FileSource::External(name) => MountSpec::Secret {
                 name: name.clone(),
@@ -316,10 +320,31 @@ pub fn external_volumes<'a>(
 /// How to build a service's image, when it has `build:`.
 pub fn build_spec(project: &Project, service: &Service) -> Option<BuildSpec> {
     let b = service.build.as_ref()?;
+    let secrets = b
+        .secrets
+        .iter()
+        .filter_map(|r| {
+            let id = r.target.clone();
+            match project.secrets.get(&r.source)? {
+                FileSource::File(path) => Some(BuildSecret::File {
+                    id,
+                    path: path.display().to_string(),
+                }),
+                FileSource::Environment { var, .. } => Some(BuildSecret::Env {
+                    id,
+                    var: var.clone(),
+                }),
+                // podman build reads secrets from files or the environment only.
+                FileSource::Content(_) | FileSource::External(_) => None,
+            }
+        })
+        .collect();
     Some(BuildSpec {
         context: b.context.clone(),
         dockerfile: b.dockerfile.clone(),
+        dockerfile_inline: b.dockerfile_inline.clone(),
         tag: image_name(&project.name, service),
+        tags: b.tags.clone(),
         args: b
             .args
             .iter()
@@ -327,8 +352,37 @@ pub fn build_spec(project: &Project, service: &Service) -> Option<BuildSpec> {
             .collect(),
         target: b.target.clone(),
         labels: b.labels.clone(),
-        no_cache: false,
-        pull: false,
+        no_cache: b.no_cache,
+        pull: b.pull,
+        platforms: b.platforms.clone(),
+        secrets,
+        ssh: b
+            .ssh
+            .iter()
+            .map(|(id, path)| match path {
+                Some(p) => format!("{id}={p}"),
+                None => id.clone(),
+            })
+            .collect(),
+        build_contexts: b
+            .additional_contexts
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect(),
+        cache_from: b.cache_from.clone(),
+        cache_to: b.cache_to.clone(),
+        network: b.network.clone(),
+        add_hosts: b
+            .extra_hosts
+            .iter()
+            .map(|h| format!("{}:{}", h.host, h.ip))
+            .collect(),
+        shm_size: b.shm_size,
+        ulimits: b
+            .ulimits
+            .iter()
+            .map(|(k, u)| format!("{k}={}:{}", u.soft, u.hard))
+            .collect(),
     })
 }
 

@@ -20,19 +20,12 @@ pub fn materialize(
     {
         return Ok(Cow::Borrowed(spec));
     }
-    let dir = content_dir();
     let mut spec = spec.clone();
     for mount in &mut spec.mounts {
-        let MountSpec::Content { text, target } = mount else {
+        let MountSpec::Content { text, target, mode } = mount else {
             continue;
         };
-        let file = dir.join(crate::model::fingerprint(text.as_bytes()));
-        if !dry_run && !file.is_file() {
-            write(&dir, &file, text).map_err(|source| BackendError::Spawn {
-                program: format!("writing {}", file.display()),
-                source,
-            })?;
-        }
+        let file = text_file(text, mode.unwrap_or(0o444), dry_run)?;
         *mount = MountSpec::Volume {
             source: file.display().to_string(),
             target: target.clone(),
@@ -40,6 +33,21 @@ pub fn materialize(
         };
     }
     Ok(Cow::Owned(spec))
+}
+
+/// The file that holds `text` (written unless this is a dry run): a secret's content,
+/// an inline Dockerfile.
+pub fn text_file(text: &str, mode: u32, dry_run: bool) -> Result<PathBuf, BackendError> {
+    let dir = content_dir();
+    let name = format!("{}-{mode:o}", crate::model::fingerprint(text.as_bytes()));
+    let file = dir.join(name);
+    if !dry_run && !file.is_file() {
+        write(&dir, &file, text, mode).map_err(|source| BackendError::Spawn {
+            program: format!("writing {}", file.display()),
+            source,
+        })?;
+    }
+    Ok(file)
 }
 
 /// `$XDG_RUNTIME_DIR/sidepod/files`, else a directory of this user's under the
@@ -55,7 +63,12 @@ fn content_dir() -> PathBuf {
     }
 }
 
-fn write(dir: &std::path::Path, file: &std::path::Path, text: &str) -> std::io::Result<()> {
+fn write(
+    dir: &std::path::Path,
+    file: &std::path::Path,
+    text: &str,
+    mode: u32,
+) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -64,7 +77,7 @@ fn write(dir: &std::path::Path, file: &std::path::Path, text: &str) -> std::io::
     // Written beside, then renamed: a reader never sees half a file.
     let partial = file.with_extension(format!("part-{}", std::process::id()));
     std::fs::write(&partial, text)?;
-    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(0o444))?;
+    std::fs::set_permissions(&partial, std::fs::Permissions::from_mode(mode))?;
     std::fs::rename(&partial, file)
 }
 
@@ -78,10 +91,30 @@ mod tests {
             mounts: vec![MountSpec::Content {
                 text: "s3cret-value\n".into(),
                 target: "/run/secrets/token".into(),
+                mode: None,
             }],
             ..ContainerSpec::default()
         };
         let done = materialize(&spec, false).unwrap();
+        let owner_only = ContainerSpec {
+            mounts: vec![MountSpec::Content {
+                text: "s3cret-value\n".into(),
+                target: "/run/secrets/token".into(),
+                mode: Some(0o400),
+            }],
+            ..ContainerSpec::default()
+        };
+        let MountSpec::Volume {
+            source: private, ..
+        } = &materialize(&owner_only, false).unwrap().mounts[0]
+        else {
+            panic!()
+        };
+        let mode = |p: &str| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+        };
+        assert_eq!(mode(private), 0o400);
         let MountSpec::Volume {
             source,
             target,
@@ -93,8 +126,6 @@ mod tests {
         assert_eq!(target, "/run/secrets/token");
         assert_eq!(options, &["ro"]);
         assert_eq!(std::fs::read_to_string(source).unwrap(), "s3cret-value\n");
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(source).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o444);
+        assert_eq!(mode(source), 0o444);
     }
 }

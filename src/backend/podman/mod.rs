@@ -479,7 +479,12 @@ impl Backend for PodmanBackend {
     }
 
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
-        self.process.change_ok(&build_args(spec)).await.map(drop)
+        let mut spec = spec.clone();
+        if let Some(text) = spec.dockerfile_inline.take() {
+            let file = files::text_file(&text, 0o444, self.process.dry_run())?;
+            spec.dockerfile = Some(file.display().to_string());
+        }
+        self.process.change_ok(&build_args(&spec)).await.map(drop)
     }
 }
 

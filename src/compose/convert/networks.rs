@@ -27,10 +27,15 @@ pub(super) fn extra_hosts(
             for (i, item) in items.iter().enumerate() {
                 let split = item.split_once('=').or_else(|| item.split_once(':'));
                 match split {
-                    Some((h, ip)) if !h.is_empty() && !ip.is_empty() => out.push(HostEntry {
-                        host: h.to_string(),
-                        ip: host_address(ip, &format!("{path}[{i}]"), ctx)?,
-                    }),
+                    // `host=ip1,ip2`: one entry per address, as compose-go reads it.
+                    Some((h, ips)) if !h.is_empty() && !ips.is_empty() => {
+                        for ip in ips.split(',') {
+                            out.push(HostEntry {
+                                host: h.to_string(),
+                                ip: host_address(ip.trim(), &format!("{path}[{i}]"), ctx)?,
+                            });
+                        }
+                    }
                     _ => {
                         return Err(ctx.err(
                             &format!("{path}[{i}]"),
@@ -103,13 +108,14 @@ pub(super) fn network_mode(mode: &str) -> Result<NetworkMode, String> {
 
 /// The service's name servers (by address), search domains and resolver options.
 pub(super) fn dns(raw: &RawService, path: &str, ctx: &Context) -> Result<Dns, LoadError> {
+    // An empty entry (`dns: ${UNSET}`) means none, as in compose-go.
+    let given = |v: &Option<OneOrMany<String>>| -> Vec<String> {
+        let all = v.as_ref().map(OneOrMany::to_vec).unwrap_or_default();
+        all.into_iter().filter(|s| !s.trim().is_empty()).collect()
+    };
     let dns = Dns {
-        servers: raw.dns.as_ref().map(OneOrMany::to_vec).unwrap_or_default(),
-        search: raw
-            .dns_search
-            .as_ref()
-            .map(OneOrMany::to_vec)
-            .unwrap_or_default(),
+        servers: given(&raw.dns),
+        search: given(&raw.dns_search),
         options: raw.dns_opt.clone().unwrap_or_default(),
     };
     if let Some(bad) = dns

@@ -89,7 +89,7 @@ pub fn convert_file_objects(
             }
             FileSource::External(external.name.or(o.name).unwrap_or_else(|| name.clone()))
         } else if let Some(file) = o.file {
-            FileSource::File(clean_path(&ctx.project_dir.join(expand_home(&file))))
+            FileSource::File(ctx.host_path(&file))
         } else if let Some(var) = o.environment {
             let value = (ctx.lookup)(&var);
             FileSource::Environment { var, value }
@@ -106,12 +106,17 @@ pub fn convert_file_objects(
     Ok(out)
 }
 
-/// `~/path` in a file path: the user's home directory.
-fn expand_home(path: &str) -> String {
-    match (path.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => format!("{home}/{rest}"),
-        _ => path.to_string(),
-    }
+/// A file mode as YAML gives it: `0440` (read as octal, as Compose reads it), or the
+/// number YAML made of it (`288`).
+fn file_mode(text: &str) -> Result<u32, String> {
+    let parsed = if text.len() > 1 && text.starts_with('0') {
+        u32::from_str_radix(text.trim_start_matches("0o"), 8)
+    } else {
+        text.parse::<u32>()
+    };
+    parsed.ok().filter(|m| *m <= 0o7777).ok_or(format!(
+        "{text:?} is not a file mode; write it in octal, as 0440"
+    ))
 }
 
 /// A service's `secrets` or `configs` entries, with their mount points: a secret at
@@ -130,25 +135,38 @@ pub(super) fn file_refs(
     let mut out = Vec::new();
     for (i, r) in raw.unwrap_or_default().into_iter().enumerate() {
         let at = format!("{path}[{i}]");
-        let (source, target) = match r {
-            RawFileRef::Name(n) => (n, None),
+        let (source, target, mode, owner) = match r {
+            RawFileRef::Name(n) => (n, None, None, None),
             RawFileRef::Full(l) => {
-                if l.uid.is_some() || l.gid.is_some() || l.mode.is_some() {
-                    return Err(ctx.err(
-                        &at,
-                        "uid, gid and mode cannot be set on a file mounted from the host; \
-                         remove them (set them on the file itself)",
-                    ));
-                }
-                (l.source, l.target)
+                let mode = l
+                    .mode
+                    .as_ref()
+                    .map(|m| file_mode(&m.0).map_err(|e| ctx.err(&format!("{at}.mode"), e)))
+                    .transpose()?;
+                let owner = match (&l.uid, &l.gid) {
+                    (None, None) => None,
+                    (u, g) => Some((
+                        u.as_ref().map_or("0".into(), |u| u.0.clone()),
+                        g.as_ref().map_or("0".into(), |g| g.0.clone()),
+                    )),
+                };
+                (l.source, l.target, mode, owner)
             }
         };
         let target = match target {
+            // A build secret's target is the id the Dockerfile names.
+            Some(t) if kind == "build secrets" => t,
+            None if kind == "build secrets" => source.clone(),
             Some(t) if t.starts_with('/') => t,
             Some(t) => format!("{base}/{t}"),
             None => format!("{base}/{source}"),
         };
-        out.push(FileRef { source, target });
+        out.push(FileRef {
+            source,
+            target,
+            mode,
+            owner,
+        });
     }
     Ok(out)
 }

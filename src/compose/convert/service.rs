@@ -33,7 +33,101 @@ pub fn convert_service(
     limits(&mut s, &raw, ctx)?;
     s.secrets = file_refs(raw.secrets.clone(), "secrets", &at("secrets"), ctx)?;
     s.configs = file_refs(raw.configs.clone(), "configs", &at("configs"), ctx)?;
+    s.unapplied = unapplied(&raw, &at, ctx)?;
     Ok(s)
+}
+
+/// The keys sidepod reads, checks and shows, but does not apply (yet).
+fn unapplied(
+    raw: &RawService,
+    at: &dyn Fn(&str) -> String,
+    ctx: &Context,
+) -> Result<BTreeMap<String, serde_json::Value>, LoadError> {
+    use serde_json::json;
+    let mut out = BTreeMap::new();
+    let text = [
+        ("ipc", &raw.ipc),
+        ("pid", &raw.pid),
+        ("userns_mode", &raw.userns_mode),
+        ("runtime", &raw.runtime),
+        ("mac_address", &raw.mac_address),
+        ("pull_refresh_after", &raw.pull_refresh_after),
+    ];
+    for (k, v) in text {
+        if let Some(v) = v {
+            out.insert(k.to_string(), json!(v));
+        }
+    }
+    let values = [
+        ("develop", &raw.develop),
+        ("provider", &raw.provider),
+        ("models", &raw.models),
+    ];
+    for (k, v) in values {
+        if let Some(v) = v {
+            let v = serde_json::to_value(v).map_err(|e| ctx.err(&at(k), e.to_string()))?;
+            out.insert(k.to_string(), v);
+        }
+    }
+    let hooks = [
+        ("pre_start", &raw.pre_start),
+        ("post_start", &raw.post_start),
+        ("pre_stop", &raw.pre_stop),
+    ];
+    for (k, list) in hooks {
+        let Some(list) = list else { continue };
+        let mut items = Vec::new();
+        for (i, h) in list.iter().enumerate() {
+            let path = at(&format!("{k}[{i}]"));
+            let Some(c) = h.command.clone() else {
+                return Err(ctx.err(&path, "a hook needs a `command`"));
+            };
+            let mut m = serde_json::Map::new();
+            m.insert("command".into(), json!(command(c, &path, ctx)?));
+            if let Some(i) = &h.image {
+                m.insert("image".into(), json!(i));
+            }
+            if flag(h.per_replica) {
+                m.insert("per_replica".into(), json!(true));
+            }
+            if let Some(u) = &h.user {
+                m.insert("user".into(), json!(u.0));
+            }
+            if flag(h.privileged) {
+                m.insert("privileged".into(), json!(true));
+            }
+            if let Some(w) = &h.working_dir {
+                m.insert("working_dir".into(), json!(w));
+            }
+            let env = list_or_map(h.environment.clone());
+            if !env.is_empty() {
+                m.insert("environment".into(), json!(env));
+            }
+            items.push(serde_json::Value::Object(m));
+        }
+        out.insert(k.to_string(), json!(items));
+    }
+    if let Some(ServiceNetworks::Map(nets)) = &raw.networks {
+        for (net, n) in nets {
+            let Some(n) = n else { continue };
+            for (k, v) in [
+                ("interface_name", &n.interface_name),
+                ("mac_address", &n.mac_address),
+            ] {
+                if let Some(v) = v {
+                    out.insert(format!("networks.{net}.{k}"), json!(v));
+                }
+            }
+        }
+    }
+    if let Some(p) = raw.deploy.as_ref().and_then(|d| d.restart_policy.as_ref()) {
+        for (k, v) in [("delay", &p.delay), ("window", &p.window)] {
+            if let Some(v) = v {
+                out.insert(format!("deploy.restart_policy.{k}"), json!(v));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The keys taken as they are.
@@ -71,15 +165,17 @@ fn key(s: &Service, key: &str) -> String {
 }
 
 fn image_and_build(s: &mut Service, raw: &RawService, ctx: &Context) -> Result<(), LoadError> {
-    if matches!(s.image.as_deref(), Some("")) {
-        return Err(ctx.err(&key(s, "image"), "image is empty"));
+    // An empty image (`image: ${UNSET}`) is none, as compose-go has it.
+    if s.image.as_deref().is_some_and(|i| i.trim().is_empty()) {
+        s.image = None;
     }
     s.build = raw
         .build
         .clone()
-        .map(|b| convert_build(b, ctx))
+        .map(|b| convert_build(b, &key(s, "build"), ctx))
         .transpose()?;
-    if s.image.is_none() && s.build.is_none() {
+    // A provider service is another program's: it has no image (`up` refuses it).
+    if s.image.is_none() && s.build.is_none() && raw.provider.is_none() {
         return Err(ctx.err(
             &format!("services.{}", s.name),
             "needs an `image` or a `build` section",
@@ -227,6 +323,25 @@ fn lifecycle(s: &mut Service, raw: &RawService, ctx: &Context) -> Result<(), Loa
     }
     if let Some(r) = &raw.restart {
         s.restart = restart_policy(r).map_err(|m| ctx.err(&key(s, "restart"), m))?;
+    }
+    // `deploy.restart_policy` wins over `restart:`, as docker compose has it.
+    if let Some(p) = raw.deploy.as_ref().and_then(|d| d.restart_policy.as_ref()) {
+        let at = key(s, "deploy.restart_policy");
+        let attempts = p
+            .max_attempts
+            .map(|n| whole::<u32>(n).map_err(|m| ctx.err(&format!("{at}.max_attempts"), m)))
+            .transpose()?;
+        s.restart = match p.condition.as_deref() {
+            Some("none") => RestartPolicy::No,
+            Some("on-failure") => RestartPolicy::OnFailure(attempts),
+            Some("any") | None => RestartPolicy::Always,
+            Some(other) => {
+                return Err(ctx.err(
+                    &format!("{at}.condition"),
+                    format!("unknown condition {other:?}; use none, on-failure or any"),
+                ))
+            }
+        };
     }
     if let Some(sig) = &s.stop_signal {
         check_signal(sig).map_err(|m| ctx.err(&key(s, "stop_signal"), m))?;

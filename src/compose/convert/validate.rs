@@ -8,12 +8,23 @@ pub fn check_file_refs(
     secrets: &BTreeMap<String, FileSource>,
     configs: &BTreeMap<String, FileSource>,
     ctx: &Context,
-) -> Result<(), LoadError> {
+) -> Result<Vec<String>, LoadError> {
+    let mut warnings = Vec::new();
     for s in services.values() {
         for (kind, refs, declared) in [
             ("secrets", &s.secrets, secrets),
             ("configs", &s.configs, configs),
         ] {
+            for r in refs {
+                let host_file = matches!(declared.get(&r.source), Some(FileSource::File(_)));
+                if host_file && (r.mode.is_some() || r.owner.is_some()) {
+                    warnings.push(format!(
+                        "service {:?}: {kind} {:?} is a host file, mounted as it is: its uid, \
+                         gid and mode are ignored (set them on the file itself)",
+                        s.name, r.source
+                    ));
+                }
+            }
             if let Some(r) = refs.iter().find(|r| !declared.contains_key(&r.source)) {
                 return Err(ctx.err(
                     &format!("services.{}.{kind}", s.name),
@@ -25,7 +36,7 @@ pub fn check_file_refs(
             }
         }
     }
-    Ok(())
+    Ok(warnings)
 }
 
 /// Checks that every required dependency and `network_mode: service:X` names a service
@@ -105,4 +116,58 @@ pub fn isolation_warning(services: &BTreeMap<String, Service>) -> Option<String>
         }
     }
     None
+}
+
+/// One warning per key that some services set and sidepod does not apply: what it is,
+/// who sets it, and what happens instead.
+pub fn unapplied_warnings(services: &BTreeMap<String, Service>) -> Vec<String> {
+    let mut by_key: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (name, s) in services {
+        let build = s.build.iter().flat_map(|b| b.unapplied.keys());
+        let keys = s
+            .unapplied
+            .keys()
+            .map(|k| generic_key(k))
+            .chain(build.map(|k| format!("build.{k}")));
+        for key in keys.collect::<BTreeSet<_>>() {
+            by_key.entry(key).or_default().push(name);
+        }
+        if let Some(p @ PullPolicy::Refresh(_)) = s.pull_policy {
+            by_key
+                .entry(format!("pull_policy: {}", p.name()))
+                .or_default()
+                .push(name);
+        }
+    }
+    by_key
+        .into_iter()
+        .map(|(key, names)| {
+            let who = names.join(", ");
+            let what = match key.as_str() {
+                "provider" | "models" => {
+                    "is another program's to provide; `up` refuses the service".to_string()
+                }
+                "develop" => "has no effect: sidepod has no `watch`".to_string(),
+                k if k.starts_with("build.") => {
+                    "has no `podman build` equivalent and is ignored".to_string()
+                }
+                k if k.starts_with("pull_policy") => {
+                    "acts as `missing`: sidepod does not record when it pulled an image".to_string()
+                }
+                k if k.starts_with("deploy.restart_policy.") => {
+                    "is ignored: podman restarts a container at once".to_string()
+                }
+                _ => "is read and shown by `config`, but not applied yet".to_string(),
+            };
+            format!("`{key}` ({who}) {what}")
+        })
+        .collect()
+}
+
+/// A key path with its network name generalised: `networks.*.interface_name`.
+fn generic_key(key: &str) -> String {
+    match key.split('.').collect::<Vec<_>>().as_slice() {
+        ["networks", _, rest] => format!("networks.*.{rest}"),
+        _ => key.to_string(),
+    }
 }

@@ -106,21 +106,91 @@ pub(super) fn environment(
     Ok(env)
 }
 
-pub(super) fn convert_build(b: RawBuildSpec, ctx: &Context) -> Result<Build, LoadError> {
+/// `build:`, every key mapped to what `podman build` takes; `at` is its key path.
+pub(super) fn convert_build(b: RawBuildSpec, at: &str, ctx: &Context) -> Result<Build, LoadError> {
     let b = match b {
         RawBuildSpec::Context(c) => RawBuild {
             context: Some(c),
             ..RawBuild::default()
         },
-        RawBuildSpec::Full(b) => b,
+        RawBuildSpec::Full(b) => *b,
     };
-    let context = b.context.unwrap_or_else(|| ".".to_string());
+    let context = b.context.clone().unwrap_or_else(|| ".".to_string());
+    let context = if is_remote_context(&context) {
+        PathBuf::from(context)
+    } else {
+        ctx.host_path(&context)
+    };
+    if b.dockerfile.is_some() && b.dockerfile_inline.is_some() {
+        return Err(ctx.err(
+            &format!("{at}.dockerfile_inline"),
+            "give `dockerfile` or `dockerfile_inline`, not both",
+        ));
+    }
+    let shm_size = b
+        .shm_size
+        .as_ref()
+        .map(|s| parse_bytes(&s.0).map_err(|m| ctx.err(&format!("{at}.shm_size"), m)))
+        .transpose()?;
+    let additional_contexts = list_or_map(b.additional_contexts.clone())
+        .into_iter()
+        .map(|(k, v)| {
+            let v = v.unwrap_or_default();
+            // A relative path is the Compose file's; images and URLs stay as written.
+            let local = v.starts_with('.') || v.starts_with('/') || v.starts_with('~');
+            let v = if local {
+                ctx.host_path(&v).to_string_lossy().to_string()
+            } else {
+                v
+            };
+            (k, v)
+        })
+        .collect();
+    let unapplied: BTreeMap<String, serde_json::Value> = [
+        (
+            "entitlements",
+            b.entitlements.as_ref().map(|v| serde_json::json!(v)),
+        ),
+        ("privileged", b.privileged.map(|f| serde_json::json!(f.0))),
+        (
+            "isolation",
+            b.isolation.as_ref().map(|v| serde_json::json!(v)),
+        ),
+        (
+            "provenance",
+            b.provenance
+                .as_ref()
+                .and_then(|v| serde_json::to_value(v).ok()),
+        ),
+        (
+            "sbom",
+            b.sbom.as_ref().and_then(|v| serde_json::to_value(v).ok()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+    .collect();
     Ok(Build {
-        context: ctx.host_path(&context),
+        context,
         dockerfile: b.dockerfile,
+        dockerfile_inline: b.dockerfile_inline,
         args: list_or_map(b.args),
         target: b.target,
         labels: labels(b.labels),
+        platforms: b.platforms.unwrap_or_default(),
+        secrets: file_refs(b.secrets, "build secrets", &format!("{at}.secrets"), ctx)?,
+        ssh: list_or_map(b.ssh),
+        additional_contexts,
+        tags: b.tags.unwrap_or_default(),
+        cache_from: b.cache_from.unwrap_or_default(),
+        cache_to: b.cache_to.unwrap_or_default(),
+        no_cache: flag(b.no_cache),
+        pull: flag(b.pull),
+        network: b.network,
+        extra_hosts: extra_hosts(b.extra_hosts, &format!("{at}.extra_hosts"), ctx)?,
+        shm_size,
+        ulimits: super::service::ulimits(b.ulimits, &format!("{at}.ulimits"), ctx)?,
+        unapplied,
     })
 }
 
@@ -130,8 +200,20 @@ pub(super) fn pull_policy(p: &str) -> Result<PullPolicy, String> {
         "missing" | "if_not_present" => Ok(PullPolicy::Missing),
         "never" => Ok(PullPolicy::Never),
         "build" => Ok(PullPolicy::Build),
-        other => Err(format!(
-            "unknown pull_policy {other:?}; use always, missing, never or build"
-        )),
+        "daily" => Ok(PullPolicy::Refresh(std::time::Duration::from_secs(
+            24 * 3600,
+        ))),
+        "weekly" => Ok(PullPolicy::Refresh(std::time::Duration::from_secs(
+            7 * 24 * 3600,
+        ))),
+        other => match other.strip_prefix("every_") {
+            Some(d) => parse_duration(d)
+                .map(PullPolicy::Refresh)
+                .map_err(|m| format!("pull_policy {other:?}: {m}")),
+            None => Err(format!(
+                "unknown pull_policy {other:?}; use always, missing, never, build, daily, \
+                 weekly or every_<duration>"
+            )),
+        },
     }
 }

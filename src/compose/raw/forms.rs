@@ -271,7 +271,7 @@ impl<'de> Deserialize<'de> for RawBuildSpec {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match Value::deserialize(d)? {
             Value::String(s) => Ok(RawBuildSpec::Context(s)),
-            m @ Value::Mapping(_) => sub(m).map(RawBuildSpec::Full),
+            m @ Value::Mapping(_) => sub(m).map(|b| RawBuildSpec::Full(Box::new(b))),
             other => Err(expected("a context path or a mapping", &other)),
         }
     }

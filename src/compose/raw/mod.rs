@@ -152,6 +152,9 @@ pub struct RawService {
 #[serde(deny_unknown_fields)]
 pub struct RawHook {
     pub command: Option<Command>,
+    /// `pre_start` only: the image of the one-off container it runs in.
+    pub image: Option<String>,
+    pub per_replica: Option<Flag>,
     pub user: Option<Scalar>,
     pub privileged: Option<Flag>,
     pub working_dir: Option<String>,
@@ -215,7 +218,7 @@ pub struct RawBuild {
 #[derive(Debug, Clone)]
 pub enum RawBuildSpec {
     Context(String),
-    Full(RawBuild),
+    Full(Box<RawBuild>),
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::compose::{load_project, LoadOptions};
 

@@ -2,12 +2,14 @@
 //! leading `podman`). Tested on their own; a dry run prints exactly these.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::env::env_arg;
 pub use super::env::{hidden_env, reclaim_args};
 use crate::backend::{
-    BuildSpec, ContainerSpec, ExecSpec, HealthSpec, LogOptions, MountSpec, PodSpec, VolumeSpec,
+    BuildSecret, BuildSpec, ContainerSpec, ExecSpec, HealthSpec, LogOptions, MountSpec, PodSpec,
+    VolumeSpec,
 };
 use crate::model::{format_duration, HealthTest, NetworkMode, Port, RestartPolicy, RuntimeOptions};
 
@@ -305,10 +307,48 @@ pub fn build_args(spec: &BuildSpec) -> Vec<String> {
     // Docker's image format, as docker compose builds: OCI images drop HEALTHCHECK.
     let mut a = strings(["build", "--format", "docker", "--tag"]);
     a.push(spec.tag.clone());
+    for t in &spec.tags {
+        flag(&mut a, "--tag", t);
+    }
     if let Some(f) = &spec.dockerfile {
         a.push("--file".into());
-        // podman reads a relative --file from its working directory; Compose means the context.
-        a.push(spec.context.join(f).to_string_lossy().into_owned());
+        let remote = crate::model::is_remote_context(&spec.context.to_string_lossy());
+        // podman reads a relative --file from its working directory; Compose means the
+        // context (a remote context's file is named inside it).
+        let path = if remote || Path::new(f).is_absolute() {
+            PathBuf::from(f)
+        } else {
+            spec.context.join(f)
+        };
+        a.push(path.to_string_lossy().into_owned());
+    }
+    if !spec.platforms.is_empty() {
+        flag(&mut a, "--platform", &spec.platforms.join(","));
+    }
+    for s in &spec.secrets {
+        let value = match s {
+            BuildSecret::File { id, path } => format!("id={id},src={path}"),
+            BuildSecret::Env { id, var } => format!("id={id},env={var}"),
+        };
+        flag(&mut a, "--secret", &value);
+    }
+    for (name, values) in [
+        ("--ssh", &spec.ssh),
+        ("--build-context", &spec.build_contexts),
+        ("--cache-from", &spec.cache_from),
+        ("--cache-to", &spec.cache_to),
+        ("--add-host", &spec.add_hosts),
+        ("--ulimit", &spec.ulimits),
+    ] {
+        for v in values {
+            flag(&mut a, name, v);
+        }
+    }
+    if let Some(n) = &spec.network {
+        flag(&mut a, "--network", n);
+    }
+    if let Some(size) = spec.shm_size {
+        flag(&mut a, "--shm-size", &size.to_string());
     }
     if let Some(t) = &spec.target {
         a.push("--target".into());

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::backend::shell_join;
 use crate::model::HostEntry;
