@@ -18,6 +18,12 @@ use crate::plan::Plan;
 use crate::signal::{self, Shutdown};
 
 /// What the files on the command line describe, planned.
+/// A project or a job as loaded, before planning.
+pub enum Unplanned {
+    Project(Project),
+    Job { job: Box<Job>, project: Project },
+}
+
 pub enum Loaded {
     Project {
         project: Project,
@@ -135,22 +141,61 @@ impl Session {
     /// error surfaces before anything would run.
     pub fn load(&self) -> Result<Loaded, Error> {
         let opts = self.load_options();
+        Ok(match self.load_unplanned()? {
+            Unplanned::Job { job, project } => {
+                let plan = plan(&project, std::slice::from_ref(&job.file), &opts.working_dir)?;
+                Loaded::Job { job, project, plan }
+            }
+            Unplanned::Project(project) => {
+                let plan = plan(&project, &project.files.clone(), &opts.working_dir)?;
+                Loaded::Project { project, plan }
+            }
+        })
+    }
+
+    /// What `config` shows: the project or job as loaded, checked by every plan rule
+    /// except those only one pod imposes, which `up` enforces; those come back as a
+    /// warning.
+    pub fn load_for_config(&self) -> Result<(Unplanned, Option<String>), Error> {
+        let opts = self.load_options();
+        let loaded = self.load_unplanned()?;
+        let (project, files) = match &loaded {
+            Unplanned::Job { job, project } => (project, vec![job.file.clone()]),
+            Unplanned::Project(project) => (project, project.files.clone()),
+        };
+        let warning = match plan(project, &files, &opts.working_dir) {
+            Ok(_) => None,
+            Err(Error::Plan { file, source }) if source.pod_model() => {
+                Plan::check_order(project).map_err(|source| Error::Plan {
+                    file: file.clone(),
+                    source,
+                })?;
+                Some(format!(
+                    "{file}: `up` refuses this stack as it is: {source}"
+                ))
+            }
+            Err(e) => return Err(e),
+        };
+        Ok((loaded, warning))
+    }
+
+    /// Loads a Compose project, or a job when the (single) file is a job file, or when
+    /// no Compose file is found but a `sidepod.yaml` is; not planned.
+    pub fn load_unplanned(&self) -> Result<Unplanned, Error> {
+        let opts = self.load_options();
         let is_job = match opts.files.as_slice() {
             [one] => one.as_os_str() != "-" && job::is_job_file(&opts.working_dir.join(one)),
             [] => compose_file_absent(&opts) && job::find_job_file(&opts.working_dir).is_some(),
             _ => false,
         };
         if is_job {
-            let (job, project, plan) = self.load_job_with(&opts, false, &[])?;
-            return Ok(Loaded::Job {
+            let (job, project) = self.load_job_unplanned(&opts, false, &[])?;
+            return Ok(Unplanned::Job {
                 job: Box::new(job),
                 project,
-                plan,
             });
         }
-        let project = compose::load_project(&opts)?;
-        let plan = plan(&project, &project.files.clone(), &opts.working_dir)?;
-        Ok(Loaded::Project { project, plan })
+        Ok(Unplanned::Project(compose::load_project(&opts)?))
     }
 
     /// Loads and plans a job file: `file` (`sidepod job -f`), else the global `-f`, else
@@ -201,6 +246,17 @@ impl Session {
         restrict: bool,
         vars: &[(String, String)],
     ) -> Result<(Job, Project, Plan), Error> {
+        let (job, project) = self.load_job_unplanned(opts, restrict, vars)?;
+        let plan = plan(&project, std::slice::from_ref(&job.file), &opts.working_dir)?;
+        Ok((job, project, plan))
+    }
+
+    fn load_job_unplanned(
+        &self,
+        opts: &LoadOptions,
+        restrict: bool,
+        vars: &[(String, String)],
+    ) -> Result<(Job, Project), Error> {
         let mut job = job::load_job(opts)?;
         for (k, v) in vars {
             job.container.environment.insert(k.clone(), Some(v.clone()));
@@ -215,8 +271,7 @@ impl Session {
             );
         }
         let project = job.project();
-        let plan = plan(&project, std::slice::from_ref(&job.file), &opts.working_dir)?;
-        Ok((job, project, plan))
+        Ok((job, project))
     }
 
     /// A Compose project (not a job), planned, as a stack to run.

@@ -849,3 +849,29 @@ fn waiting_for_the_health_of_a_service_that_disables_its_healthcheck_is_refused(
         json!({"disable": true})
     );
 }
+
+#[test]
+fn config_shows_a_stack_one_pod_cannot_hold_and_says_up_refuses_it() {
+    let t = Test::new().file(
+        "compose.yaml",
+        "services:\n  web1: {image: busybox, expose: ['5000']}\n  web2: {image: busybox, expose: ['5000']}\n",
+    );
+    let out = t.args(&["config", "--format", "json"]).run();
+    out.success();
+    assert!(out.json()["services"]["web2"].is_object());
+    assert!(
+        out.stderr.contains("`up` refuses this stack as it is")
+            && out.stderr.contains("both declare container port 5000/tcp"),
+        "{}",
+        out.stderr
+    );
+    // A cycle is still an error: docker compose refuses it too.
+    Test::new()
+        .file(
+            "compose.yaml",
+            "services:\n  a: {image: busybox, expose: ['1'], depends_on: [b]}\n  b: {image: busybox, expose: ['1'], depends_on: [a]}\n",
+        )
+        .args(&["config"])
+        .run()
+        .config_error(&["dependency cycle"]);
+}

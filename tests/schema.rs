@@ -109,7 +109,7 @@ fn shared_localhost_port_conflict_variant_fails_before_anything() {
     Test::new()
         .file("compose.yaml", &serde_yaml::to_string(&doc).unwrap())
         .file("hello.txt", "hello from the workspace\n")
-        .args(&["config"])
+        .args(&["--dry-run", "up", "-d"])
         .run()
         .config_error(&["\"build\" and \"cache\"", "container port 6380"]);
 }

@@ -6,16 +6,17 @@ use crate::error::Error;
 use crate::exit;
 use crate::job;
 use crate::output;
-use crate::session::{Loaded, Session};
+use crate::session::{Session, Unplanned};
 
 pub fn config(s: &Session, args: &ConfigArgs) -> Result<i32, Error> {
-    let loaded = s.load()?;
+    let (loaded, refusal) = s.load_for_config()?;
     // A job's own project: the sidecars, without the main container it adds.
     let project = match &loaded {
-        Loaded::Project { project, .. } => project,
-        Loaded::Job { job, .. } => &job.project,
+        Unplanned::Project(project) => project,
+        Unplanned::Job { job, .. } => &job.project,
     };
     s.warn_all(&project.warnings);
+    s.warn_all(&refusal.into_iter().collect::<Vec<_>>());
     if args.quiet {
         return Ok(exit::SUCCESS);
     }
@@ -25,7 +26,7 @@ pub fn config(s: &Session, args: &ConfigArgs) -> Result<i32, Error> {
     };
     let text = if args.services {
         let mut names: Vec<&str> = project.services.keys().map(String::as_str).collect();
-        if let Loaded::Job { job, .. } = &loaded {
+        if let Unplanned::Job { job, .. } = &loaded {
             names.push(&job.container.name);
         }
         lines(names)
@@ -33,8 +34,8 @@ pub fn config(s: &Session, args: &ConfigArgs) -> Result<i32, Error> {
         lines(project.volumes.keys().map(String::as_str))
     } else {
         match &loaded {
-            Loaded::Project { project, .. } => compose::render_project(project, format),
-            Loaded::Job { job, .. } => job::render_job(job, format),
+            Unplanned::Project(project) => compose::render_project(project, format),
+            Unplanned::Job { job, .. } => job::render_job(job, format),
         }
     };
     output::print(&text).map_err(Error::Output)?;

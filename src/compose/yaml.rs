@@ -98,7 +98,7 @@ fn strip_children(v: Option<&mut Value>) {
 
 /// Keys of the Compose Specification that sidepod does not support (yet). Naming them
 /// tells the user it is not a typo.
-const UNSUPPORTED: [&str; 30] = [
+const UNSUPPORTED: [&str; 21] = [
     "secrets",
     "configs",
     "models",
@@ -113,22 +113,13 @@ const UNSUPPORTED: [&str; 30] = [
     "cpu_rt_period",
     "cpu_rt_runtime",
     "credential_spec",
-    "develop",
     "device_cgroup_rules",
     "domainname",
     "external_links",
-    "gpus",
-    "ipc",
     "isolation",
     "label_file",
-    "mac_address",
     "mem_swappiness",
-    "pid",
-    "post_start",
-    "pre_stop",
-    "runtime",
     "storage_opt",
-    "userns_mode",
 ];
 
 /// Deserializes a document into its raw type; errors name the file, service and key.

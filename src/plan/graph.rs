@@ -62,7 +62,27 @@ pub struct Plan {
     pub start_order: Vec<String>,
 }
 
+impl PlanError {
+    /// True for what only the pod model forbids (docker compose accepts it): ports that
+    /// clash in one network namespace, and network modes that disagree.
+    pub fn pod_model(&self) -> bool {
+        matches!(
+            self,
+            PlanError::HostPortConflict { .. }
+                | PlanError::ContainerPortConflict { .. }
+                | PlanError::ReplicaPorts { .. }
+                | PlanError::NetworkModeConflict { .. }
+        )
+    }
+}
+
 impl Plan {
+    /// The checks of `new` that hold for any Compose project, pod or not: the start
+    /// order (no dependency cycle).
+    pub fn check_order(project: &Project) -> Result<(), PlanError> {
+        start_order(&project.services).map(drop)
+    }
+
     pub fn new(project: &Project) -> Result<Plan, PlanError> {
         check_ports(&project.services)?;
         let network_mode = network_mode(&project.services)?;

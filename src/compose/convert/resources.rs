@@ -96,6 +96,77 @@ pub(super) fn runtime_options(
     Ok(options)
 }
 
+/// The GPUs a service asks for (`gpus:`, or `deploy.resources.reservations.devices`
+/// with the `gpu` capability), as the CDI devices podman passes with `--device`:
+/// `nvidia.com/gpu=all`, or one per `device_ids` entry. podman cannot pick a `count` of
+/// GPUs, so a count gives all of them.
+pub(super) fn gpu_devices(
+    name: &str,
+    raw: &RawService,
+    ctx: &Context,
+) -> Result<Vec<String>, LoadError> {
+    let keys = Keys { name, ctx };
+    let reserved = raw
+        .deploy
+        .as_ref()
+        .and_then(|d| d.resources.as_ref())
+        .and_then(|r| r.reservations.as_ref())
+        .and_then(|r| r.devices.clone());
+    let mut out = Vec::new();
+    for (key, value) in [
+        ("deploy.resources.reservations.devices", reserved),
+        ("gpus", raw.gpus.clone()),
+    ] {
+        let entries = match value {
+            None => continue,
+            Some(serde_yaml::Value::String(s)) if s == "all" => {
+                out.push("nvidia.com/gpu=all".to_string());
+                continue;
+            }
+            Some(serde_yaml::Value::Sequence(items)) => items,
+            Some(_) => return Err(keys.err(key, "expected `all` or a list of devices")),
+        };
+        for (i, e) in entries.iter().enumerate() {
+            let at = format!("{key}[{i}]");
+            let texts = |k: &str| -> Vec<String> {
+                e.get(k)
+                    .and_then(serde_yaml::Value::as_sequence)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(super::super::raw::scalar_text)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let caps = texts("capabilities");
+            if key != "gpus" && !caps.iter().any(|c| c == "gpu") {
+                return Err(keys.err(
+                    &at,
+                    "only GPUs (capabilities: [gpu]) can be reserved here; pass other \
+                     devices with `devices:`",
+                ));
+            }
+            let vendor = match e.get("driver").and_then(serde_yaml::Value::as_str) {
+                None | Some("nvidia") => "nvidia.com",
+                Some("amd") => "amd.com",
+                Some(other) => {
+                    return Err(keys.err(
+                        &format!("{at}.driver"),
+                        format!("no CDI vendor is known for GPU driver {other:?}; use nvidia or amd, or `devices:`"),
+                    ))
+                }
+            };
+            let ids = texts("device_ids");
+            if ids.is_empty() {
+                out.push(format!("{vendor}/gpu=all"));
+            }
+            out.extend(ids.iter().map(|id| format!("{vendor}/gpu={id}")));
+        }
+    }
+    out.dedup();
+    Ok(out)
+}
+
 /// `deploy.resources` settings podman has no meaning for are refused, with what to do.
 fn refuse_unsupported(
     limits: &RawResourceSpec,
@@ -112,11 +183,6 @@ fn refuse_unsupported(
             limits.generic_resources.is_some(),
             "deploy.resources.limits.generic_resources",
             "remove it",
-        ),
-        (
-            reservations.devices.is_some(),
-            "deploy.resources.reservations.devices",
-            "use `devices:` to pass a device",
         ),
         (
             reservations.generic_resources.is_some(),

@@ -361,6 +361,8 @@ fn limits(s: &mut Service, raw: &RawService, ctx: &Context) -> Result<(), LoadEr
     s.ulimits = ulimits(raw.ulimits.clone(), &key(s, "ulimits"), ctx)?;
     s.replicas = replicas(raw, &s.name, ctx)?;
     s.runtime = runtime_options(&s.name, raw, ctx)?;
+    let gpus = gpu_devices(&s.name, raw, ctx)?;
+    s.devices.extend(gpus);
     if s.replicas > 1 && s.container_name.is_some() {
         return Err(ctx.err(
             &key(s, "container_name"),

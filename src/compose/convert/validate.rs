@@ -101,7 +101,7 @@ pub fn isolation_warning(services: &BTreeMap<String, Service>) -> Option<String>
     // A service with a network_mode joins another namespace; networks do not apply to it.
     let list: Vec<(&String, BTreeSet<String>)> = services
         .iter()
-        .filter(|(_, s)| s.network_mode.is_none())
+        .filter(|(_, s)| s.network_mode.is_none() && !s.unapplied.contains_key("provider"))
         .map(|(n, s)| (n, nets(s)))
         .collect();
     for (i, (a, na)) in list.iter().enumerate() {

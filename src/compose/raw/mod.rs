@@ -129,6 +129,8 @@ pub struct RawService {
     pub dns_opt: Option<Vec<String>>,
     pub volumes_from: Option<Vec<String>>,
     pub pull_refresh_after: Option<String>,
+    /// `all`, or devices as in `deploy.resources.reservations.devices`.
+    pub gpus: Option<Value>,
     // Read and shown by `config`; not applied by sidepod yet (each warns).
     pub ipc: Option<String>,
     pub pid: Option<String>,
