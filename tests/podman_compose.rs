@@ -1,0 +1,170 @@
+//! Real podman: the Compose keys the loader accepts as docker compose does, where they
+//! change what runs. Secrets and configs from `content` and `environment`, an inline
+//! Dockerfile with extra tags, an image mounted as a volume, `deploy.restart_policy`,
+//! and what `up` refuses before it creates anything. Rootful, or rootless with
+//! SIDEPOD_TEST_MODE=rootless.
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use common::podman::{Project, BUSYBOX};
+
+#[test]
+fn secrets_and_configs_from_content_and_environment_are_mounted_read_only() {
+    let host = host!();
+    let compose = "services:
+  app:
+    image: BUSYBOX
+    init: true
+    command: [sh, -c, 'cat /run/secrets/token /run/secrets/cert /etc/app.conf; stat -c %a /run/secrets/token; sleep 300']
+    secrets:
+      - source: token
+        mode: 0400
+      - cert
+    configs:
+      - source: app
+        target: /etc/app.conf
+secrets:
+  token: {environment: APP_TOKEN}
+  cert: {content: \"cert-from-content\"}
+configs:
+  app:
+    content: |
+      listen=8080
+"
+    .replace("BUSYBOX", BUSYBOX);
+    let p = Project::with_files(&host, "content", &[("compose.yaml", &compose)]);
+    let env = [("APP_TOKEN", "token-from-the-environment")];
+    p.sidepod_env(&["up", "-d"], &env).success();
+    let mut logs = String::new();
+    p.wait_for(Duration::from_secs(20), "the files in the log", || {
+        logs = p.sidepod(&["logs", "app"]).stdout;
+        logs.contains("listen=8080")
+    });
+    assert!(logs.contains("token-from-the-environment"), "{logs}");
+    assert!(logs.contains("cert-from-content"), "{logs}");
+    // The mode the file asks for; read-only inside the container.
+    assert!(logs.contains("app-1 | 400"), "{logs}");
+    let write = p.sidepod(&[
+        "exec",
+        "-T",
+        "app",
+        "sh",
+        "-c",
+        "echo changed > /run/secrets/cert",
+    ]);
+    assert_ne!(write.code, 0, "a mounted secret must be read-only");
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn an_inline_dockerfile_builds_with_its_extra_tags() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  app:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM {BUSYBOX}
+        RUN echo built-inline > /built
+        CMD [\"sh\", \"-c\", \"cat /built; exec sleep 300\"]
+      tags: [localhost/PROJECT-extra:1]
+    init: true
+"
+    );
+    let p = Project::with_files(&host, "inline", &[("compose.yaml", "")]);
+    p.write("compose.yaml", &compose.replace("PROJECT", &p.name));
+    let out = p.sidepod(&["up", "--build", "-d"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    p.wait_for(Duration::from_secs(20), "the built file", || {
+        p.sidepod(&["logs", "app"])
+            .stdout
+            .contains("app-1 | built-inline")
+    });
+    let extra = format!("localhost/{}-extra:1", p.name);
+    assert_eq!(host.podman(&["image", "exists", &extra]).code, 0, "{extra}");
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+    let image = format!("localhost/{}-app:latest", p.name);
+    assert_eq!(host.podman(&["rmi", &image, &extra]).code, 0);
+}
+
+#[test]
+fn an_image_is_mounted_as_a_volume_and_restart_policy_comes_from_deploy() {
+    let host = host!();
+    let compose = "services:
+  app:
+    image: BUSYBOX
+    init: true
+    command: [sh, -c, 'ls /tools/bin/busybox && sleep 300']
+    volumes:
+      - type: image
+        source: BUSYBOX
+        target: /tools
+    deploy:
+      restart_policy: {condition: on-failure, max_attempts: 3}
+"
+    .replace("BUSYBOX", BUSYBOX);
+    let p = Project::with_files(&host, "imagevol", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    p.wait_for(Duration::from_secs(20), "the image's file", || {
+        p.sidepod(&["logs", "app"])
+            .stdout
+            .contains("app-1 | /tools/bin/busybox")
+    });
+    let container = p.container("app");
+    assert_eq!(
+        p.inspect(&container, "{{.HostConfig.RestartPolicy.Name}}"),
+        "on-failure"
+    );
+    assert_eq!(
+        p.inspect(
+            &container,
+            "{{.HostConfig.RestartPolicy.MaximumRetryCount}}"
+        ),
+        "3"
+    );
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn up_refuses_a_missing_secret_file_and_a_provider_service_before_creating_anything() {
+    let host = host!();
+    let compose = "services:
+  app:
+    image: BUSYBOX
+    secrets: [key]
+secrets:
+  key: {file: ./not-made-yet.key}
+"
+    .replace("BUSYBOX", BUSYBOX);
+    let p = Project::with_files(&host, "refuse", &[("compose.yaml", &compose)]);
+    // `config` loads it, as docker compose does; `up` is where the file must exist.
+    p.sidepod(&["config", "-q"]).success();
+    let up = p.sidepod(&["up", "-d"]);
+    assert_eq!(up.code, 3, "{}", up.stderr);
+    assert!(
+        up.stderr.contains("not-made-yet.key does not exist"),
+        "{}",
+        up.stderr
+    );
+    p.assert_nothing_left();
+
+    p.write(
+        "compose.yaml",
+        &format!("services:\n  app: {{image: {BUSYBOX}, depends_on: [ai]}}\n  ai:\n    provider: {{type: model}}\n"),
+    );
+    let up = p.sidepod(&["up", "-d"]);
+    assert_eq!(up.code, 3, "{}", up.stderr);
+    assert!(
+        up.stderr.contains("service \"ai\" uses `provider`"),
+        "{}",
+        up.stderr
+    );
+    p.assert_nothing_left();
+}
