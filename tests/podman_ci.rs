@@ -226,7 +226,43 @@ fn restrict_refuses_each_key_that_reaches_past_the_pod_and_creates_nothing() {
             "volumes:\n  data:\n    driver_opts: {type: none, o: bind, device: /etc}\n",
             "volume \"data\": driver_opts.device",
         ),
-        ("    pid: host\n", "", "", "pid"),
+        (
+            "    pid: host\n",
+            "",
+            "",
+            "service \"db\": pid: the host's process namespace",
+        ),
+        ("    ipc: container:other\n", "", "", "service \"db\": ipc"),
+        (
+            "    build: {context: ., ssh: [default]}\n",
+            "",
+            "",
+            "the host's SSH agent or keys",
+        ),
+        (
+            "    build: {context: ., network: host}\n",
+            "",
+            "",
+            "a build on the host's network",
+        ),
+        (
+            "    build: {context: ., additional_contexts: {etc: /etc}}\n",
+            "",
+            "",
+            "build context etc from outside the workspace",
+        ),
+        (
+            "    secrets: [key]\n",
+            "",
+            "secrets:\n  key: {file: /etc/hostname}\n",
+            "secret \"key\": reads /etc/hostname from outside the workspace",
+        ),
+        (
+            "    secrets: [key]\n",
+            "",
+            "secrets:\n  key: {external: true}\n",
+            "reads the host's podman secret \"key\"",
+        ),
     ];
     for (sidecar, container, top, phrase) in cases {
         let p = Project::with_files(

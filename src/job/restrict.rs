@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::compose::LoadError;
-use crate::model::{Job, MountKind, NetworkMode, Service, VolumesSource, MAIN};
+use crate::model::{FileSource, Job, MountKind, NetworkMode, Service, VolumesSource, MAIN};
 
 /// The host's own settings, which no job file can change.
 pub const HOST_CONFIG: &str = "/etc/sidepod/host.yaml";
@@ -108,6 +108,27 @@ pub fn check(job: &Job, display: &str) -> Result<(), LoadError> {
     for s in services {
         check_service(s, &workspace, &refuse)?;
     }
+    for (kind, objects) in [
+        ("secret", &job.project.secrets),
+        ("config", &job.project.configs),
+    ] {
+        for (name, source) in objects {
+            let outside = match source {
+                FileSource::File(f) if !real(f).starts_with(&workspace) => {
+                    format!("reads {} from outside the workspace", f.display())
+                }
+                FileSource::External(secret) => {
+                    format!("reads the host's podman secret {secret:?}")
+                }
+                _ => continue,
+            };
+            return Err(LoadError::Invalid {
+                file: display.to_string(),
+                at: format!("{kind} {name:?}"),
+                message: format!("{outside}, which --restrict refuses"),
+            });
+        }
+    }
     for (name, v) in &job.project.volumes {
         if let Some(device) = v.driver_opts.get("device") {
             let device = real(Path::new(device));
@@ -174,7 +195,46 @@ fn check_service(
             format!("the volumes of container {c:?}, outside the job"),
         ));
     }
+    for (key, what) in [
+        ("pid", "the host's process namespace"),
+        ("ipc", "the host's IPC namespace"),
+        ("userns_mode", "the host's user namespace"),
+    ] {
+        let value = s
+            .unapplied
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        if value == "host" || value.starts_with("container:") {
+            return Err(refuse(name, key, format!("{what} ({key}: {value})")));
+        }
+    }
     if let Some(b) = &s.build {
+        if b.network.as_deref() == Some("host") {
+            return Err(refuse(
+                name,
+                "build.network",
+                "a build on the host's network".into(),
+            ));
+        }
+        if let Some(id) = b.ssh.keys().next() {
+            return Err(refuse(
+                name,
+                "build.ssh",
+                format!("the host's SSH agent or keys ({id}) in a build"),
+            ));
+        }
+        if let Some((context, path)) = b
+            .additional_contexts
+            .iter()
+            .find(|(_, p)| p.starts_with('/') && !real(Path::new(p)).starts_with(workspace))
+        {
+            return Err(refuse(
+                name,
+                "build.additional_contexts",
+                format!("build context {context} from outside the workspace ({path})"),
+            ));
+        }
         if !real(&b.context).starts_with(workspace) {
             return Err(refuse(
                 name,
