@@ -383,6 +383,74 @@ fn merges_follow_compose_go_override_rules() {
         )
         .is(app("build/target"), json!("dev")),
         case(
+            "annotations merge across forms",
+            merged!("    annotations: [a=1]\n", "    annotations: {b: '2', a: '3'}\n"),
+        )
+        .is(app("annotations"), json!({"a": "3", "b": "2"})),
+        case(
+            "build args merge across forms",
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  app:\n    build: {context: ., args: [A=1, B=2]}\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  app:\n    build: {args: {B: '3'}}\n",
+                ),
+            ],
+        )
+        .is(app("build/args"), json!({"A": "1", "B": "3"})),
+        case(
+            "depends_on as a list and a mapping merge",
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  app:\n    image: busybox\n    depends_on: [db]\n  db: {image: busybox}\n  cache: {image: busybox}\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  app:\n    depends_on: {cache: {condition: service_started}}\n",
+                ),
+            ],
+        )
+        .is(app("depends_on/db/condition"), json!("service_started"))
+        .is(app("depends_on/cache/condition"), json!("service_started")),
+        case(
+            "networks as a list and a mapping merge",
+            &[
+                (
+                    "compose.yaml",
+                    "services:\n  app:\n    image: busybox\n    networks: [front]\nnetworks: {front: {}, back: {}}\n",
+                ),
+                (
+                    "compose.override.yaml",
+                    "services:\n  app:\n    networks: {back: {aliases: [api]}}\n",
+                ),
+            ],
+        )
+        .is(app("networks/front"), Value::Null)
+        .is(app("networks/back/aliases"), json!(["api"])),
+        case(
+            "expose and profiles stay unique",
+            merged!(
+                "    expose: ['80', '81']\n    profiles: [dev]\n",
+                "    expose: ['81', '82']\n    profiles: [dev, test]\n"
+            ),
+        )
+        .args(&["--profile", "dev"])
+        .is(app("profiles"), json!(["dev", "test"])),
+        case(
+            "env_file as a string and a list append",
+            &[
+                ("a.env", "A=1\n"),
+                ("b.env", "B=2\n"),
+                ("compose.yaml", "services:\n  app:\n    image: busybox\n    env_file: a.env\n"),
+                ("compose.override.yaml", "services:\n  app:\n    env_file: [b.env]\n"),
+            ],
+        )
+        .is(app("environment"), json!({"A": "1", "B": "2"})),
+        case(
             "network labels merge across forms",
             &[
                 (
