@@ -414,6 +414,7 @@ fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadErro
                 env,
                 timeout,
                 working_dir: s.working_dir,
+                ..Step::default()
             })
         })
         .collect()

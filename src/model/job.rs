@@ -57,7 +57,7 @@ pub fn fingerprint(bytes: &[u8]) -> String {
 /// How long a job's sidecars may take to be ready, unless the file or a flag says.
 pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(120);
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Step {
     pub name: String,
     /// Run with `sh -c` in the main container, as written (never interpolated by sidepod:
@@ -66,6 +66,26 @@ pub struct Step {
     pub env: BTreeMap<String, String>,
     pub timeout: Option<Duration>,
     pub working_dir: Option<String>,
+    /// Whether it runs after an earlier step failed.
+    pub when: StepWhen,
+    /// A failure is reported but does not fail the job, and later steps run as if it
+    /// had passed (GitHub's `continue-on-error`).
+    pub continue_on_error: bool,
+}
+
+/// When a step runs, by how the steps before it went (GitHub's `if: success()`,
+/// `failure()`, `always()`; GitLab's `after_script`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StepWhen {
+    /// Only while every earlier step passed (the default).
+    #[default]
+    OnSuccess,
+    /// Only once an earlier step failed.
+    OnFailure,
+    /// Whatever happened before.
+    Always,
+    /// Never: its condition is false here (`if: false`, a comparison that does not hold).
+    Never,
 }
 
 impl Job {

@@ -8,7 +8,7 @@ mod wait;
 
 pub use duration::{format_duration, parse_duration};
 pub use job::{fingerprint, Cache};
-pub use job::{Job, Step, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};
+pub use job::{Job, Step, StepWhen, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};
 pub use project::{FileSource, Network, Project, Volume};
 pub use service::{
     is_remote_context, Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest,

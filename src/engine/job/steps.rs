@@ -17,7 +17,7 @@ use super::report::StepReport;
 use super::{Outcome, Run};
 use crate::backend::{Backend, ExecSpec, LogLine};
 use crate::engine::{EngineError, Shutdown, StartedContainer};
-use crate::model::RestartPolicy;
+use crate::model::{RestartPolicy, StepWhen};
 use crate::output::{Event, StepStatus};
 
 /// The environment variable that marks a step's processes.
@@ -36,8 +36,17 @@ pub(super) async fn run_steps(
 ) -> Outcome {
     let mut watchers = watch_sidecars(run);
     let total = run.job.steps.len();
+    // The first failure: later steps run only if their condition asks for it.
+    let mut failed: Option<Outcome> = None;
     for (index, step) in run.job.steps.iter().enumerate() {
-        if !run.opts.steps.is_empty() && !run.opts.steps.contains(&step.name) {
+        let runs = match step.when {
+            StepWhen::OnSuccess => failed.is_none(),
+            StepWhen::OnFailure => failed.is_some(),
+            StepWhen::Always => true,
+            StepWhen::Never => false,
+        };
+        let selected = run.opts.steps.is_empty() || run.opts.steps.contains(&step.name);
+        if !runs || !selected {
             run.steps.push(StepReport::new(
                 &step.name,
                 StepStatus::Skipped,
@@ -108,11 +117,18 @@ pub(super) async fn run_steps(
         let mut report = StepReport::new(&step.name, status, duration);
         report.output = std::mem::take(&mut *tail.lock().unwrap_or_else(|e| e.into_inner()));
         run.steps.push(report);
-        if let Some(o) = outcome {
-            return o;
+        match outcome {
+            // A failing exit code lets `always` and `failure` steps run; a timeout, an
+            // interrupt or a dead sidecar ends the job at once.
+            Some(Outcome::StepFailed { .. }) if step.continue_on_error => {}
+            Some(o @ Outcome::StepFailed { .. }) => {
+                failed.get_or_insert(o);
+            }
+            Some(o) => return failed.unwrap_or(o),
+            None => {}
         }
     }
-    Outcome::Passed
+    failed.unwrap_or(Outcome::Passed)
 }
 
 /// Watches the sidecars that have no restart policy: one that dies fails the job.

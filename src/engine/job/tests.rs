@@ -27,6 +27,7 @@ fn step(name: &str, run: &str) -> Step {
         env: Default::default(),
         timeout: None,
         working_dir: None,
+        ..Step::default()
     }
 }
 
@@ -117,6 +118,37 @@ async fn the_first_failing_step_ends_the_job_with_its_code_and_tears_down() {
         [],
         "a step after the failure ran"
     );
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_failure_only_always_and_failure_steps_run_and_continue_on_error_does_not_fail() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_command(&sh("lint"), 1, &["style"]);
+    fake.script_command(&sh("make test"), 4, &["1 failed"]);
+    let with = |name: &str, run: &str, when: StepWhen, continue_on_error: bool| Step {
+        when,
+        continue_on_error,
+        ..step(name, run)
+    };
+    let j = job(vec![
+        with("lint", "lint", StepWhen::OnSuccess, true),
+        step("test", "make test"),
+        step("deploy", "make deploy"),
+        with("report", "make report", StepWhen::OnFailure, false),
+        with("cleanup", "make clean", StepWhen::Always, false),
+        with("never", "make never", StepWhen::Never, false),
+    ]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    // The first failure that counts: lint's does not.
+    assert_eq!(code, 4);
+    let ran = |run: &str| !fake.calls_where(|c| *c == Call::sh("j-main-1", run)).is_empty();
+    assert!(ran("make test"), "a failure marked continue-on-error stopped the job");
+    assert!(!ran("make deploy"), "a step after the failure ran");
+    assert!(ran("make report") && ran("make clean"));
+    assert!(!ran("make never"));
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
 
