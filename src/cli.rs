@@ -218,6 +218,21 @@ pub struct JobArgs {
     /// After a combination fails, start no more (as the file's `fail_fast: true`)
     #[arg(long)]
     pub fail_fast: bool,
+    /// The job to run, of a CI file with several (a GitHub workflow's job id)
+    #[arg(long = "job", value_name = "NAME")]
+    pub job: Option<String>,
+    /// Read the file as this format, whatever its path and content say
+    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new(crate::job::Format::NAMES))]
+    pub format: Option<String>,
+    /// List the file's jobs and whether each can run here, and run none
+    #[arg(long)]
+    pub list: bool,
+    /// The image a job that runs on the runner (no `container:`) runs its steps in
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Refuse a workflow whose steps use actions, instead of skipping those steps
+    #[arg(long)]
+    pub strict_actions: bool,
 }
 
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {

@@ -11,7 +11,7 @@ use crate::cli::{GlobalOptions, Progress};
 use crate::compose::{self, LoadError, LoadOptions};
 use crate::engine::Stack;
 use crate::error::Error;
-use crate::job;
+use crate::job::{self, JobChoice};
 use crate::model::{Job, Project};
 use crate::output::{Output, ProgressStyle};
 use crate::plan::Plan;
@@ -189,7 +189,8 @@ impl Session {
             _ => false,
         };
         if is_job {
-            let (job, project) = self.load_job_unplanned(&opts, false, &[])?;
+            let (job, project) =
+                self.load_job_unplanned(&opts, false, &[], &JobChoice::default())?;
             return Ok(Unplanned::Job {
                 job: Box::new(job),
                 project,
@@ -206,8 +207,9 @@ impl Session {
         file: Option<&Path>,
         name: Option<&str>,
         restrict: bool,
+        choice: &JobChoice,
     ) -> Result<(Job, Project, Plan), Error> {
-        self.load_job_variant(file, name, restrict, &[])
+        self.load_job_variant(file, name, restrict, &[], choice)
     }
 
     /// `load_job` with more variables (a matrix combination's), which interpolation sees
@@ -218,6 +220,7 @@ impl Session {
         name: Option<&str>,
         restrict: bool,
         vars: &[(String, String)],
+        choice: &JobChoice,
     ) -> Result<(Job, Project, Plan), Error> {
         let mut opts = self.load_options();
         if let Some(f) = file {
@@ -227,7 +230,7 @@ impl Session {
             opts.project_name = Some(n.to_string());
         }
         opts.environ.extend(vars.iter().cloned());
-        self.load_job_with(&opts, restrict, vars)
+        self.load_job_with(&opts, restrict, vars, choice)
     }
 
     /// The job file `sidepod job` would load: `file`, else the global `-f`, else the
@@ -245,8 +248,9 @@ impl Session {
         opts: &LoadOptions,
         restrict: bool,
         vars: &[(String, String)],
+        choice: &JobChoice,
     ) -> Result<(Job, Project, Plan), Error> {
-        let (job, project) = self.load_job_unplanned(opts, restrict, vars)?;
+        let (job, project) = self.load_job_unplanned(opts, restrict, vars, choice)?;
         let plan = plan(&project, std::slice::from_ref(&job.file), &opts.working_dir)?;
         Ok((job, project, plan))
     }
@@ -256,8 +260,9 @@ impl Session {
         opts: &LoadOptions,
         restrict: bool,
         vars: &[(String, String)],
+        choice: &JobChoice,
     ) -> Result<(Job, Project), Error> {
-        let mut job = job::load_job(opts)?;
+        let mut job = job::load_job(opts, choice)?;
         for (k, v) in vars {
             job.container.environment.insert(k.clone(), Some(v.clone()));
         }

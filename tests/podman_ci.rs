@@ -492,3 +492,119 @@ fn a_two_by_two_matrix_runs_each_combination_in_its_own_pod_and_reports_the_fail
     assert_eq!(table.matches("cancelled (fail-fast)").count(), 2, "{table}");
     p.assert_nothing_left();
 }
+
+/// A web app's test suite against PostgreSQL and Redis, written as GitHub documents
+/// service containers. `FAIL` is the check that fails in the second variant.
+fn github_workflow(check: &str) -> String {
+    let image = common::podman::SERVICES;
+    format!(
+        "name: CI
+on: [push, pull_request]
+env:
+  PGUSER: postgres
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container:
+      image: {image}
+      env:
+        PGHOST: postgres
+        REDIS_HOST: redis
+    services:
+      postgres:
+        image: {image}
+        command: sh -c \"mkdir -p /tmp/pg && chown postgres /tmp/pg && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'\"
+        options: >-
+          --health-cmd \"pg_isready -h 127.0.0.1 -U postgres\"
+          --health-interval 1s
+          --health-retries 30
+        ports: ['5432:5432']
+      redis:
+        image: {image}
+        command: redis-server --save '' --bind 127.0.0.1
+        options: --health-cmd \"redis-cli ping\" --health-interval 1s --health-retries 30
+    steps:
+      - uses: actions/checkout@v4
+      - uses: actions/setup-python@v5
+        with: {{python-version: '3.12'}}
+      - name: Schema
+        run: psql -c 'create table sightings (id serial primary key, place text)'
+      - name: Lint
+        run: exit 3
+        continue-on-error: true
+      - name: Write
+        shell: bash
+        run: |
+          psql -c \"insert into sightings (place) values ('moon')\"
+          redis-cli -h $REDIS_HOST set last moon
+      - name: Check
+        run: {check}
+      - name: Report
+        if: failure()
+        run: echo the suite failed, reporting
+      - name: Clean
+        if: always()
+        run: echo cleaning up in ${{{{ github.workspace }}}}
+"
+    )
+}
+
+#[test]
+fn a_github_actions_workflow_runs_its_service_containers_and_steps_here() {
+    let host = host!();
+    let check = "test \"$(redis-cli -h redis get last)\" = moon && test \"$(psql -tAc 'select count(*) from sightings')\" = 1";
+    let p = Project::with_files(&host, "github", &[]);
+    std::fs::create_dir_all(p.dir.join(".github/workflows")).unwrap();
+    p.write(".github/workflows/ci.yml", &github_workflow(check));
+    let list = p.sidepod(&["job", "-f", ".github/workflows/ci.yml", "--list"]);
+    list.success();
+    assert!(
+        list.stdout
+            .contains("test  runs in localhost/sidepod-test/services"),
+        "{}",
+        list.stdout
+    );
+
+    let out = p.sidepod(&["job", "-f", ".github/workflows/ci.yml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let err = &out.stderr;
+    assert!(
+        err.contains("`uses: actions/setup-python@v5` is skipped"),
+        "{err}"
+    );
+    assert!(err.contains("✔ Check"), "{err}");
+    assert!(err.contains("✘ Lint failed with exit code 3"), "{err}");
+    // Step output is the job's stdout.
+    assert!(
+        out.stdout.contains("cleaning up in /workspace"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("the suite failed, reporting"),
+        "{}",
+        out.stdout
+    );
+    p.assert_nothing_left();
+
+    // The same suite with a check that fails: its code, the failure step, the cleanup.
+    p.write(
+        ".github/workflows/ci.yml",
+        &github_workflow("test \"$(redis-cli -h redis get last)\" = sun"),
+    );
+    let out = p.sidepod(&["job", "-f", ".github/workflows/ci.yml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    let err = &out.stderr;
+    assert!(err.contains("✘ Check failed with exit code 1"), "{err}");
+    assert!(
+        out.stdout.contains("the suite failed, reporting"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("cleaning up in /workspace"),
+        "{}",
+        out.stdout
+    );
+    p.assert_nothing_left();
+}

@@ -185,7 +185,7 @@ fn load_text(text: &str, file_name: &str) {
     if let Ok(project) = load_project(&opts) {
         let _ = Plan::new(&project);
     }
-    let _ = sidepod::job::load_job(&opts);
+    let _ = sidepod::job::load_job(&opts, &sidepod::job::JobChoice::default());
 }
 
 proptest! {

@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = if name == "compose.yaml" {
             load_project(&opts).map(drop)
         } else {
-            sidepod::job::load_job(&opts).map(drop)
+            sidepod::job::load_job(&opts, &sidepod::job::JobChoice::default()).map(drop)
         };
     }
 });

@@ -4,7 +4,7 @@ use crate::cli::JobArgs;
 use crate::engine::{self, JobOptions};
 use crate::error::Error;
 use crate::job::matrix::{self, Combination};
-use crate::job::restrict;
+use crate::job::{restrict, Format, JobChoice};
 use crate::model::DEFAULT_READY_TIMEOUT;
 use crate::session::Session;
 
@@ -22,8 +22,19 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
     let restricted = args.restrict || restrict::host_restricts(extra.as_deref())?;
     let file = s.job_file(args.file.as_deref());
     let display = file.as_deref().map(|f| s.display(f)).unwrap_or_default();
+    let choice = JobChoice {
+        format: args.format.as_deref().and_then(Format::parse),
+        job: args.job.clone(),
+        image: args.image.clone(),
+        strict_actions: args.strict_actions,
+    };
+    if args.list {
+        return list(file.as_deref(), &display);
+    }
     let matrix = match &file {
-        Some(f) if f.is_file() => matrix::read_matrix(f, &display).map_err(Error::Load)?,
+        Some(f) if f.is_file() => {
+            matrix::read_matrix(f, &display, args.job.as_deref()).map_err(Error::Load)?
+        }
         _ => None,
     };
     let Some(matrix) = matrix else {
@@ -31,6 +42,7 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
             args.file.as_deref(),
             args.project_name.as_deref(),
             restricted,
+            &choice,
         )?;
         let stack = s.stack(project, plan)?;
         let opts = options(args, &job);
@@ -48,10 +60,16 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
             args.project_name.as_deref(),
             restricted,
             &vars,
+            &choice,
         )?;
         let name = format!("{}-{}", first.project.name, i + 1);
-        let (job, project, plan) =
-            s.load_job_variant(args.file.as_deref(), Some(&name), restricted, &vars)?;
+        let (job, project, plan) = s.load_job_variant(
+            args.file.as_deref(),
+            Some(&name),
+            restricted,
+            &vars,
+            &choice,
+        )?;
         variants.push(engine::Variant {
             label: combination.label(),
             stack: s.stack(project, plan)?,
@@ -60,9 +78,26 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
     }
     let opts = options(args, &variants[0].job);
     let fail_fast = matrix.fail_fast || args.fail_fast;
-    let parallel = args.parallel.unwrap_or(1);
+    let parallel = args.parallel.or(matrix.max_parallel).unwrap_or(1);
     let shutdown = s.shutdown()?;
     Ok(engine::run_matrix(variants, &opts, parallel, fail_fast, &shutdown).await)
+}
+
+/// `--list`: the file's jobs, one a line, with whether and how each runs here.
+fn list(file: Option<&std::path::Path>, display: &str) -> Result<i32, Error> {
+    let Some(file) = file.filter(|f| f.is_file()) else {
+        return Err(Error::Usage(
+            "--list needs a job file; give one with -f".to_string(),
+        ));
+    };
+    let jobs = crate::job::list_jobs(file, display)?;
+    let width = jobs.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let text: String = jobs
+        .iter()
+        .map(|(name, how)| format!("{name:width$}  {how}\n"))
+        .collect();
+    crate::output::print(&text).map_err(Error::Output)?;
+    Ok(crate::exit::SUCCESS)
 }
 
 fn options(args: &JobArgs, job: &crate::model::Job) -> JobOptions {

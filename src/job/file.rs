@@ -77,21 +77,6 @@ struct RawStep {
 /// for `sh -c`.
 const MAX_RUN_BYTES: usize = 128 * 1024 - 64;
 
-/// True when the file looks like a job file (it has `steps` or `container` at the top).
-pub fn is_job_file(path: &Path) -> bool {
-    let Ok(text) = crate::compose::limits::read_file(path) else {
-        return false;
-    };
-    // Text too deep to be either kind is left to the loader, which says why.
-    if crate::compose::limits::check_nesting(&text, "").is_err() {
-        return false;
-    }
-    match serde_yaml::from_str::<Value>(&text) {
-        Ok(Value::Mapping(m)) => m.contains_key("steps") || m.contains_key("container"),
-        _ => false,
-    }
-}
-
 /// Reads a job file in sidepod's own format: its Compose part (over the Compose file
 /// `compose:` names, if any), its main container and its steps.
 pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobParts, LoadError> {
@@ -155,6 +140,7 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
         ready_timeout: duration_key(raw.ready_timeout, "ready_timeout", &display)?,
         mask: mask_names(raw.mask, &display)?,
         caches: caches(raw.cache, raw.name.as_deref(), dir, &display)?,
+        warnings: Vec::new(),
     })
 }
 

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use super::file;
-use super::parts::job_error;
-use super::JOB_FILES;
+use super::parts::{job_error, JobChoice};
+use super::{Format, JOB_FILES};
 use crate::compose::{self, convert_service, Context, Environment, LoadError, LoadOptions, Reader};
 use crate::model::{FileSource, Job, Project, DEFAULT_WORKDIR, MAIN};
 
@@ -17,8 +17,9 @@ pub fn find_job_file(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Loads a job file. `opts.files` holds at most the job file itself; without it, the
-/// working directory's `sidepod.yaml` or `.sidepod.yaml`.
-pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
+/// working directory's `sidepod.yaml` or `.sidepod.yaml`. `choice` picks the job of a CI
+/// file and its format, when the file's path and content do not say.
+pub fn load_job(opts: &LoadOptions, choice: &JobChoice) -> Result<Job, LoadError> {
     let file = match opts.files.first() {
         Some(f) => opts.working_dir.join(f),
         None => find_job_file(&opts.working_dir).ok_or_else(|| LoadError::File {
@@ -41,10 +42,19 @@ pub fn load_job(opts: &LoadOptions) -> Result<Job, LoadError> {
     let env = Environment::load(&opts.environ, &dir, &env_files)?;
     let mut reader = Reader::new(&env, &opts.working_dir);
     let display = reader.display(&file);
-    let parts = file::read(&file, &dir, &mut reader)?;
+    let format = choice
+        .format
+        .or_else(|| super::detect(&file))
+        .unwrap_or(Format::Sidepod);
+    let parts = match format {
+        Format::Sidepod => file::read(&file, &dir, &mut reader)?,
+        Format::Github => super::github::read(&file, &dir, &mut reader, choice)?,
+    };
+    let format_warnings = parts.warnings.clone();
     let label = parts.compose.label.clone();
-    let project = compose::resolve(parts.compose, &mut reader, opts, &dir)
+    let mut project = compose::resolve(parts.compose, &mut reader, opts, &dir)
         .map_err(|e| file::rename_wait_error(e, &display))?;
+    project.warnings.extend(format_warnings);
     if project.services.contains_key(MAIN) {
         return Err(LoadError::Invalid {
             file: label,

@@ -16,6 +16,8 @@ pub struct Matrix {
     pub combinations: Vec<Combination>,
     /// `fail_fast: true`: after a failure, combinations not yet started are not run.
     pub fail_fast: bool,
+    /// GitHub's `max-parallel`: how many combinations may run at once (`--parallel` wins).
+    pub max_parallel: Option<usize>,
 }
 
 /// One combination: each key's value, in the file's order.
@@ -59,13 +61,68 @@ pub fn variable(key: &str) -> String {
 /// The most combinations one file may expand to.
 const MAX_COMBINATIONS: usize = 256;
 
-/// The job file's matrix, if it has one.
-pub fn read_matrix(file: &Path, display: &str) -> Result<Option<Matrix>, LoadError> {
+/// The job file's matrix, if it has one: sidepod's `matrix:` and `fail_fast:`, or a
+/// GitHub workflow job's `strategy` (`matrix`, `fail-fast`, true by default there, and
+/// `max-parallel`).
+pub fn read_matrix(
+    file: &Path,
+    display: &str,
+    job: Option<&str>,
+) -> Result<Option<Matrix>, LoadError> {
     let text = crate::compose::limits::read_file(file)?;
     let Ok(Value::Mapping(doc)) = serde_yaml::from_str::<Value>(&text) else {
         // The loader says what is wrong with the file.
         return Ok(None);
     };
+    if super::github::is_workflow(file, &doc) {
+        let jobs = doc.get("jobs").and_then(Value::as_mapping);
+        let chosen = match (job, jobs) {
+            (Some(j), Some(all)) => all.get(j),
+            (None, Some(all)) if all.len() == 1 => all.values().next(),
+            // The loader says which jobs there are.
+            _ => None,
+        };
+        let Some(strategy) = chosen.and_then(|j| j.get("strategy")) else {
+            return Ok(None);
+        };
+        let name = job
+            .map(str::to_string)
+            .or_else(|| jobs.and_then(|j| j.keys().next()).and_then(scalar))
+            .unwrap_or_default();
+        let at = format!("jobs.{name}.strategy");
+        let fail_fast = match strategy.get("fail-fast") {
+            None => true,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => {
+                return Err(job_error(
+                    display,
+                    &format!("{at}.fail-fast"),
+                    "expected true or false",
+                ))
+            }
+        };
+        let max_parallel = match strategy.get("max-parallel") {
+            None => None,
+            Some(v) => Some(
+                scalar(v)
+                    .and_then(|n| n.parse::<usize>().ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        job_error(
+                            display,
+                            &format!("{at}.max-parallel"),
+                            "expected a number above 0",
+                        )
+                    })?,
+            ),
+        };
+        let Some(matrix) = strategy.get("matrix") else {
+            return Ok(None);
+        };
+        let mut m = matrix_of(matrix, &format!("{at}.matrix"), display, fail_fast)?;
+        m.max_parallel = max_parallel;
+        return Ok(Some(m));
+    }
     let fail_fast = match doc.get("fail_fast") {
         None => false,
         Some(Value::Bool(b)) => *b,
@@ -74,10 +131,20 @@ pub fn read_matrix(file: &Path, display: &str) -> Result<Option<Matrix>, LoadErr
     let Some(matrix) = doc.get("matrix") else {
         return Ok(None);
     };
+    matrix_of(matrix, "matrix", display, fail_fast).map(Some)
+}
+
+/// The combinations of one `matrix` mapping (at `root`, for errors).
+fn matrix_of(
+    matrix: &Value,
+    root: &str,
+    display: &str,
+    fail_fast: bool,
+) -> Result<Matrix, LoadError> {
     let Value::Mapping(m) = matrix else {
         return Err(job_error(
             display,
-            "matrix",
+            root,
             "give axes of values (db: [postgres:15, postgres:16]), with include and exclude",
         ));
     };
@@ -86,7 +153,7 @@ pub fn read_matrix(file: &Path, display: &str) -> Result<Option<Matrix>, LoadErr
     let mut exclude = Vec::new();
     for (k, v) in m {
         let key = scalar(k).unwrap_or_default();
-        let at = format!("matrix.{key}");
+        let at = format!("{root}.{key}");
         match key.as_str() {
             "include" | "exclude" => {
                 let entries = entries(v, &at, display)?;
@@ -134,7 +201,7 @@ pub fn read_matrix(file: &Path, display: &str) -> Result<Option<Matrix>, LoadErr
         if combos.len() > MAX_COMBINATIONS {
             return Err(job_error(
                 display,
-                "matrix",
+                root,
                 &format!("more than {MAX_COMBINATIONS} combinations; exclude some"),
             ));
         }
@@ -166,14 +233,15 @@ pub fn read_matrix(file: &Path, display: &str) -> Result<Option<Matrix>, LoadErr
     if combos.is_empty() {
         return Err(job_error(
             display,
-            "matrix",
+            root,
             "no combination is left (every one is excluded)",
         ));
     }
-    Ok(Some(Matrix {
+    Ok(Matrix {
         combinations: combos.into_iter().map(Combination).collect(),
         fail_fast,
-    }))
+        max_parallel: None,
+    })
 }
 
 fn matches(c: &IndexMap<String, String>, pattern: &IndexMap<String, String>) -> bool {
@@ -217,7 +285,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sidepod.yaml");
         std::fs::write(&file, yaml).unwrap();
-        read_matrix(&file, "sidepod.yaml")
+        read_matrix(&file, "sidepod.yaml", None)
     }
 
     fn labels(m: &Matrix) -> Vec<String> {

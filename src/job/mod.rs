@@ -2,13 +2,83 @@
 //! container and the steps; and their rendering for `config`.
 
 mod file;
+mod github;
 mod load;
 pub mod matrix;
 mod parts;
 mod render;
 pub mod restrict;
 
-pub use file::{is_job_file, JOB_FILES};
+use std::path::Path;
+
+pub use file::JOB_FILES;
 pub use load::{find_job_file, load_job};
-pub use parts::JobParts;
+pub use parts::{JobChoice, JobParts};
 pub use render::render_job;
+
+/// The job formats sidepod reads; each is one more source of `JobParts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// sidepod's own `sidepod.yaml`.
+    Sidepod,
+    /// A GitHub Actions workflow.
+    Github,
+}
+
+impl Format {
+    pub const NAMES: [&'static str; 2] = ["sidepod", "github"];
+
+    pub fn parse(name: &str) -> Option<Format> {
+        match name {
+            "sidepod" => Some(Format::Sidepod),
+            "github" | "github-actions" => Some(Format::Github),
+            _ => None,
+        }
+    }
+}
+
+/// The format of a job file, from its path and content; `None` when it is none of them
+/// (a Compose file, say).
+pub fn detect(path: &Path) -> Option<Format> {
+    let text = crate::compose::limits::read_file(path).ok()?;
+    // Text too deep to be any kind is left to the loader, which says why.
+    crate::compose::limits::check_nesting(&text, "").ok()?;
+    let serde_yaml::Value::Mapping(doc) = serde_yaml::from_str(&text).ok()? else {
+        return None;
+    };
+    if doc.contains_key("steps") || doc.contains_key("container") {
+        Some(Format::Sidepod)
+    } else if github::is_workflow(path, &doc) {
+        Some(Format::Github)
+    } else {
+        None
+    }
+}
+
+/// True when the file is a job file of a format sidepod reads.
+pub fn is_job_file(path: &Path) -> bool {
+    detect(path).is_some()
+}
+
+/// A CI file's jobs, each with whether and how it can run here (`job --list`).
+pub fn list_jobs(
+    path: &Path,
+    display: &str,
+) -> Result<Vec<(String, String)>, crate::compose::LoadError> {
+    let text = crate::compose::limits::read_file(path)?;
+    let doc = crate::compose::parse_yaml(&text, display)?;
+    let serde_yaml::Value::Mapping(doc) = doc else {
+        return Ok(Vec::new());
+    };
+    Ok(match detect(path) {
+        Some(Format::Github) => github::list(&doc),
+        _ => {
+            let name = doc
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or("(the job)")
+                .to_string();
+            vec![(name, "runs in its container".to_string())]
+        }
+    })
+}

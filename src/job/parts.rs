@@ -19,6 +19,20 @@ pub struct JobParts {
     /// `mask:`: the variables whose values are secret.
     pub mask: Vec<String>,
     pub caches: Vec<crate::model::Cache>,
+    /// What the format could not carry over, said once at load (a skipped action, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Which job of a CI file to run, and how (`sidepod job --job`, `--format`, `--image`,
+/// `--strict-actions`).
+#[derive(Debug, Clone, Default)]
+pub struct JobChoice {
+    pub format: Option<super::Format>,
+    pub job: Option<String>,
+    /// The image a job that runs on the runner (no `container:`) runs its steps in.
+    pub image: Option<String>,
+    /// Refuse `uses:` steps instead of skipping them.
+    pub strict_actions: bool,
 }
 
 pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {

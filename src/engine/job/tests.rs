@@ -144,8 +144,15 @@ async fn after_a_failure_only_always_and_failure_steps_run_and_continue_on_error
         .unwrap();
     // The first failure that counts: lint's does not.
     assert_eq!(code, 4);
-    let ran = |run: &str| !fake.calls_where(|c| *c == Call::sh("j-main-1", run)).is_empty();
-    assert!(ran("make test"), "a failure marked continue-on-error stopped the job");
+    let ran = |run: &str| {
+        !fake
+            .calls_where(|c| *c == Call::sh("j-main-1", run))
+            .is_empty()
+    };
+    assert!(
+        ran("make test"),
+        "a failure marked continue-on-error stopped the job"
+    );
     assert!(!ran("make deploy"), "a step after the failure ran");
     assert!(ran("make report") && ran("make clean"));
     assert!(!ran("make never"));
