@@ -235,3 +235,84 @@ fn matrix_selection_errors_say_what_to_give() {
         one.stdout
     );
 }
+
+const WORKFLOW: &str = "on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    container: node:20
+    services:
+      redis:
+        image: redis:7
+        options: --health-cmd \"redis-cli ping\" --health-interval 2s
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm test
+        continue-on-error: true
+      - name: Logs
+        if: failure()
+        run: cat npm-debug.log
+  lint:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npm run lint
+  call:
+    uses: ./.github/workflows/release.yml
+";
+
+#[test]
+fn a_github_workflow_is_listed_and_its_job_shown_as_sidepod_runs_it() {
+    let t = Test::new().file(".github/workflows/ci.yml", WORKFLOW);
+    let list = t
+        .args(&["job", "-f", ".github/workflows/ci.yml", "--list"])
+        .run();
+    list.success();
+    assert_eq!(
+        list.stdout,
+        "test  runs in node:20\n\
+         lint  runs on the runner: give the image its steps run in with --image\n\
+         call  calls a reusable workflow: cannot run here\n"
+    );
+    let t = Test::new().file(".github/workflows/ci.yml", WORKFLOW);
+    let shown = t
+        .args(&[
+            "-f",
+            ".github/workflows/ci.yml",
+            "config",
+            "--format",
+            "json",
+        ])
+        .run();
+    // Three jobs: `config` cannot guess which one.
+    shown.config_error(&["ci.yml", "choose one with --job"]);
+    let single = WORKFLOW.split("  lint:").next().unwrap();
+    let t = Test::new().file("ci.yml", single);
+    let out = t
+        .args(&["-f", "ci.yml", "config", "--format", "json"])
+        .run();
+    out.success();
+    let job = out.json();
+    assert_eq!(job["container"]["image"], "node:20");
+    assert_eq!(job["services"]["redis"]["healthcheck"]["interval"], "2s");
+    let steps = job["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{job}");
+    assert_eq!(steps[0]["continue_on_error"], true);
+    assert_eq!(steps[1]["name"], "Logs");
+    assert_eq!(steps[1]["when"], "on_failure");
+}
+
+#[test]
+fn a_job_file_step_may_run_on_failure_or_always() {
+    let out = Test::new()
+        .file(
+            "sidepod.yaml",
+            "container: {image: busybox}\nsteps:\n  - run: make test\n    continue_on_error: true\n  - run: make report\n    when: on_failure\n  - run: make clean\n    when: always\n",
+        )
+        .args(&["config", "--format", "json"])
+        .run();
+    out.success();
+    let steps = out.json()["steps"].clone();
+    assert_eq!(steps[0]["continue_on_error"], true);
+    assert_eq!(steps[1]["when"], "on_failure");
+    assert_eq!(steps[2]["when"], "always");
+}

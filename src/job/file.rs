@@ -14,7 +14,7 @@ use crate::compose::{
     self, normalize_services, parse_yaml, strip_extensions, strip_service_extensions,
     ComposeSource, LoadError, Naming, Reader, WAIT_KEY,
 };
-use crate::model::{fingerprint, parse_duration, Cache, Step, MAIN};
+use crate::model::{fingerprint, parse_duration, Cache, Step, StepWhen, MAIN};
 
 /// The names a job file is looked for by, in the current directory.
 pub const JOB_FILES: [&str; 2] = ["sidepod.yaml", ".sidepod.yaml"];
@@ -71,6 +71,9 @@ struct RawStep {
     env: Option<ListOrMap>,
     timeout: Option<String>,
     working_dir: Option<String>,
+    /// `on_success` (the default), `on_failure`, `always` or `never`.
+    when: Option<String>,
+    continue_on_error: Option<bool>,
 }
 
 /// The longest `run:` script: Linux's limit on one argument (MAX_ARG_STRLEN), less room
@@ -394,13 +397,27 @@ fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadErro
                     .collect(),
             };
             let name = s.name.unwrap_or_else(|| default_step_name(&run));
+            let when = match s.when.as_deref() {
+                None | Some("on_success") => StepWhen::OnSuccess,
+                Some("on_failure") => StepWhen::OnFailure,
+                Some("always") => StepWhen::Always,
+                Some("never") => StepWhen::Never,
+                Some(other) => return Err(job_error(
+                    display,
+                    &format!("{at}.when"),
+                    &format!(
+                        "{other:?} is not a condition; use on_success, on_failure, always or never"
+                    ),
+                )),
+            };
             Ok(Step {
                 name,
                 run,
                 env,
                 timeout,
                 working_dir: s.working_dir,
-                ..Step::default()
+                when,
+                continue_on_error: s.continue_on_error.unwrap_or(false),
             })
         })
         .collect()

@@ -322,6 +322,31 @@ mod tests {
     }
 
     #[test]
+    fn a_github_job_strategy_is_its_matrix() {
+        let dir = tempfile::tempdir().unwrap();
+        let flows = dir.path().join(".github/workflows");
+        std::fs::create_dir_all(&flows).unwrap();
+        let file = flows.join("ci.yml");
+        let workflow = "on: push\njobs:\n  test:\n    runs-on: x\n    strategy:\n      max-parallel: 2\n      \
+                        matrix:\n        node: [18, 20]\n        os: [linux]\n        exclude: [{node: 18}]\n        \
+                        include: [{node: 22, os: linux}]\n    container: node:${{ matrix.node }}\n    \
+                        steps: [{run: 'true'}]\n  lint:\n    runs-on: x\n    steps: [{run: 'true'}]\n";
+        std::fs::write(&file, workflow).unwrap();
+        let m = read_matrix(&file, "ci.yml", Some("test")).unwrap().unwrap();
+        assert_eq!(labels(&m), ["node=20, os=linux", "node=22, os=linux"]);
+        // GitHub's default.
+        assert!(m.fail_fast);
+        assert_eq!(m.max_parallel, Some(2));
+        assert_eq!(read_matrix(&file, "ci.yml", Some("lint")).unwrap(), None);
+        let bad = workflow.replace("max-parallel: 2", "max-parallel: none");
+        std::fs::write(&file, bad).unwrap();
+        let err = read_matrix(&file, "ci.yml", Some("test"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("jobs.test.strategy.max-parallel"), "{err}");
+    }
+
+    #[test]
     fn bad_matrices_name_the_key() {
         for (yaml, at, phrase) in [
             ("matrix: [a, b]\n", "matrix", "give axes"),

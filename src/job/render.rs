@@ -6,7 +6,7 @@ use crate::compose::{
     escape_dollars, insert_file_objects, insert_volumes, service_value, services_value, to_text,
     Format,
 };
-use crate::model::{format_duration, Job};
+use crate::model::{format_duration, Job, StepWhen};
 
 pub fn render_job(job: &Job, format: Format) -> String {
     let p = &job.project;
@@ -36,6 +36,18 @@ pub fn render_job(job: &Job, format: Format) -> String {
             }
             if let Some(w) = &s.working_dir {
                 m.insert("working_dir".into(), json!(w));
+            }
+            let when = match s.when {
+                StepWhen::OnSuccess => None,
+                StepWhen::OnFailure => Some("on_failure"),
+                StepWhen::Always => Some("always"),
+                StepWhen::Never => Some("never"),
+            };
+            if let Some(w) = when {
+                m.insert("when".into(), json!(w));
+            }
+            if s.continue_on_error {
+                m.insert("continue_on_error".into(), json!(true));
             }
             Value::Object(m)
         })
