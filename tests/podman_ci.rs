@@ -608,3 +608,82 @@ fn a_github_actions_workflow_runs_its_service_containers_and_steps_here() {
     );
     p.assert_nothing_left();
 }
+
+/// The same suite as GitLab CI writes it: a default image, services with aliases and
+/// commands, global variables, before_script, script and after_script.
+fn gitlab_pipeline(check: &str) -> String {
+    let image = common::podman::SERVICES;
+    format!(
+        "default:
+  image: {image}
+  before_script:
+    - until pg_isready -h db -U postgres -q; do sleep 0.2; done
+    - until redis-cli -h cache ping; do sleep 0.2; done
+variables:
+  PGHOST: db
+  PGUSER: postgres
+stages: [test]
+.services: &services
+  services:
+    - name: {image}
+      alias: db
+      command: [sh, -c, \"mkdir -p /tmp/pg && chown postgres /tmp/pg && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'\"]
+    - name: {image}
+      alias: cache
+      command: [redis-server, --save, '', --bind, 127.0.0.1]
+test:
+  <<: *services
+  stage: test
+  script:
+    - psql -c 'create table sightings (id serial primary key, place text)'
+    - psql -c \"insert into sightings (place) values ('moon')\"
+    - redis-cli -h cache set last moon
+    - {check}
+  after_script:
+    - echo after the script in $CI_PROJECT_DIR
+"
+    )
+}
+
+#[test]
+fn a_gitlab_ci_job_runs_its_services_and_scripts_here() {
+    let host = host!();
+    let p = Project::with_files(&host, "gitlab", &[]);
+    p.write(
+        ".gitlab-ci.yml",
+        &gitlab_pipeline("test \"$(redis-cli -h cache get last)\" = moon"),
+    );
+    let out = p.sidepod(&["job", "-f", ".gitlab-ci.yml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("✔ test passed"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("$ redis-cli -h cache set last moon"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("after the script in /workspace"),
+        "{}",
+        out.stdout
+    );
+    p.assert_nothing_left();
+
+    p.write(
+        ".gitlab-ci.yml",
+        &gitlab_pipeline("test \"$(redis-cli -h cache get last)\" = sun"),
+    );
+    let out = p.sidepod(&["job", "-f", ".gitlab-ci.yml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("✘ test failed with exit code 1"),
+        "{}",
+        out.stderr
+    );
+    // after_script runs whatever happened.
+    assert!(
+        out.stdout.contains("after the script in /workspace"),
+        "{}",
+        out.stdout
+    );
+    p.assert_nothing_left();
+}

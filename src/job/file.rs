@@ -402,13 +402,15 @@ fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadErro
                 Some("on_failure") => StepWhen::OnFailure,
                 Some("always") => StepWhen::Always,
                 Some("never") => StepWhen::Never,
-                Some(other) => return Err(job_error(
-                    display,
-                    &format!("{at}.when"),
-                    &format!(
+                Some(other) => {
+                    return Err(job_error(
+                        display,
+                        &format!("{at}.when"),
+                        &format!(
                         "{other:?} is not a condition; use on_success, on_failure, always or never"
                     ),
-                )),
+                    ))
+                }
             };
             Ok(Step {
                 name,

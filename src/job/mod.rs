@@ -3,6 +3,7 @@
 
 mod file;
 mod github;
+mod gitlab;
 mod load;
 pub mod matrix;
 mod parts;
@@ -23,15 +24,18 @@ pub enum Format {
     Sidepod,
     /// A GitHub Actions workflow.
     Github,
+    /// A GitLab CI pipeline.
+    Gitlab,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 2] = ["sidepod", "github"];
+    pub const NAMES: [&'static str; 3] = ["sidepod", "github", "gitlab"];
 
     pub fn parse(name: &str) -> Option<Format> {
         match name {
             "sidepod" => Some(Format::Sidepod),
             "github" | "github-actions" => Some(Format::Github),
+            "gitlab" | "gitlab-ci" => Some(Format::Gitlab),
             _ => None,
         }
     }
@@ -50,6 +54,8 @@ pub fn detect(path: &Path) -> Option<Format> {
         Some(Format::Sidepod)
     } else if github::is_workflow(path, &doc) {
         Some(Format::Github)
+    } else if gitlab::is_pipeline(path, &doc) {
+        Some(Format::Gitlab)
     } else {
         None
     }
@@ -72,6 +78,7 @@ pub fn list_jobs(
     };
     Ok(match detect(path) {
         Some(Format::Github) => github::list(&doc),
+        Some(Format::Gitlab) => gitlab::list(&doc),
         _ => {
             let name = doc
                 .get("name")

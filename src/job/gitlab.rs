@@ -1,0 +1,651 @@
+//! GitLab CI (`.gitlab-ci.yml`): one job's `image`, `services`, `variables` and scripts,
+//! read into the one job model, with `default:`, hidden jobs, local `extends:`,
+//! `!reference` and local `include:` resolved first. `before_script` and `script` are
+//! the job's step; `after_script` runs after it whatever happened, as GitLab runs it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_yaml::{Mapping, Value};
+
+use super::parts::{job_error, JobChoice, JobParts};
+use crate::compose::{self, parse_yaml, ComposeSource, LoadError, Naming, Reader};
+use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
+
+/// Top-level keys that are settings, not jobs.
+const KEYWORDS: [&str; 12] = [
+    "default",
+    "include",
+    "stages",
+    "variables",
+    "workflow",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "types",
+    "spec",
+];
+
+/// True for a `.gitlab-ci.yml`, or a file whose jobs have `script:` and whose top level
+/// has GitLab's `stages:`.
+pub fn is_pipeline(path: &Path, doc: &Mapping) -> bool {
+    let named = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".gitlab-ci.yml"));
+    named || (doc.contains_key("stages") && jobs(doc).next().is_some())
+}
+
+fn jobs(doc: &Mapping) -> impl Iterator<Item = (String, &Value)> {
+    doc.iter().filter_map(|(k, v)| {
+        let name = k.as_str()?;
+        let job = v.as_mapping()?;
+        let runs = job.contains_key("script")
+            || job.contains_key("trigger")
+            || job.contains_key("extends");
+        (!name.starts_with('.') && !KEYWORDS.contains(&name) && runs).then(|| (name.to_string(), v))
+    })
+}
+
+/// Each job, and whether it can run here (`--list`).
+pub fn list(doc: &Mapping) -> Vec<(String, String)> {
+    jobs(doc)
+        .map(|(name, job)| {
+            let how = if job.get("trigger").is_some() {
+                "triggers another pipeline: cannot run here".to_string()
+            } else {
+                let image = job
+                    .get("image")
+                    .or_else(|| doc.get("default").and_then(|d| d.get("image")))
+                    .or_else(|| doc.get("image"))
+                    .and_then(image_name);
+                match image {
+                    Some(i) => format!("runs in {i}"),
+                    None => "needs an image: give one with --image".to_string(),
+                }
+            };
+            (name, how)
+        })
+        .collect()
+}
+
+fn image_name(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Mapping(m) => m.get("name").and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Reads the chosen job of a pipeline.
+pub(super) fn read(
+    file: &Path,
+    dir: &Path,
+    reader: &mut Reader,
+    choice: &JobChoice,
+) -> Result<JobParts, LoadError> {
+    let display = reader.display(file);
+    let err = |at: &str, m: &str| job_error(&display, at, m);
+    let mut doc = document(file, dir, reader, &display, 0)?;
+    let original = doc.clone();
+    resolve_references(&mut doc, &original, &display)?;
+    let names: Vec<String> = jobs(&doc).map(|(n, _)| n).collect();
+    let name = match (&choice.job, names.as_slice()) {
+        (Some(n), _) if names.contains(n) => n.clone(),
+        (Some(n), _) => {
+            return Err(err(
+                "top level",
+                &format!("no job {n:?}; the pipeline has: {}", names.join(", ")),
+            ))
+        }
+        (None, [only]) => only.clone(),
+        (None, _) => {
+            return Err(err(
+                "top level",
+                &format!(
+                    "the pipeline has {} jobs ({}); choose one with --job",
+                    names.len(),
+                    names.join(", ")
+                ),
+            ))
+        }
+    };
+    let mut job = extended(&doc, &name, &display, &mut Vec::new())?;
+    if job.get("trigger").is_some() {
+        return Err(err(
+            &format!("{name}.trigger"),
+            "triggers another pipeline, which cannot run here",
+        ));
+    }
+    // `default:` (and the old top-level keys) fill what the job does not say.
+    let defaults = doc
+        .get("default")
+        .and_then(Value::as_mapping)
+        .cloned()
+        .unwrap_or_default();
+    for key in [
+        "image",
+        "services",
+        "before_script",
+        "after_script",
+        "timeout",
+    ] {
+        if !job.contains_key(key) {
+            if let Some(v) = defaults.get(key).or_else(|| doc.get(key)) {
+                job.insert(key.into(), v.clone());
+            }
+        }
+    }
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    for (level, at) in [
+        (doc.get("variables"), "variables".to_string()),
+        (job.get("variables"), format!("{name}.variables")),
+    ] {
+        vars.extend(variables(level, &at, &display)?);
+    }
+    let env = reader.env;
+    let expand = |s: &str| -> String {
+        let lookup = |k: &str| vars.get(k).cloned().or_else(|| env.get(k));
+        crate::compose::interpolate::Interpolator::new(&lookup)
+            .interpolate(s)
+            .unwrap_or_else(|_| s.to_string())
+    };
+
+    let mut container = Mapping::new();
+    match job.get("image") {
+        Some(Value::String(image)) => {
+            container.insert("image".into(), expand(image).into());
+        }
+        Some(Value::Mapping(m)) => {
+            let image = m
+                .get("name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| err(&format!("{name}.image"), "needs a `name`"))?;
+            container.insert("image".into(), expand(image).into());
+            if let Some(e) = m.get("entrypoint") {
+                container.insert("entrypoint".into(), e.clone());
+            }
+        }
+        Some(_) => {
+            return Err(err(
+                &format!("{name}.image"),
+                "expected an image, or a mapping with `name`",
+            ))
+        }
+        None => match &choice.image {
+            Some(i) => {
+                container.insert("image".into(), i.as_str().into());
+            }
+            None => {
+                return Err(err(
+                    &format!("{name}.image"),
+                    "the job names no image (nor does `default:`); give one with --image",
+                ))
+            }
+        },
+    }
+    let mut environment: Mapping = vars
+        .iter()
+        .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+        .collect();
+    for (k, v) in [
+        ("CI", "true"),
+        ("GITLAB_CI", "true"),
+        ("CI_PROJECT_DIR", DEFAULT_WORKDIR),
+        ("CI_BUILDS_DIR", DEFAULT_WORKDIR),
+        ("CI_JOB_NAME", name.as_str()),
+    ] {
+        environment.entry(k.into()).or_insert_with(|| v.into());
+    }
+    container.insert("environment".into(), Value::Mapping(environment));
+    let container = compose::validate(&Value::Mapping(container), &display)?;
+
+    let mut services = Mapping::new();
+    for (i, s) in job
+        .get("services")
+        .and_then(Value::as_sequence)
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let at = format!("{name}.services[{i}]");
+        let (sname, svc) = service(s, &at, &display, &expand)?;
+        services.insert(sname.into(), Value::Mapping(svc));
+    }
+
+    let script = lines(job.get("script"), &format!("{name}.script"), &display)?;
+    if script.is_empty() {
+        return Err(err(&format!("{name}.script"), "a job needs a `script`"));
+    }
+    let before = lines(
+        job.get("before_script"),
+        &format!("{name}.before_script"),
+        &display,
+    )?;
+    let after = lines(
+        job.get("after_script"),
+        &format!("{name}.after_script"),
+        &display,
+    )?;
+    let mut steps = vec![Step {
+        name: name.clone(),
+        run: shell_lines(before.iter().chain(script.iter())),
+        ..Step::default()
+    }];
+    if !after.is_empty() {
+        steps.push(Step {
+            name: "after_script".into(),
+            run: shell_lines(after.iter()),
+            when: StepWhen::Always,
+            ..Step::default()
+        });
+    }
+    let timeout = match job.get("timeout").and_then(Value::as_str) {
+        None => None,
+        Some(t) => Some(duration(t).ok_or_else(|| {
+            err(
+                &format!("{name}.timeout"),
+                &format!("{t:?} is not a duration GitLab writes, as 1h 30m or 90 minutes"),
+            )
+        })?),
+    };
+    let mut value = Mapping::new();
+    value.insert("name".into(), name.as_str().into());
+    value.insert("services".into(), Value::Mapping(services));
+    let mut value = Value::Mapping(value);
+    compose::normalize_services(&mut value);
+    Ok(JobParts {
+        compose: ComposeSource {
+            label: display.clone(),
+            base_dir: dir.to_path_buf(),
+            value,
+            files: Vec::new(),
+            naming: Naming::Job {
+                key: "the pipeline's job name",
+            },
+            resets: Vec::new(),
+        },
+        container,
+        steps,
+        timeout,
+        ready_timeout: None,
+        mask: Vec::new(),
+        caches: Vec::new(),
+        warnings: Vec::new(),
+    })
+}
+
+/// The file with its local includes merged in (theirs first, this file over them).
+fn document(
+    file: &Path,
+    dir: &Path,
+    reader: &mut Reader,
+    display: &str,
+    depth: usize,
+) -> Result<Mapping, LoadError> {
+    if depth > 16 {
+        return Err(job_error(
+            display,
+            "include",
+            "includes nest more than 16 deep (a cycle?)",
+        ));
+    }
+    let text = reader.read_text(file)?;
+    let Value::Mapping(mut doc) = parse_yaml(&text, &reader.display(file))? else {
+        return Err(job_error(
+            display,
+            "top level",
+            "expected a mapping of jobs",
+        ));
+    };
+    let Some(include) = doc.remove("include") else {
+        return Ok(doc);
+    };
+    let entries = match include {
+        Value::Sequence(items) => items,
+        other => vec![other],
+    };
+    let mut merged = Mapping::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let at = format!("include[{i}]");
+        let local = match entry {
+            Value::String(s) if !s.contains("://") => s.clone(),
+            Value::Mapping(m) if m.contains_key("local") => m.get("local").and_then(Value::as_str).unwrap_or_default().to_string(),
+            _ => {
+                return Err(job_error(
+                    display,
+                    &at,
+                    "only local includes can be read here (remote, project, template and component includes need GitLab); copy the file into the repository",
+                ))
+            }
+        };
+        let path = dir.join(local.trim_start_matches('/'));
+        let other = document(&path, dir, reader, display, depth + 1)?;
+        for (k, v) in other {
+            merged.insert(k, v);
+        }
+    }
+    for (k, v) in doc {
+        merged.insert(k, v);
+    }
+    Ok(merged)
+}
+
+/// A job with its `extends:` merged in, as GitLab merges: mappings deeply, the rest
+/// (lists included) replaced by the extending job.
+fn extended(
+    doc: &Mapping,
+    name: &str,
+    display: &str,
+    seen: &mut Vec<String>,
+) -> Result<Mapping, LoadError> {
+    if seen.iter().any(|s| s == name) {
+        seen.push(name.to_string());
+        return Err(job_error(
+            display,
+            name,
+            &format!("extends forms a cycle: {}", seen.join(" -> ")),
+        ));
+    }
+    let Some(Value::Mapping(job)) = doc.get(name) else {
+        return Err(job_error(
+            display,
+            &format!("{}.extends", seen.last().cloned().unwrap_or_default()),
+            &format!("{name:?} is not a job or template of this pipeline"),
+        ));
+    };
+    let mut job = job.clone();
+    let bases = match job.remove("extends") {
+        None => Vec::new(),
+        Some(Value::String(s)) => vec![s],
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        Some(_) => {
+            return Err(job_error(
+                display,
+                &format!("{name}.extends"),
+                "expected a job name or a list of them",
+            ))
+        }
+    };
+    seen.push(name.to_string());
+    let mut merged = Mapping::new();
+    for base in bases {
+        let b = extended(doc, &base, display, seen)?;
+        deep_merge(&mut merged, b);
+    }
+    seen.pop();
+    deep_merge(&mut merged, job);
+    Ok(merged)
+}
+
+fn deep_merge(base: &mut Mapping, over: Mapping) {
+    for (k, v) in over {
+        match (base.get_mut(&k), v) {
+            (Some(Value::Mapping(b)), Value::Mapping(o)) => deep_merge(b, o),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Replaces each `!reference [job, key, ...]` by what it points at; a list of script
+/// lines that holds one is flattened into it.
+fn resolve_references(value: &mut Mapping, doc: &Mapping, display: &str) -> Result<(), LoadError> {
+    for (_, v) in value.iter_mut() {
+        resolve_value(v, doc, display, 0)?;
+    }
+    Ok(())
+}
+
+fn resolve_value(
+    v: &mut Value,
+    doc: &Mapping,
+    display: &str,
+    depth: usize,
+) -> Result<(), LoadError> {
+    if depth > 10 {
+        return Err(job_error(
+            display,
+            "!reference",
+            "references nest more than 10 deep",
+        ));
+    }
+    match v {
+        Value::Tagged(t) if t.tag == "reference" => {
+            let path: Vec<String> = t
+                .value
+                .as_sequence()
+                .map(|s| {
+                    s.iter()
+                        .filter_map(|p| p.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut found = Value::Mapping(doc.clone());
+            for p in &path {
+                found = found.get(p.as_str()).cloned().ok_or_else(|| {
+                    job_error(
+                        display,
+                        "!reference",
+                        &format!("[{}] points at nothing", path.join(", ")),
+                    )
+                })?;
+            }
+            resolve_value(&mut found, doc, display, depth + 1)?;
+            *v = found;
+        }
+        Value::Sequence(items) => {
+            let mut out = Vec::new();
+            for mut item in std::mem::take(items) {
+                let was_reference = matches!(&item, Value::Tagged(_));
+                resolve_value(&mut item, doc, display, depth + 1)?;
+                match item {
+                    Value::Sequence(inner) if was_reference => out.extend(inner),
+                    other => out.push(other),
+                }
+            }
+            *items = out;
+        }
+        Value::Mapping(m) => {
+            for (_, inner) in m.iter_mut() {
+                resolve_value(inner, doc, display, depth + 1)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One `services:` entry, with the name GitLab gives it: its `alias`, else the image
+/// without its tag, `/` as `__` (and, as a second alias, as `-`).
+fn service(
+    s: &Value,
+    at: &str,
+    display: &str,
+    expand: &dyn Fn(&str) -> String,
+) -> Result<(String, Mapping), LoadError> {
+    let mut svc = Mapping::new();
+    let (image, m) = match s {
+        Value::String(i) => (expand(i), None),
+        Value::Mapping(m) => (
+            expand(
+                m.get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| job_error(display, at, "needs a `name`: the image"))?,
+            ),
+            Some(m),
+        ),
+        _ => {
+            return Err(job_error(
+                display,
+                at,
+                "expected an image, or a mapping with `name`",
+            ))
+        }
+    };
+    svc.insert("image".into(), image.as_str().into());
+    let base = image
+        .rsplit_once(':')
+        .filter(|(_, tag)| !tag.contains('/'))
+        .map_or(image.as_str(), |(b, _)| b);
+    let base = base.split('@').next().unwrap_or(base);
+    let mut names = vec![base.replace('/', "__"), base.replace('/', "-")];
+    if let Some(m) = m {
+        for (k, v) in m {
+            let key = k.as_str().unwrap_or_default();
+            let here = format!("{at}.{key}");
+            match key {
+                "name" => {}
+                "alias" => {
+                    let aliases: Vec<String> = v.as_str().unwrap_or_default().split([',', ' ']).filter(|a| !a.is_empty()).map(str::to_string).collect();
+                    if aliases.is_empty() {
+                        return Err(job_error(display, &here, "expected one or more names"));
+                    }
+                    names = aliases;
+                }
+                "command" | "entrypoint" => {
+                    svc.insert(key.into(), v.clone());
+                }
+                "variables" => {
+                    let vars: Mapping = variables(Some(v), &here, display)?.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+                    svc.insert("environment".into(), Value::Mapping(vars));
+                }
+                "pull_policy" => {
+                    let policy = match v.as_str().or_else(|| v.as_sequence().and_then(|s| s.first()).and_then(Value::as_str)) {
+                        Some("always") => "always",
+                        Some("if-not-present") => "missing",
+                        Some("never") => "never",
+                        _ => return Err(job_error(display, &here, "use always, if-not-present or never")),
+                    };
+                    svc.insert("pull_policy".into(), policy.into());
+                }
+                other => return Err(job_error(display, &here, &format!("unknown key {other:?}; a service has name, alias, command, entrypoint, variables and pull_policy"))),
+            }
+        }
+    }
+    names.dedup();
+    let name = names.remove(0);
+    if !names.is_empty() {
+        let aliases: Vec<Value> = names.into_iter().map(Value::from).collect();
+        let mut net = Mapping::new();
+        net.insert("aliases".into(), Value::Sequence(aliases));
+        let mut nets = Mapping::new();
+        nets.insert("default".into(), Value::Mapping(net));
+        svc.insert("networks".into(), Value::Mapping(nets));
+    }
+    Ok((name, svc))
+}
+
+/// `variables:`: plain values, or `{value, description}`.
+fn variables(
+    v: Option<&Value>,
+    at: &str,
+    display: &str,
+) -> Result<Vec<(String, String)>, LoadError> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let Value::Mapping(m) = v else {
+        return Err(job_error(display, at, "expected a mapping of NAME: value"));
+    };
+    m.iter()
+        .map(|(k, v)| {
+            let name = k.as_str().unwrap_or_default().to_string();
+            let value = match v {
+                Value::Mapping(full) => {
+                    full.get("value").and_then(crate::compose::raw::scalar_text)
+                }
+                other => crate::compose::raw::scalar_text(other),
+            };
+            value.map(|val| (name.clone(), val)).ok_or_else(|| {
+                job_error(display, &format!("{at}.{name}"), "expected a plain value")
+            })
+        })
+        .collect()
+}
+
+/// Script lines: a string, or a list of strings (nested lists from `!reference` are
+/// flattened already).
+fn lines(v: Option<&Value>, at: &str, display: &str) -> Result<Vec<String>, LoadError> {
+    match v {
+        None => Ok(Vec::new()),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .map(|i| {
+                crate::compose::raw::scalar_text(i)
+                    .ok_or_else(|| job_error(display, at, "expected lines of shell"))
+            })
+            .collect(),
+        Some(_) => Err(job_error(
+            display,
+            at,
+            "expected a line of shell or a list of them",
+        )),
+    }
+}
+
+/// The lines as one shell script that stops at the first failing line and shows each
+/// line before it runs, as GitLab's job log does.
+fn shell_lines<'a>(lines: impl Iterator<Item = &'a String>) -> String {
+    let mut out = String::from("set -e\n");
+    for line in lines {
+        let shown = line.replace('\'', "'\\''");
+        out.push_str(&format!("printf '%s\\n' '$ {shown}'\n{line}\n"));
+    }
+    out
+}
+
+/// GitLab's human durations: `1h 30m`, `90 minutes`, `2 hours`, `3600`.
+fn duration(text: &str) -> Option<Duration> {
+    let t = text.trim().to_ascii_lowercase();
+    if let Ok(secs) = t.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    let mut unit = String::new();
+    let mut flush = |number: &mut String, unit: &mut String| -> Option<()> {
+        if number.is_empty() {
+            return if unit.is_empty() { Some(()) } else { None };
+        }
+        let n: u64 = number.parse().ok()?;
+        let per = match unit.as_str() {
+            "s" | "sec" | "secs" | "second" | "seconds" => 1,
+            "m" | "min" | "mins" | "minute" | "minutes" | "" => 60,
+            "h" | "hr" | "hrs" | "hour" | "hours" => 3600,
+            "d" | "day" | "days" => 86400,
+            _ => return None,
+        };
+        total += n * per;
+        number.clear();
+        unit.clear();
+        Some(())
+    };
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            if !unit.is_empty() {
+                flush(&mut number, &mut unit)?;
+            }
+            number.push(c);
+        } else if c.is_ascii_alphabetic() {
+            unit.push(c);
+        } else if c == ' ' || c == ',' {
+            if !unit.is_empty() {
+                flush(&mut number, &mut unit)?;
+            }
+        } else {
+            return None;
+        }
+    }
+    flush(&mut number, &mut unit)?;
+    (total > 0).then(|| Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests;
