@@ -687,3 +687,76 @@ fn a_gitlab_ci_job_runs_its_services_and_scripts_here() {
     );
     p.assert_nothing_left();
 }
+
+/// The same suite as CircleCI writes it: the primary image, then secondaries.
+fn circleci_config(check: &str) -> String {
+    let image = common::podman::SERVICES;
+    format!(
+        "version: 2.1
+jobs:
+  test:
+    docker:
+      - image: {image}
+        environment:
+          PGHOST: 127.0.0.1
+          PGUSER: postgres
+      - image: {image}
+        name: db
+        command: [sh, -c, \"mkdir -p /tmp/pg && chown postgres /tmp/pg && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'\"]
+      - image: {image}
+        name: cache
+        command: [redis-server, --save, '', --bind, 127.0.0.1]
+    steps:
+      - checkout
+      - run:
+          name: Wait for the databases
+          command: |
+            until pg_isready -q; do sleep 0.2; done
+            until redis-cli ping; do sleep 0.2; done
+      - run: psql -c 'create table sightings (id serial primary key, place text)'
+      - run: redis-cli set last moon
+      - run:
+          name: Check
+          command: {check}
+      - run:
+          name: On failure
+          command: echo collecting logs
+          when: on_fail
+      - store_test_results:
+          path: results
+workflows:
+  main:
+    jobs: [test]
+"
+    )
+}
+
+#[test]
+fn a_circleci_job_runs_its_secondary_containers_and_steps_here() {
+    let host = host!();
+    let p = Project::with_files(&host, "circleci", &[]);
+    std::fs::create_dir_all(p.dir.join(".circleci")).unwrap();
+    p.write(
+        ".circleci/config.yml",
+        &circleci_config("test \"$(redis-cli get last)\" = moon"),
+    );
+    let out = p.sidepod(&["job", "-f", ".circleci/config.yml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("`store_test_results` is skipped"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("✔ Check passed"), "{}", out.stderr);
+    assert!(!out.stdout.contains("collecting logs"), "{}", out.stdout);
+    p.assert_nothing_left();
+
+    p.write(
+        ".circleci/config.yml",
+        &circleci_config("test \"$(redis-cli get last)\" = sun"),
+    );
+    let out = p.sidepod(&["job", "-f", ".circleci/config.yml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("collecting logs"), "{}", out.stdout);
+    p.assert_nothing_left();
+}

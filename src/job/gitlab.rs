@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_yaml::{Mapping, Value};
 
-use super::parts::{job_error, JobChoice, JobParts};
+use super::parts::{job_error, pick_job, JobChoice, JobParts};
 use crate::compose::{self, parse_yaml, ComposeSource, LoadError, Naming, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
 
@@ -92,26 +92,7 @@ pub(super) fn read(
     let original = doc.clone();
     resolve_references(&mut doc, &original, &display)?;
     let names: Vec<String> = jobs(&doc).map(|(n, _)| n).collect();
-    let name = match (&choice.job, names.as_slice()) {
-        (Some(n), _) if names.contains(n) => n.clone(),
-        (Some(n), _) => {
-            return Err(err(
-                "top level",
-                &format!("no job {n:?}; the pipeline has: {}", names.join(", ")),
-            ))
-        }
-        (None, [only]) => only.clone(),
-        (None, _) => {
-            return Err(err(
-                "top level",
-                &format!(
-                    "the pipeline has {} jobs ({}); choose one with --job",
-                    names.len(),
-                    names.join(", ")
-                ),
-            ))
-        }
-    };
+    let name = pick_job(&names, choice.job.as_deref(), "pipeline", &display)?;
     let mut job = extended(&doc, &name, &display, &mut Vec::new())?;
     if job.get("trigger").is_some() {
         return Err(err(

@@ -1,6 +1,7 @@
 //! Job files: a source of services for the one loading path, which adds the main
 //! container and the steps; and their rendering for `config`.
 
+mod circleci;
 mod file;
 mod github;
 mod gitlab;
@@ -26,16 +27,19 @@ pub enum Format {
     Github,
     /// A GitLab CI pipeline.
     Gitlab,
+    /// A CircleCI config.
+    Circleci,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 3] = ["sidepod", "github", "gitlab"];
+    pub const NAMES: [&'static str; 4] = ["sidepod", "github", "gitlab", "circleci"];
 
     pub fn parse(name: &str) -> Option<Format> {
         match name {
             "sidepod" => Some(Format::Sidepod),
             "github" | "github-actions" => Some(Format::Github),
             "gitlab" | "gitlab-ci" => Some(Format::Gitlab),
+            "circleci" => Some(Format::Circleci),
             _ => None,
         }
     }
@@ -54,6 +58,8 @@ pub fn detect(path: &Path) -> Option<Format> {
         Some(Format::Sidepod)
     } else if github::is_workflow(path, &doc) {
         Some(Format::Github)
+    } else if circleci::is_config(path, &doc) {
+        Some(Format::Circleci)
     } else if gitlab::is_pipeline(path, &doc) {
         Some(Format::Gitlab)
     } else {
@@ -79,6 +85,7 @@ pub fn list_jobs(
     Ok(match detect(path) {
         Some(Format::Github) => github::list(&doc),
         Some(Format::Gitlab) => gitlab::list(&doc),
+        Some(Format::Circleci) => circleci::list(&doc),
         _ => {
             let name = doc
                 .get("name")

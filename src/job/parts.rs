@@ -35,6 +35,46 @@ pub struct JobChoice {
     pub strict_actions: bool,
 }
 
+/// The `sh -c` text that runs `script` with a shell `command`, `{0}` standing for the
+/// script's file, as CI systems run a step: the script is written to a file first.
+pub(super) fn script_file(script: &str, command: &str) -> String {
+    let end = format!(
+        "SIDEPOD_SCRIPT_{}",
+        crate::model::fingerprint(script.as_bytes())
+    );
+    format!(
+        "f=$(mktemp) && cat > \"$f\" <<'{end}'\n{script}\n{end}\n{} ; rc=$?; rm -f \"$f\"; exit $rc",
+        command.replace("{0}", "\"$f\"")
+    )
+}
+
+/// The job of a CI file to run: the one named, else the only one.
+pub(super) fn pick_job(
+    names: &[String],
+    wanted: Option<&str>,
+    kind: &str,
+    display: &str,
+) -> Result<String, LoadError> {
+    match (wanted, names) {
+        (Some(n), _) if names.iter().any(|x| x == n) => Ok(n.to_string()),
+        (Some(n), _) => Err(job_error(
+            display,
+            "jobs",
+            &format!("no job {n:?}; the {kind} has: {}", names.join(", ")),
+        )),
+        (None, [only]) => Ok(only.clone()),
+        (None, _) => Err(job_error(
+            display,
+            "jobs",
+            &format!(
+                "the {kind} has {} jobs ({}); choose one with --job",
+                names.len(),
+                names.join(", ")
+            ),
+        )),
+    }
+}
+
 pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {
     LoadError::Invalid {
         file: file.to_string(),

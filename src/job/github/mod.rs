@@ -13,9 +13,9 @@ use std::time::Duration;
 use serde_yaml::{Mapping, Value};
 
 use self::expr::Contexts;
-use super::parts::{job_error, JobChoice, JobParts};
+use super::parts::{job_error, pick_job, script_file, JobChoice, JobParts};
 use crate::compose::{self, parse_yaml, ComposeSource, LoadError, Naming, Reader};
-use crate::model::{fingerprint, Step, StepWhen, DEFAULT_WORKDIR};
+use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
 
 /// True when the file is a GitHub Actions workflow: under `.github/workflows/`, or with
 /// `on:` and `jobs:` whose jobs say where they run.
@@ -69,26 +69,7 @@ pub(super) fn read(
         return Err(err("top level", "a workflow needs `jobs:`"));
     };
     let names: Vec<String> = jobs.keys().filter_map(text).collect();
-    let name = match (&choice.job, names.as_slice()) {
-        (Some(n), _) if names.contains(n) => n.clone(),
-        (Some(n), _) => {
-            return Err(err(
-                "jobs",
-                &format!("no job {n:?}; the workflow has: {}", names.join(", ")),
-            ))
-        }
-        (None, [only]) => only.clone(),
-        (None, _) => {
-            return Err(err(
-                "jobs",
-                &format!(
-                    "the workflow has {} jobs ({}); choose one with --job",
-                    names.len(),
-                    names.join(", ")
-                ),
-            ))
-        }
-    };
+    let name = pick_job(&names, choice.job.as_deref(), "workflow", &display)?;
     let job = jobs.get(name.as_str()).cloned().unwrap_or_default();
     let at = |key: &str| format!("jobs.{name}.{key}");
     if job.get("uses").is_some() {
@@ -442,11 +423,7 @@ fn with_shell(script: &str, shell: Option<&str>) -> Result<String, String> {
         custom if custom.contains("{0}") => custom,
         custom => return Err(format!("{custom:?} needs {{0}} where the script goes")),
     };
-    let end = format!("SIDEPOD_SCRIPT_{}", fingerprint(script.as_bytes()));
-    Ok(format!(
-        "f=$(mktemp) && cat > \"$f\" <<'{end}'\n{script}\n{end}\n{} ; rc=$?; rm -f \"$f\"; exit $rc",
-        command.replace("{0}", "\"$f\"")
-    ))
+    Ok(script_file(script, command))
 }
 
 fn minutes(v: Option<&Value>, at: &str, display: &str) -> Result<Option<Duration>, LoadError> {
