@@ -760,3 +760,97 @@ fn a_circleci_job_runs_its_secondary_containers_and_steps_here() {
     assert!(out.stdout.contains("collecting logs"), "{}", out.stdout);
     p.assert_nothing_left();
 }
+
+/// The same suite as an Azure Pipelines container job with a service container, whose
+/// image starts PostgreSQL by itself, as `postgres:16` does.
+fn azure_pipeline(server: &str, check: &str) -> String {
+    let image = common::podman::SERVICES;
+    format!(
+        "trigger: [main]
+resources:
+  containers:
+    - container: pg
+      image: {server}
+      options: --health-cmd \"pg_isready -h 127.0.0.1 -U postgres\" --health-interval 1s --health-retries 30
+variables:
+  PGHOST: postgres
+jobs:
+  - job: test
+    displayName: Test suite
+    pool: {{vmImage: ubuntu-latest}}
+    container:
+      image: {image}
+      env: {{PGUSER: postgres}}
+    services:
+      postgres: pg
+    steps:
+      - checkout: self
+      - script: psql -c 'create table sightings (id serial primary key, place text)'
+        displayName: Schema
+      - script: psql -c \"insert into sightings (place) values ('moon')\"
+        displayName: Write
+      - script: {check}
+        displayName: Check
+      - bash: echo reporting the failure
+        displayName: Report
+        condition: failed()
+"
+    )
+}
+
+#[test]
+fn an_azure_pipelines_container_job_runs_its_service_containers_here() {
+    let host = host!();
+    let p = Project::with_files(&host, "azure", &[]);
+    let server = format!("localhost/sidepod-test/{}-postgres:16", p.name);
+    p.write(
+        "Containerfile",
+        &format!(
+            "FROM {}\nCMD [\"sh\", \"-c\", \"mkdir -p /tmp/pg && chown postgres /tmp/pg && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'\"]\n",
+            common::podman::SERVICES
+        ),
+    );
+    let dir = p.dir.display().to_string();
+    let built = host.podman(&["build", "-q", "-t", &server, &dir]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    p.write(
+        "azure-pipelines.yml",
+        &azure_pipeline(
+            &server,
+            "test \"$(psql -tAc 'select count(*) from sightings')\" = 1",
+        ),
+    );
+    let list = p.sidepod(&["job", "-f", "azure-pipelines.yml", "--list"]);
+    list.success();
+    assert!(
+        list.stdout.contains("test  runs in its container"),
+        "{}",
+        list.stdout
+    );
+    let out = p.sidepod(&["job", "-f", "azure-pipelines.yml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("Sidecar postgres ready (healthy)"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("✔ Check passed"), "{}", out.stderr);
+    p.assert_nothing_left();
+
+    p.write(
+        "azure-pipelines.yml",
+        &azure_pipeline(
+            &server,
+            "test \"$(psql -tAc 'select count(*) from sightings')\" = 2",
+        ),
+    );
+    let out = p.sidepod(&["job", "-f", "azure-pipelines.yml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("reporting the failure"),
+        "{}",
+        out.stdout
+    );
+    p.assert_nothing_left();
+    assert_eq!(host.podman(&["rmi", &server]).code, 0);
+}

@@ -51,6 +51,7 @@ pub fn load_job(opts: &LoadOptions, choice: &JobChoice) -> Result<Job, LoadError
         Format::Github => super::github::read(&file, &dir, &mut reader, choice)?,
         Format::Gitlab => super::gitlab::read(&file, &dir, &mut reader, choice)?,
         Format::Circleci => super::circleci::read(&file, &dir, &mut reader, choice)?,
+        Format::Azure => super::azure::read(&file, &dir, &mut reader, choice)?,
     };
     let format_warnings = parts.warnings.clone();
     let label = parts.compose.label.clone();

@@ -1,6 +1,7 @@
 //! Job files: a source of services for the one loading path, which adds the main
 //! container and the steps; and their rendering for `config`.
 
+mod azure;
 mod circleci;
 mod file;
 mod github;
@@ -29,10 +30,12 @@ pub enum Format {
     Gitlab,
     /// A CircleCI config.
     Circleci,
+    /// An Azure Pipelines pipeline.
+    Azure,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 4] = ["sidepod", "github", "gitlab", "circleci"];
+    pub const NAMES: [&'static str; 5] = ["sidepod", "github", "gitlab", "circleci", "azure"];
 
     pub fn parse(name: &str) -> Option<Format> {
         match name {
@@ -40,6 +43,7 @@ impl Format {
             "github" | "github-actions" => Some(Format::Github),
             "gitlab" | "gitlab-ci" => Some(Format::Gitlab),
             "circleci" => Some(Format::Circleci),
+            "azure" | "azure-pipelines" => Some(Format::Azure),
             _ => None,
         }
     }
@@ -54,7 +58,9 @@ pub fn detect(path: &Path) -> Option<Format> {
     let serde_yaml::Value::Mapping(doc) = serde_yaml::from_str(&text).ok()? else {
         return None;
     };
-    if doc.contains_key("steps") || doc.contains_key("container") {
+    if azure::is_pipeline(path, &doc) {
+        Some(Format::Azure)
+    } else if doc.contains_key("steps") || doc.contains_key("container") {
         Some(Format::Sidepod)
     } else if github::is_workflow(path, &doc) {
         Some(Format::Github)
@@ -86,6 +92,7 @@ pub fn list_jobs(
         Some(Format::Github) => github::list(&doc),
         Some(Format::Gitlab) => gitlab::list(&doc),
         Some(Format::Circleci) => circleci::list(&doc),
+        Some(Format::Azure) => azure::list(&doc),
         _ => {
             let name = doc
                 .get("name")

@@ -6,6 +6,8 @@
 mod expr;
 mod options;
 
+pub(super) use options::apply as apply_options;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
