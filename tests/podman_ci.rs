@@ -854,3 +854,89 @@ fn an_azure_pipelines_container_job_runs_its_service_containers_here() {
     p.assert_nothing_left();
     assert_eq!(host.podman(&["rmi", &server]).code, 0);
 }
+
+/// The same suite as a Drone pipeline: services, and steps each in their own image,
+/// sharing the workspace.
+fn drone_pipeline(check: &str) -> String {
+    let image = common::podman::SERVICES;
+    let busybox = common::podman::BUSYBOX;
+    format!(
+        "kind: pipeline
+type: docker
+name: test
+
+services:
+- name: db
+  image: {image}
+  commands:
+  - mkdir -p /tmp/pg && chown postgres /tmp/pg
+  - su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'
+- name: cache
+  image: {image}
+  commands: [\"redis-server --save '' --bind 127.0.0.1\"]
+
+steps:
+- name: wait
+  image: {image}
+  commands:
+  - until pg_isready -h db -U postgres -q; do sleep 0.2; done
+  - until redis-cli -h cache ping; do sleep 0.2; done
+- name: write
+  image: {busybox}
+  commands: [echo moon > place.txt]
+- name: store
+  image: {image}
+  environment: {{PGUSER: postgres, PGHOST: db}}
+  commands:
+  - psql -c 'create table sightings (id serial primary key, place text)'
+  - psql -c \"insert into sightings (place) values ('$(cat place.txt)')\"
+  - redis-cli -h cache set last \"$(cat place.txt)\"
+- name: check
+  image: {image}
+  commands: [\"{check}\"]
+- name: notify
+  image: {busybox}
+  commands: [echo the pipeline failed]
+  when:
+    status: [failure]
+"
+    )
+}
+
+#[test]
+fn a_drone_pipeline_runs_each_step_in_its_own_image_sharing_the_workspace() {
+    let host = host!();
+    let p = Project::with_files(&host, "drone", &[]);
+    p.write(
+        ".drone.yml",
+        &drone_pipeline("test $(redis-cli -h cache get last) = moon"),
+    );
+    let out = p.sidepod(&["job", "-f", ".drone.yml"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("✔ check passed"), "{}", out.stderr);
+    assert!(
+        out.stdout.contains("+ echo moon > place.txt"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("the pipeline failed"),
+        "{}",
+        out.stdout
+    );
+    // The step wrote into the workspace on the host.
+    assert_eq!(
+        std::fs::read_to_string(p.dir.join("place.txt")).unwrap(),
+        "moon\n"
+    );
+    p.assert_nothing_left();
+
+    p.write(
+        ".drone.yml",
+        &drone_pipeline("test $(redis-cli -h cache get last) = sun"),
+    );
+    let out = p.sidepod(&["job", "-f", ".drone.yml"]);
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("the pipeline failed"), "{}", out.stdout);
+    p.assert_nothing_left();
+}

@@ -343,6 +343,7 @@ fn steps(
                 .get("continueOnError")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            image: None,
         });
     }
     Ok(out)

@@ -74,6 +74,8 @@ struct RawStep {
     /// `on_success` (the default), `on_failure`, `always` or `never`.
     when: Option<String>,
     continue_on_error: Option<bool>,
+    /// Runs in a container of its own, with this image, instead of the main container.
+    image: Option<String>,
 }
 
 /// The longest `run:` script: Linux's limit on one argument (MAX_ARG_STRLEN), less room
@@ -420,6 +422,7 @@ fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadErro
                 working_dir: s.working_dir,
                 when,
                 continue_on_error: s.continue_on_error.unwrap_or(false),
+                image: s.image,
             })
         })
         .collect()

@@ -52,6 +52,7 @@ pub fn load_job(opts: &LoadOptions, choice: &JobChoice) -> Result<Job, LoadError
         Format::Gitlab => super::gitlab::read(&file, &dir, &mut reader, choice)?,
         Format::Circleci => super::circleci::read(&file, &dir, &mut reader, choice)?,
         Format::Azure => super::azure::read(&file, &dir, &mut reader, choice)?,
+        Format::Drone => super::drone::read(&file, &dir, &mut reader, choice)?,
     };
     let format_warnings = parts.warnings.clone();
     let label = parts.compose.label.clone();

@@ -3,6 +3,7 @@
 
 mod azure;
 mod circleci;
+mod drone;
 mod file;
 mod github;
 mod gitlab;
@@ -32,10 +33,13 @@ pub enum Format {
     Circleci,
     /// An Azure Pipelines pipeline.
     Azure,
+    /// A Drone pipeline.
+    Drone,
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 5] = ["sidepod", "github", "gitlab", "circleci", "azure"];
+    pub const NAMES: [&'static str; 6] =
+        ["sidepod", "github", "gitlab", "circleci", "azure", "drone"];
 
     pub fn parse(name: &str) -> Option<Format> {
         match name {
@@ -44,6 +48,7 @@ impl Format {
             "gitlab" | "gitlab-ci" => Some(Format::Gitlab),
             "circleci" => Some(Format::Circleci),
             "azure" | "azure-pipelines" => Some(Format::Azure),
+            "drone" => Some(Format::Drone),
             _ => None,
         }
     }
@@ -55,10 +60,14 @@ pub fn detect(path: &Path) -> Option<Format> {
     let text = crate::compose::limits::read_file(path).ok()?;
     // Text too deep to be any kind is left to the loader, which says why.
     crate::compose::limits::check_nesting(&text, "").ok()?;
-    let serde_yaml::Value::Mapping(doc) = serde_yaml::from_str(&text).ok()? else {
+    // The first document: a Drone file holds one pipeline in each.
+    let first = serde_yaml::Deserializer::from_str(&text).next()?;
+    let serde_yaml::Value::Mapping(doc) = serde::Deserialize::deserialize(first).ok()? else {
         return None;
     };
-    if azure::is_pipeline(path, &doc) {
+    if drone::is_pipeline(path, &doc) {
+        Some(Format::Drone)
+    } else if azure::is_pipeline(path, &doc) {
         Some(Format::Azure)
     } else if doc.contains_key("steps") || doc.contains_key("container") {
         Some(Format::Sidepod)
@@ -84,6 +93,9 @@ pub fn list_jobs(
     display: &str,
 ) -> Result<Vec<(String, String)>, crate::compose::LoadError> {
     let text = crate::compose::limits::read_file(path)?;
+    if detect(path) == Some(Format::Drone) {
+        return Ok(drone::list(&text));
+    }
     let doc = crate::compose::parse_yaml(&text, display)?;
     let serde_yaml::Value::Mapping(doc) = doc else {
         return Ok(Vec::new());

@@ -49,6 +49,9 @@ pub fn render_job(job: &Job, format: Format) -> String {
             if s.continue_on_error {
                 m.insert("continue_on_error".into(), json!(true));
             }
+            if let Some(image) = &s.image {
+                m.insert("image".into(), json!(image));
+            }
             Value::Object(m)
         })
         .collect();

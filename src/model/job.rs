@@ -71,6 +71,10 @@ pub struct Step {
     /// A failure is reported but does not fail the job, and later steps run as if it
     /// had passed (GitHub's `continue-on-error`).
     pub continue_on_error: bool,
+    /// Its own image (Drone's steps, a job file's `image:`): it runs in a container of
+    /// its own in the pod, with the workspace mounted read-write, instead of in the main
+    /// container.
+    pub image: Option<String>,
 }
 
 /// When a step runs, by how the steps before it went (GitHub's `if: success()`,

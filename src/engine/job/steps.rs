@@ -15,9 +15,9 @@ use tokio::time::Instant;
 
 use super::report::StepReport;
 use super::{Outcome, Run};
-use crate::backend::{Backend, ExecSpec, LogLine};
+use crate::backend::{Backend, ContainerSpec, ExecSpec, LogLine, LogOptions};
 use crate::engine::{EngineError, Shutdown, StartedContainer};
-use crate::model::{RestartPolicy, StepWhen};
+use crate::model::{RestartPolicy, StepWhen, MAIN};
 use crate::output::{Event, StepStatus};
 
 /// The environment variable that marks a step's processes.
@@ -87,16 +87,38 @@ pub(super) async fn run_steps(
             step: step.timeout.map(|t| (started + t, t)),
             job: run.deadline,
         };
-        let exec = run_step(
-            stack.backend.clone(),
-            &spec,
-            tail.clone(),
-            run.opts.label.as_deref(),
-        );
-        let result = watched_step(exec, &step.name, limits, &mut watchers, shutdown).await;
-        // Ended early: what the step started is still running in the container.
-        if result.is_err() {
-            stop_step(stack.backend.as_ref(), &main.name, &mark).await;
+        let label = run.opts.label.as_deref();
+        let own = step
+            .image
+            .as_ref()
+            .map(|image| own_container(stack, &spec, image, index + 1));
+        let result = match &own {
+            None => {
+                let exec = run_step(stack.backend.clone(), &spec, tail.clone(), label);
+                watched_step(exec, &step.name, limits, &mut watchers, shutdown).await
+            }
+            Some(container) => {
+                let exec =
+                    run_in_own_container(stack.backend.clone(), container, tail.clone(), label);
+                watched_step(exec, &step.name, limits, &mut watchers, shutdown).await
+            }
+        };
+        match &own {
+            // Whatever happened, its container goes with it.
+            Some(container) => {
+                let names = [container.name.clone()];
+                if result.is_err() {
+                    let _ = stack.backend.kill(&names, "KILL").await;
+                }
+                if let Err(e) = stack.backend.remove(&names, true).await {
+                    tracing::debug!("removing step container {}: {e}", container.name);
+                }
+            }
+            // Ended early: what the step started is still running in the container.
+            None if result.is_err() => {
+                stop_step(stack.backend.as_ref(), &main.name, &mark).await;
+            }
+            None => {}
         }
         let duration = started.elapsed();
         let (status, outcome) = match result {
@@ -200,19 +222,81 @@ async fn run_step(
     let (tx, mut rx) = mpsc::channel::<LogLine>(256);
     let print = async {
         while let Some(line) = rx.recv().await {
-            let _ = match label {
-                Some(l) => crate::output::print(&format!("[{l}] {}\n", line.text)),
-                None => crate::output::print(&format!("{}\n", line.text)),
-            };
-            let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
-            tail.push(line.text);
-            if tail.len() > TAIL_LINES {
-                tail.remove(0);
-            }
+            print_line(&line, &tail, label);
         }
     };
     let (code, ()) = tokio::join!(backend.exec_stream(spec, tx), print);
     Ok(code?)
+}
+
+/// The container a step with its own image runs in: the main container's settings
+/// (the pod, the workspace, caches, environment), its image, and the step's script.
+fn own_container(
+    stack: &crate::engine::Stack,
+    exec: &ExecSpec,
+    image: &str,
+    number: usize,
+) -> ContainerSpec {
+    let mut service = stack
+        .project
+        .services
+        .get(MAIN)
+        .cloned()
+        .unwrap_or_default();
+    service.name = format!("step-{number}");
+    service.image = Some(image.to_string());
+    service.entrypoint = Some(vec!["/bin/sh".into(), "-c".into()]);
+    service.command = exec.command.get(2).cloned().map(|run| vec![run]);
+    service.working_dir = exec.workdir.clone();
+    service.healthcheck = None;
+    service.ports.clear();
+    service.expose.clear();
+    for (k, v) in &exec.env {
+        service.environment.insert(k.clone(), Some(v.clone()));
+    }
+    crate::plan::container_spec(&stack.project, &service, 1, &Default::default())
+}
+
+/// Runs a step in its own container: its output streamed as it is written, its exit
+/// code the step's.
+async fn run_in_own_container(
+    backend: Arc<dyn Backend>,
+    spec: &ContainerSpec,
+    tail: Arc<Mutex<Vec<String>>>,
+    label: Option<&str>,
+) -> Result<i64, EngineError> {
+    backend.run(spec).await?;
+    let (tx, mut rx) = mpsc::channel::<LogLine>(256);
+    let follow = LogOptions {
+        follow: true,
+        ..LogOptions::default()
+    };
+    let print = async {
+        while let Some(line) = rx.recv().await {
+            print_line(&line, &tail, label);
+        }
+    };
+    let (logs, (), code) = tokio::join!(
+        backend.logs(&spec.name, &follow, tx),
+        print,
+        backend.wait(&spec.name)
+    );
+    if let Err(e) = logs {
+        tracing::debug!("following step container {}: {e}", spec.name);
+    }
+    Ok(code?)
+}
+
+fn print_line(line: &LogLine, tail: &Mutex<Vec<String>>, label: Option<&str>) {
+    let _ = match label {
+        Some(l) => crate::output::print(&format!("[{l}] {}\n", line.text)),
+        None => crate::output::print(&format!("{}\n", line.text)),
+    };
+    let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
+    tail.push(line.text.clone());
+    if tail.len() > TAIL_LINES {
+        tail.remove(0);
+    }
 }
 
 /// The shell script that signals every process carrying the step's mark: SIGTERM, a

@@ -160,6 +160,42 @@ async fn after_a_failure_only_always_and_failure_steps_run_and_continue_on_error
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_step_with_its_own_image_runs_in_its_own_container_which_is_removed() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_exit("j-step-2-1", 7);
+    fake.script_logs("j-step-2-1", &["built in its own image"]);
+    let own = Step {
+        image: Some("golang:1.22".into()),
+        ..step("build", "go build")
+    };
+    let j = job(vec![
+        step("one", "echo 1"),
+        own,
+        step("after", "echo after"),
+    ]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 7, "the step's container's exit code is the step's");
+    assert!(!fake
+        .calls_where(|c| *c == Call::run("j-step-2-1"))
+        .is_empty());
+    assert!(!fake
+        .calls_where(|c| *c == Call::Wait("j-step-2-1".into()))
+        .is_empty());
+    assert_eq!(
+        fake.calls_where(|c| *c == Call::sh("j-main-1", "go build")),
+        [],
+        "it ran in the main container"
+    );
+    assert_eq!(
+        fake.calls_where(|c| *c == Call::sh("j-main-1", "echo after")),
+        []
+    );
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_unhealthy_sidecar_is_exit_5_before_any_step() {
     let fake = Arc::new(FakeBackend::new());
     fake.script_health("j-db-1", vec![HealthRun::Unhealthy]);

@@ -406,6 +406,7 @@ fn steps(
             working_dir,
             when,
             continue_on_error,
+            image: None,
         });
     }
     Ok(out)

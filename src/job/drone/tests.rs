@@ -1,0 +1,156 @@
+//! Drone's documented services example, and what cannot run, loaded into the job model.
+
+use super::super::{load_job, JobChoice};
+use crate::compose::{LoadError, LoadOptions};
+use crate::model::{Job, StepWhen};
+
+fn load(pipeline: &str, choice: &JobChoice, env: &[(&str, &str)]) -> Result<Job, LoadError> {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("app");
+    std::fs::create_dir_all(root.join(".git")).unwrap();
+    std::fs::write(root.join(".git/HEAD"), "ref: refs/heads/feature-x\n").unwrap();
+    let file = root.join(".drone.yml");
+    std::fs::write(&file, pipeline).unwrap();
+    let opts = LoadOptions {
+        files: vec![file],
+        working_dir: root,
+        environ: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ..LoadOptions::default()
+    };
+    load_job(&opts, choice)
+}
+
+/// The shape of Drone's "Services" page, with a second pipeline after it.
+const PIPELINE: &str = "kind: pipeline
+type: docker
+name: default
+
+steps:
+- name: test
+  image: golang:1.22
+  environment:
+    DB_HOST: database
+    TOKEN:
+      from_secret: api_token
+  commands:
+  - go build
+  - go test ./...
+- name: lint
+  image: golangci/golangci-lint
+  failure: ignore
+  commands: [golangci-lint run]
+- name: notify
+  image: alpine
+  commands: [echo failed]
+  when:
+    status: [failure]
+- name: publish
+  image: plugins/docker
+  settings: {repo: example/app}
+- name: release
+  image: alpine
+  commands: [echo release]
+  when:
+    branch: [main]
+
+services:
+- name: database
+  image: mysql:8
+  environment:
+    MYSQL_ALLOW_EMPTY_PASSWORD: 'yes'
+    MYSQL_DATABASE: test
+- name: cache
+  image: redis:7
+  commands: [redis-server --save '']
+  pull: if-not-exists
+---
+kind: pipeline
+type: exec
+name: deploy
+steps:
+- name: ship
+  commands: [make ship]
+";
+
+#[test]
+fn each_step_runs_in_its_own_image_beside_the_services() {
+    let pick = JobChoice {
+        job: Some("default".into()),
+        ..JobChoice::default()
+    };
+    let job = load(PIPELINE, &pick, &[("api_token", "s3cret-token")]).unwrap();
+    assert_eq!(job.container.image.as_deref(), Some("golang:1.22"));
+    assert_eq!(job.container.working_dir.as_deref(), Some("/drone/src"));
+    let db = &job.project.services["database"];
+    assert_eq!(db.image.as_deref(), Some("mysql:8"));
+    assert_eq!(db.environment["MYSQL_DATABASE"].as_deref(), Some("test"));
+    let cache = &job.project.services["cache"];
+    assert_eq!(
+        cache.entrypoint.as_deref(),
+        Some(&["/bin/sh".to_string(), "-c".into()][..])
+    );
+    assert!(cache.command.as_ref().unwrap()[0].contains("redis-server --save ''"));
+    let by: Vec<(&str, Option<&str>, StepWhen)> = job
+        .steps
+        .iter()
+        .map(|s| (s.name.as_str(), s.image.as_deref(), s.when))
+        .collect();
+    assert_eq!(
+        by,
+        [
+            ("test", Some("golang:1.22"), StepWhen::OnSuccess),
+            ("lint", Some("golangci/golangci-lint"), StepWhen::OnSuccess),
+            ("notify", Some("alpine"), StepWhen::OnFailure),
+            ("publish", None, StepWhen::Never),
+            // The checkout is on feature-x.
+            ("release", Some("alpine"), StepWhen::Never),
+        ]
+    );
+    let test = &job.steps[0];
+    assert_eq!(test.env["TOKEN"], "s3cret-token");
+    assert!(job.secrets.contains(&"s3cret-token".to_string()));
+    assert!(
+        test.run.contains("echo + 'go test ./...'\ngo test ./...\n"),
+        "{}",
+        test.run
+    );
+    assert!(job.steps[1].continue_on_error);
+    assert!(job
+        .project
+        .warnings
+        .iter()
+        .any(|w| w.contains("plugin step")));
+}
+
+#[test]
+fn pipelines_are_chosen_by_name_and_only_docker_ones_run() {
+    let err = load(PIPELINE, &JobChoice::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("2 jobs (default, deploy); choose one with --job"),
+        "{err}"
+    );
+    let deploy = JobChoice {
+        job: Some("deploy".into()),
+        ..JobChoice::default()
+    };
+    let err = load(PIPELINE, &deploy, &[]).unwrap_err().to_string();
+    assert!(err.contains("a exec pipeline cannot run here"), "{err}");
+    let bad_when = "kind: pipeline\nsteps:\n- name: t\n  image: a\n  commands: [x]\n  when: {cron: [nightly]}\n";
+    let err = load(bad_when, &JobChoice::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("steps[0].when.cron"), "{err}");
+    let no_image = "kind: pipeline\nsteps:\n- name: t\n  commands: [x]\n";
+    let err = load(no_image, &JobChoice::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("steps[0]") && err.contains("needs an `image`"),
+        "{err}"
+    );
+}
