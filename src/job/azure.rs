@@ -5,12 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_yaml::{Mapping, Value};
 
-use super::parts::{job_error, pick_job, script_file, JobChoice, JobParts};
-use crate::compose::{self, parse_yaml, ComposeSource, LoadError, Naming, Reader};
+use super::parts::{
+    job_error, minutes, pick_job, read_mapping, script_file, CiJob, JobChoice, JobParts,
+};
+use crate::compose::{self, LoadError, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
 
 /// True for `azure-pipelines.yml`, a `jobs:` list of `- job:`, or steps written as Azure
@@ -84,11 +85,7 @@ pub(super) fn read(
     reader: &mut Reader,
     choice: &JobChoice,
 ) -> Result<JobParts, LoadError> {
-    let display = reader.display(file);
-    let source = reader.read_text(file)?;
-    let Value::Mapping(doc) = parse_yaml(&source, &display)? else {
-        return Err(job_error(&display, "top level", "expected a mapping"));
-    };
+    let (display, doc) = read_mapping(file, reader)?;
     let all = jobs(&doc);
     let names: Vec<String> = all.iter().map(|(n, _)| n.clone()).collect();
     let name = pick_job(&names, choice.job.as_deref(), "pipeline", &display)?;
@@ -166,30 +163,16 @@ pub(super) fn read(
         &at("timeoutInMinutes"),
         &display,
     )?;
-    let mut value = Mapping::new();
-    value.insert("name".into(), name.as_str().into());
-    value.insert("services".into(), Value::Mapping(services));
-    let mut value = Value::Mapping(value);
-    compose::normalize_services(&mut value);
-    Ok(JobParts {
-        compose: ComposeSource {
-            label: display.clone(),
-            base_dir: dir.to_path_buf(),
-            value,
-            files: Vec::new(),
-            naming: Naming::Job {
-                key: "the pipeline's job name",
-            },
-            resets: Vec::new(),
-        },
+    Ok(CiJob {
+        name,
+        services,
         container,
         steps,
         timeout,
-        ready_timeout: None,
         mask: Vec::new(),
-        caches: Vec::new(),
         warnings,
-    })
+    }
+    .into_parts(&display, dir, "the pipeline's job name"))
 }
 
 /// A container: an image, an alias of `resources.containers`, or a mapping with
@@ -425,16 +408,6 @@ fn variables(
             .collect::<Option<_>>()
             .ok_or_else(bad),
         Some(_) => Err(bad()),
-    }
-}
-
-fn minutes(v: Option<&Value>, at: &str, display: &str) -> Result<Option<Duration>, LoadError> {
-    match v {
-        None => Ok(None),
-        Some(v) => match crate::compose::raw::scalar_text(v).and_then(|t| t.parse::<f64>().ok()) {
-            Some(m) if m > 0.0 && m < 1e6 => Ok(Some(Duration::from_secs_f64(m * 60.0))),
-            _ => Err(job_error(display, at, "expected a number of minutes")),
-        },
     }
 }
 

@@ -7,8 +7,11 @@ use std::path::Path;
 
 use serde_yaml::{Mapping, Value};
 
-use super::parts::{job_error, pick_job, script_file, JobChoice, JobParts};
-use crate::compose::{self, parse_yaml, ComposeSource, LoadError, Naming, Reader};
+use super::parts::{
+    job_error, pick_job, plain_pairs as pairs, read_mapping, script_file, CiJob, JobChoice,
+    JobParts,
+};
+use crate::compose::{self, LoadError, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
 
 /// True for `.circleci/config.yml`, or a config whose jobs run in `docker:` images.
@@ -74,11 +77,7 @@ pub(super) fn read(
     reader: &mut Reader,
     choice: &JobChoice,
 ) -> Result<JobParts, LoadError> {
-    let display = reader.display(file);
-    let source = reader.read_text(file)?;
-    let Value::Mapping(doc) = parse_yaml(&source, &display)? else {
-        return Err(job_error(&display, "top level", "expected a mapping"));
-    };
+    let (display, doc) = read_mapping(file, reader)?;
     let err = |at: &str, m: &str| job_error(&display, at, m);
     let jobs = doc
         .get("jobs")
@@ -150,30 +149,16 @@ pub(super) fn read(
         services.insert(sname.into(), Value::Mapping(svc));
     }
     let steps = steps(&job, &at, &display, &mut warnings)?;
-    let mut value = Mapping::new();
-    value.insert("name".into(), name.as_str().into());
-    value.insert("services".into(), Value::Mapping(services));
-    let mut value = Value::Mapping(value);
-    compose::normalize_services(&mut value);
-    Ok(JobParts {
-        compose: ComposeSource {
-            label: display.clone(),
-            base_dir: dir.to_path_buf(),
-            value,
-            files: Vec::new(),
-            naming: Naming::Job {
-                key: "the config's job name",
-            },
-            resets: Vec::new(),
-        },
+    Ok(CiJob {
+        name,
+        services,
         container,
         steps,
         timeout: None,
-        ready_timeout: None,
         mask: Vec::new(),
-        caches: Vec::new(),
         warnings,
-    })
+    }
+    .into_parts(&display, dir, "the config's job name"))
 }
 
 /// `cimg/postgres:14.0` → `postgres`.
@@ -314,25 +299,6 @@ fn steps(
         }
     }
     Ok(out)
-}
-
-fn pairs(v: Option<&Value>, at: &str, display: &str) -> Result<Vec<(String, String)>, LoadError> {
-    match v {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Mapping(m)) => m
-            .iter()
-            .map(|(k, v)| {
-                match (
-                    crate::compose::raw::scalar_text(k),
-                    crate::compose::raw::scalar_text(v),
-                ) {
-                    (Some(k), Some(v)) => Ok((k, v)),
-                    _ => Err(job_error(display, at, "expected NAME: value pairs")),
-                }
-            })
-            .collect(),
-        Some(_) => Err(job_error(display, at, "expected a mapping of NAME: value")),
-    }
 }
 
 #[cfg(test)]

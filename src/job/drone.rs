@@ -8,8 +8,8 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
-use super::parts::{job_error, pick_job, JobChoice, JobParts};
-use crate::compose::{self, ComposeSource, LoadError, Naming, Reader};
+use super::parts::{job_error, pick_job, CiJob, JobChoice, JobParts};
+use crate::compose::{self, LoadError, Reader};
 use crate::model::{Step, StepWhen};
 
 /// Where Drone mounts the workspace, unless the pipeline's `workspace.path` says.
@@ -245,32 +245,16 @@ pub(super) fn read(
     }
     container.insert("environment".into(), Value::Mapping(vars));
     let container = compose::validate(&Value::Mapping(container), &display)?;
-    let mut value = Mapping::new();
-    value.insert("name".into(), name.as_str().into());
-    value.insert("services".into(), Value::Mapping(services));
-    let mut value = Value::Mapping(value);
-    compose::normalize_services(&mut value);
-    secrets.sort();
-    secrets.dedup();
-    Ok(JobParts {
-        compose: ComposeSource {
-            label: display.clone(),
-            base_dir: dir.to_path_buf(),
-            value,
-            files: Vec::new(),
-            naming: Naming::Job {
-                key: "the pipeline's name",
-            },
-            resets: Vec::new(),
-        },
+    Ok(CiJob {
+        name,
+        services,
         container,
         steps,
         timeout: None,
-        ready_timeout: None,
         mask: secrets,
-        caches: Vec::new(),
         warnings,
-    })
+    }
+    .into_parts(&display, dir, "the pipeline's name"))
 }
 
 /// `commands`, run as Drone runs them: each line shown (`+ cmd`) and the first failure

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use serde_yaml::{Mapping, Value};
 
-use super::parts::{job_error, pick_job, JobChoice, JobParts};
-use crate::compose::{self, parse_yaml, ComposeSource, LoadError, Naming, Reader};
+use super::parts::{job_error, pick_job, CiJob, JobChoice, JobParts};
+use crate::compose::{self, parse_yaml, LoadError, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
 
 /// Top-level keys that are settings, not jobs.
@@ -233,30 +233,16 @@ pub(super) fn read(
             )
         })?),
     };
-    let mut value = Mapping::new();
-    value.insert("name".into(), name.as_str().into());
-    value.insert("services".into(), Value::Mapping(services));
-    let mut value = Value::Mapping(value);
-    compose::normalize_services(&mut value);
-    Ok(JobParts {
-        compose: ComposeSource {
-            label: display.clone(),
-            base_dir: dir.to_path_buf(),
-            value,
-            files: Vec::new(),
-            naming: Naming::Job {
-                key: "the pipeline's job name",
-            },
-            resets: Vec::new(),
-        },
+    Ok(CiJob {
+        name,
+        services,
         container,
         steps,
         timeout,
-        ready_timeout: None,
         mask: Vec::new(),
-        caches: Vec::new(),
         warnings: Vec::new(),
-    })
+    }
+    .into_parts(&display, dir, "the pipeline's job name"))
 }
 
 /// The file with its local includes merged in (theirs first, this file over them).

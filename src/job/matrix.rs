@@ -43,20 +43,7 @@ impl Combination {
     }
 }
 
-/// `db` → `MATRIX_DB`; `node-version` → `MATRIX_NODE_VERSION`.
-pub fn variable(key: &str) -> String {
-    let word: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    format!("MATRIX_{word}")
-}
+pub use super::parts::matrix_variable as variable;
 
 /// The most combinations one file may expand to.
 const MAX_COMBINATIONS: usize = 256;

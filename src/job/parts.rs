@@ -82,3 +82,118 @@ pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {
         message: message.to_string(),
     }
 }
+
+/// What a CI format reads from its file, made into `JobParts`: the sidecars as Compose
+/// services of the job's project, named after the job.
+pub(super) struct CiJob {
+    pub name: String,
+    pub services: serde_yaml::Mapping,
+    pub container: RawService,
+    pub steps: Vec<Step>,
+    pub timeout: Option<Duration>,
+    /// The variables whose values are secret.
+    pub mask: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl CiJob {
+    /// `naming` says, in the words of messages, where the project's name came from.
+    pub fn into_parts(
+        self,
+        display: &str,
+        dir: &std::path::Path,
+        naming: &'static str,
+    ) -> JobParts {
+        use serde_yaml::{Mapping, Value};
+        let mut value = Mapping::new();
+        value.insert("name".into(), self.name.as_str().into());
+        value.insert("services".into(), Value::Mapping(self.services));
+        let mut value = Value::Mapping(value);
+        crate::compose::normalize_services(&mut value);
+        let mut mask = self.mask;
+        mask.sort();
+        mask.dedup();
+        JobParts {
+            compose: ComposeSource {
+                label: display.to_string(),
+                base_dir: dir.to_path_buf(),
+                value,
+                files: Vec::new(),
+                naming: crate::compose::Naming::Job { key: naming },
+                resets: Vec::new(),
+            },
+            container: self.container,
+            steps: self.steps,
+            timeout: self.timeout,
+            ready_timeout: None,
+            mask,
+            caches: Vec::new(),
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// A mapping of plain values (`env:`, `environment:`); a null value is empty.
+pub(super) fn plain_pairs(
+    v: Option<&serde_yaml::Value>,
+    at: &str,
+    display: &str,
+) -> Result<Vec<(String, String)>, LoadError> {
+    use crate::compose::raw::scalar_text;
+    match v {
+        None | Some(serde_yaml::Value::Null) => Ok(Vec::new()),
+        Some(serde_yaml::Value::Mapping(m)) => m
+            .iter()
+            .map(|(k, v)| match (scalar_text(k), scalar_text(v)) {
+                (Some(k), Some(v)) => Ok((k, v)),
+                (Some(k), None) if v.is_null() => Ok((k, String::new())),
+                _ => Err(job_error(display, at, "expected NAME: value pairs")),
+            })
+            .collect(),
+        Some(_) => Err(job_error(display, at, "expected a mapping of NAME: value")),
+    }
+}
+
+/// A number of minutes (`timeout-minutes`, `timeoutInMinutes`).
+pub(super) fn minutes(
+    v: Option<&serde_yaml::Value>,
+    at: &str,
+    display: &str,
+) -> Result<Option<Duration>, LoadError> {
+    match v {
+        None => Ok(None),
+        Some(v) => match crate::compose::raw::scalar_text(v).and_then(|t| t.parse::<f64>().ok()) {
+            Some(m) if m > 0.0 && m < 1e6 => Ok(Some(Duration::from_secs_f64(m * 60.0))),
+            _ => Err(job_error(display, at, "expected a number of minutes")),
+        },
+    }
+}
+
+/// `db` → `MATRIX_DB`; `node-version` → `MATRIX_NODE_VERSION`: the variable a matrix
+/// axis sets.
+pub fn matrix_variable(key: &str) -> String {
+    let word: String = key
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("MATRIX_{word}")
+}
+
+/// A CI file read as one YAML mapping, with the name messages give it.
+pub(super) fn read_mapping(
+    file: &std::path::Path,
+    reader: &crate::compose::Reader,
+) -> Result<(String, serde_yaml::Mapping), LoadError> {
+    let display = reader.display(file);
+    let source = reader.read_text(file)?;
+    match crate::compose::parse_yaml(&source, &display)? {
+        serde_yaml::Value::Mapping(doc) => Ok((display, doc)),
+        _ => Err(job_error(&display, "top level", "expected a mapping")),
+    }
+}

@@ -46,7 +46,7 @@ fn value(expr: &str, cx: &Contexts, secrets: &mut Vec<String>) -> Result<String,
         .ok_or_else(|| format!("`{expr}` is not an expression sidepod can evaluate here"))?;
     let found = match context {
         "matrix" => Some(
-            (cx.lookup)(&super::super::matrix::variable(name)).ok_or_else(|| {
+            (cx.lookup)(&super::super::parts::matrix_variable(name)).ok_or_else(|| {
                 format!("`{expr}`: the job has no matrix axis {name:?} (or none is chosen)")
             })?,
         ),

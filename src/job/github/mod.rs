@@ -10,13 +10,15 @@ pub(super) use options::apply as apply_options;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use serde_yaml::{Mapping, Value};
 
 use self::expr::Contexts;
-use super::parts::{job_error, pick_job, script_file, JobChoice, JobParts};
-use crate::compose::{self, parse_yaml, ComposeSource, LoadError, Naming, Reader};
+use super::parts::{
+    job_error, minutes, pick_job, plain_pairs as pairs, read_mapping, script_file, CiJob,
+    JobChoice, JobParts,
+};
+use crate::compose::{self, LoadError, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
 
 /// True when the file is a GitHub Actions workflow: under `.github/workflows/`, or with
@@ -63,9 +65,7 @@ pub(super) fn read(
     reader: &mut Reader,
     choice: &JobChoice,
 ) -> Result<JobParts, LoadError> {
-    let display = reader.display(file);
-    let source = reader.read_text(file)?;
-    let doc = parse_yaml(&source, &display)?;
+    let (display, doc) = read_mapping(file, reader)?;
     let err = |at: &str, message: &str| job_error(&display, at, message);
     let Some(jobs) = doc.get("jobs").and_then(Value::as_mapping) else {
         return Err(err("top level", "a workflow needs `jobs:`"));
@@ -176,32 +176,16 @@ pub(super) fn read(
     };
     let steps = steps(&job, &at, &ctx, &mut secrets, &mut warnings)?;
     let timeout = minutes(job.get("timeout-minutes"), &at("timeout-minutes"), &display)?;
-    let mut value = Mapping::new();
-    value.insert("name".into(), name.as_str().into());
-    value.insert("services".into(), Value::Mapping(services));
-    let mut value = Value::Mapping(value);
-    compose::normalize_services(&mut value);
-    secrets.sort();
-    secrets.dedup();
-    Ok(JobParts {
-        compose: ComposeSource {
-            label: display.clone(),
-            base_dir: dir.to_path_buf(),
-            value,
-            files: Vec::new(),
-            naming: Naming::Job {
-                key: "the workflow's job name",
-            },
-            resets: Vec::new(),
-        },
+    Ok(CiJob {
+        name,
+        services,
         container,
         steps,
         timeout,
-        ready_timeout: None,
         mask: secrets,
-        caches: Vec::new(),
         warnings,
-    })
+    }
+    .into_parts(&display, dir, "the workflow's job name"))
 }
 
 /// What every step of a job reads.
@@ -427,32 +411,6 @@ fn with_shell(script: &str, shell: Option<&str>) -> Result<String, String> {
         custom => return Err(format!("{custom:?} needs {{0}} where the script goes")),
     };
     Ok(script_file(script, command))
-}
-
-fn minutes(v: Option<&Value>, at: &str, display: &str) -> Result<Option<Duration>, LoadError> {
-    match v {
-        None => Ok(None),
-        Some(v) => match text(v).and_then(|t| t.parse::<f64>().ok()) {
-            Some(m) if m > 0.0 && m < 1e6 => Ok(Some(Duration::from_secs_f64(m * 60.0))),
-            _ => Err(job_error(display, at, "expected a number of minutes")),
-        },
-    }
-}
-
-/// `env:`-like mappings of plain values.
-fn pairs(v: Option<&Value>, at: &str, display: &str) -> Result<Vec<(String, String)>, LoadError> {
-    match v {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Mapping(m)) => m
-            .iter()
-            .map(|(k, v)| match (text(k), text(v)) {
-                (Some(k), Some(v)) => Ok((k, v)),
-                (Some(k), None) if v.is_null() => Ok((k, String::new())),
-                _ => Err(job_error(display, at, "expected NAME: value pairs")),
-            })
-            .collect(),
-        Some(_) => Err(job_error(display, at, "expected a mapping of NAME: value")),
-    }
 }
 
 fn text(v: &Value) -> Option<String> {
