@@ -316,3 +316,23 @@ fn a_job_file_step_may_run_on_failure_or_always() {
     assert_eq!(steps[1]["when"], "on_failure");
     assert_eq!(steps[2]["when"], "always");
 }
+
+#[test]
+fn a_gitlab_parallel_matrix_runs_each_combination_with_its_variables() {
+    let out = Test::new()
+        .file(
+            ".gitlab-ci.yml",
+            "variables:\n  PROVIDER: none\ndeploy:\n  image: alpine\n  script: [echo $PROVIDER]\n  parallel:\n    matrix:\n      - PROVIDER: [aws, gcp]\n",
+        )
+        .args(&["--dry-run", "job", "-f", ".gitlab-ci.yml"])
+        .run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let runs: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.contains("--entrypoint sleep alpine"))
+        .collect();
+    assert_eq!(runs.len(), 2, "{}", out.stdout);
+    assert!(runs[0].contains("--pod deploy-1") && runs[0].contains("--env PROVIDER=aws"));
+    assert!(runs[1].contains("--pod deploy-2") && runs[1].contains("--env PROVIDER=gcp"));
+}

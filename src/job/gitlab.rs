@@ -127,6 +127,26 @@ pub(super) fn read(
         vars.extend(variables(level, &at, &display)?);
     }
     let env = reader.env;
+    match job.get("parallel") {
+        None => {}
+        Some(p) if p.get("matrix").is_some() => {
+            // This run's combination (its variables are in the environment) wins.
+            let axes = p.get("matrix").and_then(Value::as_sequence).into_iter().flatten();
+            for key in axes.filter_map(Value::as_mapping).flat_map(|m| m.keys()) {
+                if let Some(k) = key.as_str() {
+                    if let Some(v) = env.get(k) {
+                        vars.insert(k.to_string(), v);
+                    }
+                }
+            }
+        }
+        Some(_) => {
+            return Err(err(
+                &format!("{name}.parallel"),
+                "a number of parallel copies splits the job across runners, which one pod cannot do; use parallel: matrix:, or remove it",
+            ))
+        }
+    }
     let expand = |s: &str| -> String {
         let lookup = |k: &str| vars.get(k).cloned().or_else(|| env.get(k));
         crate::compose::interpolate::Interpolator::new(&lookup)

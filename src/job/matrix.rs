@@ -20,9 +20,10 @@ pub struct Matrix {
     pub max_parallel: Option<usize>,
 }
 
-/// One combination: each key's value, in the file's order.
+/// One combination: each key's value, in the file's order. A GitLab matrix sets its
+/// variables by their own names (`as_is`); the others as `MATRIX_<AXIS>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Combination(pub IndexMap<String, String>);
+pub struct Combination(pub IndexMap<String, String>, pub bool);
 
 impl Combination {
     /// `db=postgres:16, mode=fast`.
@@ -34,11 +35,14 @@ impl Combination {
             .join(", ")
     }
 
-    /// The variables it sets: `MATRIX_DB=postgres:16`, ...
+    /// The variables it sets: `MATRIX_DB=postgres:16`, ... (GitLab's: `DB=postgres:16`).
     pub fn variables(&self) -> Vec<(String, String)> {
         self.0
             .iter()
-            .map(|(k, v)| (variable(k), v.clone()))
+            .map(|(k, v)| {
+                let name = if self.1 { k.clone() } else { variable(k) };
+                (name, v.clone())
+            })
             .collect()
     }
 }
@@ -61,6 +65,9 @@ pub fn read_matrix(
         // The loader says what is wrong with the file.
         return Ok(None);
     };
+    if super::gitlab::is_pipeline(file, &doc) {
+        return gitlab_matrix(&doc, job, display);
+    }
     if super::github::is_workflow(file, &doc) {
         let jobs = doc.get("jobs").and_then(Value::as_mapping);
         let chosen = match (job, jobs) {
@@ -119,6 +126,66 @@ pub fn read_matrix(
         return Ok(None);
     };
     matrix_of(matrix, "matrix", display, fail_fast).map(Some)
+}
+
+/// A GitLab job's `parallel: matrix:`: each entry's values multiplied, the entries'
+/// combinations one after the other; each value a variable by its own name.
+fn gitlab_matrix(
+    doc: &serde_yaml::Mapping,
+    job: Option<&str>,
+    display: &str,
+) -> Result<Option<Matrix>, LoadError> {
+    let jobs: Vec<&Value> = match job {
+        Some(j) => doc.get(j).into_iter().collect(),
+        None => doc
+            .iter()
+            .filter(|(k, v)| {
+                k.as_str().is_some_and(|k| !k.starts_with('.')) && v.get("script").is_some()
+            })
+            .map(|(_, v)| v)
+            .collect(),
+    };
+    let [chosen] = jobs.as_slice() else {
+        // The loader says which jobs there are.
+        return Ok(None);
+    };
+    let Some(entries) = chosen.get("parallel").and_then(|p| p.get("matrix")) else {
+        return Ok(None);
+    };
+    let at = format!("{}.parallel.matrix", job.unwrap_or("job"));
+    let Value::Sequence(entries) = entries else {
+        return Err(job_error(
+            display,
+            &at,
+            "expected a list of mappings of variables",
+        ));
+    };
+    let mut combinations = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        // A single value is a list of one.
+        let mut entry = entry.clone();
+        if let Value::Mapping(m) = &mut entry {
+            for v in m.values_mut() {
+                if !v.is_sequence() {
+                    *v = Value::Sequence(vec![v.clone()]);
+                }
+            }
+        }
+        let m = matrix_of(&entry, &format!("{at}[{i}]"), display, false)?;
+        combinations.extend(m.combinations.into_iter().map(|c| Combination(c.0, true)));
+    }
+    if combinations.len() > MAX_COMBINATIONS {
+        return Err(job_error(
+            display,
+            &at,
+            &format!("more than {MAX_COMBINATIONS} combinations"),
+        ));
+    }
+    Ok(Some(Matrix {
+        combinations,
+        fail_fast: false,
+        max_parallel: None,
+    }))
 }
 
 /// The combinations of one `matrix` mapping (at `root`, for errors).
@@ -225,7 +292,7 @@ fn matrix_of(
         ));
     }
     Ok(Matrix {
-        combinations: combos.into_iter().map(Combination).collect(),
+        combinations: combos.into_iter().map(|c| Combination(c, false)).collect(),
         fail_fast,
         max_parallel: None,
     })
@@ -331,6 +398,36 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("jobs.test.strategy.max-parallel"), "{err}");
+    }
+
+    #[test]
+    fn a_gitlab_parallel_matrix_sets_variables_by_their_own_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join(".gitlab-ci.yml");
+        std::fs::write(
+            &file,
+            "deploy:\n  image: alpine\n  script: [echo $PROVIDER $STACK]\n  parallel:\n    matrix:\n      \
+             - PROVIDER: aws\n        STACK: [monitoring, app1]\n      - PROVIDER: [gcp, vultr]\n        STACK: data\n",
+        )
+        .unwrap();
+        let m = read_matrix(&file, ".gitlab-ci.yml", None).unwrap().unwrap();
+        assert_eq!(
+            labels(&m),
+            [
+                "PROVIDER=aws, STACK=monitoring",
+                "PROVIDER=aws, STACK=app1",
+                "PROVIDER=gcp, STACK=data",
+                "PROVIDER=vultr, STACK=data"
+            ]
+        );
+        assert!(!m.fail_fast);
+        assert_eq!(
+            m.combinations[2].variables(),
+            [
+                ("PROVIDER".into(), "gcp".into()),
+                ("STACK".into(), "data".into())
+            ]
+        );
     }
 
     #[test]
