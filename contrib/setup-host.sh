@@ -16,7 +16,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # python3-venv: contrib/bench.sh installs podman-compose into a venv for the comparison.
-packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs busybox-static debootstrap python3-venv)
+# docker-registry and apache2-utils (htpasswd): the registry the login tests pull from.
+packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs busybox-static debootstrap python3-venv
+    docker-registry apache2-utils)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -42,6 +44,14 @@ default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 [engine]
 runtime = "runc"
 CONF
+fi
+
+# The test registry (tests/podman_registry.rs starts it) speaks plain HTTP on this port.
+registry_conf=/etc/containers/registries.conf.d/sidepod-test-registry.conf
+if [ ! -s "$registry_conf" ]; then
+    echo "==> writing $registry_conf (the test registry at 127.0.0.1:5099, plain HTTP)"
+    mkdir -p /etc/containers/registries.conf.d
+    printf '[[registry]]\nlocation = "127.0.0.1:5099"\ninsecure = true\n' > "$registry_conf"
 fi
 
 if [ ! -c /dev/net/tun ]; then

@@ -399,5 +399,11 @@ pub trait Backend: Send + Sync {
 
     async fn image_exists(&self, image: &str) -> Result<bool, BackendError>;
     async fn pull(&self, image: &str) -> Result<(), BackendError>;
+    /// Pulls with a registry login, which never reaches a command line.
+    async fn pull_with_auth(
+        &self,
+        image: &str,
+        auth: &crate::model::RegistryAuth,
+    ) -> Result<(), BackendError>;
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError>;
 }

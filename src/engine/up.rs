@@ -186,6 +186,18 @@ async fn ensure_image(stack: &Stack, name: &str, force_build: bool) -> Result<()
         return Ok(());
     }
     let image = image_name(&project.name, service);
+    if let Some(auth) = &service.registry_auth {
+        let always = service.pull_policy == Some(PullPolicy::Always);
+        if always || !backend.image_exists(&image).await? {
+            stack.output.emit(Event::resource(
+                ResourceKind::Image,
+                &image,
+                Resource::Pulling,
+            ));
+            backend.pull_with_auth(&image, auth).await?;
+        }
+        return Ok(());
+    }
     match service.pull_policy {
         Some(PullPolicy::Always) => {
             stack.output.emit(Event::resource(

@@ -171,6 +171,7 @@ pub(super) fn read(
         timeout,
         mask: Vec::new(),
         warnings,
+        auth: Default::default(),
     }
     .into_parts(&display, dir, "the pipeline's job name"))
 }

@@ -108,7 +108,9 @@ pub(super) fn read(
         })?;
     let mut warnings = Vec::new();
     let job_env = pairs(job.get("environment"), &at("environment"), &display)?;
-    let mut primary = image(&images[0], &at("docker[0]"), &display, &mut warnings)?;
+    let mut auth = std::collections::BTreeMap::new();
+    let (mut primary, login) = image(&images[0], &at("docker[0]"), &display)?;
+    auth.extend(login.map(|l| (crate::model::MAIN.to_string(), l)));
     let vars = primary
         .entry("environment".into())
         .or_insert_with(|| Value::Mapping(Mapping::new()));
@@ -128,7 +130,7 @@ pub(super) fn read(
     let mut services = Mapping::new();
     for (i, img) in images.iter().enumerate().skip(1) {
         let here = at(&format!("docker[{i}]"));
-        let svc = image(img, &here, &display, &mut warnings)?;
+        let (svc, login) = image(img, &here, &display)?;
         let base = img
             .get("name")
             .and_then(Value::as_str)
@@ -146,6 +148,7 @@ pub(super) fn read(
             sname = format!("{base}-{n}");
             n += 1;
         }
+        auth.extend(login.map(|l| (sname.clone(), l)));
         services.insert(sname.into(), Value::Mapping(svc));
     }
     let steps = steps(&job, &at, &display, &mut warnings)?;
@@ -157,6 +160,7 @@ pub(super) fn read(
         timeout: None,
         mask: Vec::new(),
         warnings,
+        auth,
     }
     .into_parts(&display, dir, "the config's job name"))
 }
@@ -172,12 +176,12 @@ fn image(
     v: &Value,
     at: &str,
     display: &str,
-    warnings: &mut Vec<String>,
-) -> Result<Mapping, LoadError> {
+) -> Result<(Mapping, Option<crate::model::RegistryAuth>), LoadError> {
     let Value::Mapping(m) = v else {
         return Err(job_error(display, at, "expected a mapping with `image`"));
     };
     let mut out = Mapping::new();
+    let mut login = None;
     for (k, v) in m {
         let key = k.as_str().unwrap_or_default();
         match key {
@@ -192,9 +196,14 @@ fn image(
                 out.insert("environment".into(), Value::Mapping(vars));
             }
             "name" => {}
-            "auth" | "aws_auth" => warnings.push(format!(
-                "{display}: {at}.{key}: sidepod does not log in to registries for a job yet; log in first with `podman login`"
-            )),
+            "auth" => login = Some(super::parts::login(v, &format!("{at}.auth"), display, &mut |s| Ok(s.to_string()))?),
+            "aws_auth" => {
+                return Err(job_error(
+                    display,
+                    &format!("{at}.aws_auth"),
+                    "ECR logins need AWS; log in first with `podman login`, and remove it",
+                ))
+            }
             other => {
                 return Err(job_error(
                     display,
@@ -207,7 +216,7 @@ fn image(
     if !out.contains_key("image") {
         return Err(job_error(display, at, "needs an `image`"));
     }
-    Ok(out)
+    Ok((out, login))
 }
 
 fn steps(

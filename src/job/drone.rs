@@ -253,6 +253,7 @@ pub(super) fn read(
         timeout: None,
         mask: secrets,
         warnings,
+        auth: Default::default(),
     }
     .into_parts(&display, dir, "the pipeline's name"))
 }

@@ -146,6 +146,7 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
         mask: mask_names(raw.mask, &display)?,
         caches: caches(raw.cache, raw.name.as_deref(), dir, &display)?,
         warnings: Vec::new(),
+        auth: Default::default(),
     })
 }
 

@@ -261,6 +261,7 @@ pub(super) fn read(
         timeout,
         mask: Vec::new(),
         warnings: Vec::new(),
+        auth: Default::default(),
     }
     .into_parts(&display, dir, "the pipeline's job name"))
 }

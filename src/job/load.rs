@@ -106,7 +106,16 @@ pub fn load_job(opts: &LoadOptions, choice: &JobChoice) -> Result<Job, LoadError
             &format!("{:?} is not a sidecar of this job", c.service),
         ));
     }
-    let secrets = secret_values(&parts.mask, &env, &project);
+    let mut secrets = secret_values(&parts.mask, &env, &project);
+    for (service, auth) in &parts.auth {
+        secrets.push(auth.password.clone());
+        if service == MAIN {
+            container.registry_auth = Some(auth.clone());
+        } else if let Some(s) = project.services.get_mut(service) {
+            s.registry_auth = Some(auth.clone());
+        }
+    }
+    secrets.retain(|s| !s.is_empty());
     Ok(Job {
         file,
         project,

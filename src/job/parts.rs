@@ -21,6 +21,8 @@ pub struct JobParts {
     pub caches: Vec<crate::model::Cache>,
     /// What the format could not carry over, said once at load (a skipped action, ...).
     pub warnings: Vec<String>,
+    /// Registry logins by service (`main` for the main container).
+    pub auth: std::collections::BTreeMap<String, crate::model::RegistryAuth>,
 }
 
 /// Which job of a CI file to run, and how (`sidepod job --job`, `--format`, `--image`,
@@ -94,6 +96,7 @@ pub(super) struct CiJob {
     /// The variables whose values are secret.
     pub mask: Vec<String>,
     pub warnings: Vec<String>,
+    pub auth: std::collections::BTreeMap<String, crate::model::RegistryAuth>,
 }
 
 impl CiJob {
@@ -129,7 +132,29 @@ impl CiJob {
             mask,
             caches: Vec::new(),
             warnings: self.warnings,
+            auth: self.auth,
         }
+    }
+}
+
+/// A registry login written `{username, password}`.
+pub(super) fn login(
+    v: &serde_yaml::Value,
+    at: &str,
+    display: &str,
+    sub: &mut dyn FnMut(&str) -> Result<String, LoadError>,
+) -> Result<crate::model::RegistryAuth, LoadError> {
+    let get = |k: &str| v.get(k).and_then(crate::compose::raw::scalar_text);
+    match (get("username"), get("password")) {
+        (Some(u), Some(p)) => Ok(crate::model::RegistryAuth {
+            username: sub(&u)?,
+            password: sub(&p)?,
+        }),
+        _ => Err(job_error(
+            display,
+            at,
+            "a registry login needs `username` and `password`",
+        )),
     }
 }
 

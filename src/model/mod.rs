@@ -13,7 +13,7 @@ pub use project::{FileSource, Network, Project, Volume};
 pub use service::{
     is_remote_context, Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest,
     Healthcheck, HostEntry, Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol,
-    PullPolicy, RestartPolicy, RuntimeOptions, Service, ServiceNetwork, Ulimit, VolumesFrom,
-    VolumesSource,
+    PullPolicy, RegistryAuth, RestartPolicy, RuntimeOptions, Service, ServiceNetwork, Ulimit,
+    VolumesFrom, VolumesSource,
 };
 pub use wait::{HttpCheck, WaitCheck, WaitStrategy};

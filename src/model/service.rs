@@ -61,11 +61,46 @@ pub struct Service {
     /// The secrets and configs it uses, each mounted read-only at its target.
     pub secrets: Vec<FileRef>,
     pub configs: Vec<FileRef>,
+    /// Registry credentials its image is pulled with (a CI format's `credentials`,
+    /// `auth`): kept off every command line and out of every message.
+    pub registry_auth: Option<RegistryAuth>,
     /// Compose keys read and shown by `config` that sidepod does not apply (yet): `ipc`,
     /// `pid`, `userns_mode`, `runtime`, `mac_address`, lifecycle hooks, `develop`, a
     /// network's `interface_name`, ... Each is warned about once at load; `provider`
     /// and `models` make `up` refuse the service.
     pub unapplied: BTreeMap<String, serde_json::Value>,
+}
+
+/// A registry login. Its `Debug` form leaves the password out.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RegistryAuth {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for RegistryAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "RegistryAuth {{ username: {:?}, password: *** }}",
+            self.username
+        )
+    }
+}
+
+impl RegistryAuth {
+    /// The registry an image is pulled from: its first path part when that names a
+    /// host (a dot, a port, or `localhost`), else Docker Hub.
+    pub fn registry_of(image: &str) -> String {
+        match image.split_once('/') {
+            Some((first, _))
+                if first.contains('.') || first.contains(':') || first == "localhost" =>
+            {
+                first.to_string()
+            }
+            _ => "docker.io".to_string(),
+        }
+    }
 }
 
 /// One `volumes_from` entry: another service's (its first container's) or a

@@ -658,6 +658,16 @@ impl Backend for FakeBackend {
         self.record(Call::Pull(image.into()))
     }
 
+    async fn pull_with_auth(
+        &self,
+        image: &str,
+        auth: &crate::model::RegistryAuth,
+    ) -> Result<(), BackendError> {
+        self.record(Call::PullAuth(image.into(), auth.username.clone()))?;
+        self.with(|s| s.missing_images.retain(|m| m != image));
+        Ok(())
+    }
+
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
         self.record(Call::Build(spec.tag.clone()))?;
         self.with(|s| s.missing_images.retain(|m| m != &spec.tag));

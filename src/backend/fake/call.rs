@@ -47,6 +47,8 @@ pub enum Call {
     VolumeRemove(Vec<String>),
     ImageExists(String),
     Pull(String),
+    /// A pull with a login: the image and the user (never the password).
+    PullAuth(String, String),
     Build(String),
 }
 

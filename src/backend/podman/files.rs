@@ -50,6 +50,53 @@ pub fn text_file(text: &str, mode: u32, dry_run: bool) -> Result<PathBuf, Backen
     Ok(file)
 }
 
+/// A containers-auth.json file with one login, readable by this user only, for one
+/// pull; the caller removes it.
+pub fn auth_file(
+    image: &str,
+    auth: &crate::model::RegistryAuth,
+    dry_run: bool,
+) -> Result<PathBuf, BackendError> {
+    let registry = crate::model::RegistryAuth::registry_of(image);
+    let token = base64(format!("{}:{}", auth.username, auth.password).as_bytes());
+    let text = serde_json::json!({ "auths": { registry: { "auth": token } } }).to_string();
+    let dir = content_dir();
+    let file = dir.join(format!(
+        "auth-{}-{}.json",
+        std::process::id(),
+        crate::model::fingerprint(image.as_bytes())
+    ));
+    if !dry_run {
+        write(&dir, &file, &text, 0o600).map_err(|source| BackendError::Spawn {
+            program: format!("writing {}", file.display()),
+            source,
+        })?;
+    }
+    Ok(file)
+}
+
+/// Standard base64, as auth.json files hold a login.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// `$XDG_RUNTIME_DIR/sidepod/files`, else a directory of this user's under the
 /// temporary directory.
 fn content_dir() -> PathBuf {
@@ -84,6 +131,35 @@ fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_login_is_written_for_its_registry_readable_by_this_user_only() {
+        assert_eq!(base64(b"tester:s3cret"), "dGVzdGVyOnMzY3JldA==");
+        assert_eq!(base64(b"ab"), "YWI=");
+        let auth = crate::model::RegistryAuth {
+            username: "tester".into(),
+            password: "s3cret".into(),
+        };
+        let file = auth_file("127.0.0.1:5099/private/app:1", &auth, false).unwrap();
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(
+            text,
+            r#"{"auths":{"127.0.0.1:5099":{"auth":"dGVzdGVyOnMzY3JldA=="}}}"#
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        std::fs::remove_file(file).unwrap();
+        assert_eq!(
+            crate::model::RegistryAuth::registry_of("postgres:16"),
+            "docker.io"
+        );
+        assert_eq!(
+            crate::model::RegistryAuth::registry_of("ghcr.io/org/app:1"),
+            "ghcr.io"
+        );
+        assert!(!format!("{auth:?}").contains("s3cret"));
+    }
 
     #[test]
     fn content_becomes_a_read_only_file_with_that_text() {

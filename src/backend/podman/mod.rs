@@ -478,6 +478,19 @@ impl Backend for PodmanBackend {
         self.process.change_ok(&pull_args(image)).await.map(drop)
     }
 
+    async fn pull_with_auth(
+        &self,
+        image: &str,
+        auth: &crate::model::RegistryAuth,
+    ) -> Result<(), BackendError> {
+        let file = files::auth_file(image, auth, self.process.dry_run())?;
+        let mut args = pull_args(image);
+        args.insert(1, format!("--authfile={}", file.display()));
+        let done = self.process.change_ok(&args).await.map(drop);
+        let _ = std::fs::remove_file(&file);
+        done
+    }
+
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
         let mut spec = spec.clone();
         if let Some(text) = spec.dockerfile_inline.take() {

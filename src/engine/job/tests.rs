@@ -196,6 +196,27 @@ async fn a_step_with_its_own_image_runs_in_its_own_container_which_is_removed() 
 }
 
 #[tokio::test(start_paused = true)]
+async fn an_image_with_a_login_is_pulled_with_it_when_missing() {
+    let fake = Arc::new(FakeBackend::new());
+    let mut j = job(vec![step("one", "true")]);
+    j.container.image = Some("ghcr.io/org/app:1".into());
+    j.container.registry_auth = Some(RegistryAuth {
+        username: "bot".into(),
+        password: "s3cret".into(),
+    });
+    fake.missing_image("ghcr.io/org/app:1");
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let pulls = fake.calls_where(|c| matches!(c, Call::PullAuth(..)));
+    assert_eq!(
+        pulls,
+        [Call::PullAuth("ghcr.io/org/app:1".into(), "bot".into())]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_unhealthy_sidecar_is_exit_5_before_any_step() {
     let fake = Arc::new(FakeBackend::new());
     fake.script_health("j-db-1", vec![HealthRun::Unhealthy]);

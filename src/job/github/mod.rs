@@ -15,7 +15,7 @@ use serde_yaml::{Mapping, Value};
 
 use self::expr::Contexts;
 use super::parts::{
-    job_error, minutes, pick_job, plain_pairs as pairs, read_mapping, script_file, CiJob,
+    job_error, login, minutes, pick_job, plain_pairs as pairs, read_mapping, script_file, CiJob,
     JobChoice, JobParts,
 };
 use crate::compose::{self, LoadError, Reader};
@@ -114,9 +114,14 @@ pub(super) fn read(
         expr::substitute(v, &cx, &mut secrets).map_err(|m| err(key, &m))
     };
     let mut warnings = Vec::new();
+    let mut auth = std::collections::BTreeMap::new();
 
     let container = match job.get("container") {
-        Some(c) => container_service(c, &at("container"), &mut sub, &mut warnings, &display)?,
+        Some(c) => {
+            let (m, login) = container_service(c, &at("container"), &mut sub, &display)?;
+            auth.extend(login.map(|l| (crate::model::MAIN.to_string(), l)));
+            m
+        }
         None => match &choice.image {
             Some(image) => {
                 let mut m = Mapping::new();
@@ -157,7 +162,8 @@ pub(super) fn read(
         for (sname, s) in list {
             let sname = text(sname).unwrap_or_default();
             let key = at(&format!("services.{sname}"));
-            let svc = container_service(s, &key, &mut sub, &mut warnings, &display)?;
+            let (svc, login) = container_service(s, &key, &mut sub, &display)?;
+            auth.extend(login.map(|l| (sname.clone(), l)));
             services.insert(sname.into(), Value::Mapping(svc));
         }
     }
@@ -184,6 +190,7 @@ pub(super) fn read(
         timeout,
         mask: secrets,
         warnings,
+        auth,
     }
     .into_parts(&display, dir, "the workflow's job name"))
 }
@@ -204,14 +211,14 @@ fn container_service(
     c: &Value,
     at: &str,
     sub: &mut dyn FnMut(&str, &str) -> Result<String, LoadError>,
-    warnings: &mut Vec<String>,
     display: &str,
-) -> Result<Mapping, LoadError> {
+) -> Result<(Mapping, Option<crate::model::RegistryAuth>), LoadError> {
     let mut out = Mapping::new();
+    let mut auth = None;
     let c = match c {
         Value::String(image) => {
             out.insert("image".into(), sub(image, at)?.into());
-            return Ok(out);
+            return Ok((out, None));
         }
         Value::Mapping(m) => m,
         _ => {
@@ -268,10 +275,9 @@ fn container_service(
                     sub(&text(v).unwrap_or_default(), &here)?.into(),
                 );
             }
-            "credentials" => warnings.push(format!(
-                "{display}: {here}: sidepod does not log in to registries for a job yet; \
-                 log in first with `podman login`"
-            )),
+            "credentials" => {
+                auth = Some(login(v, &here, display, &mut |s| sub(s, &here))?);
+            }
             other => {
                 return Err(job_error(
                     display,
@@ -287,7 +293,7 @@ fn container_service(
     if !out.contains_key("image") {
         return Err(job_error(display, at, "needs an `image`"));
     }
-    Ok(out)
+    Ok((out, auth))
 }
 
 fn steps(

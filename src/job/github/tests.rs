@@ -282,3 +282,53 @@ fn what_cannot_run_here_is_named_with_the_file_job_and_key() {
     let err = load(uses, &strict, &[]).unwrap_err().to_string();
     assert!(err.contains("actions/cache@v4 is an action"), "{err}");
 }
+
+#[test]
+fn credentials_become_a_login_whose_password_is_masked() {
+    let workflow = "on: push
+jobs:
+  t:
+    runs-on: x
+    container:
+      image: ghcr.io/org/builder:1
+      credentials:
+        username: ${{ github.job }}-bot
+        password: ${{ secrets.GHCR_TOKEN }}
+    services:
+      db:
+        image: ghcr.io/org/db:1
+        credentials: {username: bot, password: plain-pass}
+    steps: [{run: 'true'}]
+";
+    let job = load(
+        workflow,
+        &JobChoice::default(),
+        &[("GHCR_TOKEN", "ghcr-s3cret")],
+    )
+    .unwrap();
+    let auth = job.container.registry_auth.as_ref().unwrap();
+    assert_eq!(auth.username, "t-bot");
+    assert_eq!(auth.password, "ghcr-s3cret");
+    assert_eq!(
+        job.project.services["db"]
+            .registry_auth
+            .as_ref()
+            .unwrap()
+            .password,
+        "plain-pass"
+    );
+    assert!(job.secrets.contains(&"ghcr-s3cret".to_string()));
+    assert!(job.secrets.contains(&"plain-pass".to_string()));
+    let bad = workflow.replace(
+        "        credentials: {username: bot, password: plain-pass}\n",
+        "        credentials: {username: bot}\n",
+    );
+    let err = load(&bad, &JobChoice::default(), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("jobs.t.services.db.credentials")
+            && err.contains("needs `username` and `password`"),
+        "{err}"
+    );
+}
