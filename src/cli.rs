@@ -222,7 +222,7 @@ pub struct JobArgs {
     #[arg(long = "job", value_name = "NAME")]
     pub job: Option<String>,
     /// Read the file as this format, whatever its path and content say
-    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new(crate::job::Format::NAMES))]
+    #[arg(long, value_name = "FORMAT", value_parser = clap::builder::PossibleValuesParser::new(JOB_FORMATS))]
     pub format: Option<String>,
     /// List the file's jobs and whether each can run here, and run none
     #[arg(long)]
@@ -234,6 +234,9 @@ pub struct JobArgs {
     #[arg(long)]
     pub strict_actions: bool,
 }
+
+/// The job formats `sidepod job --format` names (`job::Format` reads each).
+pub const JOB_FORMATS: [&str; 6] = ["sidepod", "github", "gitlab", "circleci", "azure", "drone"];
 
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
     crate::model::parse_duration(s)

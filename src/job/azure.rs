@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_yaml::{Mapping, Value};
 
 use super::parts::{
-    job_error, minutes, pick_job, read_mapping, script_file, CiJob, JobChoice, JobParts,
+    add_env, job_error, minutes, pick_job, read_mapping, script_file, CiJob, JobChoice, JobParts,
 };
 use crate::compose::{self, LoadError, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
@@ -124,23 +124,17 @@ pub(super) fn read(
             }
         },
     };
-    let env = container
-        .entry("environment".into())
-        .or_insert_with(|| Value::Mapping(Mapping::new()));
-    if let Value::Mapping(env) = env {
-        // Azure gives every variable to the steps, upper-cased, dots as underscores.
-        for (k, v) in &vars {
-            env.entry(k.to_uppercase().replace('.', "_").into())
-                .or_insert_with(|| v.as_str().into());
-        }
-        for (k, v) in [
-            ("TF_BUILD", "True"),
-            ("BUILD_SOURCESDIRECTORY", DEFAULT_WORKDIR),
-            ("SYSTEM_DEFAULTWORKINGDIRECTORY", DEFAULT_WORKDIR),
-        ] {
-            env.entry(k.into()).or_insert_with(|| v.into());
-        }
-    }
+    // Azure gives every variable to the steps, upper-cased, dots as underscores.
+    let upper = vars
+        .iter()
+        .map(|(k, v)| (k.to_uppercase().replace('.', "_"), v));
+    add_env(&mut container, upper, false);
+    let defaults = [
+        ("TF_BUILD", "True"),
+        ("BUILD_SOURCESDIRECTORY", DEFAULT_WORKDIR),
+        ("SYSTEM_DEFAULTWORKINGDIRECTORY", DEFAULT_WORKDIR),
+    ];
+    add_env(&mut container, defaults, false);
     let container = compose::validate(&Value::Mapping(container), &display)?;
     let mut services = Mapping::new();
     if let Some(list) = job.get("services").and_then(Value::as_mapping) {

@@ -8,8 +8,8 @@ use std::path::Path;
 use serde_yaml::{Mapping, Value};
 
 use super::parts::{
-    job_error, pick_job, plain_pairs as pairs, read_mapping, script_file, CiJob, JobChoice,
-    JobParts,
+    add_env, job_error, pick_job, plain_pairs as pairs, read_mapping, script_file, CiJob,
+    JobChoice, JobParts,
 };
 use crate::compose::{self, LoadError, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
@@ -111,21 +111,13 @@ pub(super) fn read(
     let mut auth = std::collections::BTreeMap::new();
     let (mut primary, login) = image(&images[0], &at("docker[0]"), &display)?;
     auth.extend(login.map(|l| (crate::model::MAIN.to_string(), l)));
-    let vars = primary
-        .entry("environment".into())
-        .or_insert_with(|| Value::Mapping(Mapping::new()));
-    if let Value::Mapping(vars) = vars {
-        for (k, v) in &job_env {
-            vars.insert(k.as_str().into(), v.as_str().into());
-        }
-        for (k, v) in [
-            ("CI", "true"),
-            ("CIRCLECI", "true"),
-            ("CIRCLE_JOB", name.as_str()),
-        ] {
-            vars.entry(k.into()).or_insert_with(|| v.into());
-        }
-    }
+    add_env(&mut primary, job_env, true);
+    let defaults = [
+        ("CI", "true"),
+        ("CIRCLECI", "true"),
+        ("CIRCLE_JOB", name.as_str()),
+    ];
+    add_env(&mut primary, defaults, false);
     let container = compose::validate(&Value::Mapping(primary), &display)?;
     let mut services = Mapping::new();
     for (i, img) in images.iter().enumerate().skip(1) {

@@ -38,8 +38,7 @@ pub enum Format {
 }
 
 impl Format {
-    pub const NAMES: [&'static str; 6] =
-        ["sidepod", "github", "gitlab", "circleci", "azure", "drone"];
+    pub const NAMES: [&'static str; 6] = crate::cli::JOB_FORMATS;
 
     pub fn parse(name: &str) -> Option<Format> {
         match name {
@@ -114,4 +113,17 @@ pub fn list_jobs(
             vec![(name, "runs in its container".to_string())]
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Format;
+
+    #[test]
+    fn every_format_the_command_line_names_is_read() {
+        for name in Format::NAMES {
+            assert!(Format::parse(name).is_some(), "{name}");
+        }
+        assert_eq!(Format::parse("jenkins"), None);
+    }
 }

@@ -222,3 +222,24 @@ pub(super) fn read_mapping(
         _ => Err(job_error(&display, "top level", "expected a mapping")),
     }
 }
+
+/// Adds variables to a Compose service's `environment` mapping; a variable the service
+/// sets already keeps its value unless `replace`.
+pub(super) fn add_env<K: AsRef<str>, V: AsRef<str>>(
+    service: &mut serde_yaml::Mapping,
+    vars: impl IntoIterator<Item = (K, V)>,
+    replace: bool,
+) {
+    use serde_yaml::{Mapping, Value};
+    let env = service
+        .entry("environment".into())
+        .or_insert_with(|| Value::Mapping(Mapping::new()));
+    if let Value::Mapping(env) = env {
+        for (k, v) in vars {
+            let (k, v): (Value, Value) = (k.as_ref().into(), v.as_ref().into());
+            if replace || !env.contains_key(&k) {
+                env.insert(k, v);
+            }
+        }
+    }
+}

@@ -15,8 +15,8 @@ use serde_yaml::{Mapping, Value};
 
 use self::expr::Contexts;
 use super::parts::{
-    job_error, login, minutes, pick_job, plain_pairs as pairs, read_mapping, script_file, CiJob,
-    JobChoice, JobParts,
+    add_env, job_error, login, minutes, pick_job, plain_pairs as pairs, read_mapping, script_file,
+    CiJob, JobChoice, JobParts,
 };
 use crate::compose::{self, LoadError, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
@@ -146,14 +146,7 @@ pub(super) fn read(
         ("GITHUB_JOB", name.as_str()),
         ("RUNNER_OS", "Linux"),
     ];
-    let vars = container
-        .entry("environment".into())
-        .or_insert_with(|| Value::Mapping(Mapping::new()));
-    if let Value::Mapping(vars) = vars {
-        for (k, v) in defaults {
-            vars.entry(k.into()).or_insert_with(|| v.into());
-        }
-    }
+    add_env(&mut container, defaults, false);
     let container = compose::validate(&Value::Mapping(container), &display)
         .map_err(|e| rename(e, &at("container")))?;
 
