@@ -13,7 +13,9 @@ use tokio::time::Instant;
 use super::ready::{await_completion, await_health, sleep_until_opt, Status, Waits};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
-use crate::model::{format_duration, Condition, Dependency, MountKind, Project, PullPolicy};
+use crate::model::{
+    format_duration, Condition, Dependency, MountKind, Project, PullPolicy, RegistryAuth,
+};
 use crate::output::{Event, Readiness, Resource, ResourceKind};
 use crate::plan::{
     build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
@@ -186,45 +188,56 @@ async fn ensure_image(stack: &Stack, name: &str, force_build: bool) -> Result<()
         return Ok(());
     }
     let image = image_name(&project.name, service);
-    if let Some(auth) = &service.registry_auth {
-        let always = service.pull_policy == Some(PullPolicy::Always);
-        if always || !backend.image_exists(&image).await? {
-            stack.output.emit(Event::resource(
-                ResourceKind::Image,
-                &image,
-                Resource::Pulling,
-            ));
-            backend.pull_with_auth(&image, auth).await?;
-        }
-        return Ok(());
-    }
-    match service.pull_policy {
-        Some(PullPolicy::Always) => {
-            stack.output.emit(Event::resource(
-                ResourceKind::Image,
-                &image,
-                Resource::Pulling,
-            ));
-            backend.pull(&image).await?;
-        }
-        Some(PullPolicy::Never) if !backend.image_exists(&image).await? => {
-            return Err(EngineError::Image {
-                service: name.to_string(),
+    fetch_image(
+        stack,
+        name,
+        &image,
+        service.pull_policy,
+        service.registry_auth.as_ref(),
+    )
+    .await
+}
+
+/// Pulls `image` for `who` (a service, a step) as its pull policy asks, with its login
+/// when it has one. A missing image without a login is left to `podman run`, which
+/// pulls it by itself: no extra call.
+pub(crate) async fn fetch_image(
+    stack: &Stack,
+    who: &str,
+    image: &str,
+    policy: Option<PullPolicy>,
+    auth: Option<&RegistryAuth>,
+) -> Result<(), EngineError> {
+    let backend = &stack.backend;
+    let pulling = || Event::resource(ResourceKind::Image, image, Resource::Pulling);
+    match (policy, auth) {
+        (Some(PullPolicy::Build), _) => Err(EngineError::Image {
+            service: who.to_string(),
+            message: "pull_policy is build, but the service has no build section".into(),
+        }),
+        (Some(PullPolicy::Never), _) if !backend.image_exists(image).await? => {
+            Err(EngineError::Image {
+                service: who.to_string(),
                 message: format!(
                     "image {image} is not here and its pull_policy is never; build or pull it first"
                 ),
-            });
+            })
         }
-        Some(PullPolicy::Build) => {
-            return Err(EngineError::Image {
-                service: name.to_string(),
-                message: "pull_policy is build, but the service has no build section".into(),
-            });
+        (Some(PullPolicy::Never), _) => Ok(()),
+        (Some(PullPolicy::Always), auth) => {
+            stack.output.emit(pulling());
+            match auth {
+                Some(auth) => backend.pull_with_auth(image, auth).await?,
+                None => backend.pull(image).await?,
+            }
+            Ok(())
         }
-        // podman run pulls a missing image by itself: no extra call.
-        _ => {}
+        (_, Some(auth)) if !backend.image_exists(image).await? => {
+            stack.output.emit(pulling());
+            Ok(backend.pull_with_auth(image, auth).await?)
+        }
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Creates the pod, or recreates it when its own settings (ports, DNS, hosts) changed.

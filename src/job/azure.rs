@@ -321,7 +321,7 @@ fn steps(
                 .get("continueOnError")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            image: None,
+            ..Step::default()
         });
     }
     Ok(out)

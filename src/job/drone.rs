@@ -10,7 +10,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::parts::{job_error, pick_job, CiJob, JobChoice, JobParts};
 use crate::compose::{self, LoadError, Reader};
-use crate::model::{Step, StepWhen};
+use crate::model::{PullPolicy, RegistryAuth, Step, StepWhen};
 
 /// Where Drone mounts the workspace, unless the pipeline's `workspace.path` says.
 const WORKSPACE: &str = "/drone/src";
@@ -100,6 +100,9 @@ pub(super) fn read(
         .unwrap_or(WORKSPACE)
         .to_string();
 
+    let lookup = |k: &str| env.get(k);
+    let pull_secrets = PullSecrets::read(&p, &display, &lookup, &mut warnings)?;
+    let mut auth_by_service = BTreeMap::new();
     let mut services = Mapping::new();
     for (i, s) in p
         .get("services")
@@ -124,7 +127,7 @@ pub(super) fn read(
             s.get("environment"),
             &format!("{at}.environment"),
             &display,
-            &|k| env.get(k),
+            &lookup,
             &mut secrets,
         )?;
         svc.insert(
@@ -152,15 +155,13 @@ pub(super) fn read(
                 svc.insert(key.into(), v.clone());
             }
         }
-        if let Some(pull) = s.get("pull").and_then(Value::as_str) {
-            svc.insert(
-                "pull_policy".into(),
-                pull_policy(pull)
-                    .ok_or_else(|| {
-                        err(&format!("{at}.pull"), "use always, if-not-exists or never")
-                    })?
-                    .into(),
-            );
+        if let Some(policy) = pull_policy(s.get("pull"), &format!("{at}.pull"), &display)? {
+            svc.insert("pull_policy".into(), policy.name().into());
+        }
+        if let Some(auth) = auth_config(s, &at, &display, &lookup, &mut secrets)?
+            .or_else(|| pull_secrets.login_for(image))
+        {
+            auth_by_service.insert(sname.to_string(), auth);
         }
         if s.get("privileged").and_then(Value::as_bool) == Some(true) {
             svc.insert("privileged".into(), true.into());
@@ -205,12 +206,11 @@ pub(super) fn read(
             s.get("environment"),
             &format!("{at}.environment"),
             &display,
-            &|k| env.get(k),
+            &lookup,
             &mut secrets,
         )?;
-        if s.get("pull").and_then(Value::as_str) == Some("always") {
-            warnings.push(format!("{display}: {at}.pull: a step's image is pulled when it is missing; pull it first to refresh it"));
-        }
+        let registry_auth = auth_config(s, &at, &display, &lookup, &mut secrets)?
+            .or_else(|| pull_secrets.login_for(image));
         steps.push(Step {
             name: sname,
             run: script(cmds, &format!("{at}.commands"), &display)?,
@@ -223,6 +223,8 @@ pub(super) fn read(
             )?,
             continue_on_error: s.get("failure").and_then(Value::as_str) == Some("ignore"),
             image: Some(image.to_string()),
+            pull: pull_policy(s.get("pull"), &format!("{at}.pull"), &display)?,
+            registry_auth,
             ..Step::default()
         });
     }
@@ -245,6 +247,15 @@ pub(super) fn read(
     }
     container.insert("environment".into(), Value::Mapping(vars));
     let container = compose::validate(&Value::Mapping(container), &display)?;
+    // It is pulled with the login its image's steps have.
+    if let Some(auth) = steps
+        .iter()
+        .filter(|s| s.image.as_deref() == Some(first))
+        .find_map(|s| s.registry_auth.clone())
+        .or_else(|| pull_secrets.login_for(first))
+    {
+        auth_by_service.insert(crate::model::MAIN.to_string(), auth);
+    }
     Ok(CiJob {
         name,
         services,
@@ -253,7 +264,7 @@ pub(super) fn read(
         timeout: None,
         mask: secrets,
         warnings,
-        auth: Default::default(),
+        auth: auth_by_service,
     }
     .into_parts(&display, dir, "the pipeline's name"))
 }
@@ -297,23 +308,7 @@ fn environment(
     let mut out = BTreeMap::new();
     for (k, v) in m {
         let key = k.as_str().unwrap_or_default().to_string();
-        let value = match v {
-            Value::Mapping(s) => {
-                let secret = s
-                    .get("from_secret")
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| {
-                        job_error(
-                            display,
-                            &format!("{at}.{key}"),
-                            "expected a value or `from_secret: NAME`",
-                        )
-                    })?;
-                secrets.push(secret.to_string());
-                lookup(secret).unwrap_or_default()
-            }
-            other => crate::compose::raw::scalar_text(other).unwrap_or_default(),
-        };
+        let value = secret_or_plain(v, &format!("{at}.{key}"), display, lookup, secrets)?;
         out.insert(key, value);
     }
     Ok(out)
@@ -393,12 +388,163 @@ fn current_branch(dir: &Path) -> Option<String> {
         .map(str::to_string)
 }
 
-fn pull_policy(pull: &str) -> Option<&'static str> {
-    match pull {
-        "always" => Some("always"),
-        "if-not-exists" => Some("missing"),
-        "never" => Some("never"),
-        _ => None,
+/// `pull:`: `always`, `if-not-exists`, `never`, or a boolean (`true`: always, as
+/// Drone's older syntax writes it).
+fn pull_policy(
+    v: Option<&Value>,
+    at: &str,
+    display: &str,
+) -> Result<Option<PullPolicy>, LoadError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(true)) => Ok(Some(PullPolicy::Always)),
+        Some(Value::Bool(false)) => Ok(Some(PullPolicy::Missing)),
+        Some(Value::String(s)) if s == "always" => Ok(Some(PullPolicy::Always)),
+        Some(Value::String(s)) if s == "if-not-exists" => Ok(Some(PullPolicy::Missing)),
+        Some(Value::String(s)) if s == "never" => Ok(Some(PullPolicy::Never)),
+        Some(_) => Err(job_error(
+            display,
+            at,
+            "use always, if-not-exists, never, true or false",
+        )),
+    }
+}
+
+/// A value written plainly or as `{from_secret: NAME}`; a secret's name joins `secrets`
+/// (its value is masked).
+fn secret_or_plain(
+    v: &Value,
+    at: &str,
+    display: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    secrets: &mut Vec<String>,
+) -> Result<String, LoadError> {
+    if let Value::Mapping(s) = v {
+        let secret = s
+            .get("from_secret")
+            .and_then(Value::as_str)
+            .ok_or_else(|| job_error(display, at, "expected a value or `from_secret: NAME`"))?;
+        secrets.push(secret.to_string());
+        return Ok(lookup(secret).unwrap_or_default());
+    }
+    Ok(crate::compose::raw::scalar_text(v).unwrap_or_default())
+}
+
+/// A service's or step's `auth_config: {username, password}`, each plain or
+/// `from_secret`.
+fn auth_config(
+    item: &Value,
+    at: &str,
+    display: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    secrets: &mut Vec<String>,
+) -> Result<Option<RegistryAuth>, LoadError> {
+    let Some(config) = item.get("auth_config") else {
+        return Ok(None);
+    };
+    let at = format!("{at}.auth_config");
+    let mut part = |key: &str| -> Result<Option<String>, LoadError> {
+        config
+            .get(key)
+            .map(|v| secret_or_plain(v, &format!("{at}.{key}"), display, lookup, secrets))
+            .transpose()
+    };
+    match (part("username")?, part("password")?) {
+        (Some(username), Some(password)) => Ok(Some(RegistryAuth { username, password })),
+        _ => Err(job_error(
+            display,
+            &at,
+            "a registry login needs `username` and `password`",
+        )),
+    }
+}
+
+/// The logins of `image_pull_secrets`: each names a secret whose value is a Docker
+/// config (`{"auths": {"registry": {"auth": "..."}}}`), read from the environment.
+#[derive(Default)]
+struct PullSecrets(BTreeMap<String, RegistryAuth>);
+
+impl PullSecrets {
+    fn read(
+        pipeline: &Mapping,
+        display: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+        warnings: &mut Vec<String>,
+    ) -> Result<PullSecrets, LoadError> {
+        let mut logins = BTreeMap::new();
+        let Some(names) = pipeline.get("image_pull_secrets") else {
+            return Ok(PullSecrets(logins));
+        };
+        let names = names.as_sequence().ok_or_else(|| {
+            job_error(
+                display,
+                "image_pull_secrets",
+                "expected a list of secret names",
+            )
+        })?;
+        for (i, name) in names.iter().enumerate() {
+            let at = format!("image_pull_secrets[{i}]");
+            let name = name
+                .as_str()
+                .ok_or_else(|| job_error(display, &at, "expected a secret's name"))?;
+            let Some(text) = lookup(name).filter(|t| !t.trim().is_empty()) else {
+                warnings.push(format!(
+                    "{display}: {at}: the secret {name:?} is not set in the environment; \
+                     images are pulled without its logins"
+                ));
+                continue;
+            };
+            let bad = || {
+                job_error(
+                    display,
+                    &at,
+                    &format!(
+                        "the secret {name:?} is not a Docker config: expected \
+                         {{\"auths\": {{\"REGISTRY\": {{\"auth\": \"BASE64(user:password)\"}}}}}}"
+                    ),
+                )
+            };
+            let config: serde_json::Value = serde_json::from_str(&text).map_err(|_| bad())?;
+            let auths = config
+                .get("auths")
+                .and_then(|a| a.as_object())
+                .ok_or_else(bad)?;
+            for (registry, entry) in auths {
+                let text = |k: &str| entry.get(k).and_then(|v| v.as_str());
+                let login = match (text("auth"), text("username"), text("password")) {
+                    (Some(token), _, _) => RegistryAuth::from_token(token),
+                    (None, Some(u), Some(p)) => Some(RegistryAuth {
+                        username: u.to_string(),
+                        password: p.to_string(),
+                    }),
+                    _ => None,
+                };
+                logins.insert(registry_host(registry), login.ok_or_else(bad)?);
+            }
+        }
+        Ok(PullSecrets(logins))
+    }
+
+    /// The login for the registry `image` is pulled from, if a pull secret has one.
+    fn login_for(&self, image: &str) -> Option<RegistryAuth> {
+        self.0.get(&RegistryAuth::registry_of(image)).cloned()
+    }
+}
+
+/// A Docker config's registry key as a host: `https://index.docker.io/v1/` is Docker
+/// Hub (`docker.io`), `https://ghcr.io` is `ghcr.io`.
+fn registry_host(key: &str) -> String {
+    let host = key
+        .split_once("://")
+        .map_or(key, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    match host {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            "docker.io".to_string()
+        }
+        other => other.to_string(),
     }
 }
 

@@ -424,6 +424,7 @@ fn steps(raw: Option<Vec<RawStep>>, display: &str) -> Result<Vec<Step>, LoadErro
                 when,
                 continue_on_error: s.continue_on_error.unwrap_or(false),
                 image: s.image,
+                ..Step::default()
             })
         })
         .collect()

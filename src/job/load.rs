@@ -115,6 +115,12 @@ pub fn load_job(opts: &LoadOptions, choice: &JobChoice) -> Result<Job, LoadError
             s.registry_auth = Some(auth.clone());
         }
     }
+    secrets.extend(
+        parts
+            .steps
+            .iter()
+            .filter_map(|s| s.registry_auth.as_ref().map(|a| a.password.clone())),
+    );
     secrets.retain(|s| !s.is_empty());
     Ok(Job {
         file,

@@ -52,6 +52,13 @@ pub fn render_job(job: &Job, format: Format) -> String {
             if let Some(image) = &s.image {
                 m.insert("image".into(), json!(image));
             }
+            if let Some(policy) = s.pull {
+                m.insert("pull_policy".into(), json!(policy.name()));
+            }
+            // Who the image is pulled as; the password is never shown.
+            if let Some(auth) = &s.registry_auth {
+                m.insert("registry_login".into(), json!(auth.username));
+            }
             Value::Object(m)
         })
         .collect();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{Mount, MountKind, Project, RestartPolicy, Service};
+use super::{Mount, MountKind, Project, PullPolicy, RegistryAuth, RestartPolicy, Service};
 
 /// The service name of the job's main container.
 pub const MAIN: &str = "main";
@@ -75,6 +75,10 @@ pub struct Step {
     /// its own in the pod, with the workspace mounted read-write, instead of in the main
     /// container.
     pub image: Option<String>,
+    /// How that image is pulled (Drone's `pull:`); none: when it is missing.
+    pub pull: Option<PullPolicy>,
+    /// The registry login that image is pulled with (Drone's `auth_config`).
+    pub registry_auth: Option<RegistryAuth>,
 }
 
 /// When a step runs, by how the steps before it went (GitHub's `if: success()`,

@@ -89,6 +89,60 @@ impl std::fmt::Debug for RegistryAuth {
 }
 
 impl RegistryAuth {
+    /// The login as auth.json holds it: base64 of `username:password`.
+    pub fn token(&self) -> String {
+        const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let bytes = format!("{}:{}", self.username, self.password).into_bytes();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// The login an auth.json (a Docker config) `auth` token holds; `None` unless it is
+    /// base64 of `username:password`.
+    pub fn from_token(token: &str) -> Option<RegistryAuth> {
+        let mut bits: u32 = 0;
+        let mut count = 0;
+        let mut bytes = Vec::new();
+        for c in token.trim().trim_end_matches('=').bytes() {
+            let v = match c {
+                b'A'..=b'Z' => c - b'A',
+                b'a'..=b'z' => c - b'a' + 26,
+                b'0'..=b'9' => c - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => return None,
+            };
+            bits = (bits << 6) | u32::from(v);
+            count += 6;
+            if count >= 8 {
+                count -= 8;
+                bytes.push((bits >> count) as u8);
+                bits &= (1 << count) - 1;
+            }
+        }
+        let text = String::from_utf8(bytes).ok()?;
+        let (username, password) = text.split_once(':')?;
+        Some(RegistryAuth {
+            username: username.to_string(),
+            password: password.to_string(),
+        })
+    }
+
     /// The registry an image is pulled from: its first path part when that names a
     /// host (a dot, a port, or `localhost`), else Docker Hub.
     pub fn registry_of(image: &str) -> String {
@@ -459,3 +513,27 @@ impl PullPolicy {
 }
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
+
+#[cfg(test)]
+mod tests {
+    use super::RegistryAuth;
+
+    #[test]
+    fn a_login_token_is_base64_of_user_colon_password_both_ways() {
+        let login = |u: &str, p: &str| RegistryAuth {
+            username: u.into(),
+            password: p.into(),
+        };
+        assert_eq!(login("tester", "s3cret").token(), "dGVzdGVyOnMzY3JldA==");
+        assert_eq!(login("a", "").token(), "YTo=");
+        for (u, p) in [("tester", "s3cret"), ("u", "p:with:colons"), ("x", "")] {
+            assert_eq!(
+                RegistryAuth::from_token(&login(u, p).token()),
+                Some(login(u, p))
+            );
+        }
+        assert_eq!(RegistryAuth::from_token("not base64!"), None);
+        // Base64 of text without a colon is no login.
+        assert_eq!(RegistryAuth::from_token("dGVzdGVy"), None);
+    }
+}

@@ -58,7 +58,7 @@ pub fn auth_file(
     dry_run: bool,
 ) -> Result<PathBuf, BackendError> {
     let registry = crate::model::RegistryAuth::registry_of(image);
-    let token = base64(format!("{}:{}", auth.username, auth.password).as_bytes());
+    let token = auth.token();
     let text = serde_json::json!({ "auths": { registry: { "auth": token } } }).to_string();
     let dir = content_dir();
     let file = dir.join(format!(
@@ -73,28 +73,6 @@ pub fn auth_file(
         })?;
     }
     Ok(file)
-}
-
-/// Standard base64, as auth.json files hold a login.
-fn base64(bytes: &[u8]) -> String {
-    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ABC[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// `$XDG_RUNTIME_DIR/sidepod/files`, else a directory of this user's under the
@@ -134,8 +112,6 @@ mod tests {
 
     #[test]
     fn a_login_is_written_for_its_registry_readable_by_this_user_only() {
-        assert_eq!(base64(b"tester:s3cret"), "dGVzdGVyOnMzY3JldA==");
-        assert_eq!(base64(b"ab"), "YWI=");
         let auth = crate::model::RegistryAuth {
             username: "tester".into(),
             password: "s3cret".into(),

@@ -368,6 +368,9 @@ impl Run<'_> {
         if let Err(e) = restore_caches(self.stack, self.job).await {
             return self.failure(e);
         }
+        if let Err(e) = steps::fetch_step_images(self.stack, self.job).await {
+            return self.failure(e);
+        }
         if let Err(o) = self.start_sidecars(shutdown).await {
             return o;
         }

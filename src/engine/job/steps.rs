@@ -229,6 +229,30 @@ async fn run_step(
     Ok(code?)
 }
 
+/// Pulls the steps' own images that ask for it (`pull: always`, a registry login)
+/// before anything starts, each once.
+pub(super) async fn fetch_step_images(
+    stack: &crate::engine::Stack,
+    job: &crate::model::Job,
+) -> Result<(), EngineError> {
+    let mut seen = std::collections::BTreeSet::new();
+    for step in &job.steps {
+        let Some(image) = &step.image else { continue };
+        if step.when == crate::model::StepWhen::Never || !seen.insert(image) {
+            continue;
+        }
+        crate::engine::up::fetch_image(
+            stack,
+            &format!("step {:?}", step.name),
+            image,
+            step.pull,
+            step.registry_auth.as_ref(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// The container a step with its own image runs in: the main container's settings
 /// (the pod, the workspace, caches, environment), its image, and the step's script.
 fn own_container(

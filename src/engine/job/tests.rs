@@ -217,6 +217,72 @@ async fn an_image_with_a_login_is_pulled_with_it_when_missing() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn step_images_are_pulled_first_as_their_policy_and_login_ask_each_once() {
+    let fake = Arc::new(FakeBackend::new());
+    let login = RegistryAuth {
+        username: "bot".into(),
+        password: "s3cret".into(),
+    };
+    let with = |name: &str, image: &str, pull, auth: Option<RegistryAuth>| Step {
+        image: Some(image.into()),
+        pull,
+        registry_auth: auth,
+        ..step(name, "true")
+    };
+    fake.missing_image("ghcr.io/org/private:1");
+    for n in 1..=4 {
+        fake.script_exit(&format!("j-step-{n}-1"), 0);
+    }
+    let j = job(vec![
+        with("fresh", "golang:1.22", Some(PullPolicy::Always), None),
+        with("again", "golang:1.22", Some(PullPolicy::Always), None),
+        with(
+            "private",
+            "ghcr.io/org/private:1",
+            None,
+            Some(login.clone()),
+        ),
+        with("plain", "alpine:3", None, None),
+    ]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let pulls = fake.calls_where(|c| matches!(c, Call::Pull(..) | Call::PullAuth(..)));
+    assert_eq!(
+        pulls,
+        [
+            Call::Pull("golang:1.22".into()),
+            Call::PullAuth("ghcr.io/org/private:1".into(), "bot".into()),
+        ],
+        "alpine:3 is left to podman run"
+    );
+    let first_pull = fake
+        .calls()
+        .iter()
+        .position(|c| matches!(c, Call::Pull(..)));
+    let first_run = fake.calls().iter().position(|c| matches!(c, Call::Run(..)));
+    assert!(first_pull < first_run, "pulled before anything starts");
+
+    // An image that must not be pulled and is not here fails the job before any step,
+    // naming the step, and leaves nothing.
+    let fake = Arc::new(FakeBackend::new());
+    fake.missing_image("ghcr.io/org/private:1");
+    let j = job(vec![with(
+        "offline",
+        "ghcr.io/org/private:1",
+        Some(PullPolicy::Never),
+        None,
+    )]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_ne!(code, 0);
+    assert_eq!(fake.calls_where(|c| matches!(c, Call::Run(..))), []);
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_unhealthy_sidecar_is_exit_5_before_any_step() {
     let fake = Arc::new(FakeBackend::new());
     fake.script_health("j-db-1", vec![HealthRun::Unhealthy]);

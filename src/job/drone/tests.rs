@@ -154,3 +154,114 @@ fn pipelines_are_chosen_by_name_and_only_docker_ones_run() {
         "{err}"
     );
 }
+
+/// Drone's private-registry spellings: `auth_config` on a service or step (plain or
+/// `from_secret`), `image_pull_secrets` holding a Docker config, and `pull`.
+const PRIVATE: &str = "kind: pipeline
+type: docker
+name: private
+image_pull_secrets: [dockerconfig]
+steps:
+- name: build
+  image: registry.example.com/team/builder:2
+  pull: true
+  commands: [make]
+- name: test
+  image: ghcr.io/org/tester:1
+  pull: never
+  auth_config:
+    username: ci-bot
+    password:
+      from_secret: ghcr_password
+  commands: [make test]
+services:
+- name: db
+  image: registry.example.com/team/postgres:16
+  pull: always
+- name: cache
+  image: redis:7
+  pull: false
+";
+
+#[test]
+fn registry_logins_come_from_auth_config_and_pull_secrets_and_pull_maps_to_the_policy() {
+    use crate::model::{PullPolicy, RegistryAuth};
+    let config =
+        r#"{"auths": {"https://registry.example.com/v2/": {"auth": "dXNlcjpwdWxsLXMzY3JldA=="}}}"#;
+    let env = [("dockerconfig", config), ("ghcr_password", "ghcr-s3cret")];
+    let job = load(PRIVATE, &JobChoice::default(), &env).unwrap();
+    let puller = RegistryAuth {
+        username: "user".into(),
+        password: "pull-s3cret".into(),
+    };
+    assert_eq!(job.steps[0].registry_auth, Some(puller.clone()));
+    assert_eq!(job.steps[0].pull, Some(PullPolicy::Always));
+    assert_eq!(
+        job.steps[1].registry_auth,
+        Some(RegistryAuth {
+            username: "ci-bot".into(),
+            password: "ghcr-s3cret".into(),
+        })
+    );
+    assert_eq!(job.steps[1].pull, Some(PullPolicy::Never));
+    // The main container idles in the first step's image, pulled with its login.
+    assert_eq!(job.container.registry_auth, Some(puller.clone()));
+    let db = &job.project.services["db"];
+    assert_eq!(db.registry_auth, Some(puller));
+    assert_eq!(db.pull_policy, Some(PullPolicy::Always));
+    let cache = &job.project.services["cache"];
+    assert_eq!(cache.registry_auth, None, "Docker Hub has no login here");
+    assert_eq!(cache.pull_policy, Some(PullPolicy::Missing));
+    for password in ["pull-s3cret", "ghcr-s3cret"] {
+        assert!(job.secrets.contains(&password.to_string()), "{password}");
+    }
+    // `config` names who pulls, never the password.
+    let shown = crate::job::render_job(&job, crate::compose::Format::Yaml);
+    assert!(shown.contains("registry_login: ci-bot"), "{shown}");
+    assert!(shown.contains("pull_policy: never"), "{shown}");
+    assert!(!shown.contains("s3cret"), "{shown}");
+}
+
+#[test]
+fn a_pull_secret_that_is_unset_warns_and_one_that_is_no_docker_config_is_refused() {
+    let job = load(PRIVATE, &JobChoice::default(), &[]).unwrap();
+    assert!(
+        job.project
+            .warnings
+            .iter()
+            .any(|w| w.contains("image_pull_secrets[0]: the secret \"dockerconfig\" is not set")),
+        "{:?}",
+        job.project.warnings
+    );
+    assert_eq!(job.steps[0].registry_auth, None);
+    for bad in [
+        "not json",
+        r#"{"auths": {"r.example.com": {"auth": "!!"}}}"#,
+        "{}",
+    ] {
+        let err = load(PRIVATE, &JobChoice::default(), &[("dockerconfig", bad)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(".drone.yml")
+                && err.contains("image_pull_secrets[0]")
+                && err.contains("not a Docker config"),
+            "{bad}: {err}"
+        );
+        assert!(
+            !err.contains("!!"),
+            "the secret's value is never shown: {err}"
+        );
+    }
+    let tail = "  pull: false\n";
+    for (bad, at) in [
+        ("  pull: sometimes\n", "services[1].pull"),
+        ("  auth_config: {username: u}\n", "services[1].auth_config"),
+    ] {
+        let text = PRIVATE.replace(tail, bad);
+        let err = load(&text, &JobChoice::default(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(at), "{bad}: {err}");
+    }
+}

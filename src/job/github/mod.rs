@@ -389,7 +389,7 @@ fn steps(
             working_dir,
             when,
             continue_on_error,
-            image: None,
+            ..Step::default()
         });
     }
     Ok(out)
