@@ -3,12 +3,16 @@
 #   localhost/sidepod-test/busybox:latest    a busybox-static root (sh, httpd, nc, wget, ...)
 #   localhost/sidepod-test/services:latest   a minimal Debian root with redis-server,
 #                                            redis-cli, PostgreSQL 15, pg_isready, psql
+#   docker.io/library/postgres:16            the services root, started as the official
+#   docker.io/library/redis:7                images start (contrib/test-images/), so CI
+#                                            files can be tested as their docs write them
 # Root filesystems are built once into a cache (busybox from the host's busybox-static,
 # the Debian root with debootstrap from the host's apt mirror) and imported into the
 # podman storage of the current user and, with --for-user NAME, of that user too.
 # Usage: contrib/build-test-images.sh [--for-user NAME]...   (needs contrib/setup-host.sh)
 set -euo pipefail
 
+HERE=$(cd "$(dirname "$0")" && pwd)
 BUSYBOX_IMAGE=localhost/sidepod-test/busybox:latest
 SERVICES_IMAGE=localhost/sidepod-test/services:latest
 # Raise VERSION when the roots change (cached roots and images are then rebuilt), and
@@ -105,10 +109,32 @@ import() {
         --change "LABEL io.sidepod.test-image=$VERSION.$IMAGE_VERSION" "$tar" "$image" >/dev/null
 }
 
+# An image made from contrib/test-images/NAME over the services image; rebuilt when its
+# files or the services image change.
+derive() {
+    local user=$1 image=$2 name=$3 have stamp context
+    stamp=$(cd "$HERE/test-images/$name" && cat Containerfile docker-entrypoint.sh | sha256sum | cut -c1-16)
+    stamp=$VERSION.$IMAGE_VERSION.$stamp
+    have=$(as_user "$user" podman image inspect --format '{{index .Labels "io.sidepod.test-image"}}' "$image" 2>/dev/null || true)
+    if [ "$have" = "$stamp" ]; then
+        return
+    fi
+    echo "==> building $image for $user"
+    # A copy the user can read, wherever the checkout is.
+    context=$(mktemp -d)
+    cp "$HERE/test-images/$name"/* "$context/"
+    chmod -R a+rX "$context"
+    as_user "$user" podman build --quiet --label "io.sidepod.test-image=$stamp" \
+        --tag "$image" "$context" >/dev/null
+    rm -rf "$context"
+}
+
 busybox_tar
 services_tar
 for user in "${users[@]}"; do
     import "$user" "$BUSYBOX_IMAGE" "$CACHE/busybox-v$VERSION.tar"
     import "$user" "$SERVICES_IMAGE" "$CACHE/services-v$VERSION.tar"
+    derive "$user" docker.io/library/postgres:16 postgres
+    derive "$user" docker.io/library/redis:7 redis
 done
 echo "==> test images ready for: ${users[*]}"

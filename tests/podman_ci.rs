@@ -495,38 +495,48 @@ fn a_two_by_two_matrix_runs_each_combination_in_its_own_pod_and_reports_the_fail
 
 /// A web app's test suite against PostgreSQL and Redis, written as GitHub documents
 /// service containers. `FAIL` is the check that fails in the second variant.
+/// The suite as GitHub's "PostgreSQL service containers" and "Redis service containers"
+/// pages write it: a container job, `postgres:16` with its password and a
+/// `pg_isready` healthcheck in `options`, `redis:7` with `redis-cli ping`. The client
+/// image is the test image with psql and redis-cli.
 fn github_workflow(check: &str) -> String {
-    let image = common::podman::SERVICES;
+    let client = common::podman::SERVICES;
     format!(
-        "name: CI
-on: [push, pull_request]
+        "name: PostgreSQL service example
+on: push
 env:
+  PGHOST: postgres
   PGUSER: postgres
+  PGPASSWORD: postgres
 jobs:
-  test:
+  container-job:
     runs-on: ubuntu-latest
-    container:
-      image: {image}
-      env:
-        PGHOST: postgres
-        REDIS_HOST: redis
+    container: {client}
     services:
       postgres:
-        image: {image}
-        command: sh -c \"mkdir -p /tmp/pg && chown postgres /tmp/pg && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'\"
+        image: postgres:16
+        env:
+          POSTGRES_PASSWORD: postgres
         options: >-
-          --health-cmd \"pg_isready -h 127.0.0.1 -U postgres\"
-          --health-interval 1s
-          --health-retries 30
-        ports: ['5432:5432']
+          --health-cmd pg_isready
+          --health-interval 10s
+          --health-timeout 5s
+          --health-retries 5
+        ports:
+          - 5432:5432
       redis:
-        image: {image}
-        command: redis-server --save '' --bind 127.0.0.1
-        options: --health-cmd \"redis-cli ping\" --health-interval 1s --health-retries 30
+        image: redis:7
+        options: >-
+          --health-cmd \"redis-cli ping\"
+          --health-interval 10s
+          --health-timeout 5s
+          --health-retries 5
     steps:
-      - uses: actions/checkout@v4
+      - name: Check out repository code
+        uses: actions/checkout@v4
       - uses: actions/setup-python@v5
-        with: {{python-version: '3.12'}}
+        with:
+          python-version: '3.12'
       - name: Schema
         run: psql -c 'create table sightings (id serial primary key, place text)'
       - name: Lint
@@ -537,6 +547,8 @@ jobs:
         run: |
           psql -c \"insert into sightings (place) values ('moon')\"
           redis-cli -h $REDIS_HOST set last moon
+        env:
+          REDIS_HOST: redis
       - name: Check
         run: {check}
       - name: Report
@@ -560,7 +572,7 @@ fn a_github_actions_workflow_runs_its_service_containers_and_steps_here() {
     list.success();
     assert!(
         list.stdout
-            .contains("test  runs in localhost/sidepod-test/services"),
+            .contains("container-job  runs in localhost/sidepod-test/services"),
         "{}",
         list.stdout
     );
@@ -609,35 +621,40 @@ fn a_github_actions_workflow_runs_its_service_containers_and_steps_here() {
     p.assert_nothing_left();
 }
 
-/// The same suite as GitLab CI writes it: a default image, services with aliases and
-/// commands, global variables, before_script, script and after_script.
+/// The suite as GitLab's "Using PostgreSQL" and "Using Redis" pages write it:
+/// `services: [postgres:16, redis:7]`, reached as `postgres` and `redis` (the names
+/// GitLab derives from the images), the database's variables global, a default image,
+/// before_script, script and after_script. GitLab waits for a service's exposed ports:
+/// the script does not.
 fn gitlab_pipeline(check: &str) -> String {
-    let image = common::podman::SERVICES;
+    let client = common::podman::SERVICES;
     format!(
         "default:
-  image: {image}
+  image: {client}
   before_script:
-    - until pg_isready -h db -U postgres -q; do sleep 0.2; done
-    - until redis-cli -h cache ping; do sleep 0.2; done
+    - psql --version
 variables:
-  PGHOST: db
-  PGUSER: postgres
+  POSTGRES_DB: shop
+  POSTGRES_USER: runner
+  POSTGRES_PASSWORD: \"runner-password\"
+  POSTGRES_HOST_AUTH_METHOD: trust
+  PGHOST: postgres
+  PGUSER: $POSTGRES_USER
+  PGDATABASE: $POSTGRES_DB
 stages: [test]
-.services: &services
+.databases: &databases
   services:
-    - name: {image}
-      alias: db
-      command: [sh, -c, \"mkdir -p /tmp/pg && chown postgres /tmp/pg && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'\"]
-    - name: {image}
+    - postgres:16
+    - name: redis:7
       alias: cache
-      command: [redis-server, --save, '', --bind, 127.0.0.1]
+      command: [redis-server, --save, '']
 test:
-  <<: *services
+  <<: *databases
   stage: test
   script:
     - psql -c 'create table sightings (id serial primary key, place text)'
     - psql -c \"insert into sightings (place) values ('moon')\"
-    - redis-cli -h cache set last moon
+    - redis-cli -h redis set last moon
     - {check}
   after_script:
     - echo after the script in $CI_PROJECT_DIR
@@ -651,13 +668,19 @@ fn a_gitlab_ci_job_runs_its_services_and_scripts_here() {
     let p = Project::with_files(&host, "gitlab", &[]);
     p.write(
         ".gitlab-ci.yml",
-        &gitlab_pipeline("test \"$(redis-cli -h cache get last)\" = moon"),
+        &gitlab_pipeline("test \"$(redis-cli -h cache get last)\" = moon && test \"$(psql -tAc 'select current_database()')\" = shop"),
     );
     let out = p.sidepod(&["job", "-f", ".gitlab-ci.yml"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stderr.contains("✔ test passed"), "{}", out.stderr);
+    // GitLab waits for a service's exposed ports before the script starts.
     assert!(
-        out.stdout.contains("$ redis-cli -h cache set last moon"),
+        out.stderr.contains("Sidecar postgres ready (ports open)"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("$ redis-cli -h redis set last moon"),
         "{}",
         out.stdout
     );
@@ -688,32 +711,33 @@ fn a_gitlab_ci_job_runs_its_services_and_scripts_here() {
     p.assert_nothing_left();
 }
 
-/// The same suite as CircleCI writes it: the primary image, then secondaries.
+/// The suite as CircleCI's "Database configuration examples" write it: the primary
+/// image with the database URL, then `postgres:16` and `redis:7` as secondary images
+/// on the shared localhost, and a step that waits for them.
 fn circleci_config(check: &str) -> String {
-    let image = common::podman::SERVICES;
+    let client = common::podman::SERVICES;
     format!(
         "version: 2.1
 jobs:
-  test:
+  build:
     docker:
-      - image: {image}
+      - image: {client}
         environment:
-          PGHOST: 127.0.0.1
-          PGUSER: postgres
-      - image: {image}
-        name: db
-        command: [sh, -c, \"mkdir -p /tmp/pg && chown postgres /tmp/pg && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'\"]
-      - image: {image}
-        name: cache
-        command: [redis-server, --save, '', --bind, 127.0.0.1]
+          DATABASE_URL: postgresql://root@localhost/circle_test
+      - image: postgres:16
+        environment:
+          POSTGRES_USER: root
+          POSTGRES_DB: circle_test
+          POSTGRES_HOST_AUTH_METHOD: trust
+      - image: redis:7
     steps:
       - checkout
       - run:
-          name: Wait for the databases
+          name: Waiting for Postgres to be ready
           command: |
-            until pg_isready -q; do sleep 0.2; done
+            for i in $(seq 1 60); do pg_isready -h localhost -q && break; sleep 1; done
             until redis-cli ping; do sleep 0.2; done
-      - run: psql -c 'create table sightings (id serial primary key, place text)'
+      - run: psql \"$DATABASE_URL\" -c 'create table sightings (id serial primary key, place text)'
       - run: redis-cli set last moon
       - run:
           name: Check
@@ -726,7 +750,7 @@ jobs:
           path: results
 workflows:
   main:
-    jobs: [test]
+    jobs: [build]
 "
     )
 }
@@ -761,36 +785,51 @@ fn a_circleci_job_runs_its_secondary_containers_and_steps_here() {
     p.assert_nothing_left();
 }
 
-/// The same suite as an Azure Pipelines container job with a service container, whose
-/// image starts PostgreSQL by itself, as `postgres:16` does.
-fn azure_pipeline(server: &str, check: &str) -> String {
-    let image = common::podman::SERVICES;
+/// The suite as Azure Pipelines' "Service containers" page writes it, in the jobs form:
+/// the containers declared under `resources`, the job's container and `services:` naming
+/// them, `postgres:16` with its password and a healthcheck in `options`.
+fn azure_pipeline(check: &str) -> String {
+    let client = common::podman::SERVICES;
     format!(
         "trigger: [main]
 resources:
   containers:
-    - container: pg
-      image: {server}
-      options: --health-cmd \"pg_isready -h 127.0.0.1 -U postgres\" --health-interval 1s --health-retries 30
+    - container: my_container
+      image: {client}
+    - container: postgres
+      image: postgres:16
+      env:
+        POSTGRES_PASSWORD: azure-pg
+      options: --health-cmd pg_isready --health-interval 10s --health-timeout 5s --health-retries 5
+    - container: redis
+      image: redis:7
 variables:
   PGHOST: postgres
 jobs:
   - job: test
     displayName: Test suite
-    pool: {{vmImage: ubuntu-latest}}
-    container:
-      image: {image}
-      env: {{PGUSER: postgres}}
+    pool:
+      vmImage: ubuntu-latest
+    container: my_container
     services:
-      postgres: pg
+      postgres: postgres
+      redis: redis
     steps:
       - checkout: self
       - script: psql -c 'create table sightings (id serial primary key, place text)'
         displayName: Schema
-      - script: psql -c \"insert into sightings (place) values ('moon')\"
+        env:
+          PGUSER: postgres
+      - script: |
+          psql -c \"insert into sightings (place) values ('moon')\"
+          redis-cli -h redis set last moon
         displayName: Write
+        env:
+          PGUSER: postgres
       - script: {check}
         displayName: Check
+        env:
+          PGUSER: postgres
       - bash: echo reporting the failure
         displayName: Report
         condition: failed()
@@ -802,22 +841,10 @@ jobs:
 fn an_azure_pipelines_container_job_runs_its_service_containers_here() {
     let host = host!();
     let p = Project::with_files(&host, "azure", &[]);
-    let server = format!("localhost/sidepod-test/{}-postgres:16", p.name);
-    p.write(
-        "Containerfile",
-        &format!(
-            "FROM {}\nCMD [\"sh\", \"-c\", \"mkdir -p /tmp/pg && chown postgres /tmp/pg && su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'\"]\n",
-            common::podman::SERVICES
-        ),
-    );
-    let dir = p.dir.display().to_string();
-    let built = host.podman(&["build", "-q", "-t", &server, &dir]);
-    assert_eq!(built.code, 0, "{}", built.stderr);
     p.write(
         "azure-pipelines.yml",
         &azure_pipeline(
-            &server,
-            "test \"$(psql -tAc 'select count(*) from sightings')\" = 1",
+            "test \"$(psql -tAc 'select count(*) from sightings')\" = 1 && test \"$(redis-cli -h redis get last)\" = moon",
         ),
     );
     let list = p.sidepod(&["job", "-f", "azure-pipelines.yml", "--list"]);
@@ -835,70 +862,83 @@ fn an_azure_pipelines_container_job_runs_its_service_containers_here() {
         out.stderr
     );
     assert!(out.stderr.contains("✔ Check passed"), "{}", out.stderr);
+    assert!(
+        !out.stdout.contains("reporting the failure"),
+        "{}",
+        out.stdout
+    );
     p.assert_nothing_left();
 
     p.write(
         "azure-pipelines.yml",
-        &azure_pipeline(
-            &server,
-            "test \"$(psql -tAc 'select count(*) from sightings')\" = 2",
-        ),
+        &azure_pipeline("test \"$(psql -tAc 'select count(*) from sightings')\" = 2"),
     );
     let out = p.sidepod(&["job", "-f", "azure-pipelines.yml"]);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("✘ Check failed with exit code 1"),
+        "{}",
+        out.stderr
+    );
     assert!(
         out.stdout.contains("reporting the failure"),
         "{}",
         out.stdout
     );
     p.assert_nothing_left();
-    assert_eq!(host.podman(&["rmi", &server]).code, 0);
 }
 
-/// The same suite as a Drone pipeline: services, and steps each in their own image,
-/// sharing the workspace.
+/// The suite as Drone's "Services" page writes it: `postgres:16` and `redis:7` as
+/// services, reached by their names, and steps each in their own image (the clients
+/// in the database images, as the page does, and busybox), sharing the workspace.
 fn drone_pipeline(check: &str) -> String {
-    let image = common::podman::SERVICES;
     let busybox = common::podman::BUSYBOX;
     format!(
         "kind: pipeline
 type: docker
 name: test
 
-services:
-- name: db
-  image: {image}
-  commands:
-  - mkdir -p /tmp/pg && chown postgres /tmp/pg
-  - su postgres -c '/usr/lib/postgresql/15/bin/initdb -D /tmp/pg -A trust >/dev/null && exec /usr/lib/postgresql/15/bin/postgres -D /tmp/pg -k /tmp -c listen_addresses=127.0.0.1'
-- name: cache
-  image: {image}
-  commands: [\"redis-server --save '' --bind 127.0.0.1\"]
-
 steps:
 - name: wait
-  image: {image}
+  image: postgres:16
   commands:
-  - until pg_isready -h db -U postgres -q; do sleep 0.2; done
-  - until redis-cli -h cache ping; do sleep 0.2; done
+  - until pg_isready -h database -q; do sleep 0.2; done
 - name: write
   image: {busybox}
   commands: [echo moon > place.txt]
 - name: store
-  image: {image}
-  environment: {{PGUSER: postgres, PGHOST: db}}
+  image: postgres:16
+  environment:
+    PGHOST: database
+    PGUSER: postgres
+    PGDATABASE: test
   commands:
   - psql -c 'create table sightings (id serial primary key, place text)'
   - psql -c \"insert into sightings (place) values ('$(cat place.txt)')\"
+- name: remember
+  image: redis:7
+  commands:
+  - until redis-cli -h cache ping; do sleep 0.2; done
   - redis-cli -h cache set last \"$(cat place.txt)\"
 - name: check
-  image: {image}
+  image: redis:7
   commands: [\"{check}\"]
 - name: notify
   image: {busybox}
   commands: [echo the pipeline failed]
   when:
     status: [failure]
+
+services:
+- name: database
+  image: postgres:16
+  environment:
+    POSTGRES_USER: postgres
+    POSTGRES_DB: test
+    POSTGRES_HOST_AUTH_METHOD: trust
+- name: cache
+  image: redis:7
+  pull: if-not-exists
 "
     )
 }

@@ -114,4 +114,84 @@ fn a_workflows_credentials_pull_its_private_image_and_the_password_stays_hidden(
     }
     p.assert_nothing_left();
     let _ = host.podman(&["rmi", &image]);
+
+    // Drone: a step's image through `auth_config` from a secret, a service's through
+    // `image_pull_secrets` holding a Docker config, each pulled before the step runs.
+    let service_image = format!("{ADDRESS}/private/{}-helper:1", p.name);
+    for tag in [&image, &service_image] {
+        assert_eq!(host.podman(&["tag", BUSYBOX, tag]).code, 0);
+        let pushed = host.podman(&["push", "--creds", &creds, tag]);
+        assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+        assert_eq!(host.podman(&["rmi", tag]).code, 0);
+    }
+    let config = format!(
+        r#"{{"auths": {{"http://{ADDRESS}": {{"auth": "{}"}}}}}}"#,
+        base64_login("tester", &password)
+    );
+    let pipeline = format!(
+        "kind: pipeline
+type: docker
+name: private
+image_pull_secrets: [dockerconfig]
+steps:
+- name: greet
+  image: {image}
+  pull: always
+  auth_config:
+    username: tester
+    password:
+      from_secret: registry_password
+  commands: [echo pulled with auth_config]
+services:
+- name: helper
+  image: {service_image}
+  commands: [sleep 1000]
+"
+    );
+    p.write(".drone.yml", &pipeline);
+    let env = [
+        ("registry_password", password.as_str()),
+        ("dockerconfig", config.as_str()),
+    ];
+    let out = p.sidepod_env(&["-v", "job", "-f", ".drone.yml"], &env);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("pulled with auth_config"),
+        "{}",
+        out.stdout
+    );
+    for text in [&out.stdout, &out.stderr] {
+        assert!(
+            !text.contains(&password) && !text.contains(&base64_login("tester", &password)),
+            "the password was printed:\n{text}"
+        );
+    }
+    assert_eq!(
+        out.stderr.matches("--authfile=").count(),
+        2,
+        "each image pulled once, with its login: {}",
+        out.stderr
+    );
+    p.assert_nothing_left();
+    let _ = host.podman(&["rmi", &image, &service_image]);
+}
+
+/// base64 of `user:password`, as a Docker config's `auth` holds a login.
+fn base64_login(user: &str, password: &str) -> String {
+    let out = Command::new("base64")
+        .arg("-w0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(format!("{user}:{password}").as_bytes())?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -398,6 +398,9 @@ pub trait Backend: Send + Sync {
     async fn volume_remove(&self, names: &[String]) -> Result<(), BackendError>;
 
     async fn image_exists(&self, image: &str) -> Result<bool, BackendError>;
+    /// The TCP ports an image EXPOSEs (podman 4's container inspect leaves them out for
+    /// a container in a pod); none when the image is not here.
+    async fn image_exposed(&self, image: &str) -> Result<Vec<u16>, BackendError>;
     async fn pull(&self, image: &str) -> Result<(), BackendError>;
     /// Pulls with a registry login, which never reaches a command line.
     async fn pull_with_auth(

@@ -100,8 +100,13 @@ async fn declared_ports(
                 .map(|e| e.port),
         )
         .collect();
-    let info = w.stack.backend.inspect(&[container.to_string()]).await?;
-    ports.extend(info.into_iter().flat_map(|i| i.exposed));
+    let backend = &w.stack.backend;
+    for info in backend.inspect(&[container.to_string()]).await? {
+        if info.exposed.is_empty() && !info.image.is_empty() {
+            ports.extend(backend.image_exposed(&info.image).await?);
+        }
+        ports.extend(info.exposed);
+    }
     Ok(ports)
 }
 

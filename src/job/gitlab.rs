@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_yaml::{Mapping, Value};
 
-use super::parts::{job_error, pick_job, CiJob, JobChoice, JobParts};
+use super::parts::{add_env, job_error, pick_job, CiJob, JobChoice, JobParts};
 use crate::compose::{self, parse_yaml, LoadError, Reader};
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
 
@@ -147,6 +147,12 @@ pub(super) fn read(
             ))
         }
     }
+    // A variable's value may name others (`$OTHER`, `${OTHER}`; `$$` is a `$`), as
+    // the runner expands them.
+    let vars: BTreeMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.clone(), expand_value(v, &vars, &|k| env.get(k), 0)))
+        .collect();
     let expand = |s: &str| -> String {
         let lookup = |k: &str| vars.get(k).cloned().or_else(|| env.get(k));
         crate::compose::interpolate::Interpolator::new(&lookup)
@@ -213,7 +219,9 @@ pub(super) fn read(
         .enumerate()
     {
         let at = format!("{name}.services[{i}]");
-        let (sname, svc) = service(s, &at, &display, &expand)?;
+        let (sname, mut svc) = service(s, &at, &display, &expand)?;
+        // The runner passes the file's variables to every service; its own win.
+        add_env(&mut svc, &vars, false);
         services.insert(sname.into(), Value::Mapping(svc));
     }
 
@@ -496,7 +504,8 @@ fn service(
                     if aliases.is_empty() {
                         return Err(job_error(display, &here, "expected one or more names"));
                     }
-                    names = aliases;
+                    // The aliases name it, and the image's names still reach it.
+                    names.splice(0..0, aliases);
                 }
                 "command" | "entrypoint" => {
                     svc.insert(key.into(), v.clone());
@@ -518,7 +527,8 @@ fn service(
             }
         }
     }
-    names.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(n.clone()));
     let name = names.remove(0);
     if !names.is_empty() {
         let aliases: Vec<Value> = names.into_iter().map(Value::from).collect();
@@ -529,6 +539,25 @@ fn service(
         svc.insert("networks".into(), Value::Mapping(nets));
     }
     Ok((name, svc))
+}
+
+/// A variable's value with the variables it names expanded, theirs too (a few levels
+/// deep, which ends any cycle); one the file does not set comes from the environment
+/// sidepod runs in, else is empty.
+fn expand_value(
+    value: &str,
+    vars: &BTreeMap<String, String>,
+    env: &dyn Fn(&str) -> Option<String>,
+    depth: usize,
+) -> String {
+    let lookup = |k: &str| match vars.get(k) {
+        Some(raw) if depth < 4 => Some(expand_value(raw, vars, env, depth + 1)),
+        Some(raw) => Some(raw.clone()),
+        None => env(k),
+    };
+    crate::compose::interpolate::Interpolator::new(&lookup)
+        .interpolate(value)
+        .unwrap_or_else(|_| value.to_string())
 }
 
 /// `variables:`: plain values, or `{value, description}`.
@@ -545,6 +574,11 @@ fn variables(
         .map(|(k, v)| {
             let name = k.as_str().unwrap_or_default().to_string();
             let value = match v {
+                // `expand: false` keeps every `$` as written.
+                Value::Mapping(full) if full.get("expand") == Some(&Value::Bool(false)) => full
+                    .get("value")
+                    .and_then(crate::compose::raw::scalar_text)
+                    .map(|t| t.replace('$', "$$")),
                 Value::Mapping(full) => {
                     full.get("value").and_then(crate::compose::raw::scalar_text)
                 }

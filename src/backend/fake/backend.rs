@@ -654,6 +654,11 @@ impl Backend for FakeBackend {
         Ok(self.with(|s| !s.missing_images.iter().any(|m| m == image)))
     }
 
+    async fn image_exposed(&self, image: &str) -> Result<Vec<u16>, BackendError> {
+        self.record(Call::ImageInspect(image.into()))?;
+        Ok(self.with(|s| s.image_ports.get(image).cloned().unwrap_or_default()))
+    }
+
     async fn pull(&self, image: &str) -> Result<(), BackendError> {
         self.record(Call::Pull(image.into()))
     }

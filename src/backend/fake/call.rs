@@ -46,6 +46,7 @@ pub enum Call {
     VolumeExists(String),
     VolumeRemove(Vec<String>),
     ImageExists(String),
+    ImageInspect(String),
     Pull(String),
     /// A pull with a login: the image and the user (never the password).
     PullAuth(String, String),

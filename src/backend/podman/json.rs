@@ -255,15 +255,29 @@ pub(super) fn inspect_info(e: InspectEntry) -> ContainerInfo {
         ports: Vec::new(),
         restart_count: e.restart_count,
         healthcheck: e.config.healthcheck.and_then(InspectHealthConfig::check),
-        exposed: e
-            .config
-            .exposed_ports
-            .unwrap_or_default()
-            .keys()
-            .filter_map(|k| k.strip_suffix("/tcp").unwrap_or(k).parse().ok())
-            .collect(),
+        exposed: tcp_ports(e.config.exposed_ports.unwrap_or_default().keys()),
         pid: u32::try_from(e.state.pid).ok().filter(|p| *p > 0),
     }
+}
+
+/// The TCP ports of `{"5432/tcp": {}, "53/udp": {}}` keys: `[5432]`.
+fn tcp_ports<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<u16> {
+    keys.filter_map(|k| match k.split_once('/') {
+        None => k.parse().ok(),
+        Some((port, "tcp")) => port.parse().ok(),
+        Some(_) => None,
+    })
+    .collect()
+}
+
+/// An image's `{{json .Config.ExposedPorts}}` (`null` when it exposes none), as TCP
+/// ports.
+pub fn exposed_ports(text: &str) -> Vec<u16> {
+    serde_json::from_str::<Option<BTreeMap<String, serde_json::Value>>>(text.trim())
+        .ok()
+        .flatten()
+        .map(|m| tcp_ports(m.keys()))
+        .unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -344,6 +358,18 @@ mod tests {
         assert_eq!(infos[0].state, ContainerState::Running);
         assert_eq!(infos[0].ports, ["0.0.0.0:15432->5432/tcp"]);
         assert_eq!(infos[0].label("io.sidepod.service"), Some("db"));
+    }
+
+    #[test]
+    fn an_images_exposed_ports_are_its_tcp_ones() {
+        assert_eq!(exposed_ports(r#"{"5432/tcp":{}}"#), [5432]);
+        assert_eq!(
+            exposed_ports("{\"53/udp\":{},\"8080\":{},\"6379/tcp\":{}}\n"),
+            [6379, 8080]
+        );
+        for none in ["null", "", "{}", "not json"] {
+            assert_eq!(exposed_ports(none), Vec::<u16>::new(), "{none:?}");
+        }
     }
 
     #[test]

@@ -474,6 +474,22 @@ impl Backend for PodmanBackend {
         Ok(found.is_some_and(|(status, _, _)| status == Some(0)))
     }
 
+    async fn image_exposed(&self, image: &str) -> Result<Vec<u16>, BackendError> {
+        let args: Vec<String> = [
+            "image",
+            "inspect",
+            "--format",
+            "{{json .Config.ExposedPorts}}",
+            image,
+        ]
+        .map(String::from)
+        .to_vec();
+        Ok(match self.process.look(&args).await? {
+            Some((Some(0), stdout, _)) => json::exposed_ports(&stdout),
+            _ => Vec::new(),
+        })
+    }
+
     async fn pull(&self, image: &str) -> Result<(), BackendError> {
         self.process.change_ok(&pull_args(image)).await.map(drop)
     }

@@ -79,7 +79,14 @@ fn the_services_page_maps_onto_sidecars_with_gitlabs_names() {
     );
     let db = &job.project.services["db"];
     assert_eq!(db.image.as_deref(), Some("postgres:16"));
-    assert_eq!(db.networks["default"].aliases, ["postgres-db"]);
+    // The aliases name it, and the image's name still reaches it.
+    assert_eq!(db.networks["default"].aliases, ["postgres-db", "postgres"]);
+    // The file's variables reach every service, as the runner passes them.
+    assert_eq!(db.environment["POSTGRES_DB"].as_deref(), Some("custom_db"));
+    assert_eq!(
+        db.environment["POSTGRES_PASSWORD"].as_deref(),
+        Some("custom_pass")
+    );
     let redis = &job.project.services["registry.example.com__tools__redis-custom"];
     assert_eq!(
         redis.command.as_deref(),
@@ -221,4 +228,36 @@ fn gitlab_durations_read_as_gitlab_writes_them() {
     for bad in ["soon", "", "1 fortnight"] {
         assert_eq!(duration(bad), None, "{bad}");
     }
+}
+
+#[test]
+fn variables_expand_the_variables_they_name_and_services_keep_their_own() {
+    let pipeline = "variables:
+  DB_USER: runner
+  DB_NAME: ${DB_USER}_test
+  DATABASE_URL: postgres://$DB_USER@postgres/$DB_NAME
+  PRICE: 5$$
+  RAW:
+    value: keep $DB_USER
+    expand: false
+test:
+  image: ruby:3.3
+  services:
+    - name: postgres:16
+      variables:
+        DB_USER: service-own
+  script: [rake]
+";
+    let job = load(pipeline, &JobChoice::default()).unwrap();
+    let env = |k: &str| job.container.environment[k].clone().unwrap();
+    assert_eq!(env("DB_NAME"), "runner_test");
+    assert_eq!(
+        env("DATABASE_URL"),
+        "postgres://runner@postgres/runner_test"
+    );
+    assert_eq!(env("PRICE"), "5$");
+    assert_eq!(env("RAW"), "keep $DB_USER");
+    let db = &job.project.services["postgres"];
+    assert_eq!(db.environment["DB_USER"].as_deref(), Some("service-own"));
+    assert_eq!(db.environment["DB_NAME"].as_deref(), Some("runner_test"));
 }
