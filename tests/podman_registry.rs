@@ -1,5 +1,6 @@
 //! Real podman and a real registry (Debian's `docker-registry`, with htpasswd logins):
-//! a CI job's registry credentials let its image be pulled, and the password is never
+//! each CI format's registry login (GitHub credentials, Drone auth_config and
+//! image_pull_secrets, CircleCI auth) lets its image be pulled, and the password is never
 //! printed nor put on a command line. Rootful, or rootless with SIDEPOD_TEST_MODE=rootless.
 //! `contrib/setup-host.sh` installs the registry and marks 127.0.0.1:5099 as plain HTTP.
 
@@ -74,7 +75,7 @@ jobs:
 }
 
 #[test]
-fn a_workflows_credentials_pull_its_private_image_and_the_password_stays_hidden() {
+fn each_formats_registry_login_pulls_its_private_image_and_the_password_stays_hidden() {
     let host = host!();
     let password = format!("reg-pass-{}", std::process::id());
     let _registry = Registry::start("tester", &password);
@@ -174,6 +175,36 @@ services:
     );
     p.assert_nothing_left();
     let _ = host.podman(&["rmi", &image, &service_image]);
+
+    // CircleCI: the primary image's `auth`, its password from the environment.
+    let config = format!(
+        "version: 2.1
+jobs:
+  build:
+    docker:
+      - image: {image}
+        auth:
+          username: tester
+          password: $REGISTRY_PASSWORD
+    steps:
+      - run: echo pulled with auth
+"
+    );
+    std::fs::create_dir_all(p.dir.join(".circleci")).unwrap();
+    p.write(".circleci/config.yml", &config);
+    let env = [("REGISTRY_PASSWORD", password.as_str())];
+    let out = p.sidepod_env(&["-v", "job", "-f", ".circleci/config.yml"], &env);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("pulled with auth"), "{}", out.stdout);
+    assert!(out.stderr.contains("--authfile="), "{}", out.stderr);
+    assert!(
+        !out.stdout.contains(&password) && !out.stderr.contains(&password),
+        "{}\n{}",
+        out.stdout,
+        out.stderr
+    );
+    p.assert_nothing_left();
+    let _ = host.podman(&["rmi", &image]);
 }
 
 /// base64 of `user:password`, as a Docker config's `auth` holds a login.

@@ -109,7 +109,7 @@ pub(super) fn read(
     let mut warnings = Vec::new();
     let job_env = pairs(job.get("environment"), &at("environment"), &display)?;
     let mut auth = std::collections::BTreeMap::new();
-    let (mut primary, login) = image(&images[0], &at("docker[0]"), &display)?;
+    let (mut primary, login) = image(&images[0], &at("docker[0]"), &display, reader.env)?;
     auth.extend(login.map(|l| (crate::model::MAIN.to_string(), l)));
     add_env(&mut primary, job_env, true);
     let defaults = [
@@ -122,7 +122,7 @@ pub(super) fn read(
     let mut services = Mapping::new();
     for (i, img) in images.iter().enumerate().skip(1) {
         let here = at(&format!("docker[{i}]"));
-        let (svc, login) = image(img, &here, &display)?;
+        let (svc, login) = image(img, &here, &display, reader.env)?;
         let base = img
             .get("name")
             .and_then(Value::as_str)
@@ -163,11 +163,13 @@ fn short_name(image: &str) -> String {
     last.split([':', '@']).next().unwrap_or(last).to_string()
 }
 
-/// One `docker:` entry as a Compose service.
+/// One `docker:` entry as a Compose service; its `auth` values may name variables of
+/// the environment (`$DOCKERHUB_PASSWORD`), as CircleCI's project variables are named.
 fn image(
     v: &Value,
     at: &str,
     display: &str,
+    env: &crate::compose::Environment,
 ) -> Result<(Mapping, Option<crate::model::RegistryAuth>), LoadError> {
     let Value::Mapping(m) = v else {
         return Err(job_error(display, at, "expected a mapping with `image`"));
@@ -188,7 +190,16 @@ fn image(
                 out.insert("environment".into(), Value::Mapping(vars));
             }
             "name" => {}
-            "auth" => login = Some(super::parts::login(v, &format!("{at}.auth"), display, &mut |s| Ok(s.to_string()))?),
+            "auth" => {
+                let here = format!("{at}.auth");
+                let lookup = |k: &str| env.get(k);
+                let mut expand = |s: &str| {
+                    crate::compose::interpolate::Interpolator::new(&lookup)
+                        .interpolate(s)
+                        .map_err(|e| job_error(display, &here, &e.to_string()))
+                };
+                login = Some(super::parts::login(v, &here, display, &mut expand)?);
+            }
             "aws_auth" => {
                 return Err(job_error(
                     display,

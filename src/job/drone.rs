@@ -59,7 +59,7 @@ pub fn list(text: &str) -> Vec<(String, String)> {
                     .map_or(0, Vec::len);
                 format!("runs {steps} step(s), each in its own image")
             } else {
-                format!("a {kind} pipeline: cannot run here (only docker pipelines run in a pod)")
+                format!("a {kind:?} pipeline: cannot run here (only docker pipelines run in a pod)")
             };
             (name_of(p), how)
         })
@@ -82,15 +82,35 @@ pub(super) fn read(
         .into_iter()
         .find(|p| name_of(p) == name)
         .unwrap_or_default();
+    // Each error names the pipeline before the key.
+    let named = |e: LoadError| match e {
+        LoadError::Invalid { file, at, message } => LoadError::Invalid {
+            file,
+            at: format!("pipeline {name:?}, {at}"),
+            message,
+        },
+        other => other,
+    };
+    pipeline(p, name.clone(), &display, dir, reader.env).map_err(named)
+}
+
+/// One pipeline of the file, named `name`, as `JobParts`.
+fn pipeline(
+    p: Mapping,
+    name: String,
+    display: &str,
+    dir: &Path,
+    env: &crate::compose::Environment,
+) -> Result<JobParts, LoadError> {
+    let display = display.to_string();
     let err = |at: &str, m: &str| job_error(&display, at, m);
     let kind = p.get("type").and_then(Value::as_str).unwrap_or("docker");
     if kind != "docker" {
         return Err(err(
             "type",
-            &format!("a {kind} pipeline cannot run here; only docker pipelines run in a pod"),
+            &format!("{kind:?} pipelines cannot run here; only docker pipelines run in a pod"),
         ));
     }
-    let env = reader.env;
     let mut secrets = Vec::new();
     let mut warnings = Vec::new();
     let workspace = p

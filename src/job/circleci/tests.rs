@@ -6,6 +6,10 @@ use crate::compose::{LoadError, LoadOptions};
 use crate::model::{Job, StepWhen};
 
 fn load(config: &str, choice: &JobChoice) -> Result<Job, LoadError> {
+    load_env(config, choice, &[])
+}
+
+fn load_env(config: &str, choice: &JobChoice, env: &[(&str, &str)]) -> Result<Job, LoadError> {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("app/.circleci");
     std::fs::create_dir_all(&root).unwrap();
@@ -14,6 +18,10 @@ fn load(config: &str, choice: &JobChoice) -> Result<Job, LoadError> {
     let opts = LoadOptions {
         files: vec![file],
         working_dir: dir.path().join("app"),
+        environ: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         ..LoadOptions::default()
     };
     load_job(&opts, choice)
@@ -131,4 +139,54 @@ fn what_cannot_run_in_a_pod_is_named() {
         let err = load(config, &JobChoice::default()).unwrap_err().to_string();
         assert!(err.contains("config.yml") && err.contains(at) && err.contains(phrase), "{at}: {err}");
     }
+}
+
+#[test]
+fn authenticated_pulls_take_the_password_from_the_projects_variables() {
+    // The shape of CircleCI's "Using Docker authenticated pulls".
+    let config = "version: 2.1
+jobs:
+  build:
+    docker:
+      - image: acme-private/private-image:321
+        auth:
+          username: mydockerhub-user
+          password: $DOCKERHUB_PASSWORD  # context / project UI env-var reference
+      - image: registry.example.com/acme/db:16
+        auth:
+          username: db-reader
+          password: ${DB_REGISTRY_PASSWORD}
+    steps:
+      - run: make
+";
+    let env = [
+        ("DOCKERHUB_PASSWORD", "hub-s3cret"),
+        ("DB_REGISTRY_PASSWORD", "db-s3cret"),
+    ];
+    let job = load_env(config, &JobChoice::default(), &env).unwrap();
+    let main = job.container.registry_auth.as_ref().unwrap();
+    assert_eq!(
+        (main.username.as_str(), main.password.as_str()),
+        ("mydockerhub-user", "hub-s3cret")
+    );
+    let db = job.project.services["db"].registry_auth.as_ref().unwrap();
+    assert_eq!(db.password, "db-s3cret");
+    for secret in ["hub-s3cret", "db-s3cret"] {
+        assert!(
+            job.secrets.contains(&secret.to_string()),
+            "{secret} is masked"
+        );
+    }
+    let err = load_env(
+        &config.replace("      - image: registry.example.com/acme/db:16\n        auth:\n          username: db-reader\n", "      - image: registry.example.com/acme/db:16\n        auth:\n"),
+        &JobChoice::default(),
+        &env,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("jobs.build.docker[1].auth")
+            && err.contains("needs `username` and `password`"),
+        "{err}"
+    );
 }

@@ -139,12 +139,18 @@ fn pipelines_are_chosen_by_name_and_only_docker_ones_run() {
         ..JobChoice::default()
     };
     let err = load(PIPELINE, &deploy, &[]).unwrap_err().to_string();
-    assert!(err.contains("a exec pipeline cannot run here"), "{err}");
+    assert!(
+        err.contains("pipeline \"deploy\", type: \"exec\" pipelines cannot run here"),
+        "{err}"
+    );
     let bad_when = "kind: pipeline\nsteps:\n- name: t\n  image: a\n  commands: [x]\n  when: {cron: [nightly]}\n";
     let err = load(bad_when, &JobChoice::default(), &[])
         .unwrap_err()
         .to_string();
-    assert!(err.contains("steps[0].when.cron"), "{err}");
+    assert!(
+        err.contains("pipeline \"default\", steps[0].when.cron"),
+        "{err}"
+    );
     let no_image = "kind: pipeline\nsteps:\n- name: t\n  commands: [x]\n";
     let err = load(no_image, &JobChoice::default(), &[])
         .unwrap_err()
