@@ -2,7 +2,9 @@
 # Prepares a Debian host for sidepod's podman tests, idempotently (run as root):
 #  - installs podman and its helpers (only what is missing);
 #  - writes the containers.conf these hosts need: runc (crun fails on a hybrid cgroup
-#    setup) and explicit rlimits (podman's defaults fail with "setrlimit RLIMIT_NOFILE");
+#    setup), explicit rlimits (podman's defaults fail with "setrlimit RLIMIT_NOFILE"), and
+#    the netavark network backend with aardvark-dns, whose network DNS bridge mode needs
+#    (Debian's default, CNI without dnsname, resolves no names; Fedora has netavark);
 #  - makes /dev/net/tun usable for slirp4netns;
 #  - creates the non-root user that runs the rootless tests, with subuid/subgid ranges.
 # On Fedora and RHEL: `sudo dnf install podman`; nothing else is needed there.
@@ -17,8 +19,9 @@ fi
 
 # python3-venv: contrib/bench.sh installs podman-compose into a venv for the comparison.
 # docker-registry and apache2-utils (htpasswd): the registry the login tests pull from.
+# netavark, aardvark-dns, iptables: podman networks with DNS, for bridge mode.
 packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs busybox-static debootstrap python3-venv
-    docker-registry apache2-utils)
+    docker-registry apache2-utils netavark aardvark-dns iptables)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -30,19 +33,24 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 conf=/etc/containers/containers.conf
-if ! grep -qs 'runtime = "runc"' "$conf" || ! grep -qs 'default_ulimits' "$conf"; then
-    echo "==> writing $conf (runc, explicit ulimits)"
+if ! grep -qs 'runtime = "runc"' "$conf" || ! grep -qs 'default_ulimits' "$conf" \
+    || ! grep -qs 'network_backend = "netavark"' "$conf"; then
+    echo "==> writing $conf (runc, explicit ulimits, netavark)"
     mkdir -p /etc/containers
     if [ -s "$conf" ]; then cp "$conf" "$conf.before-sidepod"; fi
     cat > "$conf" <<'CONF'
 # Written by sidepod's contrib/setup-host.sh for this host:
 # crun fails here with "cgroups in hybrid mode not supported", and podman's default
 # rlimits fail with "setrlimit RLIMIT_NOFILE: Operation not permitted".
+# Podman networks need netavark and aardvark-dns for their names to resolve.
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
 
 [engine]
 runtime = "runc"
+
+[network]
+network_backend = "netavark"
 CONF
 fi
 

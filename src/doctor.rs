@@ -126,6 +126,7 @@ pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
         found.extend(rootless_checks(&user));
         found.extend(storage_note(&info.storage_driver));
     }
+    found.push(network_dns(&info.network_backend, &|p| p.exists()));
     found.push(probe_container(&podman).await);
     found.push(probe_pod(&podman).await);
     found.push(systemd(Path::new("/run/systemd/system")));
@@ -263,6 +264,58 @@ fn rootless_checks(user: &User) -> Vec<Finding> {
     found
 }
 
+/// Whether podman networks resolve names, which bridge mode needs (a stack in one pod
+/// does not): netavark with aardvark-dns, or CNI with its dnsname plugin.
+fn network_dns(backend: &str, exists: &dyn Fn(&Path) -> bool) -> Finding {
+    let found = |dirs: &[&str], name: &str| dirs.iter().any(|d| exists(&Path::new(d).join(name)));
+    const HELPERS: [&str; 4] = [
+        "/usr/libexec/podman",
+        "/usr/lib/podman",
+        "/usr/local/libexec/podman",
+        "/usr/local/lib/podman",
+    ];
+    const FIX: &str = "install netavark and aardvark-dns (apt-get install netavark \
+                       aardvark-dns; contrib/setup-host.sh does it) and set \
+                       network_backend = \"netavark\" under [network] in \
+                       /etc/containers/containers.conf";
+    match backend {
+        "netavark" if found(&HELPERS, "aardvark-dns") => Finding::ok(
+            "network DNS",
+            "netavark with aardvark-dns: in bridge mode, services find each other by name",
+        ),
+        "netavark" => Finding::note(
+            "network DNS",
+            format!("netavark without aardvark-dns: in bridge mode names do not resolve; {FIX}"),
+        ),
+        "cni"
+            if found(
+                &["/usr/lib/cni", "/usr/libexec/cni", "/opt/cni/bin"],
+                "dnsname",
+            ) =>
+        {
+            Finding::note(
+                "network DNS",
+                format!(
+                    "CNI with dnsname: in bridge mode a service on several networks finds \
+                     names on its first one only; for all of them, {FIX}"
+                ),
+            )
+        }
+        _ => Finding::note(
+            "network DNS",
+            format!(
+                "the {} network backend resolves no names, which bridge mode needs (a \
+                 stack in one pod does not); {FIX}",
+                if backend.is_empty() {
+                    "unknown"
+                } else {
+                    backend
+                }
+            ),
+        ),
+    }
+}
+
 /// vfs works everywhere but copies a whole image for every container.
 fn storage_note(driver: &str) -> Option<Finding> {
     (driver == "vfs").then(|| {
@@ -395,6 +448,31 @@ mod tests {
         assert_eq!(exit_code(&found), 4);
         assert_eq!(exit_code(&found[..1]), 0);
         assert!(render(&found[..1]).ends_with("podman is ready for sidepod\n"));
+    }
+
+    #[test]
+    fn network_dns_is_checked_for_bridge_mode() {
+        let aardvark = |p: &Path| p == Path::new("/usr/lib/podman/aardvark-dns");
+        let nothing = |_: &Path| false;
+        let dnsname = |p: &Path| p == Path::new("/usr/lib/cni/dnsname");
+        let ok = network_dns("netavark", &aardvark);
+        assert!(
+            ok.fix.is_none() && ok.detail.contains("find each other by name"),
+            "{ok:?}"
+        );
+        for (backend, exists, says) in [
+            (
+                "netavark",
+                &nothing as &dyn Fn(&Path) -> bool,
+                "without aardvark-dns",
+            ),
+            ("cni", &nothing, "the cni network backend resolves no names"),
+            ("cni", &dnsname, "first one only"),
+        ] {
+            let f = network_dns(backend, exists);
+            assert!(f.detail.contains(says), "{f:?}");
+            assert!(f.detail.contains("network_backend = \"netavark\""), "{f:?}");
+        }
     }
 
     #[test]
