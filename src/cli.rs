@@ -51,6 +51,11 @@ pub struct GlobalOptions {
     /// How to show progress
     #[arg(long, global = true, value_enum, default_value_t = Progress::Auto)]
     pub progress: Progress,
+    /// How the containers share the network: one pod, or the project's podman networks
+    /// (default: the file's `x-sidepod: {network:}`, else a pod when one can hold the
+    /// stack)
+    #[arg(long, global = true, env = "SIDEPOD_NETWORK", value_name = "MODE", value_parser = ["pod", "bridge"])]
+    pub network: Option<String>,
     /// Say more: each podman call with its duration (repeat for more). Give it before the
     /// command (`sidepod -v up`): after it, `-v` is the command's own (`down -v`).
     #[arg(short, long, action = clap::ArgAction::Count)]

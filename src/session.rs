@@ -132,6 +132,10 @@ impl Session {
             project_directory: g.project_directory.clone(),
             env_files: g.env_file.clone(),
             profiles: g.profile.clone(),
+            network: g
+                .network
+                .as_deref()
+                .and_then(crate::model::StackNetwork::parse),
             ..LoadOptions::from_process()
         }
     }
@@ -154,8 +158,8 @@ impl Session {
     }
 
     /// What `config` shows: the project or job as loaded, checked by every plan rule
-    /// except those only one pod imposes, which `up` enforces; those come back as a
-    /// warning.
+    /// except those only running enforces, which come back as a warning, as does bridge
+    /// mode and why.
     pub fn load_for_config(&self) -> Result<(Unplanned, Option<String>), Error> {
         let opts = self.load_options();
         let loaded = self.load_unplanned()?;
@@ -164,6 +168,13 @@ impl Session {
             Unplanned::Project(project) => (project, project.files.clone()),
         };
         let warning = match plan(project, &files, &opts.working_dir) {
+            Ok(Plan {
+                layout: crate::plan::Layout::Bridge { why },
+                ..
+            }) => Some(format!(
+                "`up` runs this stack in bridge mode, each service in its own network \
+                 namespace: {why}"
+            )),
             Ok(_) => None,
             Err(Error::Plan { file, source }) if source.pod_model() => {
                 Plan::check_order(project).map_err(|source| Error::Plan {

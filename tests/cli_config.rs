@@ -579,7 +579,7 @@ fn yaml_anchors_and_merge_keys_and_extensions() {
 }
 
 #[test]
-fn separate_networks_warn_that_isolation_is_not_enforced() {
+fn separate_networks_are_isolated_in_bridge_mode_and_config_says_so() {
     let out = Test::new()
         .file(
             "compose.yaml",
@@ -589,8 +589,10 @@ fn separate_networks_warn_that_isolation_is_not_enforced() {
         .run();
     out.success();
     assert!(
-        out.stderr
-            .contains("isolation between them is not enforced"),
+        out.stderr.contains("`up` runs this stack in bridge mode")
+            && out
+                .stderr
+                .contains("services \"a\" and \"b\" are on separate networks"),
         "{}",
         out.stderr
     );
@@ -851,7 +853,7 @@ fn waiting_for_the_health_of_a_service_that_disables_its_healthcheck_is_refused(
 }
 
 #[test]
-fn config_shows_a_stack_one_pod_cannot_hold_and_says_up_refuses_it() {
+fn config_shows_a_stack_one_pod_cannot_hold_and_says_up_runs_it_in_bridge_mode() {
     let t = Test::new().file(
         "compose.yaml",
         "services:\n  web1: {image: busybox, expose: ['5000']}\n  web2: {image: busybox, expose: ['5000']}\n",
@@ -860,8 +862,25 @@ fn config_shows_a_stack_one_pod_cannot_hold_and_says_up_refuses_it() {
     out.success();
     assert!(out.json()["services"]["web2"].is_object());
     assert!(
-        out.stderr.contains("`up` refuses this stack as it is")
+        out.stderr.contains("`up` runs this stack in bridge mode")
             && out.stderr.contains("both declare container port 5000/tcp"),
+        "{}",
+        out.stderr
+    );
+    // Replicas on one host port fail in any layout: `up` refuses them.
+    let out = Test::new()
+        .file(
+            "compose.yaml",
+            "services:\n  web: {image: busybox, ports: ['8080:80'], deploy: {replicas: 2}}\n",
+        )
+        .args(&["config", "-q"])
+        .run();
+    out.success();
+    assert!(
+        out.stderr.contains("`up` refuses this stack as it is")
+            && out
+                .stderr
+                .contains("2 replicas that would all publish host port 8080"),
         "{}",
         out.stderr
     );

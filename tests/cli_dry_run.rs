@@ -121,3 +121,80 @@ fn completions_are_generated_for_each_shell() {
     );
     assert_eq!(bad.code, 2);
 }
+
+/// Two services on one container port (the notice that says so is checked against
+/// real podman in tests/podman_bridge.rs): the dry run creates the project's network and
+/// runs each container on it with its name as an alias, no pod; `--network pod` refuses
+/// the stack as before, and `generate kube` says its one Pod would clash.
+#[test]
+fn a_stack_one_pod_cannot_hold_runs_on_the_projects_network() {
+    let compose = "services:
+  api:
+    image: busybox
+    expose: [\"5000\"]
+  admin:
+    image: busybox
+    expose: [\"5000\"]
+    ports: [\"8080:5000\"]
+";
+    let t = common::Test::new().file("compose.yaml", compose);
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        run_in(t.cwd(), &args, &env, None)
+    };
+    let out = run(&["--dry-run", "up", "-d"], &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("podman network create --label com.docker.compose.network=default"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(" proj_default\n"), "{}", out.stdout);
+    assert!(!out.stdout.contains("pod create"), "{}", out.stdout);
+    let admin = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("--name proj-admin-1"))
+        .unwrap();
+    assert!(
+        admin.contains("--network proj_default --network-alias admin")
+            && admin.contains("-p 8080:5000/tcp")
+            && !admin.contains("--pod"),
+        "{admin}"
+    );
+    let refused = run(&["--network", "pod", "--dry-run", "up", "-d"], &[]);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("both declare container port 5000"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(refused.stdout, "");
+    let kube = run(&["generate", "kube"], &[]);
+    assert_eq!(kube.code, 0, "{}", kube.stderr);
+    assert!(
+        kube.stderr.contains("runs this stack in bridge mode"),
+        "{}",
+        kube.stderr
+    );
+    let config = run(&["config"], &[("SIDEPOD_NETWORK", "bridge")]);
+    assert_eq!(config.code, 0, "{}", config.stderr);
+    assert!(
+        config.stdout.contains("x-sidepod:\n  network: bridge"),
+        "{}",
+        config.stdout
+    );
+    let bad = common::Test::new()
+        .file(
+            "compose.yaml",
+            &format!("x-sidepod: {{network: host}}\n{compose}"),
+        )
+        .args(&["config"])
+        .run();
+    bad.config_error(&["compose.yaml", "x-sidepod.network", "use pod", "or bridge"]);
+}

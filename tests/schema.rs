@@ -96,8 +96,11 @@ fn unicorn_stack_config_shows_what_its_readme_says() {
     );
 }
 
+/// The scenario's variant with two services on port 6380: in one pod, as
+/// `x-sidepod: {network: pod}` asks, it is a config error naming both, before anything
+/// is created; left to choose, sidepod runs it in bridge mode instead.
 #[test]
-fn shared_localhost_port_conflict_variant_fails_before_anything() {
+fn shared_localhost_port_conflict_variant_fails_before_anything_in_one_pod() {
     let text = std::fs::read_to_string(scenario("shared-localhost").join("compose.yaml")).unwrap();
     let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
     for svc in ["cache", "build"] {
@@ -106,6 +109,21 @@ fn shared_localhost_port_conflict_variant_fails_before_anything() {
             .unwrap()
             .insert("expose".into(), serde_yaml::from_str("['6380']").unwrap());
     }
+    let bridge = Test::new()
+        .file("compose.yaml", &serde_yaml::to_string(&doc).unwrap())
+        .file("hello.txt", "hello from the workspace\n")
+        .args(&["--dry-run", "up", "-d"])
+        .run();
+    bridge.success();
+    assert!(
+        bridge.stdout.contains("podman network create"),
+        "{}",
+        bridge.stdout
+    );
+    doc.as_mapping_mut().unwrap().insert(
+        "x-sidepod".into(),
+        serde_yaml::from_str("{network: pod}").unwrap(),
+    );
     Test::new()
         .file("compose.yaml", &serde_yaml::to_string(&doc).unwrap())
         .file("hello.txt", "hello from the workspace\n")

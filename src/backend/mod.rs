@@ -38,6 +38,35 @@ pub struct PodSpec {
     pub labels: BTreeMap<String, String>,
 }
 
+/// A network of the project, for bridge mode.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkSpec {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    pub internal: bool,
+    pub driver: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkInfo {
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// How a container joins in bridge mode, instead of joining a pod.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NetworkAttach {
+    /// The podman networks it joins, each with `aliases`, when `mode` is none.
+    pub networks: Vec<String>,
+    pub aliases: Vec<String>,
+    /// `host`, `none`, `bridge` or `container:NAME`: instead of `networks`.
+    pub mode: Option<String>,
+    pub ports: Vec<Port>,
+    pub hostname: Option<String>,
+    pub hosts: Vec<HostEntry>,
+    pub dns: Dns,
+}
+
 /// A mount as podman takes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MountSpec {
@@ -86,7 +115,9 @@ pub struct HealthSpec {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ContainerSpec {
     pub name: String,
+    /// The pod it joins; empty in bridge mode, where `network` says how it joins.
     pub pod: String,
+    pub network: Option<NetworkAttach>,
     pub image: String,
     pub command: Option<Vec<String>>,
     pub entrypoint: Option<Vec<String>>,
@@ -396,6 +427,11 @@ pub trait Backend: Send + Sync {
     async fn volumes(&self, label: &str, value: &str) -> Result<Vec<VolumeInfo>, BackendError>;
     async fn volume_exists(&self, name: &str) -> Result<bool, BackendError>;
     async fn volume_remove(&self, names: &[String]) -> Result<(), BackendError>;
+
+    async fn network_create(&self, spec: &NetworkSpec) -> Result<(), BackendError>;
+    /// The networks with this label value (any value when `value` is empty).
+    async fn networks(&self, label: &str, value: &str) -> Result<Vec<NetworkInfo>, BackendError>;
+    async fn network_remove(&self, names: &[String]) -> Result<(), BackendError>;
 
     async fn image_exists(&self, image: &str) -> Result<bool, BackendError>;
     /// The TCP ports an image EXPOSEs (podman 4's container inspect leaves them out for

@@ -11,6 +11,13 @@ pub fn generate(s: &Session, what: &Generate) -> Result<i32, Error> {
     let (project, plan) = s.load()?.into_parts();
     s.warn_all(&project.warnings);
     let kube = crate::plan::kube(&project, &plan);
+    if let crate::plan::Layout::Bridge { why } = &plan.layout {
+        s.output.warn(&format!(
+            "sidepod runs this stack in bridge mode ({why}); the YAML is one Pod, one \
+             network namespace, where those containers clash: split it into Pods and \
+             Services before `podman kube play` or kubectl"
+        ));
+    }
     for d in &kube.dropped {
         s.output.warn(d);
     }

@@ -18,6 +18,7 @@ use super::raw::{RawCompose, RawService};
 use super::reader::Reader;
 use super::yaml::validate;
 use super::LoadError;
+use crate::model::StackNetwork;
 use crate::model::{Project, Service};
 
 /// What the command line and the process environment say about where and how to load.
@@ -33,6 +34,8 @@ pub struct LoadOptions {
     pub working_dir: PathBuf,
     /// The process environment (the shell's variables).
     pub environ: BTreeMap<String, String>,
+    /// `--network pod|bridge`: wins over the file's `x-sidepod: {network:}`.
+    pub network: Option<StackNetwork>,
 }
 
 impl LoadOptions {
@@ -133,6 +136,17 @@ pub fn resolve(
         )?;
     }
     let raw: RawCompose = validate(&source.value, label)?;
+    let network = match raw.sidepod.as_ref().and_then(|s| s.network.as_deref()) {
+        None => None,
+        Some(text) => Some(StackNetwork::parse(text).ok_or_else(|| LoadError::Invalid {
+            file: label.clone(),
+            at: "x-sidepod.network".into(),
+            message: format!(
+                "{text:?} is not a network layout; use pod (one pod, one network namespace) \
+                 or bridge (a podman network, each service in its own namespace)"
+            ),
+        })?),
+    };
     let env = reader.env;
     let profiles = active_profiles(&opts.profiles, env);
     let name =
@@ -167,7 +181,6 @@ pub fn resolve(
     let mut warnings = unset_warnings(&reader.unset);
     warnings.extend(ref_warnings);
     warnings.append(&mut reader.warnings);
-    warnings.extend(convert::isolation_warning(&services));
     warnings.extend(convert::unapplied_warnings(&services));
     Ok(Project {
         name,
@@ -180,6 +193,7 @@ pub fn resolve(
         configs,
         disabled_services,
         warnings,
+        network: opts.network.or(network),
     })
 }
 

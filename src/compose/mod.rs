@@ -30,5 +30,6 @@ pub(crate) use load::{resolve, ComposeSource, Naming};
 pub(crate) use merge::{apply_resets, merge_documents, take_tags};
 pub(crate) use reader::Reader;
 pub(crate) use yaml::{
-    normalize_services, parse_yaml, strip_extensions, strip_service_extensions, validate, WAIT_KEY,
+    normalize_services, parse_yaml, strip_extensions, strip_service_extensions, validate,
+    SIDEPOD_KEY, WAIT_KEY,
 };

@@ -71,6 +71,12 @@ fn project_value(p: &Project) -> Value {
     }
     insert_volumes(&mut top, p);
     insert_file_objects(&mut top, p);
+    if let Some(network) = p.network {
+        top.insert(
+            crate::compose::SIDEPOD_KEY.into(),
+            json!({ "network": network.name() }),
+        );
+    }
     Value::Object(top)
 }
 

@@ -45,9 +45,20 @@ pub fn parse_yaml(text: &str, display: &str) -> Result<Value, LoadError> {
     }
 }
 
-/// Removes `x-*` extension keys at the levels where Compose allows them.
+/// sidepod's own top-level key (`x-sidepod: {network: pod|bridge}`), kept through loading.
+pub const SIDEPOD_KEY: &str = "x-sidepod";
+
+/// Removes `x-*` extension keys at the levels where Compose allows them, except sidepod's
+/// own.
 pub fn strip_extensions(doc: &mut Value) {
+    let own = match doc {
+        Value::Mapping(m) => m.remove(SIDEPOD_KEY),
+        _ => None,
+    };
     strip(doc);
+    if let (Some(own), Value::Mapping(m)) = (own, &mut *doc) {
+        m.insert(SIDEPOD_KEY.into(), own);
+    }
     for kind in ["volumes", "networks", "secrets", "configs"] {
         strip_children(doc.get_mut(kind));
     }

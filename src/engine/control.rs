@@ -358,7 +358,7 @@ pub async fn run_oneoff(
         let started = up(stack, &up_opts, &mut inner);
         or_teardown(stack, &Teardown::Keep, shutdown, started).await?;
     }
-    let mut spec = container_spec(project, svc, 1, &BTreeMap::new());
+    let mut spec = container_spec(project, &stack.plan, svc, 1, &BTreeMap::new());
     spec.name = opts.name.clone().unwrap_or_else(|| {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

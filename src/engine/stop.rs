@@ -175,6 +175,22 @@ pub async fn remove_project(
             Resource::Removed,
         ));
     }
+    // Networks are bridge mode's; a project in a pod has none to look for.
+    let in_pod = !pods.is_empty() && known.is_some_and(|(_, plan)| !plan.layout.is_bridge());
+    if !in_pod {
+        let networks: Vec<String> = backend
+            .networks(LABEL_PROJECT, name)
+            .await?
+            .into_iter()
+            .map(|n| n.name)
+            .collect();
+        if !networks.is_empty() {
+            backend.network_remove(&networks).await?;
+            for n in &networks {
+                output.emit(Event::resource(ResourceKind::Network, n, Resource::Removed));
+            }
+        }
+    }
     if volumes {
         remove_volumes(backend.as_ref(), name, known.map(|(p, _)| p), output).await?;
     }

@@ -172,6 +172,52 @@ async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result
     create_bind_sources(project, selected)
 }
 
+/// Bridge mode: creates the project's networks that are not there yet, and checks that
+/// the external ones are. Says once why the stack is not in one pod.
+async fn ensure_networks(
+    stack: &Stack,
+    labels: &BTreeMap<String, String>,
+) -> Result<(), EngineError> {
+    let project = &stack.project;
+    let backend = &stack.backend;
+    let have: Vec<String> = backend
+        .networks(LABEL_PROJECT, &project.name)
+        .await?
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    let wanted = crate::plan::network_specs(project);
+    if have.is_empty() {
+        say_bridge(stack);
+    }
+    for spec in wanted.iter().filter(|n| !have.contains(&n.name)) {
+        let mut spec = spec.clone();
+        spec.labels.extend(labels.clone());
+        match backend.network_create(&spec).await {
+            Ok(()) => stack.output.emit(Event::resource(
+                ResourceKind::Network,
+                &spec.name,
+                Resource::Created,
+            )),
+            // Another sidepod made it a moment ago.
+            Err(e) if e.already_exists() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// The one line that says why the stack runs in bridge mode.
+pub(crate) fn say_bridge(stack: &Stack) {
+    if let crate::plan::Layout::Bridge { why } = &stack.plan.layout {
+        stack.output.emit(Event::Notice(format!(
+            "Bridge mode: {why}. Each service runs in its own network namespace on the \
+             project's networks, names resolved by podman's network DNS \
+             (x-sidepod: {{network: pod|bridge}} or --network chooses)"
+        )));
+    }
+}
+
 /// Builds or pulls a service's image as its `pull_policy` (and `--build`) ask.
 async fn ensure_image(stack: &Stack, name: &str, force_build: bool) -> Result<(), EngineError> {
     let project = &stack.project;
@@ -240,11 +286,15 @@ pub(crate) async fn fetch_image(
     }
 }
 
-/// Creates the pod, or recreates it when its own settings (ports, DNS, hosts) changed.
+/// Creates the pod, or recreates it when its own settings (ports, DNS, hosts) changed;
+/// in bridge mode, the project's networks instead.
 pub async fn ensure_pod(
     stack: &Stack,
     labels: &BTreeMap<String, String>,
 ) -> Result<(), EngineError> {
+    if stack.plan.layout.is_bridge() {
+        return ensure_networks(stack, labels).await;
+    }
     let project = &stack.project;
     let spec = pod_spec(&stack.plan, labels);
     let pods = stack.backend.pods(LABEL_PROJECT, &project.name).await?;
@@ -531,7 +581,7 @@ async fn start_replica(
     let stack = &run.stack;
     let backend: &dyn Backend = stack.backend.as_ref();
     let svc = &stack.project.services[name];
-    let spec = container_spec(&stack.project, svc, number, &run.labels);
+    let spec = container_spec(&stack.project, &stack.plan, svc, number, &run.labels);
     let one = std::slice::from_ref(&spec.name);
     let existing = run.existing.get(&spec.name);
     let stale = existing.is_some_and(|c| {

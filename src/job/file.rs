@@ -49,6 +49,9 @@ struct RawJob {
     /// Read before loading, by `matrix.rs`: each combination is a load of its own.
     matrix: Option<Value>,
     fail_fast: Option<bool>,
+    /// sidepod's settings, as a Compose file's (`network: pod|bridge`).
+    #[serde(rename = "x-sidepod")]
+    sidepod: Option<crate::compose::raw::RawSidepod>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,10 +115,17 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
             m.remove("name");
         }
     }
-    let own: Mapping = ["services", "volumes", "networks", "secrets", "configs"]
-        .into_iter()
-        .filter_map(|k| value.get(k).map(|v| (Value::from(k), v.clone())))
-        .collect();
+    let own: Mapping = [
+        "services",
+        "volumes",
+        "networks",
+        "secrets",
+        "configs",
+        crate::compose::SIDEPOD_KEY,
+    ]
+    .into_iter()
+    .filter_map(|k| value.get(k).map(|v| (Value::from(k), v.clone())))
+    .collect();
     compose::apply_resets(&mut sidecars, &resets);
     compose::merge_documents(&mut sidecars, Value::Mapping(own));
     if let (Some(name), Value::Mapping(m)) = (&raw.name, &mut sidecars) {

@@ -9,7 +9,7 @@ mod wait;
 pub use duration::{format_duration, parse_duration};
 pub use job::{fingerprint, Cache};
 pub use job::{Job, Step, StepWhen, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};
-pub use project::{FileSource, Network, Project, Volume};
+pub use project::{FileSource, Network, Project, StackNetwork, Volume};
 pub use service::{
     is_remote_context, Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest,
     Healthcheck, HostEntry, Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol,

@@ -23,6 +23,36 @@ pub struct Project {
     pub disabled_services: Vec<String>,
     /// Things a user should know that do not stop the load (unset variables, ...).
     pub warnings: Vec<String>,
+    /// How its containers share the network, when the file says (`x-sidepod: {network:}`)
+    /// or `--network` does; else the plan chooses.
+    pub network: Option<StackNetwork>,
+}
+
+/// How a stack's containers share the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackNetwork {
+    /// One pod: one network namespace, names in /etc/hosts at 127.0.0.1.
+    Pod,
+    /// Each container in its own namespace on the project's podman networks, names
+    /// resolved by podman's network DNS.
+    Bridge,
+}
+
+impl StackNetwork {
+    pub fn parse(text: &str) -> Option<StackNetwork> {
+        match text {
+            "pod" => Some(StackNetwork::Pod),
+            "bridge" => Some(StackNetwork::Bridge),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StackNetwork::Pod => "pod",
+            StackNetwork::Bridge => "bridge",
+        }
+    }
 }
 
 impl Project {

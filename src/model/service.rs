@@ -333,6 +333,17 @@ impl PortRange {
         }
     }
 
+    /// How many ports it holds.
+    pub fn count(&self) -> u32 {
+        u32::from(self.end.saturating_sub(self.start)) + 1
+    }
+
+    /// Its `i`th port (from 0), as a range of one; the last port past its end.
+    pub fn nth(&self, i: u32) -> PortRange {
+        let port = u32::from(self.start) + i;
+        PortRange::single(u16::try_from(port).unwrap_or(self.end).min(self.end))
+    }
+
     pub fn overlaps(&self, other: &PortRange) -> bool {
         self.start <= other.end && other.start <= self.end
     }

@@ -10,6 +10,7 @@ pub enum ResourceKind {
     Container,
     Volume,
     Image,
+    Network,
 }
 
 impl ResourceKind {
@@ -19,6 +20,7 @@ impl ResourceKind {
             ResourceKind::Container => "Container",
             ResourceKind::Volume => "Volume",
             ResourceKind::Image => "Image",
+            ResourceKind::Network => "Network",
         }
     }
 }

@@ -12,7 +12,7 @@ pub enum PlanError {
     Cycle(Vec<String>),
     #[error(
         "services {first:?} and {second:?} both publish host port {port}/{protocol}; \
-         all ports are published on the one pod, so change one of them"
+         only one of them can have it, so change one of them"
     )]
     HostPortConflict {
         first: String,
@@ -50,21 +50,32 @@ pub enum PlanError {
         second: String,
         second_mode: String,
     },
+    #[error(
+        "service {service:?} has {replicas} replicas that would all publish host port \
+         {port}; publish a range with a port for each replica, or only the container port"
+    )]
+    ReplicaHostPort {
+        service: String,
+        replicas: u32,
+        port: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// The pod, with the project's labels: every service's published ports, host
     /// entries (service names, container names, hostnames and aliases at 127.0.0.1,
-    /// plus `extra_hosts`), network mode and DNS settings.
+    /// plus `extra_hosts`), network mode and DNS settings. Not created in bridge mode.
     pub pod: PodSpec,
+    /// One pod, or the project's networks.
+    pub layout: super::Layout,
     /// A start order that respects every dependency (ties broken by name).
     pub start_order: Vec<String>,
 }
 
 impl PlanError {
-    /// True for what only the pod model forbids (docker compose accepts it): ports that
-    /// clash in one network namespace, and network modes that disagree.
+    /// True for what `docker compose config` accepts and only running refuses: ports
+    /// that clash, and network modes that disagree in one pod.
     pub fn pod_model(&self) -> bool {
         matches!(
             self,
@@ -72,7 +83,40 @@ impl PlanError {
                 | PlanError::ContainerPortConflict { .. }
                 | PlanError::ReplicaPorts { .. }
                 | PlanError::NetworkModeConflict { .. }
+                | PlanError::ReplicaHostPort { .. }
         )
+    }
+
+    /// What one pod cannot hold and bridge mode can, said as the reason for bridge mode:
+    /// container ports that clash in one namespace, and network modes that differ.
+    pub fn why_bridge(&self) -> Option<String> {
+        match self {
+            PlanError::ContainerPortConflict {
+                first,
+                second,
+                port,
+                protocol,
+            } => Some(format!(
+                "services {first:?} and {second:?} both declare container port {port}/{protocol}"
+            )),
+            PlanError::ReplicaPorts {
+                service,
+                replicas,
+                port,
+            } => Some(format!(
+                "service {service:?} has {replicas} replicas of container port {port}"
+            )),
+            PlanError::NetworkModeConflict {
+                first,
+                first_mode,
+                second,
+                second_mode,
+            } => Some(format!(
+                "services {first:?} (network_mode: {first_mode}) and {second:?} \
+                 (network_mode: {second_mode}) need namespaces of their own"
+            )),
+            _ => None,
+        }
     }
 }
 
@@ -84,9 +128,12 @@ impl Plan {
     }
 
     pub fn new(project: &Project) -> Result<Plan, PlanError> {
-        check_ports(&project.services)?;
-        let network_mode = network_mode(&project.services)?;
         let start_order = start_order(&project.services)?;
+        // Two services on one host port fail in any layout.
+        host_ports(&project.services)?;
+        let in_one_pod =
+            check_ports(&project.services).and_then(|()| network_mode(&project.services));
+        let (layout, network_mode) = super::layout::choose(project, in_one_pod)?;
         Ok(Plan {
             pod: PodSpec {
                 name: project.name.clone(),
@@ -101,6 +148,7 @@ impl Plan {
                 dns: dns(&project.services),
                 labels: super::project_labels(&project.name),
             },
+            layout,
             start_order,
         })
     }
@@ -146,8 +194,8 @@ fn hosts(services: &BTreeMap<String, Service>) -> Vec<HostEntry> {
     set.into_iter().collect()
 }
 
+/// Container ports that clash in one network namespace.
 fn check_ports(services: &BTreeMap<String, Service>) -> Result<(), PlanError> {
-    let mut published: Vec<(&str, &Port)> = Vec::new();
     let mut listening: BTreeMap<(u16, Protocol), &str> = BTreeMap::new();
     for s in services.values() {
         let container_ports = s.container_ports();
@@ -170,6 +218,14 @@ fn check_ports(services: &BTreeMap<String, Service>) -> Result<(), PlanError> {
                 });
             }
         }
+    }
+    Ok(())
+}
+
+/// Host ports that two services publish: they clash in any layout.
+fn host_ports(services: &BTreeMap<String, Service>) -> Result<(), PlanError> {
+    let mut published: Vec<(&str, &Port)> = Vec::new();
+    for s in services.values() {
         for p in &s.ports {
             let Some(range) = p.published else { continue };
             let clash = published.iter().find(|(_, q)| {
@@ -410,7 +466,7 @@ mod tests {
     }
 
     #[test]
-    fn same_container_port_in_two_services_conflicts() {
+    fn same_container_port_in_two_services_conflicts_in_one_pod() {
         let mut a = svc("a", &[]);
         a.expose.push(ExposedPort {
             port: 6380,
@@ -421,7 +477,9 @@ mod tests {
             port: 6380,
             protocol: Protocol::Tcp,
         });
-        let err = Plan::new(&project(vec![a, b])).unwrap_err();
+        let mut p = project(vec![a, b]);
+        p.network = Some(crate::model::StackNetwork::Pod);
+        let err = Plan::new(&p).unwrap_err();
         assert!(matches!(
             err,
             PlanError::ContainerPortConflict { port: 6380, .. }
@@ -473,14 +531,16 @@ mod tests {
     }
 
     #[test]
-    fn pod_network_mode_must_agree() {
+    fn network_modes_that_differ_run_in_bridge_mode_and_agreeing_ones_in_the_pod() {
         let mut a = svc("a", &[]);
         a.network_mode = Some(NetworkMode::Host);
         let b = svc("b", &[]);
-        assert!(matches!(
-            Plan::new(&project(vec![a.clone(), b])),
-            Err(PlanError::NetworkModeConflict { .. })
-        ));
+        let plan = Plan::new(&project(vec![a.clone(), b])).unwrap();
+        assert!(
+            matches!(&plan.layout, crate::plan::Layout::Bridge { why } if why.contains("network_mode: host")),
+            "{:?}",
+            plan.layout
+        );
         let mut b = svc("b", &[]);
         b.network_mode = Some(NetworkMode::Host);
         assert_eq!(

@@ -26,6 +26,7 @@ pub const COMPOSE_ONEOFF: &str = "com.docker.compose.oneoff";
 /// On a named volume the project created: its key in the files. `down -v` removes only
 /// volumes that carry it.
 pub const COMPOSE_VOLUME: &str = "com.docker.compose.volume";
+pub const COMPOSE_NETWORK: &str = "com.docker.compose.network";
 /// The files a container's project was read from, comma-separated (`ls` shows them).
 pub const COMPOSE_CONFIG_FILES: &str = "com.docker.compose.project.config_files";
 
@@ -111,17 +112,25 @@ pub fn pod_spec(plan: &Plan, extra_labels: &BTreeMap<String, String>) -> PodSpec
     spec
 }
 
-/// The container for replica `number` of a service.
+/// The container for replica `number` of a service, in the pod or, in bridge mode, on
+/// the project's networks.
 pub fn container_spec(
     project: &Project,
+    plan: &Plan,
     service: &Service,
     number: u32,
     extra_labels: &BTreeMap<String, String>,
 ) -> ContainerSpec {
+    let bridge = plan.layout.is_bridge();
     let mut labels = project_labels(&project.name);
     labels.extend(service.labels.clone());
     labels.insert(LABEL_SERVICE.into(), service.name.clone());
-    labels.insert(LABEL_CONFIG_HASH.into(), config_hash(service));
+    // A change of layout recreates the container.
+    let hash = match bridge {
+        false => config_hash(service),
+        true => fingerprint(&format!("{service:?} in bridge mode")),
+    };
+    labels.insert(LABEL_CONFIG_HASH.into(), hash);
     labels.insert(COMPOSE_SERVICE.into(), service.name.clone());
     labels.insert(COMPOSE_NUMBER.into(), number.to_string());
     labels.insert(COMPOSE_ONEOFF.into(), "False".into());
@@ -136,7 +145,11 @@ pub fn container_spec(
     labels.extend(extra_labels.clone());
     ContainerSpec {
         name: container_name(&project.name, service, number),
-        pod: project.name.clone(),
+        pod: match bridge {
+            false => project.name.clone(),
+            true => String::new(),
+        },
+        network: bridge.then(|| super::layout::attach(project, service, number)),
         image: image_name(&project.name, service),
         command: service.command.clone(),
         entrypoint: service.entrypoint.clone(),
@@ -432,7 +445,13 @@ mod tests {
             replicas: 1,
             ..Service::default()
         };
-        let spec = container_spec(&project(), &svc, 2, &BTreeMap::new());
+        let spec = container_spec(
+            &project(),
+            &Plan::new(&project()).unwrap(),
+            &svc,
+            2,
+            &BTreeMap::new(),
+        );
         assert_eq!(spec.name, "shop-db-2");
         assert_eq!(spec.pod, "shop");
         for (k, v) in [
@@ -451,7 +470,14 @@ mod tests {
             ..svc
         };
         assert_eq!(
-            container_spec(&project(), &named, 1, &BTreeMap::new()).name,
+            container_spec(
+                &project(),
+                &Plan::new(&project()).unwrap(),
+                &named,
+                1,
+                &BTreeMap::new()
+            )
+            .name,
             "pg-main"
         );
     }
@@ -481,7 +507,7 @@ mod tests {
             ..Service::default()
         };
         let p = project();
-        let spec = container_spec(&p, &svc, 1, &BTreeMap::new());
+        let spec = container_spec(&p, &Plan::new(&p).unwrap(), &svc, 1, &BTreeMap::new());
         let sources: Vec<String> = spec
             .mounts
             .iter()

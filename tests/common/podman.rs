@@ -285,12 +285,32 @@ impl<'h> Project<'h> {
         )
     }
 
+    /// The names of the project's networks that exist (bridge mode's).
+    pub fn networks(&self) -> Vec<String> {
+        let filter = format!("label=io.sidepod.project={}", self.name);
+        let out = self.host.podman(&[
+            "network",
+            "ls",
+            "--filter",
+            &filter,
+            "--format",
+            "{{.Name}}",
+        ]);
+        out.stdout
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
     #[track_caller]
     pub fn assert_nothing_left(&self) {
         let (containers, pods, volumes) = self.leftovers();
+        let networks = self.networks();
         assert!(
-            containers.is_empty() && pods.is_empty() && volumes.is_empty(),
-            "left behind: containers {containers:?}, pods {pods:?}, volumes {volumes:?}"
+            containers.is_empty() && pods.is_empty() && volumes.is_empty() && networks.is_empty(),
+            "left behind: containers {containers:?}, pods {pods:?}, volumes {volumes:?}, \
+             networks {networks:?}"
         );
     }
 

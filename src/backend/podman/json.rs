@@ -181,6 +181,15 @@ pub(super) struct VolumeEntry {
     pub(super) labels: Option<BTreeMap<String, String>>,
 }
 
+/// A `network ls` entry (podman 4 writes its keys in lower case; 5 may not).
+#[derive(Deserialize)]
+pub(super) struct NetworkEntry {
+    #[serde(rename = "name", alias = "Name")]
+    pub(super) name: String,
+    #[serde(default, rename = "labels", alias = "Labels")]
+    pub(super) labels: Option<BTreeMap<String, String>>,
+}
+
 pub(super) fn ps_info(e: PsEntry) -> ContainerInfo {
     let ports = e
         .ports

@@ -469,6 +469,33 @@ impl Backend for PodmanBackend {
             .map(drop)
     }
 
+    async fn network_create(&self, spec: &NetworkSpec) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&network_create_args(spec))
+            .await
+            .map(drop)
+    }
+
+    async fn networks(&self, label: &str, value: &str) -> Result<Vec<NetworkInfo>, BackendError> {
+        let args = list_args(&["network", "ls"], label, value);
+        let entries: Vec<json::NetworkEntry> =
+            self.process.look_json(&args).await?.unwrap_or_default();
+        Ok(entries
+            .into_iter()
+            .map(|n| NetworkInfo {
+                name: n.name,
+                labels: n.labels.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    async fn network_remove(&self, names: &[String]) -> Result<(), BackendError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        self.process.removal(&network_remove_args(names)).await
+    }
+
     async fn image_exists(&self, image: &str) -> Result<bool, BackendError> {
         let found = self.process.look(&exists_args("image", image)).await?;
         Ok(found.is_some_and(|(status, _, _)| status == Some(0)))

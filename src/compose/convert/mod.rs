@@ -41,6 +41,4 @@ use self::wait::wait_strategies;
 pub use self::context::{clean_path, Context};
 pub use self::objects::{convert_file_objects, convert_networks, convert_volumes};
 pub use self::service::convert_service;
-pub use self::validate::{
-    check_file_refs, check_references, isolation_warning, unapplied_warnings,
-};
+pub use self::validate::{check_file_refs, check_references, unapplied_warnings};

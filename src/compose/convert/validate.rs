@@ -1,4 +1,4 @@
-//! Checks across services once all are converted: references, file objects, isolation.
+//! Checks across services once all are converted: references, file objects, keys not applied.
 
 use super::*;
 
@@ -87,35 +87,6 @@ pub fn check_references(
         }
     }
     Ok(())
-}
-
-/// A warning when services sit on disjoint networks: a pod cannot keep them apart.
-pub fn isolation_warning(services: &BTreeMap<String, Service>) -> Option<String> {
-    let nets = |s: &Service| -> BTreeSet<String> {
-        if s.networks.is_empty() {
-            ["default".to_string()].into()
-        } else {
-            s.networks.keys().cloned().collect()
-        }
-    };
-    // A service with a network_mode joins another namespace; networks do not apply to it.
-    let list: Vec<(&String, BTreeSet<String>)> = services
-        .iter()
-        .filter(|(_, s)| s.network_mode.is_none() && !s.unapplied.contains_key("provider"))
-        .map(|(n, s)| (n, nets(s)))
-        .collect();
-    for (i, (a, na)) in list.iter().enumerate() {
-        for (b, nb) in &list[i + 1..] {
-            if na.is_disjoint(nb) {
-                return Some(format!(
-                    "services {a:?} and {b:?} are on separate networks, but all services of a \
-                     project share one pod and one network namespace: isolation between them \
-                     is not enforced"
-                ));
-            }
-        }
-    }
-    None
 }
 
 /// One warning per key that some services set and sidepod does not apply: what it is,

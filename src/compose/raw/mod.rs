@@ -31,6 +31,17 @@ pub struct RawCompose {
     /// AI models a provider serves: read, and refused at `up`.
     #[serde(default)]
     pub models: IndexMap<String, Value>,
+    /// sidepod's own settings for the stack.
+    #[serde(default, rename = "x-sidepod")]
+    pub sidepod: Option<RawSidepod>,
+}
+
+/// `x-sidepod:` at the top of a file.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSidepod {
+    /// `pod` or `bridge`.
+    pub network: Option<String>,
 }
 
 /// A top-level secret or config: where its data comes from.

@@ -148,16 +148,27 @@ fn owner_alive(owner: &str) -> bool {
 /// Removes the leftovers of job runs whose sidepod process is gone (killed with SIGKILL,
 /// or its machine's session ended), except those kept on purpose.
 pub async fn reap_stale(backend: &Arc<dyn Backend>, output: &Output) -> Result<(), EngineError> {
+    let mut stale: Vec<(String, String)> = Vec::new();
     for pod in backend.pods(LABEL_OWNER, "").await? {
         let owner = pod.labels.get(LABEL_OWNER).cloned().unwrap_or_default();
-        if owner.starts_with("kept:") || owner_alive(&owner) {
-            continue;
-        }
         let project = pod
             .labels
             .get(LABEL_PROJECT)
             .cloned()
             .unwrap_or(pod.name.clone());
+        stale.push((project, owner));
+    }
+    // Bridge mode's jobs have networks where others have a pod.
+    for network in backend.networks(LABEL_OWNER, "").await? {
+        let label = |k: &str| network.labels.get(k).cloned().unwrap_or_default();
+        stale.push((label(LABEL_PROJECT), label(LABEL_OWNER)));
+    }
+    stale.sort();
+    stale.dedup();
+    for (project, owner) in stale {
+        if owner.starts_with("kept:") || owner_alive(&owner) {
+            continue;
+        }
         output.emit(Event::Notice(format!(
             "Removing the leftovers of job {project} (its sidepod process {owner} is gone)"
         )));
@@ -187,6 +198,9 @@ pub async fn reap_stale(backend: &Arc<dyn Backend>, output: &Output) -> Result<(
 /// two runs started at once exactly one gets it. The other is refused, and touches
 /// nothing, naming the run that owns the pod.
 async fn claim_pod(stack: &Stack, owner: &BTreeMap<String, String>) -> Result<(), EngineError> {
+    if stack.plan.layout.is_bridge() {
+        return claim_networks(stack, owner).await;
+    }
     let spec = pod_spec(&stack.plan, owner);
     match stack.backend.pod_create(&spec).await {
         Ok(()) => {
@@ -210,6 +224,38 @@ async fn claim_pod(stack: &Stack, owner: &BTreeMap<String, String>) -> Result<()
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Bridge mode: the job's networks claim its name as its pod would. Of two runs at once,
+/// the one that creates the first network runs; the other is refused.
+async fn claim_networks(
+    stack: &Stack,
+    owner: &BTreeMap<String, String>,
+) -> Result<(), EngineError> {
+    crate::engine::up::say_bridge(stack);
+    for (i, spec) in crate::plan::network_specs(&stack.project)
+        .into_iter()
+        .enumerate()
+    {
+        let mut spec = spec;
+        spec.labels.extend(owner.clone());
+        match stack.backend.network_create(&spec).await {
+            Ok(()) => stack.output.emit(Event::resource(
+                ResourceKind::Network,
+                &spec.name,
+                Resource::Created,
+            )),
+            Err(e) if e.already_exists() && i == 0 => {
+                return Err(EngineError::Busy(
+                    stack.project.name.clone(),
+                    format!("by another run (its network {} exists)", spec.name),
+                ))
+            }
+            Err(e) if e.already_exists() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
 }
 
 /// Files the steps wrote into the workspace as a container user other than root belong,

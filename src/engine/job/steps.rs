@@ -278,7 +278,13 @@ fn own_container(
     for (k, v) in &exec.env {
         service.environment.insert(k.clone(), Some(v.clone()));
     }
-    crate::plan::container_spec(&stack.project, &service, 1, &Default::default())
+    crate::plan::container_spec(
+        &stack.project,
+        &stack.plan,
+        &service,
+        1,
+        &Default::default(),
+    )
 }
 
 /// Runs a step in its own container: its output streamed as it is written, its exit

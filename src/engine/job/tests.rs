@@ -421,7 +421,7 @@ async fn the_same_name_running_is_refused_and_nothing_is_touched() {
     assert!(
         fake.calls()[before..]
             .iter()
-            .all(|c| matches!(c, Call::PodPs | Call::PodCreate(_))),
+            .all(|c| matches!(c, Call::PodPs | Call::NetworkLs | Call::PodCreate(_))),
         "{:#?}",
         fake.calls()
     );

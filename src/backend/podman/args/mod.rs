@@ -8,10 +8,12 @@ use std::time::Duration;
 use super::env::env_arg;
 pub use super::env::{hidden_env, reclaim_args};
 use crate::backend::{
-    BuildSecret, BuildSpec, ContainerSpec, ExecSpec, HealthSpec, LogOptions, MountSpec, PodSpec,
-    VolumeSpec,
+    BuildSecret, BuildSpec, ContainerSpec, ExecSpec, HealthSpec, LogOptions, MountSpec,
+    NetworkAttach, NetworkSpec, PodSpec, VolumeSpec,
 };
-use crate::model::{format_duration, HealthTest, NetworkMode, Port, RestartPolicy, RuntimeOptions};
+use crate::model::{
+    format_duration, Dns, HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, RuntimeOptions,
+};
 
 pub(super) fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -60,26 +62,71 @@ pub fn pod_create_args(spec: &PodSpec) -> Vec<String> {
         _ => {}
     }
     if !host_network {
-        for h in &spec.hosts {
-            a.push("--add-host".into());
-            a.push(format!("{}:{}", h.host, h.ip));
+        reach_args(&mut a, &spec.hosts, &spec.ports, &spec.dns);
+    }
+    a
+}
+
+/// Host entries, published ports and DNS settings, for a pod or a container of its own.
+fn reach_args(a: &mut Vec<String>, hosts: &[HostEntry], ports: &[Port], dns: &Dns) {
+    for h in hosts {
+        a.push("--add-host".into());
+        a.push(format!("{}:{}", h.host, h.ip));
+    }
+    for p in ports {
+        a.push("-p".into());
+        a.push(port_arg(p));
+    }
+    for (flag, values) in [
+        ("--dns", &dns.servers),
+        ("--dns-search", &dns.search),
+        ("--dns-option", &dns.options),
+    ] {
+        for v in values {
+            a.push(flag.into());
+            a.push(v.clone());
         }
-        for p in &spec.ports {
-            a.push("-p".into());
-            a.push(port_arg(p));
-        }
-        for (flag, values) in [
-            ("--dns", &spec.dns.servers),
-            ("--dns-search", &spec.dns.search),
-            ("--dns-option", &spec.dns.options),
-        ] {
-            for v in values {
-                a.push(flag.into());
-                a.push(v.clone());
+    }
+}
+
+/// How a container of bridge mode joins: its networks and names on them (or its network
+/// mode), then what a pod would have given it.
+fn network_args(a: &mut Vec<String>, n: &NetworkAttach) {
+    match &n.mode {
+        Some(mode) => flag(a, "--network", mode),
+        None => {
+            for net in &n.networks {
+                flag(a, "--network", net);
+            }
+            for alias in &n.aliases {
+                flag(a, "--network-alias", alias);
             }
         }
     }
+    if let Some(h) = &n.hostname {
+        flag(a, "--hostname", h);
+    }
+    let own_namespace = n.mode.as_deref().is_none_or(|m| m == "bridge");
+    if own_namespace {
+        reach_args(a, &n.hosts, &n.ports, &n.dns);
+    }
+}
+
+pub fn network_create_args(spec: &NetworkSpec) -> Vec<String> {
+    let mut a = strings(["network", "create"]);
+    a.extend(label_args(&spec.labels));
+    if spec.internal {
+        a.push("--internal".into());
+    }
+    if let Some(d) = &spec.driver {
+        flag(&mut a, "--driver", d);
+    }
+    a.push(spec.name.clone());
     a
+}
+
+pub fn network_remove_args(names: &[String]) -> Vec<String> {
+    with_names(strings(["network", "rm"]), names)
 }
 
 fn health_cmd(test: &HealthTest) -> String {
@@ -134,7 +181,12 @@ pub fn exec_args(spec: &ExecSpec) -> Vec<String> {
 }
 
 fn container_args(mut a: Vec<String>, spec: &ContainerSpec) -> Vec<String> {
-    flag(&mut a, "--pod", &spec.pod);
+    if !spec.pod.is_empty() {
+        flag(&mut a, "--pod", &spec.pod);
+    }
+    if let Some(n) = &spec.network {
+        network_args(&mut a, n);
+    }
     flag(&mut a, "--name", &spec.name);
     a.extend(label_args(&spec.labels));
     for (k, v) in &spec.env {
