@@ -54,6 +54,16 @@ network_backend = "netavark"
 CONF
 fi
 
+# Bridges that podman made with CNI before netavark took over hold the same subnets as
+# netavark's (10.88.0.0/16 for the default network): their routes break published
+# ports ("No route to host"). Nothing uses them any more.
+if command -v ip >/dev/null; then
+    for link in $(ip -o link show | awk -F': ' '$2 ~ /^cni-podman[0-9]+$/ { print $2 }'); do
+        echo "==> removing $link, a bridge of podman's former CNI network backend"
+        ip link delete "$link"
+    done
+fi
+
 # The test registry (tests/podman_registry.rs starts it) speaks plain HTTP on this port.
 registry_conf=/etc/containers/registries.conf.d/sidepod-test-registry.conf
 if [ ! -s "$registry_conf" ]; then

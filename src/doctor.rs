@@ -280,11 +280,11 @@ fn network_dns(backend: &str, exists: &dyn Fn(&Path) -> bool) -> Finding {
                        /etc/containers/containers.conf";
     match backend {
         "netavark" if found(&HELPERS, "aardvark-dns") => Finding::ok(
-            "network DNS",
+            "network",
             "netavark with aardvark-dns: in bridge mode, services find each other by name",
         ),
         "netavark" => Finding::note(
-            "network DNS",
+            "network",
             format!("netavark without aardvark-dns: in bridge mode names do not resolve; {FIX}"),
         ),
         "cni"
@@ -294,7 +294,7 @@ fn network_dns(backend: &str, exists: &dyn Fn(&Path) -> bool) -> Finding {
             ) =>
         {
             Finding::note(
-                "network DNS",
+                "network",
                 format!(
                     "CNI with dnsname: in bridge mode a service on several networks finds \
                      names on its first one only; for all of them, {FIX}"
@@ -302,7 +302,7 @@ fn network_dns(backend: &str, exists: &dyn Fn(&Path) -> bool) -> Finding {
             )
         }
         _ => Finding::note(
-            "network DNS",
+            "network",
             format!(
                 "the {} network backend resolves no names, which bridge mode needs (a \
                  stack in one pod does not); {FIX}",

@@ -147,7 +147,7 @@ fn services_reach_each_other_by_name_alias_and_localhost() {
 }
 
 #[test]
-fn a_port_conflict_fails_with_exit_3_before_anything_is_created() {
+fn a_port_conflict_in_one_pod_as_chosen_fails_with_exit_3_before_anything_is_created() {
     let host = host!();
     let p = Project::with_files(
         &host,
@@ -155,7 +155,7 @@ fn a_port_conflict_fails_with_exit_3_before_anything_is_created() {
         &[(
             "compose.yaml",
             &format!(
-                "services:\n  a:\n    image: {BUSYBOX}\n    expose: [\"6380\"]\n  b:\n    image: {BUSYBOX}\n    expose: [\"6380\"]\n"
+                "x-sidepod: {{network: pod}}\nservices:\n  a:\n    image: {BUSYBOX}\n    expose: [\"6380\"]\n  b:\n    image: {BUSYBOX}\n    expose: [\"6380\"]\n"
             ),
         )],
     );
@@ -435,6 +435,7 @@ fn doctor_finds_this_host_ready_and_names_the_fix_for_a_known_problem() {
     let mut expected = vec![
         "ok       containers  a container starts\n",
         "ok       pods        a pod with a published port starts\n",
+        "ok       network     netavark with aardvark-dns: in bridge mode, services find each other by name\n",
         "podman is ready for sidepod\n",
     ];
     if rootless {
