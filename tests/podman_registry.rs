@@ -14,14 +14,19 @@ use common::podman::{Project, BUSYBOX};
 
 const ADDRESS: &str = "127.0.0.1:5099";
 
-/// A registry on ADDRESS that lets `user` in with `password`, until dropped.
+/// A registry on ADDRESS that lets `user` in with `password`, until dropped. One at a
+/// time: the tests of this file take turns on the one port.
 struct Registry {
     child: Child,
     _dir: tempfile::TempDir,
+    _turn: std::sync::MutexGuard<'static, ()>,
 }
+
+static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Registry {
     fn start(user: &str, password: &str) -> Registry {
+        let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
         let dir = tempfile::tempdir().unwrap();
         let htpasswd = Command::new("htpasswd")
             .args(["-Bbn", user, password])
@@ -49,7 +54,11 @@ impl Registry {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Registry { child, _dir: dir }
+        Registry {
+            child,
+            _dir: dir,
+            _turn: turn,
+        }
     }
 }
 
@@ -225,4 +234,57 @@ fn base64_login(user: &str, password: &str) -> String {
         })
         .unwrap();
     String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn pull_policy_daily_pulls_once_a_day_by_sidepods_own_record_of_its_pulls() {
+    let host = host!();
+    let password = format!("daily-pass-{}", std::process::id());
+    let _registry = Registry::start("tester", &password);
+    let p = Project::with_files(&host, "daily", &[]);
+    let image = format!("{ADDRESS}/private/{}:1", p.name);
+    assert_eq!(host.podman(&["tag", BUSYBOX, &image]).code, 0);
+    let creds = format!("tester:{password}");
+    let pushed = host.podman(&["push", "--creds", &creds, &image]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    assert_eq!(host.podman(&["rmi", &image]).code, 0);
+    // The user's own login, as `podman login` keeps it.
+    let login = host.podman(&["login", "-u", "tester", "-p", &password, ADDRESS]);
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    p.write(
+        "compose.yaml",
+        &format!(
+            "services:\n  app:\n    image: {image}\n    pull_policy: daily\n    init: true\n    command: [sleep, '300']\n"
+        ),
+    );
+    let state = tempfile::tempdir().unwrap();
+    let _ = Command::new("chmod")
+        .arg("a+rwx")
+        .arg(state.path())
+        .status();
+    let state_dir = state.path().display().to_string();
+    let env = [("SIDEPOD_STATE_DIR", state_dir.as_str())];
+    let pulls =
+        |out: &common::Outcome| out.stderr.matches(&format!("pull --quiet {image}")).count();
+    let up = || {
+        let out = p.sidepod_env(&["-v", "up", "-d"], &env);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        p.sidepod(&["down", "-t", "0"]).success();
+        out
+    };
+    // Missing: pulled, and the pull recorded.
+    assert_eq!(pulls(&up()), 1);
+    let record = std::fs::read_to_string(state.path().join("pulls")).unwrap();
+    assert!(record.contains(&image), "{record}");
+    // Pulled a moment ago: not again.
+    assert_eq!(pulls(&up()), 0);
+    // Pulled two days ago, as far as the record says: again.
+    std::fs::write(state.path().join("pulls"), format!("1000 {image}\n")).unwrap();
+    assert_eq!(pulls(&up()), 1);
+    // The record lost: pulled once more, which is safe.
+    std::fs::remove_file(state.path().join("pulls")).unwrap();
+    assert_eq!(pulls(&up()), 1);
+    let _ = host.podman(&["logout", ADDRESS]);
+    p.assert_nothing_left();
+    let _ = host.podman(&["rmi", &image]);
 }

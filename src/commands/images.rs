@@ -50,7 +50,12 @@ pub async fn pull(s: &Session, args: &PullArgs) -> Result<i32, Error> {
         let event = |state| Event::resource(ResourceKind::Image, &image, state);
         stack.output.emit(event(Resource::Pulling));
         match stack.backend.pull(&image).await {
-            Ok(()) => stack.output.emit(event(Resource::Pulled)),
+            Ok(()) => {
+                if !stack.backend.prints_only() {
+                    crate::engine::pulls::PullLog::here().record(&image);
+                }
+                stack.output.emit(event(Resource::Pulled))
+            }
             Err(e) if args.ignore_pull_failures => {
                 stack.output.warn(&format!("service {name:?}: {e}"))
             }

@@ -7,6 +7,7 @@ mod error;
 mod health;
 mod job;
 mod preflight;
+pub mod pulls;
 mod ready;
 mod stop;
 mod supervise;

@@ -246,7 +246,9 @@ async fn ensure_image(stack: &Stack, name: &str, force_build: bool) -> Result<()
 
 /// Pulls `image` for `who` (a service, a step) as its pull policy asks, with its login
 /// when it has one. A missing image without a login is left to `podman run`, which
-/// pulls it by itself: no extra call.
+/// pulls it by itself: no extra call. `daily`, `weekly` and `every_<duration>` pull when
+/// sidepod's last pull of the image is older (`pulls.rs`); an image that is here and
+/// cannot be refreshed is used as it is, with a warning.
 pub(crate) async fn fetch_image(
     stack: &Stack,
     who: &str,
@@ -255,33 +257,50 @@ pub(crate) async fn fetch_image(
     auth: Option<&RegistryAuth>,
 ) -> Result<(), EngineError> {
     let backend = &stack.backend;
-    let pulling = || Event::resource(ResourceKind::Image, image, Resource::Pulling);
-    match (policy, auth) {
-        (Some(PullPolicy::Build), _) => Err(EngineError::Image {
+    let pull = || async {
+        stack.output.emit(Event::resource(
+            ResourceKind::Image,
+            image,
+            Resource::Pulling,
+        ));
+        match auth {
+            Some(auth) => backend.pull_with_auth(image, auth).await?,
+            None => backend.pull(image).await?,
+        }
+        if !backend.prints_only() {
+            super::pulls::PullLog::here().record(image);
+        }
+        Ok::<(), EngineError>(())
+    };
+    match policy {
+        Some(PullPolicy::Build) => Err(EngineError::Image {
             service: who.to_string(),
             message: "pull_policy is build, but the service has no build section".into(),
         }),
-        (Some(PullPolicy::Never), _) if !backend.image_exists(image).await? => {
-            Err(EngineError::Image {
-                service: who.to_string(),
-                message: format!(
-                    "image {image} is not here and its pull_policy is never; build or pull it first"
-                ),
-            })
-        }
-        (Some(PullPolicy::Never), _) => Ok(()),
-        (Some(PullPolicy::Always), auth) => {
-            stack.output.emit(pulling());
-            match auth {
-                Some(auth) => backend.pull_with_auth(image, auth).await?,
-                None => backend.pull(image).await?,
+        Some(PullPolicy::Never) if !backend.image_exists(image).await? => Err(EngineError::Image {
+            service: who.to_string(),
+            message: format!(
+                "image {image} is not here and its pull_policy is never; build or pull it first"
+            ),
+        }),
+        Some(PullPolicy::Never) => Ok(()),
+        Some(PullPolicy::Always) => pull().await,
+        Some(PullPolicy::Refresh(every)) => {
+            if !backend.image_exists(image).await? {
+                return pull().await;
+            }
+            let last = super::pulls::PullLog::here().last_pull(image);
+            if !super::pulls::due_now(every, last) {
+                return Ok(());
+            }
+            if let Err(e) = pull().await {
+                stack.output.warn(&format!(
+                    "{who}: could not refresh {image} ({e}); using the image that is here"
+                ));
             }
             Ok(())
         }
-        (_, Some(auth)) if !backend.image_exists(image).await? => {
-            stack.output.emit(pulling());
-            Ok(backend.pull_with_auth(image, auth).await?)
-        }
+        _ if auth.is_some() && !backend.image_exists(image).await? => pull().await,
         _ => Ok(()),
     }
 }

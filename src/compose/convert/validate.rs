@@ -103,12 +103,6 @@ pub fn unapplied_warnings(services: &BTreeMap<String, Service>) -> Vec<String> {
         for key in keys.collect::<BTreeSet<_>>() {
             by_key.entry(key).or_default().push(name);
         }
-        if let Some(p @ PullPolicy::Refresh(_)) = s.pull_policy {
-            by_key
-                .entry(format!("pull_policy: {}", p.name()))
-                .or_default()
-                .push(name);
-        }
     }
     by_key
         .into_iter()
@@ -121,9 +115,6 @@ pub fn unapplied_warnings(services: &BTreeMap<String, Service>) -> Vec<String> {
                 "develop" => "has no effect: sidepod has no `watch`".to_string(),
                 k if k.starts_with("build.") => {
                     "has no `podman build` equivalent and is ignored".to_string()
-                }
-                k if k.starts_with("pull_policy") => {
-                    "acts as `missing`: sidepod does not record when it pulled an image".to_string()
                 }
                 k if k.starts_with("deploy.restart_policy.") => {
                     "is ignored: podman restarts a container at once".to_string()
