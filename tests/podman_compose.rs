@@ -133,6 +133,38 @@ fn an_image_is_mounted_as_a_volume_and_restart_policy_comes_from_deploy() {
 }
 
 #[test]
+fn a_failing_service_with_max_attempts_2_is_restarted_exactly_twice() {
+    let host = host!();
+    let compose = "services:
+  flaky:
+    image: BUSYBOX
+    command: [sh, -c, 'echo attempt; exit 3']
+    deploy:
+      restart_policy: {condition: on-failure, max_attempts: 2}
+"
+    .replace("BUSYBOX", BUSYBOX);
+    let p = Project::with_files(&host, "attempts", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    let container = p.container("flaky");
+    p.wait_for(Duration::from_secs(30), "the last attempt to end", || {
+        p.inspect(&container, "{{.State.Status}} {{.RestartCount}}") == "exited 2"
+    });
+    // No third restart comes.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(p.inspect(&container, "{{.RestartCount}}"), "2");
+    assert_eq!(p.inspect(&container, "{{.State.ExitCode}}"), "3");
+    let logs = p.sidepod(&["logs", "flaky"]);
+    assert_eq!(
+        logs.stdout.matches("attempt").count(),
+        3,
+        "the first run and two restarts: {}",
+        logs.stdout
+    );
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
 fn up_refuses_a_missing_secret_file_and_a_provider_service_before_creating_anything() {
     let host = host!();
     let compose = "services:
