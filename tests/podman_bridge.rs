@@ -167,7 +167,30 @@ networks:
         networks,
         [format!("{}_private", p.name), format!("{}_public", p.name)]
     );
-    let down = p.sidepod(&["down"]);
+    // A one-off container joins its service's networks.
+    let run = p.sidepod(&[
+        "run",
+        "--rm",
+        "front",
+        "timeout",
+        "5",
+        "wget",
+        "-qO-",
+        "http://api:8080/",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.trim().is_empty(), "{}", run.stdout);
+    let logs = p.sidepod(&["logs", "api"]);
+    assert_eq!(logs.code, 0, "{}", logs.stderr);
+    // `down -p NAME` without the files finds the networks by their labels, as after a
+    // crash.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let down = p.host.run(
+        env!("CARGO_BIN_EXE_sidepod"),
+        &["-p", &p.name, "down"],
+        elsewhere.path(),
+        &[],
+    );
     assert_eq!(down.code, 0, "{}", down.stderr);
     p.assert_nothing_left();
 }
