@@ -11,8 +11,12 @@ Then it checks sidepod's targets: `up -d` of N plain services in at most N+5 pod
 calls, fewer calls than podman-compose, a faster median `up -d` and `down`, a smaller
 peak memory. Exit status 1 when a target is missed.
 
+With --network bridge, both tools run the stack on a project network, each container in
+its own network namespace: sidepod's bridge mode (`x-sidepod: {network: bridge}`) against
+podman-compose without a pod (`--in-pod false`, its own network mode).
+
 Usage: bench.py --sidepod PATH --podman-compose PATH [--services N] [--rounds R]
-                [--image IMAGE] [--json FILE]
+                [--image IMAGE] [--network pod|bridge] [--json FILE]
 """
 
 import argparse
@@ -28,8 +32,8 @@ import time
 TOOLS = ("sidepod", "podman-compose")
 
 
-def compose_file(services, image):
-    lines = ["services:"]
+def compose_file(services, image, network):
+    lines = [f"x-sidepod: {{network: {network}}}", "services:"]
     for i in range(services):
         lines += [
             f"  svc{i}:",
@@ -97,11 +101,13 @@ def containers(project, state):
     return [n for n in out.split() if n.startswith(project + "-") or n.startswith(project + "_")]
 
 
-def commands(tool, binary, podman, project):
+def commands(tool, binary, podman, project, network):
     if tool == "sidepod":
         base = [binary, "--podman", podman, "-p", project]
         return base + ["up", "-d"], base + ["down"]
     base = [binary, "--podman-path", podman, "-p", project]
+    if network == "bridge":
+        base += ["--in-pod", "false"]
     return base + ["up", "-d"], base + ["down"]
 
 
@@ -109,7 +115,7 @@ def run(args):
     work = tempfile.mkdtemp(prefix="sidepod-bench-")
     try:
         with open(os.path.join(work, "compose.yaml"), "w") as f:
-            f.write(compose_file(args.services, args.image))
+            f.write(compose_file(args.services, args.image, args.network))
         podman = counting_podman(work)
         calls_file = os.path.join(work, "calls")
         binaries = {"sidepod": args.sidepod, "podman-compose": args.podman_compose}
@@ -118,7 +124,7 @@ def run(args):
             order = TOOLS if r % 2 == 0 else tuple(reversed(TOOLS))
             for tool in order:
                 project = f"bench{'s' if tool == 'sidepod' else 'p'}{os.getpid()}r{r}"
-                up, down = commands(tool, binaries[tool], podman, project)
+                up, down = commands(tool, binaries[tool], podman, project, args.network)
                 try:
                     results[tool]["up"].append(measure(up, work, calls_file))
                     running = containers(project, "running")
@@ -150,13 +156,15 @@ def summary(results):
     return rows
 
 
-def check(rows, services):
+def check(rows, services, network):
     (s_up, p_up) = rows["up -d, median seconds"]
     (s_down, p_down) = rows["down, median seconds"]
     (s_calls, p_calls) = rows["podman calls, up -d"]
     (s_mem, p_mem) = rows["peak memory MiB, up -d"]
     targets = [
         (s_calls <= services + 5, f"sidepod up -d makes at most N+5 = {services + 5} podman calls ({s_calls})"),
+    ] if network == "pod" else []
+    targets += [
         (s_calls < p_calls, f"fewer podman calls than podman-compose for up -d ({s_calls} < {p_calls})"),
         (s_up < p_up, f"faster up -d than podman-compose ({s_up}s < {p_up}s)"),
         (s_down < p_down, f"faster down than podman-compose ({s_down}s < {p_down}s)"),
@@ -172,22 +180,23 @@ def main():
     parser.add_argument("--services", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--image", default="localhost/sidepod-test/busybox:latest")
+    parser.add_argument("--network", choices=("pod", "bridge"), default="pod")
     parser.add_argument("--json")
     args = parser.parse_args()
 
     results = run(args)
     rows = summary(results)
     mode = "rootless" if os.getuid() != 0 else "rootful"
-    print(f"{args.services} services, {args.rounds} rounds, {mode}")
+    print(f"{args.services} services, {args.rounds} rounds, {mode}, {args.network} mode")
     print(f"{'':<26}{'sidepod':>10}{'podman-compose':>16}")
     for name, (s, p) in rows.items():
         print(f"{name:<26}{s:>10}{p:>16}")
-    targets = check(rows, args.services)
+    targets = check(rows, args.services, args.network)
     for ok, text in targets:
         print(f"{'met' if ok else 'MISSED':<7}{text}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"mode": mode, "services": args.services, "rows": rows,
+            json.dump({"mode": mode, "network": args.network, "services": args.services, "rows": rows,
                        "targets": [{"met": ok, "target": t} for ok, t in targets]}, f, indent=2)
     sys.exit(0 if all(ok for ok, _ in targets) else 1)
 

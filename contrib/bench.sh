@@ -2,7 +2,9 @@
 # sidepod against podman-compose 1.6.0, side by side in one run (contrib/bench.py): the
 # time of `up -d` and `down`, their podman calls, and the tools' own peak memory; then how
 # soon readiness is seen, against a raw podman poll loop (contrib/bench_ready.py). Each
-# checks sidepod's targets (exit status 1 when one is missed).
+# checks sidepod's targets (exit status 1 when one is missed). The side-by-side run is
+# repeated in network mode (20 services, each in its own namespace on a project network:
+# sidepod's bridge mode against podman-compose --in-pod false).
 # Builds sidepod in release mode and installs podman-compose into a venv (once). As root,
 # it compares rootful and then rootless as the test user; as another user, as that user.
 # Needs the busybox test image (contrib/build-test-images.sh). Options go to bench.py
@@ -33,14 +35,20 @@ bench=(/usr/bin/python3 contrib/bench.py --sidepod "$PWD/target/release/sidepod"
 
 ready=(/usr/bin/python3 contrib/bench_ready.py --sidepod "$PWD/target/release/sidepod")
 
+bridge=(--services 20 --rounds 2 --network bridge)
+
 status=0
 echo "==> sidepod and podman-compose, side by side, as $(id -un)"
 "${bench[@]}" || status=1
+echo "==> the same in network mode: 20 services on a project network, as $(id -un)"
+"${bench[@]}" "${bridge[@]}" || status=1
 echo "==> readiness: sidepod's wait strategies and a raw podman poll loop, as $(id -un)"
 "${ready[@]}" || status=1
 if [ "$(id -u)" -eq 0 ] && id "$TEST_USER" >/dev/null 2>&1; then
     echo "==> sidepod and podman-compose, side by side, rootless as $TEST_USER"
     (cd / && runuser -u "$TEST_USER" -- env -C "$OLDPWD" "${bench[@]}") || status=1
+    echo "==> the same in network mode: 20 services, rootless as $TEST_USER"
+    (cd / && runuser -u "$TEST_USER" -- env -C "$OLDPWD" "${bench[@]}" "${bridge[@]}") || status=1
     echo "==> readiness, rootless as $TEST_USER"
     (cd / && runuser -u "$TEST_USER" -- env -C "$OLDPWD" "${ready[@]}") || status=1
 fi
