@@ -264,6 +264,9 @@ pub struct ExecArgs {
     /// Which replica of the service
     #[arg(long, default_value_t = 1)]
     pub index: u32,
+    /// Give the command extended privileges
+    #[arg(long)]
+    pub privileged: bool,
     pub service: String,
     /// The command and its arguments
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]

@@ -133,6 +133,76 @@ fn an_image_is_mounted_as_a_volume_and_restart_policy_comes_from_deploy() {
 }
 
 #[test]
+fn lifecycle_hooks_write_their_markers_and_a_failing_one_fails_its_service() {
+    let host = host!();
+    let compose = "services:
+  app:
+    image: BUSYBOX
+    init: true
+    command: [sleep, '300']
+    volumes: ['./out:/out']
+    environment: {WHO: app}
+    pre_start:
+      - command: [sh, -c, 'echo \"pre_start $$WHO\" >> /out/log; touch /tmp/pre-start-was-here']
+    post_start:
+      - command: [sh, -c, 'echo \"post_start $$WHO $$EXTRA $$(pwd)\" >> /out/log']
+        working_dir: /tmp
+        environment: {EXTRA: extra}
+      - command: [sh, -c, 'id -u > /tmp/uid']
+        user: '65534'
+    pre_stop:
+      - command: [sh, -c, 'echo \"pre_stop $$WHO\" >> /out/log']
+"
+    .replace("BUSYBOX", BUSYBOX);
+    let p = Project::with_files(&host, "hooks", &[("compose.yaml", &compose)]);
+    let out = p.dir.join("out");
+    std::fs::create_dir(&out).unwrap();
+    let _ = std::process::Command::new("chmod")
+        .arg("a+rwx")
+        .arg(&out)
+        .status();
+    let up = p.sidepod(&["up", "-d"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let log = || std::fs::read_to_string(out.join("log")).unwrap_or_default();
+    let first = log();
+    let lines: Vec<&str> = first.lines().collect();
+    assert_eq!(lines.len(), 2, "{first}");
+    assert_eq!(lines[0], "pre_start app", "{first}");
+    assert_eq!(lines[1], "post_start app extra /tmp", "{first}");
+    // pre_start ran in a container of its own, not the service's.
+    let own = p.sidepod(&["exec", "app", "ls", "/tmp/pre-start-was-here"]);
+    assert_ne!(own.code, 0, "{}", own.stdout);
+    let uid = p.sidepod(&["exec", "app", "cat", "/tmp/uid"]);
+    assert_eq!(
+        uid.stdout.trim(),
+        "65534",
+        "the hook's user: {}",
+        uid.stderr
+    );
+    // Unchanged on a second `up`: no hook runs again.
+    p.sidepod(&["up", "-d"]).success();
+    assert_eq!(log(), first);
+    p.sidepod(&["down", "-t", "1"]).success();
+    assert_eq!(log(), format!("{first}pre_stop app\n"));
+    p.assert_nothing_left();
+
+    let broken = compose.replace("'id -u > /tmp/uid'", "'echo the hook broke; exit 7'");
+    p.write("compose.yaml", &broken);
+    let up = p.sidepod(&["up", "-d"]);
+    assert_eq!(up.code, 5, "{}", up.stderr);
+    assert!(
+        up.stderr
+            .contains("service \"app\" failed its post_start hook")
+            && up.stderr.contains("exit code 7")
+            && up.stderr.contains("the hook broke"),
+        "{}",
+        up.stderr
+    );
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
 fn a_failing_service_with_max_attempts_2_is_restarted_exactly_twice() {
     let host = host!();
     let compose = "services:

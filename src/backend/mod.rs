@@ -158,6 +158,7 @@ pub struct ExecSpec {
     pub user: Option<String>,
     pub tty: bool,
     pub interactive: bool,
+    pub privileged: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

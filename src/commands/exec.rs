@@ -58,6 +58,7 @@ pub async fn exec(s: &Session, args: &ExecArgs) -> Result<i32, Error> {
         user: args.user.clone(),
         tty: !args.no_tty && std::io::stdin().is_terminal(),
         interactive: true,
+        privileged: args.privileged,
     };
     let _held = crate::signal::hold()?;
     Ok(exit::passed_on(stack.backend.exec(&spec).await?))

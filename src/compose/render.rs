@@ -275,12 +275,36 @@ pub fn service_value(s: &Service) -> Value {
     let waits: Vec<Value> = s.wait.iter().map(wait_value).collect();
     insert_list(&mut m, super::WAIT_KEY, &waits);
     insert_unapplied(&mut m, &s.unapplied);
+    for (key, hooks) in [
+        ("pre_start", &s.pre_start),
+        ("post_start", &s.post_start),
+        ("pre_stop", &s.pre_stop),
+    ] {
+        if !hooks.is_empty() {
+            m.insert(key.into(), hooks.iter().map(hook_value).collect());
+        }
+    }
     m.sort_keys();
     Value::Object(m)
 }
 
 /// The keys sidepod shows but does not apply, each at its place (`networks.NET.KEY`
 /// inside that network).
+fn hook_value(h: &crate::model::Hook) -> Value {
+    let mut m = Map::new();
+    m.insert("command".into(), json!(h.command));
+    insert_opt(&mut m, "image", h.image.as_ref());
+    insert_opt(&mut m, "user", h.user.as_ref());
+    if h.privileged {
+        m.insert("privileged".into(), json!(true));
+    }
+    insert_opt(&mut m, "working_dir", h.working_dir.as_ref());
+    if !h.environment.is_empty() {
+        m.insert("environment".into(), json!(h.environment));
+    }
+    Value::Object(m)
+}
+
 fn insert_unapplied(
     m: &mut Map<String, Value>,
     unapplied: &std::collections::BTreeMap<String, Value>,

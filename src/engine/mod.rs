@@ -5,6 +5,7 @@ mod attach;
 mod control;
 mod error;
 mod health;
+mod hooks;
 mod job;
 mod preflight;
 pub mod pulls;

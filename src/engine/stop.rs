@@ -61,6 +61,18 @@ pub async fn stop_containers(
         for service in free {
             waiting.remove(&service);
             let names = by_service[&service].clone();
+            let pre_stop = known
+                .and_then(|(p, _)| p.services.get(&service))
+                .map(|s| s.pre_stop.as_slice())
+                .unwrap_or_default();
+            for name in names.iter().filter(|_| !pre_stop.is_empty()) {
+                // It is stopped whatever its hook says.
+                if let Err(e) =
+                    super::hooks::run_in(backend, &service, "pre_stop", name, pre_stop).await
+                {
+                    output.warn(&e.to_string());
+                }
+            }
             for name in &names {
                 output.emit(Event::container(name, Resource::Stopping));
             }

@@ -627,15 +627,28 @@ async fn start_replica(
             backend.start(one).await?;
             Resource::Started
         }
-        (None, _) => match backend.run(&spec).await {
-            // Another sidepod started it a moment ago, from the same files.
-            Err(e) if e.already_exists() => Resource::Running,
-            other => {
-                other?;
-                Resource::Started
+        (None, _) => {
+            super::hooks::run_before(&stack.backend, name, &spec, &svc.pre_start).await?;
+            match backend.run(&spec).await {
+                // Another sidepod started it a moment ago, from the same files.
+                Err(e) if e.already_exists() => Resource::Running,
+                other => {
+                    other?;
+                    Resource::Started
+                }
             }
-        },
+        }
     };
+    if matches!(state, Resource::Started | Resource::Restarted(_)) {
+        super::hooks::run_in(
+            &stack.backend,
+            name,
+            "post_start",
+            &spec.name,
+            &svc.post_start,
+        )
+        .await?;
+    }
     stack.output.emit(Event::container(&spec.name, state));
     Ok(StartedContainer {
         service: name.to_string(),

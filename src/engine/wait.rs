@@ -184,8 +184,7 @@ async fn run_command(
         env: Default::default(),
         workdir: None,
         user: None,
-        tty: false,
-        interactive: false,
+        ..ExecSpec::default()
     };
     let (tx, mut rx) = mpsc::channel::<crate::backend::LogLine>(64);
     let collect = async {

@@ -12,7 +12,7 @@ pub use job::{Job, Step, StepWhen, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN}
 pub use project::{FileSource, Network, Project, StackNetwork, Volume};
 pub use service::{
     is_remote_context, Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest,
-    Healthcheck, HostEntry, Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol,
+    Healthcheck, Hook, HostEntry, Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol,
     PullPolicy, RegistryAuth, RestartPolicy, RuntimeOptions, Service, ServiceNetwork, Ulimit,
     VolumesFrom, VolumesSource,
 };

@@ -69,6 +69,24 @@ pub struct Service {
     /// network's `interface_name`, ... Each is warned about once at load; `provider`
     /// and `models` make `up` refuse the service.
     pub unapplied: BTreeMap<String, serde_json::Value>,
+    /// Lifecycle hooks: `pre_start` in a one-off container before the service's own,
+    /// `post_start` in it once started, `pre_stop` in it before it is stopped.
+    pub pre_start: Vec<Hook>,
+    pub post_start: Vec<Hook>,
+    pub pre_stop: Vec<Hook>,
+}
+
+/// A lifecycle hook: a command, with the user, privileges, directory and variables it
+/// runs with (the container's own where it says none).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hook {
+    pub command: Vec<String>,
+    pub user: Option<String>,
+    pub privileged: bool,
+    pub working_dir: Option<String>,
+    pub environment: BTreeMap<String, String>,
+    /// `pre_start`: the image of its one-off container (the service's when none).
+    pub image: Option<String>,
 }
 
 /// A registry login. Its `Debug` form leaves the password out.

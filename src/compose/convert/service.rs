@@ -34,7 +34,46 @@ pub fn convert_service(
     s.secrets = file_refs(raw.secrets.clone(), "secrets", &at("secrets"), ctx)?;
     s.configs = file_refs(raw.configs.clone(), "configs", &at("configs"), ctx)?;
     s.unapplied = unapplied(&raw, &at, ctx)?;
+    s.pre_start = hooks(raw.pre_start.as_deref(), &at("pre_start"), true, ctx)?;
+    s.post_start = hooks(raw.post_start.as_deref(), &at("post_start"), false, ctx)?;
+    s.pre_stop = hooks(raw.pre_stop.as_deref(), &at("pre_stop"), false, ctx)?;
     Ok(s)
+}
+
+/// `pre_start`, `post_start` or `pre_stop`: each hook's command and how it runs; only a
+/// `pre_start` hook, which has a container of its own, may name an `image`.
+fn hooks(
+    list: Option<&[RawHook]>,
+    at: &str,
+    own_container: bool,
+    ctx: &Context,
+) -> Result<Vec<Hook>, LoadError> {
+    let mut out = Vec::new();
+    for (i, h) in list.unwrap_or_default().iter().enumerate() {
+        let path = format!("{at}[{i}]");
+        let Some(c) = h.command.clone() else {
+            return Err(ctx.err(&path, "a hook needs a `command`"));
+        };
+        if h.image.is_some() && !own_container {
+            return Err(ctx.err(
+                &format!("{path}.image"),
+                "only a pre_start hook runs in a container of its own; this one runs in \
+                 the service's container: remove `image`",
+            ));
+        }
+        out.push(Hook {
+            command: command(c, &path, ctx)?,
+            user: h.user.as_ref().map(|u| u.0.clone()),
+            privileged: flag(h.privileged),
+            working_dir: h.working_dir.clone(),
+            environment: list_or_map(h.environment.clone())
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|v| (k, v)))
+                .collect(),
+            image: h.image.clone(),
+        });
+    }
+    Ok(out)
 }
 
 /// The keys sidepod reads, checks and shows, but does not apply (yet).
@@ -68,44 +107,6 @@ fn unapplied(
             let v = serde_json::to_value(v).map_err(|e| ctx.err(&at(k), e.to_string()))?;
             out.insert(k.to_string(), v);
         }
-    }
-    let hooks = [
-        ("pre_start", &raw.pre_start),
-        ("post_start", &raw.post_start),
-        ("pre_stop", &raw.pre_stop),
-    ];
-    for (k, list) in hooks {
-        let Some(list) = list else { continue };
-        let mut items = Vec::new();
-        for (i, h) in list.iter().enumerate() {
-            let path = at(&format!("{k}[{i}]"));
-            let Some(c) = h.command.clone() else {
-                return Err(ctx.err(&path, "a hook needs a `command`"));
-            };
-            let mut m = serde_json::Map::new();
-            m.insert("command".into(), json!(command(c, &path, ctx)?));
-            if let Some(i) = &h.image {
-                m.insert("image".into(), json!(i));
-            }
-            if flag(h.per_replica) {
-                m.insert("per_replica".into(), json!(true));
-            }
-            if let Some(u) = &h.user {
-                m.insert("user".into(), json!(u.0));
-            }
-            if flag(h.privileged) {
-                m.insert("privileged".into(), json!(true));
-            }
-            if let Some(w) = &h.working_dir {
-                m.insert("working_dir".into(), json!(w));
-            }
-            let env = list_or_map(h.environment.clone());
-            if !env.is_empty() {
-                m.insert("environment".into(), json!(env));
-            }
-            items.push(serde_json::Value::Object(m));
-        }
-        out.insert(k.to_string(), json!(items));
     }
     if let Some(ServiceNetworks::Map(nets)) = &raw.networks {
         for (net, n) in nets {

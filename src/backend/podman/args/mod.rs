@@ -164,6 +164,9 @@ pub fn exec_args(spec: &ExecSpec) -> Vec<String> {
     if spec.tty {
         a.push("--tty".into());
     }
+    if spec.privileged {
+        a.push("--privileged".into());
+    }
     for (k, v) in &spec.env {
         flag(&mut a, "--env", &env_arg(k, v));
     }
