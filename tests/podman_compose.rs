@@ -203,6 +203,52 @@ fn lifecycle_hooks_write_their_markers_and_a_failing_one_fails_its_service() {
 }
 
 #[test]
+fn pid_service_x_sees_the_processes_of_x_and_userns_keep_id_is_the_pods() {
+    let host = host!();
+    let compose = "services:
+  app:
+    image: BUSYBOX
+    init: true
+    command: [sleep, '1234']
+  debugger:
+    image: BUSYBOX
+    pid: service:app
+    command: [sleep, '300']
+  loner:
+    image: BUSYBOX
+    init: true
+    command: [sleep, '301']
+"
+    .replace("BUSYBOX", BUSYBOX);
+    let p = Project::with_files(&host, "pid", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    let ps = p.sidepod(&["exec", "debugger", "ps"]);
+    assert_eq!(ps.code, 0, "{}", ps.stderr);
+    assert!(
+        ps.stdout.contains("sleep 1234"),
+        "app's process: {}",
+        ps.stdout
+    );
+    let own = p.sidepod(&["exec", "loner", "ps"]);
+    assert!(!own.stdout.contains("sleep 1234"), "{}", own.stdout);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+    if let common::podman::Mode::Rootless { .. } = host.mode {
+        // Rootless, keep-id for every service is the pod's user namespace: the
+        // processes run as the user's own uid.
+        let keep = "services:\n  a: {image: BUSYBOX, userns_mode: keep-id, command: [sleep, '300'], init: true}\n"
+            .replace("BUSYBOX", BUSYBOX);
+        p.write("compose.yaml", &keep);
+        p.sidepod(&["up", "-d"]).success();
+        let id = p.sidepod(&["exec", "a", "id", "-u"]);
+        let me = host.run("id", &["-u"], &p.dir, &[]);
+        assert_eq!(id.stdout.trim(), me.stdout.trim(), "{}", id.stderr);
+        p.sidepod(&["down", "-t", "0"]).success();
+        p.assert_nothing_left();
+    }
+}
+
+#[test]
 fn a_failing_service_with_max_attempts_2_is_restarted_exactly_twice() {
     let host = host!();
     let compose = "services:

@@ -36,6 +36,8 @@ pub struct PodSpec {
     pub network_mode: Option<NetworkMode>,
     pub dns: Dns,
     pub labels: BTreeMap<String, String>,
+    /// The user namespace of every container in it (`userns_mode`).
+    pub userns: Option<String>,
 }
 
 /// A network of the project, for bridge mode.

@@ -490,6 +490,11 @@ fn insert_runtime(m: &mut Map<String, Value>, r: &RuntimeOptions) {
     insert_opt(m, "oom_score_adj", r.oom_score_adj);
     insert_opt(m, "pids_limit", r.pids_limit);
     insert_opt(m, "platform", r.platform.as_ref());
+    insert_opt(m, "ipc", r.ipc.as_ref());
+    insert_opt(m, "pid", r.pid.as_ref());
+    insert_opt(m, "userns_mode", r.userns.as_ref());
+    insert_opt(m, "runtime", r.oci_runtime.as_ref());
+    insert_opt(m, "mac_address", r.mac_address.as_ref());
     insert_list(m, "security_opt", &r.security_opt);
     insert_map(m, "sysctls", &r.sysctls);
 }

@@ -239,6 +239,17 @@ pub struct RuntimeOptions {
     pub oom_score_adj: Option<i64>,
     pub oom_kill_disable: bool,
     pub platform: Option<String>,
+    /// `ipc` and `pid`: `host`, `private`, `shareable`, `container:NAME`, or
+    /// `service:NAME` (its first container's).
+    pub ipc: Option<String>,
+    pub pid: Option<String>,
+    /// `userns_mode` (`keep-id`, `host`, `auto`, ...): the pod's when every service asks
+    /// for the same, else each container's own in bridge mode.
+    pub userns: Option<String>,
+    /// `runtime`: the OCI runtime (`runc`, `crun`, ...).
+    pub oci_runtime: Option<String>,
+    /// `mac_address`: bridge mode only, where the container has an interface of its own.
+    pub mac_address: Option<String>,
 }
 
 impl Service {

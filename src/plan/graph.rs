@@ -147,6 +147,7 @@ impl Plan {
                 network_mode,
                 dns: dns(&project.services),
                 labels: super::project_labels(&project.name),
+                userns: super::layout::pod_userns(project),
             },
             layout,
             start_order,
@@ -294,11 +295,16 @@ pub fn dependencies<'a>(
         Some(NetworkMode::Service(s)) => Some(s.as_str()),
         _ => None,
     };
+    // `pid: service:X` and `ipc: service:X` join X's first container.
+    let via_namespaces = [&service.runtime.pid, &service.runtime.ipc]
+        .into_iter()
+        .filter_map(|ns| ns.as_deref().and_then(|v| v.strip_prefix("service:")));
     service
         .depends_on
         .keys()
         .map(String::as_str)
         .chain(via_network)
+        .chain(via_namespaces)
         .filter(move |d| services.contains_key(*d))
 }
 

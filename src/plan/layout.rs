@@ -46,7 +46,7 @@ pub fn choose(
             Some(why) => bridge(why),
             None => Err(e),
         },
-        (None, Ok(mode)) => match isolation(&project.services) {
+        (None, Ok(mode)) => match isolation(&project.services).or_else(|| own_namespace(project)) {
             Some(why) => bridge(why),
             None => Ok((Layout::Pod, mode)),
         },
@@ -74,6 +74,45 @@ pub fn isolation(services: &BTreeMap<String, Service>) -> Option<String> {
         }
     }
     None
+}
+
+/// What only a container with a namespace of its own can have: a `mac_address`, or a
+/// `userns_mode` that not every service shares (a pod has one user namespace).
+fn own_namespace(project: &Project) -> Option<String> {
+    let live: Vec<&Service> = project
+        .services
+        .values()
+        .filter(|s| s.replicas > 0)
+        .collect();
+    if let Some(s) = live.iter().find(|s| s.runtime.mac_address.is_some()) {
+        return Some(format!(
+            "service {:?} sets mac_address, which needs a network interface of its own",
+            s.name
+        ));
+    }
+    let first = live.first().map(|s| &s.runtime.userns);
+    if let Some(s) = live.iter().find(|s| Some(&s.runtime.userns) != first) {
+        let a = live[0];
+        let mode = |s: &Service| s.runtime.userns.clone().unwrap_or_else(|| "default".into());
+        return Some(format!(
+            "services {:?} (userns_mode: {}) and {:?} (userns_mode: {}) need user namespaces \
+             of their own",
+            a.name,
+            mode(a),
+            s.name,
+            mode(s)
+        ));
+    }
+    None
+}
+
+/// The user namespace every service of a pod shares, when they ask for one.
+pub fn pod_userns(project: &Project) -> Option<String> {
+    project
+        .services
+        .values()
+        .find(|s| s.replicas > 0)
+        .and_then(|s| s.runtime.userns.clone())
 }
 
 /// The networks a service joins, by key: those it names, else `default`.

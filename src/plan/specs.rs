@@ -7,7 +7,7 @@ use super::Plan;
 use crate::backend::{
     BuildSecret, BuildSpec, ContainerSpec, HealthSpec, MountSpec, PodSpec, VolumeSpec,
 };
-use crate::model::{FileSource, MountKind, Project, Service, VolumesSource};
+use crate::model::{FileSource, MountKind, Project, RuntimeOptions, Service, VolumesSource};
 
 pub const LABEL_PROJECT: &str = "io.sidepod.project";
 pub const LABEL_SERVICE: &str = "io.sidepod.service";
@@ -70,8 +70,8 @@ pub fn config_hash(service: &Service) -> String {
 pub fn pod_hash(plan: &Plan) -> String {
     let pod = &plan.pod;
     fingerprint(&format!(
-        "{:?}{:?}{:?}",
-        pod.ports, pod.network_mode, pod.dns
+        "{:?}{:?}{:?}{:?}",
+        pod.ports, pod.network_mode, pod.dns, pod.userns
     ))
 }
 
@@ -110,6 +110,27 @@ pub fn pod_spec(plan: &Plan, extra_labels: &BTreeMap<String, String>) -> PodSpec
     spec.labels.insert(LABEL_HOSTS.into(), hosts_label(plan));
     spec.labels.extend(extra_labels.clone());
     spec
+}
+
+/// A service's runtime settings as its container takes them: `service:NAME` namespaces
+/// as that service's first container; `userns_mode` and `mac_address` are the pod's in
+/// pod mode (`Plan::new` sees to it that they can be), the container's in bridge mode.
+fn runtime_options(project: &Project, service: &Service, bridge: bool) -> RuntimeOptions {
+    let mut r = service.runtime.clone();
+    for ns in [&mut r.ipc, &mut r.pid] {
+        let other = ns.as_deref().and_then(|v| v.strip_prefix("service:"));
+        if let Some(other) = other.map(str::to_string) {
+            *ns = project
+                .services
+                .get(&other)
+                .map(|o| format!("container:{}", container_name(&project.name, o, 1)));
+        }
+    }
+    if !bridge {
+        r.userns = None;
+        r.mac_address = None;
+    }
+    r
 }
 
 /// The container for replica `number` of a service, in the pod or, in bridge mode, on
@@ -189,7 +210,7 @@ pub fn container_spec(
         ulimits: service.ulimits.clone(),
         tty: service.tty,
         interactive: service.stdin_open,
-        runtime: service.runtime.clone(),
+        runtime: runtime_options(project, service, bridge),
         volumes_from: service
             .volumes_from
             .iter()

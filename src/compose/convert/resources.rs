@@ -89,6 +89,16 @@ pub(super) fn runtime_options(
         oom_score_adj: keys.whole(raw.oom_score_adj, "oom_score_adj")?,
         oom_kill_disable: flag(raw.oom_kill_disable),
         platform: raw.platform.clone(),
+        ipc: namespace(
+            raw.ipc.as_deref(),
+            &keys,
+            "ipc",
+            &["host", "private", "shareable", "none"],
+        )?,
+        pid: namespace(raw.pid.as_deref(), &keys, "pid", &["host", "private"])?,
+        userns: raw.userns_mode.clone(),
+        oci_runtime: raw.runtime.clone(),
+        mac_address: raw.mac_address.clone(),
         ..RuntimeOptions::default()
     };
     memory(&mut options, raw, &limits, &reservations, &keys)?;
@@ -318,4 +328,27 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
         ));
     }
     Ok(bytes as u64)
+}
+
+/// `ipc:` or `pid:`: one of `plain`, `service:NAME` or `container:NAME`.
+fn namespace(
+    v: Option<&str>,
+    keys: &Keys,
+    key: &str,
+    plain: &[&str],
+) -> Result<Option<String>, LoadError> {
+    let Some(v) = v else { return Ok(None) };
+    let named = ["service:", "container:"]
+        .iter()
+        .any(|p| v.strip_prefix(p).is_some_and(|n| !n.is_empty()));
+    if plain.contains(&v) || named {
+        return Ok(Some(v.to_string()));
+    }
+    Err(keys.err(
+        key,
+        format!(
+            "{v:?} is not a namespace; use {}, service:NAME or container:NAME",
+            plain.join(", ")
+        ),
+    ))
 }

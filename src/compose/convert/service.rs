@@ -33,6 +33,13 @@ pub fn convert_service(
     limits(&mut s, &raw, ctx)?;
     s.secrets = file_refs(raw.secrets.clone(), "secrets", &at("secrets"), ctx)?;
     s.configs = file_refs(raw.configs.clone(), "configs", &at("configs"), ctx)?;
+    if s.init && s.runtime.pid.as_deref().is_some_and(|p| p != "private") {
+        return Err(ctx.err(
+            &at("init"),
+            "an init process must be PID 1 of a PID namespace of its own, and `pid:` \
+             joins another one: remove init, or pid",
+        ));
+    }
     s.unapplied = unapplied(&raw, &at, ctx)?;
     s.pre_start = hooks(raw.pre_start.as_deref(), &at("pre_start"), true, ctx)?;
     s.post_start = hooks(raw.post_start.as_deref(), &at("post_start"), false, ctx)?;
@@ -84,14 +91,7 @@ fn unapplied(
 ) -> Result<BTreeMap<String, serde_json::Value>, LoadError> {
     use serde_json::json;
     let mut out = BTreeMap::new();
-    let text = [
-        ("ipc", &raw.ipc),
-        ("pid", &raw.pid),
-        ("userns_mode", &raw.userns_mode),
-        ("runtime", &raw.runtime),
-        ("mac_address", &raw.mac_address),
-        ("pull_refresh_after", &raw.pull_refresh_after),
-    ];
+    let text = [("pull_refresh_after", &raw.pull_refresh_after)];
     for (k, v) in text {
         if let Some(v) = v {
             out.insert(k.to_string(), json!(v));

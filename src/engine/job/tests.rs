@@ -409,6 +409,7 @@ async fn the_same_name_running_is_refused_and_nothing_is_touched() {
         network_mode: None,
         dns: Default::default(),
         labels,
+        userns: None,
     })
     .await
     .unwrap();

@@ -204,3 +204,50 @@ fn external_networks_are_joined_not_created_and_named_ones_keep_their_name() {
     let web = container_spec(&p, &plan, &p.services["web"], 1, &Default::default());
     assert_eq!(web.network.unwrap().networks, ["shop-internal", "shared"]);
 }
+
+#[test]
+fn namespaces_join_other_services_and_the_pod_holds_one_user_namespace() {
+    let mut a = svc("a", &[]);
+    a.runtime.pid = Some("service:b".into());
+    a.runtime.ipc = Some("host".into());
+    let b = svc("b", &[]);
+    let p = project(vec![a, b]);
+    let plan = Plan::new(&p).unwrap();
+    assert_eq!(plan.layout, Layout::Pod);
+    assert_eq!(plan.start_order, ["b", "a"], "b's container comes first");
+    let spec = container_spec(&p, &plan, &p.services["a"], 1, &Default::default());
+    assert_eq!(spec.runtime.pid.as_deref(), Some("container:shop-b-1"));
+    assert_eq!(spec.runtime.ipc.as_deref(), Some("host"));
+    // The same userns_mode everywhere: the pod's.
+    let mut a = svc("a", &[]);
+    let mut b = svc("b", &[]);
+    a.runtime.userns = Some("keep-id".into());
+    b.runtime.userns = Some("keep-id".into());
+    let p = project(vec![a.clone(), b]);
+    let plan = Plan::new(&p).unwrap();
+    assert_eq!(plan.layout, Layout::Pod);
+    assert_eq!(plan.pod.userns.as_deref(), Some("keep-id"));
+    let spec = container_spec(&p, &plan, &p.services["a"], 1, &Default::default());
+    assert_eq!(
+        spec.runtime.userns, None,
+        "a pod's container takes the pod's"
+    );
+    // Only one asks: each its own, in bridge mode; so does a mac_address.
+    let p = project(vec![a, svc("b", &[])]);
+    let plan = Plan::new(&p).unwrap();
+    assert!(
+        matches!(&plan.layout, Layout::Bridge { why } if why.contains("userns_mode: keep-id")),
+        "{:?}",
+        plan.layout
+    );
+    let spec = container_spec(&p, &plan, &p.services["a"], 1, &Default::default());
+    assert_eq!(spec.runtime.userns.as_deref(), Some("keep-id"));
+    let mut m = svc("m", &[]);
+    m.runtime.mac_address = Some("02:42:ac:11:65:43".into());
+    let plan = Plan::new(&project(vec![m])).unwrap();
+    assert!(
+        matches!(&plan.layout, Layout::Bridge { why } if why.contains("mac_address")),
+        "{:?}",
+        plan.layout
+    );
+}

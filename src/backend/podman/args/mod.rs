@@ -55,6 +55,9 @@ pub fn pod_create_args(spec: &PodSpec) -> Vec<String> {
     let mut a = strings(["pod", "create", "--name"]);
     a.push(spec.name.clone());
     a.extend(label_args(&spec.labels));
+    if let Some(u) = &spec.userns {
+        flag(&mut a, "--userns", u);
+    }
     let host_network = matches!(spec.network_mode, Some(NetworkMode::Host));
     match &spec.network_mode {
         Some(NetworkMode::Host) => a.extend(strings(["--network", "host"])),
@@ -520,6 +523,17 @@ fn runtime_args(a: &mut Vec<String>, r: &RuntimeOptions) {
     }
     if let Some(o) = r.oom_score_adj {
         flag("--oom-score-adj", o.to_string());
+    }
+    for (name, value) in [
+        ("--ipc", &r.ipc),
+        ("--pid", &r.pid),
+        ("--userns", &r.userns),
+        ("--runtime", &r.oci_runtime),
+        ("--mac-address", &r.mac_address),
+    ] {
+        if let Some(v) = value {
+            flag(name, v.clone());
+        }
     }
     if let Some(p) = &r.platform {
         flag("--platform", p.clone());

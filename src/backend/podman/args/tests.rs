@@ -32,6 +32,7 @@ fn pod_create_publishes_ports_and_hosts() {
             options: vec!["ndots:2".into()],
         },
         labels: [("io.sidepod.project".to_string(), "shop".to_string())].into(),
+        userns: None,
     };
     assert_eq!(
         shell_join(&pod_create_args(&spec)),
@@ -53,10 +54,11 @@ fn host_network_pods_publish_nothing() {
         network_mode: Some(NetworkMode::Host),
         dns: Default::default(),
         labels: BTreeMap::new(),
+        userns: Some("keep-id".into()),
     };
     assert_eq!(
         shell_join(&pod_create_args(&spec)),
-        "pod create --name p --network host"
+        "pod create --name p --userns keep-id --network host"
     );
 }
 
@@ -135,6 +137,11 @@ fn run_args_carry_resources_and_runtime_settings() {
             oom_score_adj: Some(-100),
             oom_kill_disable: true,
             platform: Some("linux/amd64".into()),
+            ipc: Some("host".into()),
+            pid: Some("container:shop-db-1".into()),
+            userns: None,
+            oci_runtime: Some("crun".into()),
+            mac_address: None,
         },
         volumes_from: vec!["shop-data-1:ro".into()],
         ..ContainerSpec::default()
@@ -145,6 +152,7 @@ fn run_args_carry_resources_and_runtime_settings() {
              --memory-swap -1 --cpus 0.5 --cpu-shares 512 --cpuset-cpus 0-1 --pids-limit 100 \
              --security-opt label=disable --group-add audio --sysctl net.core.somaxconn=1024 \
              --log-driver k8s-file --log-opt max-size=1m --annotation a=b --oom-score-adj -100 \
+             --ipc host --pid container:shop-db-1 --runtime crun \
              --platform linux/amd64 --oom-kill-disable app"
         );
 }
