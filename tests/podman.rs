@@ -249,17 +249,21 @@ fn independent_slow_services_start_and_become_healthy_together() {
     };
     let compose = format!("services:\n{}{}", slow("left"), slow("right"));
     let p = Project::with_files(&host, "parallel", &[("compose.yaml", &compose)]);
-    let started = std::time::Instant::now();
     p.sidepod(&["up", "-d", "--wait"]).success();
-    let elapsed = started.elapsed();
-    // Started together (not one after the other's health)...
+    // Started together, not one after the other's health (each takes 3 s to be healthy;
+    // how long the whole takes is contrib/bench.sh's to measure, not a test's)...
     let start_of = |s: &str| -> f64 {
         let t = p.inspect(&p.container(s), "{{.State.StartedAt.Unix}}");
         t.parse().unwrap()
     };
     assert!((start_of("left") - start_of("right")).abs() <= 1.0);
-    // ...and healthy in about the time of one (3 s each; the sum would be 6 s or more).
-    assert!(elapsed < Duration::from_secs(6), "took {elapsed:?}");
+    // ...and both healthy when `--wait` returns.
+    for s in ["left", "right"] {
+        assert_eq!(
+            p.inspect(&p.container(s), "{{.State.Health.Status}}"),
+            "healthy"
+        );
+    }
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
