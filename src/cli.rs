@@ -316,6 +316,9 @@ pub struct BuildArgs {
     /// Set a build argument (KEY=VALUE), over the file's
     #[arg(long, value_name = "KEY=VALUE")]
     pub build_arg: Vec<String>,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    pub quiet: bool,
     pub services: Vec<String>,
 }
 

@@ -249,6 +249,84 @@ fn pid_service_x_sees_the_processes_of_x_and_userns_keep_id_is_the_pods() {
 }
 
 #[test]
+fn a_multi_stage_inline_build_with_a_context_and_a_secret_is_built_once_for_two_services() {
+    let host = host!();
+    const SECRET: &str = "s3cr3t-build-token-9c1";
+    let compose = "services:
+  app:
+    build: &build
+      context: .
+      dockerfile_inline: |
+        FROM BUSYBOX AS base
+        COPY --from=extra greeting.txt /greeting.txt
+        RUN --mount=type=secret,id=token wc -c < /run/secrets/token > /token-length
+        FROM BUSYBOX
+        COPY --from=base /greeting.txt /token-length /
+        CMD [\"sleep\", \"300\"]
+      additional_contexts:
+        extra: ./extra
+      secrets: [token]
+    init: true
+  worker:
+    build: *build
+    init: true
+secrets:
+  token:
+    file: ./token.txt
+"
+    .replace("BUSYBOX", BUSYBOX);
+    let p = Project::with_files(
+        &host,
+        "build",
+        &[("compose.yaml", &compose), ("token.txt", SECRET)],
+    );
+    std::fs::create_dir(p.dir.join("extra")).unwrap();
+    p.write("extra/greeting.txt", "hello from the other context\n");
+    let quiet = p.sidepod(&["-v", "build", "-q"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert_eq!(quiet.stdout, "", "-q prints nothing");
+    assert_eq!(
+        quiet.stderr.matches("podman build ").count(),
+        1,
+        "one build for the two services: {}",
+        quiet.stderr
+    );
+    assert!(!quiet.stderr.contains("Built"), "{}", quiet.stderr);
+    for service in ["app", "worker"] {
+        let image = format!("localhost/{}-{service}:latest", p.name);
+        assert_eq!(host.podman(&["image", "exists", &image]).code, 0, "{image}");
+    }
+    // `up` finds both images and builds nothing.
+    let up = p.sidepod(&["-v", "up", "-d"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(!up.stderr.contains("podman build "), "{}", up.stderr);
+    let greeting = p.sidepod(&["exec", "app", "cat", "/greeting.txt", "/token-length"]);
+    assert_eq!(
+        greeting.stdout,
+        format!("hello from the other context\n{}\n", SECRET.len())
+    );
+    // The build read the secret; the image holds no trace of it.
+    let search = p.sidepod(&[
+        "exec",
+        "worker",
+        "sh",
+        "-c",
+        &format!("grep -rls {SECRET} /bin /greeting.txt /token-length /etc /run 2>/dev/null; true"),
+    ]);
+    assert_eq!(search.stdout.trim(), "", "{}", search.stdout);
+    p.sidepod(&["down", "-t", "0"]).success();
+    // --no-cache builds again.
+    let again = p.sidepod(&["-v", "build", "--no-cache"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stderr.contains("--no-cache"), "{}", again.stderr);
+    assert!(again.stderr.contains("Built"), "{}", again.stderr);
+    p.assert_nothing_left();
+    for service in ["app", "worker"] {
+        let _ = host.podman(&["rmi", &format!("localhost/{}-{service}:latest", p.name)]);
+    }
+}
+
+#[test]
 fn a_failing_service_with_max_attempts_2_is_restarted_exactly_twice() {
     let host = host!();
     let compose = "services:

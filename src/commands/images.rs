@@ -5,20 +5,19 @@ use crate::engine::EngineError;
 use crate::error::Error;
 use crate::exit;
 use crate::output::{Event, Resource, ResourceKind};
-use crate::plan::{build_spec, image_name};
+use crate::plan::{build_groups, image_name};
 use crate::session::Session;
 
 pub async fn build(s: &Session, args: &BuildArgs) -> Result<i32, Error> {
     let stack = s.compose_stack()?;
     let project = &stack.project;
     EngineError::check_services(&args.services, project)?;
-    for (name, service) in &project.services {
-        if !args.services.is_empty() && !args.services.contains(name) {
-            continue;
-        }
-        let Some(mut spec) = build_spec(project, service) else {
-            continue;
-        };
+    let wanted = project
+        .services
+        .values()
+        .filter(|s| args.services.is_empty() || args.services.contains(&s.name));
+    // Services with the same build section share one build.
+    for (_, mut spec) in build_groups(project, wanted) {
         spec.no_cache |= args.no_cache;
         spec.pull |= args.pull;
         for arg in &args.build_arg {
@@ -26,9 +25,13 @@ pub async fn build(s: &Session, args: &BuildArgs) -> Result<i32, Error> {
             spec.args.insert(k.to_string(), v.to_string());
         }
         let image = |state| Event::resource(ResourceKind::Image, &spec.tag, state);
-        stack.output.emit(image(Resource::Building));
+        if !args.quiet {
+            stack.output.emit(image(Resource::Building));
+        }
         stack.backend.build(&spec).await?;
-        stack.output.emit(image(Resource::Built));
+        if !args.quiet {
+            stack.output.emit(image(Resource::Built));
+        }
     }
     Ok(exit::SUCCESS)
 }

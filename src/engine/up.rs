@@ -18,7 +18,7 @@ use crate::model::{
 };
 use crate::output::{Event, Readiness, Resource, ResourceKind};
 use crate::plan::{
-    build_spec, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
+    build_groups, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
     pod_spec, stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT,
     LABEL_SERVICE,
 };
@@ -143,8 +143,14 @@ async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result
             return Err(EngineError::MissingExternalVolume(name));
         }
     }
-    for name in selected {
-        ensure_image(stack, name, opts.build).await?;
+    for (names, spec) in build_groups(project, services.iter().copied()) {
+        ensure_build(stack, &names, &spec, opts.build).await?;
+    }
+    for name in selected
+        .iter()
+        .filter(|n| project.services[*n].build.is_none())
+    {
+        ensure_image(stack, name).await?;
     }
     ensure_pod(stack, &opts.labels).await?;
     let specs = volume_specs(project, services.iter().copied());
@@ -218,21 +224,42 @@ pub(crate) fn say_bridge(stack: &Stack) {
     }
 }
 
-/// Builds or pulls a service's image as its `pull_policy` (and `--build`) ask.
-async fn ensure_image(stack: &Stack, name: &str, force_build: bool) -> Result<(), EngineError> {
+/// Builds the image of services whose build sections are the same, once, when one of
+/// their images is missing, `--build` asks, or a `pull_policy: build` does.
+async fn ensure_build(
+    stack: &Stack,
+    names: &[String],
+    spec: &crate::backend::BuildSpec,
+    force_build: bool,
+) -> Result<(), EngineError> {
     let project = &stack.project;
-    let backend = &stack.backend;
-    let service = &project.services[name];
-    if let Some(build) = build_spec(project, service) {
-        let always = force_build || service.pull_policy == Some(PullPolicy::Build);
-        if always || !backend.image_exists(&build.tag).await? {
-            let image = |state| Event::resource(ResourceKind::Image, &build.tag, state);
-            stack.output.emit(image(Resource::Building));
-            backend.build(&build).await?;
-            stack.output.emit(image(Resource::Built));
+    let always = force_build
+        || names
+            .iter()
+            .any(|n| project.services[n].pull_policy == Some(PullPolicy::Build));
+    let mut missing = always;
+    for n in names {
+        if missing {
+            break;
         }
-        return Ok(());
+        missing = !stack
+            .backend
+            .image_exists(&image_name(&project.name, &project.services[n]))
+            .await?;
     }
+    if missing {
+        let image = |state| Event::resource(ResourceKind::Image, &spec.tag, state);
+        stack.output.emit(image(Resource::Building));
+        stack.backend.build(spec).await?;
+        stack.output.emit(image(Resource::Built));
+    }
+    Ok(())
+}
+
+/// Pulls a service's image (one without a build section) as its `pull_policy` asks.
+async fn ensure_image(stack: &Stack, name: &str) -> Result<(), EngineError> {
+    let project = &stack.project;
+    let service = &project.services[name];
     let image = image_name(&project.name, service);
     fetch_image(
         stack,

@@ -195,16 +195,16 @@ fn check_service(
             format!("the volumes of container {c:?}, outside the job"),
         ));
     }
-    for (key, what) in [
-        ("pid", "the host's process namespace"),
-        ("ipc", "the host's IPC namespace"),
-        ("userns_mode", "the host's user namespace"),
+    for (key, what, value) in [
+        ("pid", "the host's process namespace", &s.runtime.pid),
+        ("ipc", "the host's IPC namespace", &s.runtime.ipc),
+        (
+            "userns_mode",
+            "the host's user namespace",
+            &s.runtime.userns,
+        ),
     ] {
-        let value = s
-            .unapplied
-            .get(key)
-            .and_then(|v| v.as_str())
-            .unwrap_or_default();
+        let value = value.as_deref().unwrap_or_default();
         if value == "host" || value.starts_with("container:") {
             return Err(refuse(name, key, format!("{what} ({key}: {value})")));
         }

@@ -352,6 +352,41 @@ pub fn external_volumes<'a>(
 }
 
 /// How to build a service's image, when it has `build:`.
+/// The builds of `services`, each once: services whose build sections are the same build
+/// one image, tagged with every one of their image names. Each comes with the services
+/// it is for.
+pub fn build_groups<'a>(
+    project: &Project,
+    services: impl IntoIterator<Item = &'a Service>,
+) -> Vec<(Vec<String>, BuildSpec)> {
+    let untagged = |s: &BuildSpec| BuildSpec {
+        tag: String::new(),
+        tags: Vec::new(),
+        ..s.clone()
+    };
+    let mut groups: Vec<(Vec<String>, BuildSpec)> = Vec::new();
+    for s in services {
+        let Some(spec) = build_spec(project, s) else {
+            continue;
+        };
+        match groups
+            .iter_mut()
+            .find(|(_, g)| untagged(g) == untagged(&spec))
+        {
+            Some((names, g)) => {
+                names.push(s.name.clone());
+                for t in std::iter::once(spec.tag).chain(spec.tags) {
+                    if t != g.tag && !g.tags.contains(&t) {
+                        g.tags.push(t);
+                    }
+                }
+            }
+            None => groups.push((vec![s.name.clone()], spec)),
+        }
+    }
+    groups
+}
+
 pub fn build_spec(project: &Project, service: &Service) -> Option<BuildSpec> {
     let b = service.build.as_ref()?;
     let secrets = b
