@@ -90,11 +90,8 @@ fn each_formats_registry_login_pulls_its_private_image_and_the_password_stays_hi
     let _registry = Registry::start("tester", &password);
     let p = Project::with_files(&host, "registry", &[]);
     let image = format!("{ADDRESS}/private/{}:1", p.name);
-    assert_eq!(host.podman(&["tag", BUSYBOX, &image]).code, 0);
     let creds = format!("tester:{password}");
-    let pushed = host.podman(&["push", "--creds", &creds, &image]);
-    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
-    assert_eq!(host.podman(&["rmi", &image]).code, 0);
+    push_private(&host, &image, &creds);
 
     // Without a login the registry refuses, and the job says so.
     std::fs::create_dir_all(p.dir.join(".github/workflows")).unwrap();
@@ -129,10 +126,7 @@ fn each_formats_registry_login_pulls_its_private_image_and_the_password_stays_hi
     // `image_pull_secrets` holding a Docker config, each pulled before the step runs.
     let service_image = format!("{ADDRESS}/private/{}-helper:1", p.name);
     for tag in [&image, &service_image] {
-        assert_eq!(host.podman(&["tag", BUSYBOX, tag]).code, 0);
-        let pushed = host.podman(&["push", "--creds", &creds, tag]);
-        assert_eq!(pushed.code, 0, "{}", pushed.stderr);
-        assert_eq!(host.podman(&["rmi", tag]).code, 0);
+        push_private(&host, tag, &creds);
     }
     let config = format!(
         r#"{{"auths": {{"http://{ADDRESS}": {{"auth": "{}"}}}}}}"#,
@@ -216,6 +210,15 @@ jobs:
     let _ = host.podman(&["rmi", &image]);
 }
 
+/// Pushes the busybox test image to the registry as `image`, and removes it here, so
+/// that only a pull with a login brings it back.
+fn push_private(host: &common::podman::Host, image: &str, creds: &str) {
+    assert_eq!(host.podman(&["tag", BUSYBOX, image]).code, 0);
+    let pushed = host.podman(&["push", "--creds", creds, image]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    assert_eq!(host.podman(&["rmi", image]).code, 0);
+}
+
 /// base64 of `user:password`, as a Docker config's `auth` holds a login.
 fn base64_login(user: &str, password: &str) -> String {
     let out = Command::new("base64")
@@ -243,11 +246,8 @@ fn pull_policy_daily_pulls_once_a_day_by_sidepods_own_record_of_its_pulls() {
     let _registry = Registry::start("tester", &password);
     let p = Project::with_files(&host, "daily", &[]);
     let image = format!("{ADDRESS}/private/{}:1", p.name);
-    assert_eq!(host.podman(&["tag", BUSYBOX, &image]).code, 0);
     let creds = format!("tester:{password}");
-    let pushed = host.podman(&["push", "--creds", &creds, &image]);
-    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
-    assert_eq!(host.podman(&["rmi", &image]).code, 0);
+    push_private(&host, &image, &creds);
     // The user's own login, as `podman login` keeps it.
     let login = host.podman(&["login", "-u", "tester", "-p", &password, ADDRESS]);
     assert_eq!(login.code, 0, "{}", login.stderr);
