@@ -6,6 +6,7 @@ mod control;
 mod error;
 mod health;
 mod hooks;
+mod images;
 mod job;
 mod preflight;
 pub mod pulls;

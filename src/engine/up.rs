@@ -13,14 +13,11 @@ use tokio::time::Instant;
 use super::ready::{await_completion, await_health, sleep_until_opt, Status, Waits};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
-use crate::model::{
-    format_duration, Condition, Dependency, MountKind, Project, PullPolicy, RegistryAuth,
-};
+use crate::model::{format_duration, Condition, Dependency, MountKind, Project};
 use crate::output::{Event, Readiness, Resource, ResourceKind};
 use crate::plan::{
-    build_groups, container_spec, dependencies, external_volumes, image_name, log_prefix, pod_fits,
-    pod_spec, stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT,
-    LABEL_SERVICE,
+    build_groups, container_spec, dependencies, external_volumes, log_prefix, pod_fits, pod_spec,
+    stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -144,13 +141,13 @@ async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result
         }
     }
     for (names, spec) in build_groups(project, services.iter().copied()) {
-        ensure_build(stack, &names, &spec, opts.build).await?;
+        super::images::ensure_build(stack, &names, &spec, opts.build).await?;
     }
     for name in selected
         .iter()
         .filter(|n| project.services[*n].build.is_none())
     {
-        ensure_image(stack, name).await?;
+        super::images::ensure_image(stack, name).await?;
     }
     ensure_pod(stack, &opts.labels).await?;
     let specs = volume_specs(project, services.iter().copied());
@@ -221,114 +218,6 @@ pub(crate) fn say_bridge(stack: &Stack) {
              project's networks, names resolved by podman's network DNS \
              (x-sidepod: {{network: pod|bridge}} or --network chooses)"
         )));
-    }
-}
-
-/// Builds the image of services whose build sections are the same, once, when one of
-/// their images is missing, `--build` asks, or a `pull_policy: build` does.
-async fn ensure_build(
-    stack: &Stack,
-    names: &[String],
-    spec: &crate::backend::BuildSpec,
-    force_build: bool,
-) -> Result<(), EngineError> {
-    let project = &stack.project;
-    let always = force_build
-        || names
-            .iter()
-            .any(|n| project.services[n].pull_policy == Some(PullPolicy::Build));
-    let mut missing = always;
-    for n in names {
-        if missing {
-            break;
-        }
-        missing = !stack
-            .backend
-            .image_exists(&image_name(&project.name, &project.services[n]))
-            .await?;
-    }
-    if missing {
-        let image = |state| Event::resource(ResourceKind::Image, &spec.tag, state);
-        stack.output.emit(image(Resource::Building));
-        stack.backend.build(spec).await?;
-        stack.output.emit(image(Resource::Built));
-    }
-    Ok(())
-}
-
-/// Pulls a service's image (one without a build section) as its `pull_policy` asks.
-async fn ensure_image(stack: &Stack, name: &str) -> Result<(), EngineError> {
-    let project = &stack.project;
-    let service = &project.services[name];
-    let image = image_name(&project.name, service);
-    fetch_image(
-        stack,
-        name,
-        &image,
-        service.pull_policy,
-        service.registry_auth.as_ref(),
-    )
-    .await
-}
-
-/// Pulls `image` for `who` (a service, a step) as its pull policy asks, with its login
-/// when it has one. A missing image without a login is left to `podman run`, which
-/// pulls it by itself: no extra call. `daily`, `weekly` and `every_<duration>` pull when
-/// sidepod's last pull of the image is older (`pulls.rs`); an image that is here and
-/// cannot be refreshed is used as it is, with a warning.
-pub(crate) async fn fetch_image(
-    stack: &Stack,
-    who: &str,
-    image: &str,
-    policy: Option<PullPolicy>,
-    auth: Option<&RegistryAuth>,
-) -> Result<(), EngineError> {
-    let backend = &stack.backend;
-    let pull = || async {
-        stack.output.emit(Event::resource(
-            ResourceKind::Image,
-            image,
-            Resource::Pulling,
-        ));
-        match auth {
-            Some(auth) => backend.pull_with_auth(image, auth).await?,
-            None => backend.pull(image).await?,
-        }
-        if !backend.prints_only() {
-            super::pulls::PullLog::here().record(image);
-        }
-        Ok::<(), EngineError>(())
-    };
-    match policy {
-        Some(PullPolicy::Build) => Err(EngineError::Image {
-            service: who.to_string(),
-            message: "pull_policy is build, but the service has no build section".into(),
-        }),
-        Some(PullPolicy::Never) if !backend.image_exists(image).await? => Err(EngineError::Image {
-            service: who.to_string(),
-            message: format!(
-                "image {image} is not here and its pull_policy is never; build or pull it first"
-            ),
-        }),
-        Some(PullPolicy::Never) => Ok(()),
-        Some(PullPolicy::Always) => pull().await,
-        Some(PullPolicy::Refresh(every)) => {
-            if !backend.image_exists(image).await? {
-                return pull().await;
-            }
-            let last = super::pulls::PullLog::here().last_pull(image);
-            if !super::pulls::due_now(every, last) {
-                return Ok(());
-            }
-            if let Err(e) = pull().await {
-                stack.output.warn(&format!(
-                    "{who}: could not refresh {image} ({e}); using the image that is here"
-                ));
-            }
-            Ok(())
-        }
-        _ if auth.is_some() && !backend.image_exists(image).await? => pull().await,
-        _ => Ok(()),
     }
 }
 

@@ -241,7 +241,7 @@ pub(super) async fn fetch_step_images(
         if step.when == crate::model::StepWhen::Never || !seen.insert(image) {
             continue;
         }
-        crate::engine::up::fetch_image(
+        crate::engine::images::fetch_image(
             stack,
             &format!("step {:?}", step.name),
             image,
