@@ -46,6 +46,7 @@ fn init_diagnostics(verbose: u8) {
 async fn dispatch(s: &Session, command: Command) -> Result<i32, Error> {
     match command {
         Command::Up(args) => commands::up(s, &args).await,
+        Command::Watch(args) => commands::watch(s, &args).await,
         Command::Down(args) => commands::down(s, &args).await,
         Command::Ps(args) => commands::ps(s, &args).await,
         Command::Logs(args) => commands::logs(s, &args).await,

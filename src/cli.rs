@@ -81,6 +81,9 @@ pub enum Progress {
 pub enum Command {
     /// Create and start the services (in one pod)
     Up(UpArgs),
+    /// Start the services, then sync, restart or rebuild them as their `develop.watch`
+    /// files change
+    Watch(WatchArgs),
     /// Stop and remove the services, the pod, and with -v the volumes
     Down(DownArgs),
     /// List the project's containers
@@ -441,7 +444,26 @@ pub struct UpArgs {
     /// Exit with this service's exit code; implies --abort-on-container-exit
     #[arg(long, value_name = "SERVICE", conflicts_with = "detach")]
     pub exit_code_from: Option<String>,
+    /// Watch the services' `develop.watch` files while attached, as `watch` does
+    #[arg(short = 'w', long, conflicts_with = "detach")]
+    pub watch: bool,
     /// Services to start (with their dependencies); default: all
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Do not build and start the services first: watch what runs
+    #[arg(long)]
+    pub no_up: bool,
+    /// Remove the image a rebuild replaced (--prune=false keeps it)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_name = "BOOL")]
+    pub prune: bool,
+    /// Hide build output (sidepod shows one line per build, never the build's own)
+    #[arg(long)]
+    pub quiet: bool,
+    /// Services to watch; default: every service with `develop.watch` rules
     pub services: Vec<String>,
 }
 

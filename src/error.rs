@@ -47,7 +47,8 @@ impl Error {
                 | EngineError::NotCreated(_)
                 | EngineError::NothingToWaitFor(_)
                 | EngineError::NotPublished { .. }
-                | EngineError::Busy(..) => exit::RUNTIME,
+                | EngineError::Busy(..)
+                | EngineError::Watch(_) => exit::RUNTIME,
                 EngineError::ServiceFailed { .. } => exit::SERVICE,
                 EngineError::NoSuchService(..) => exit::USAGE,
                 EngineError::Interrupted(signal) => exit::signal(*signal),

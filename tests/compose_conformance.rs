@@ -853,7 +853,19 @@ fn keys_docker_compose_accepts_load() {
         .is(a("post_start/0/command"), json!(["echo", "up"]))
         .is(a("pre_stop/0/command"), json!(["echo", "down"]))
         .is(a("pre_start/0/command"), json!(["sh", "-c", "echo $$(date)"]))
-        .is(a("networks/back/interface_name"), json!("eth1")),
+        .is(a("networks/back/interface_name"), json!("eth1"))
+        .is(a("develop/watch/0/action"), json!("sync"))
+        .is(a("develop/watch/0/target"), json!("/src")),
+        case(
+            "develop.watch with exec, patterns and initial_sync",
+            &[("compose.yaml", "services:\n  a:\n    build: .\n    develop:\n      watch:\n        - {path: ./src, action: sync+exec, target: /app, ignore: node_modules/, include: ['*.js'], initial_sync: true, exec: {command: kill -HUP 1, user: root}, x-note: kept out}\n        - {path: package.json, action: rebuild}\n")],
+        )
+        .is(a("develop/watch/0/ignore"), json!(["node_modules/"]))
+        .is(a("develop/watch/0/include"), json!(["*.js"]))
+        .is(a("develop/watch/0/initial_sync"), json!(true))
+        .is(a("develop/watch/0/exec/command"), json!(["kill", "-HUP", "1"]))
+        .is(a("develop/watch/0/exec/user"), json!("root"))
+        .is(a("develop/watch/1/action"), json!("rebuild")),
         case(
             "provider and models load",
             &[("compose.yaml", "services:\n  a: {image: busybox, depends_on: [ai]}\n  ai:\n    provider: {type: model, options: {model: ai/smollm2}}\nmodels:\n  llm: {model: ai/smollm2}\n")],

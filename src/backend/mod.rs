@@ -448,4 +448,16 @@ pub trait Backend: Send + Sync {
         auth: &crate::model::RegistryAuth,
     ) -> Result<(), BackendError>;
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError>;
+    /// The ID of a local image; none when it is not here.
+    async fn image_id(&self, image: &str) -> Result<Option<String>, BackendError>;
+    /// Removes images by ID or name (an image still in use stays, and that is an error).
+    async fn image_remove(&self, images: &[String]) -> Result<(), BackendError>;
+    /// Copies the contents of host directory `source` into directory `dest` of a
+    /// container (created when missing, as its parent exists), keeping the tree's shape.
+    async fn copy_into(
+        &self,
+        container: &str,
+        source: &std::path::Path,
+        dest: &str,
+    ) -> Result<(), BackendError>;
 }

@@ -26,4 +26,4 @@ pub use logs::logs;
 pub use ls::ls;
 pub use ps::ps;
 pub use tools::{completions, doctor};
-pub use up::up;
+pub use up::{up, watch};

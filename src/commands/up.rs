@@ -1,10 +1,11 @@
 //! `sidepod up`: start the stack; with `-d` return, else stream its logs until it stops
-//! or Ctrl-C stops it.
+//! or Ctrl-C stops it. `sidepod watch`: start it in the background, then act on
+//! `develop.watch` changes until Ctrl-C, which leaves the services running.
 
 use std::time::Duration;
 
-use crate::cli::UpArgs;
-use crate::engine::{self, AttachOptions, EngineError, UpOptions};
+use crate::cli::{UpArgs, WatchArgs};
+use crate::engine::{self, AttachOptions, EngineError, Replacing, UpOptions, WatchOptions};
 use crate::error::Error;
 use crate::session::Session;
 
@@ -33,8 +34,37 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
         abort_on_exit: args.abort_on_container_exit,
         abort_on_failure: args.abort_on_container_failure,
         exit_code_from: args.exit_code_from.clone(),
+        replacing: None,
+        watch: args.watch.then(|| WatchOptions {
+            services: args.services.clone(),
+            prune: true,
+        }),
     };
     Ok(engine::up_attached(&stack, &opts, &attach, args.detach, &mut shutdown).await?)
+}
+
+pub async fn watch(s: &Session, args: &WatchArgs) -> Result<i32, Error> {
+    let stack = s.compose_stack()?;
+    let opts = WatchOptions {
+        services: args.services.clone(),
+        prune: args.prune,
+    };
+    // Before anything starts: a rule that cannot work is a config error.
+    engine::check_watch(&stack, &opts)?;
+    let mut shutdown = s.shutdown()?;
+    if !args.no_up {
+        let up = UpOptions {
+            services: args.services.clone(),
+            ..UpOptions::default()
+        };
+        let attach = AttachOptions::default();
+        engine::up_attached(&stack, &up, &attach, true, &mut shutdown).await?;
+    }
+    match engine::watch(&stack, &opts, &Replacing::default(), &mut shutdown).await {
+        // Ctrl-C ends watching; the services keep running, as `up -d` left them.
+        Ok(()) | Err(EngineError::Interrupted(_)) => Ok(crate::exit::SUCCESS),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(test)]

@@ -284,12 +284,14 @@ pub fn service_value(s: &Service) -> Value {
             m.insert(key.into(), hooks.iter().map(hook_value).collect());
         }
     }
+    if !s.watch.is_empty() {
+        let rules: Vec<Value> = s.watch.iter().map(watch_value).collect();
+        m.insert("develop".into(), json!({ "watch": rules }));
+    }
     m.sort_keys();
     Value::Object(m)
 }
 
-/// The keys sidepod shows but does not apply, each at its place (`networks.NET.KEY`
-/// inside that network).
 fn hook_value(h: &crate::model::Hook) -> Value {
     let mut m = Map::new();
     m.insert("command".into(), json!(h.command));
@@ -305,6 +307,27 @@ fn hook_value(h: &crate::model::Hook) -> Value {
     Value::Object(m)
 }
 
+fn watch_value(w: &crate::model::WatchRule) -> Value {
+    let mut m = Map::new();
+    m.insert("path".into(), json!(w.path.display().to_string()));
+    m.insert("action".into(), json!(w.action.as_str()));
+    insert_opt(&mut m, "target", w.target.as_ref());
+    for (key, patterns) in [("ignore", &w.ignore), ("include", &w.include)] {
+        if !patterns.is_empty() {
+            m.insert(key.into(), json!(patterns));
+        }
+    }
+    if w.initial_sync {
+        m.insert("initial_sync".into(), json!(true));
+    }
+    if let Some(exec) = &w.exec {
+        m.insert("exec".into(), hook_value(exec));
+    }
+    Value::Object(m)
+}
+
+/// The keys sidepod shows but does not apply, each at its place (`networks.NET.KEY`
+/// inside that network).
 fn insert_unapplied(
     m: &mut Map<String, Value>,
     unapplied: &std::collections::BTreeMap<String, Value>,

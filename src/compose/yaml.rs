@@ -93,6 +93,12 @@ pub fn strip_service_extensions(svc: &mut Value) {
     if let Some(Value::Sequence(items)) = svc.get_mut("volumes") {
         items.iter_mut().for_each(strip);
     }
+    if let Some(develop) = svc.get_mut("develop") {
+        strip(develop);
+        if let Some(Value::Sequence(rules)) = develop.get_mut("watch") {
+            rules.iter_mut().for_each(strip);
+        }
+    }
 }
 
 fn strip(v: &mut Value) {

@@ -12,7 +12,7 @@ use crate::output::{Event, Resource};
 use crate::plan::{container_spec, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
 
 /// The project's service containers (not one-offs) of `services` (all when empty).
-async fn service_containers(
+pub(super) async fn service_containers(
     stack: &Stack,
     services: &[String],
 ) -> Result<Vec<ContainerInfo>, EngineError> {

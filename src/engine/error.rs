@@ -38,6 +38,9 @@ pub enum EngineError {
     /// created.
     #[error("{0}")]
     Unrunnable(String),
+    /// Watching files failed (the host's inotify limits, ...).
+    #[error("{0}")]
+    Watch(String),
     /// Stopped by a signal, after cleaning up as asked.
     #[error("stopped by signal {0}")]
     Interrupted(i32),

@@ -16,6 +16,7 @@ mod supervise;
 mod teardown;
 mod up;
 mod wait;
+mod watch;
 
 use std::sync::Arc;
 
@@ -36,6 +37,7 @@ pub use stop::{remove_project, stop_containers, stop_known, stop_stack};
 pub use supervise::{attach, up_attached, AttachOptions};
 pub use teardown::{or_teardown, teardown, Teardown};
 pub use up::{up, StartedContainer, UpOptions};
+pub use watch::{check as check_watch, watch, Replacing, WatchOptions};
 
 pub use crate::signal::{Shutdown, ShutdownTrigger};
 

@@ -8,6 +8,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::attach::Prefixes;
+use super::watch::{watch, Replaced, Replacing, WatchOptions};
 use super::{
     or_teardown, teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardown, UpOptions,
 };
@@ -23,6 +24,11 @@ pub struct AttachOptions {
     pub abort_on_failure: bool,
     /// Return this service's exit code (implies `abort_on_exit`).
     pub exit_code_from: Option<String>,
+    /// `up --watch`: the containers the watcher restarts or recreates, whose followers
+    /// go on with the new ones instead of reporting an exit.
+    pub replacing: Option<Replacing>,
+    /// `up --watch`: watch files as `sidepod watch` does while attached.
+    pub watch: Option<WatchOptions>,
 }
 
 /// `up`: brings the stack up, then, unless `detach`, follows it until it ends. A stop
@@ -37,13 +43,35 @@ pub async fn up_attached(
 ) -> Result<i32, EngineError> {
     let stop = Teardown::Stop { timeout: None };
     let mut inner = shutdown.clone();
+    if let Some(w) = &attach_opts.watch {
+        super::watch::check(stack, w)?;
+    }
     let started = or_teardown(stack, &stop, shutdown, up(stack, opts, &mut inner)).await?;
     if detach {
         return Ok(crate::exit::SUCCESS);
     }
     let mut inner = shutdown.clone();
-    let attached = attach(stack, &started, attach_opts, &mut inner);
-    or_teardown(stack, &stop, shutdown, attached).await
+    let Some(watch_opts) = &attach_opts.watch else {
+        let attached = attach(stack, &started, attach_opts, &mut inner);
+        return or_teardown(stack, &stop, shutdown, attached).await;
+    };
+    // Attached and watching: the log followers learn from the watcher which containers
+    // it replaces. Either ending ends both.
+    let replacing = Replacing::default();
+    let attach_opts = AttachOptions {
+        replacing: Some(replacing.clone()),
+        ..attach_opts.clone()
+    };
+    let mut watching = shutdown.clone();
+    let both = async {
+        tokio::select! {
+            code = attach(stack, &started, &attach_opts, &mut inner) => code,
+            r = watch(stack, watch_opts, &replacing, &mut watching) => {
+                r.map(|()| crate::exit::SUCCESS)
+            }
+        }
+    };
+    or_teardown(stack, &stop, shutdown, both).await
 }
 
 /// Streams logs until every container has stopped for good, or until an abort condition
@@ -63,8 +91,9 @@ pub async fn attach(
         let stack = stack.clone();
         let c = c.clone();
         let tx = tx.clone();
+        let replacing = opts.replacing.clone();
         followers.spawn(async move {
-            let code = follow(&stack, &c, tx).await;
+            let code = follow(&stack, &c, replacing.as_ref(), tx).await;
             (c, code)
         });
     }
@@ -122,6 +151,7 @@ pub async fn attach(
 async fn follow(
     stack: &Stack,
     c: &StartedContainer,
+    replacing: Option<&Replacing>,
     sink: mpsc::Sender<LogLine>,
 ) -> Result<i64, EngineError> {
     let policy = stack.project.services[&c.service].restart;
@@ -131,6 +161,7 @@ async fn follow(
     };
     let mut shown = [0usize; 2];
     let mut restarts = 0;
+    let mut replaced = 0;
     loop {
         let (tx, mut rx) = mpsc::channel::<LogLine>(64);
         let mut read = [0usize; 2];
@@ -146,6 +177,20 @@ async fn follow(
         let (streamed, ()) = tokio::join!(stack.backend.logs(&c.name, &opts, tx), forward);
         streamed?;
         shown = [shown[0].max(read[0]), shown[1].max(read[1])];
+        if let Some(r) = replacing {
+            match r.settled(&c.name, &mut replaced).await {
+                Replaced::No => {}
+                Replaced::Restarted => {
+                    let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
+                    restarts = info.first().map_or(restarts, |i| i.restart_count);
+                    continue;
+                }
+                Replaced::Recreated => {
+                    (shown, restarts) = ([0, 0], 0);
+                    continue;
+                }
+            }
+        }
         if policy == RestartPolicy::No {
             return Ok(stack.backend.wait(&c.name).await?);
         }

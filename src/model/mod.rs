@@ -1,11 +1,13 @@
 //! The validated project model, shared by Compose projects and jobs.
 
+mod develop;
 mod duration;
 mod job;
 mod project;
 mod service;
 mod wait;
 
+pub use develop::{WatchAction, WatchRule};
 pub use duration::{format_duration, parse_duration};
 pub use job::{fingerprint, Cache};
 pub use job::{Job, Step, StepWhen, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};

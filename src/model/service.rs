@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::WatchRule;
+
 /// A validated service. Lists that Compose allows in two forms (environment, ports,
 /// volumes, depends_on, ...) are held here in their one long form.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -64,8 +66,7 @@ pub struct Service {
     /// Registry credentials its image is pulled with (a CI format's `credentials`,
     /// `auth`): kept off every command line and out of every message.
     pub registry_auth: Option<RegistryAuth>,
-    /// Compose keys read and shown by `config` that sidepod does not apply (yet): `ipc`,
-    /// `pid`, `userns_mode`, `runtime`, `mac_address`, lifecycle hooks, `develop`, a
+    /// Compose keys read and shown by `config` that sidepod does not apply (yet): a
     /// network's `interface_name`, ... Each is warned about once at load; `provider`
     /// and `models` make `up` refuse the service.
     pub unapplied: BTreeMap<String, serde_json::Value>,
@@ -74,6 +75,8 @@ pub struct Service {
     pub pre_start: Vec<Hook>,
     pub post_start: Vec<Hook>,
     pub pre_stop: Vec<Hook>,
+    /// `develop.watch`: what `sidepod watch` does when a watched file changes.
+    pub watch: Vec<WatchRule>,
 }
 
 /// A lifecycle hook: a command, with the user, privileges, directory and variables it

@@ -257,6 +257,12 @@ pub enum Event {
         project: String,
         main: String,
     },
+    /// `watch` acts on changed files: `sync`, `restart`, `rebuild` (`develop.watch`).
+    Watch {
+        service: String,
+        action: String,
+        files: usize,
+    },
     /// A line of information that is not a state change (`Aborting on container exit...`).
     Notice(String),
     Warning(String),
@@ -331,6 +337,20 @@ impl Event {
                 "Kept job {project} (--keep). Enter the main container: podman exec -it {main} sh\n\
                  Remove everything: sidepod -p {project} down -v"
             ),
+            Event::Watch {
+                service,
+                action,
+                files,
+            } => {
+                let verb = match action.as_str() {
+                    "sync" => "Syncing",
+                    "restart" => "Restarting",
+                    "rebuild" => "Rebuilding",
+                    other => other,
+                };
+                let s = if *files == 1 { "" } else { "s" };
+                format!("{verb} service {service} after {files} changed file{s}")
+            }
             Event::Notice(message) => message.clone(),
             Event::Warning(message) => format!("warning: {message}"),
             Event::Error(report) => report.clone(),
@@ -416,6 +436,11 @@ impl Event {
             Event::Kept { project, main } => {
                 json!({"type": "kept", "project": project, "main": main})
             }
+            Event::Watch {
+                service,
+                action,
+                files,
+            } => json!({"type": "watch", "service": service, "action": action, "files": files}),
             Event::Notice(message) => json!({"type": "notice", "message": message}),
             Event::Warning(message) => json!({"type": "warning", "message": message}),
             Event::Error(report) => json!({"type": "error", "message": report}),

@@ -461,6 +461,46 @@ impl Backend for FakeBackend {
     async fn build(&self, spec: &BuildSpec) -> Result<(), BackendError> {
         self.record(Call::Build(spec.tag.clone()))?;
         self.with(|s| s.missing_images.retain(|m| m != &spec.tag));
+        self.with(|s| *s.image_builds.entry(spec.tag.clone()).or_default() += 1);
         Ok(())
+    }
+
+    async fn image_id(&self, image: &str) -> Result<Option<String>, BackendError> {
+        self.record(Call::ImageId(image.into()))?;
+        Ok(self.with(|s| {
+            let missing = s.missing_images.iter().any(|m| m == image);
+            let builds = s.image_builds.get(image).copied().unwrap_or(0);
+            (!missing).then(|| format!("{image}@{builds}"))
+        }))
+    }
+
+    async fn image_remove(&self, images: &[String]) -> Result<(), BackendError> {
+        self.record(Call::ImageRemove(images.to_vec()))
+    }
+
+    async fn copy_into(
+        &self,
+        container: &str,
+        source: &std::path::Path,
+        dest: &str,
+    ) -> Result<(), BackendError> {
+        let mut files = Vec::new();
+        let mut dirs = vec![source.to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if let Ok(rel) = path.strip_prefix(source) {
+                    files.push(rel.display().to_string());
+                }
+            }
+        }
+        files.sort();
+        self.record(Call::Copy {
+            container: container.into(),
+            dest: dest.into(),
+            files,
+        })
     }
 }

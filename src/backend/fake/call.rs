@@ -54,6 +54,15 @@ pub enum Call {
     /// A pull with a login: the image and the user (never the password).
     PullAuth(String, String),
     Build(String),
+    ImageId(String),
+    ImageRemove(Vec<String>),
+    /// `copy_into`: the container, its directory, and the files copied (relative paths,
+    /// sorted), read from the source directory when the call was made.
+    Copy {
+        container: String,
+        dest: String,
+        files: Vec<String>,
+    },
 }
 
 impl Call {

@@ -21,6 +21,8 @@ pub(super) struct State {
     /// Networks by name, with their labels.
     pub(super) networks: BTreeMap<String, BTreeMap<String, String>>,
     pub(super) missing_images: Vec<String>,
+    /// How often each tag was built: its ID changes with each build.
+    pub(super) image_builds: BTreeMap<String, u32>,
     pub(super) health: BTreeMap<String, VecDeque<HealthRun>>,
     pub(super) exit_codes: BTreeMap<String, i64>,
     pub(super) delays: Vec<(Matcher, Duration)>,

@@ -542,6 +542,36 @@ impl Backend for PodmanBackend {
         }
         self.process.change_ok(&build_args(&spec)).await.map(drop)
     }
+
+    async fn image_id(&self, image: &str) -> Result<Option<String>, BackendError> {
+        let found = self.process.look(&image_id_args(image)).await?;
+        Ok(found.and_then(|(status, out, _)| {
+            let id = out.trim();
+            (status == Some(0) && !id.is_empty()).then(|| id.to_string())
+        }))
+    }
+
+    async fn image_remove(&self, images: &[String]) -> Result<(), BackendError> {
+        if images.is_empty() {
+            return Ok(());
+        }
+        self.process
+            .change_ok(&image_remove_args(images))
+            .await
+            .map(drop)
+    }
+
+    async fn copy_into(
+        &self,
+        container: &str,
+        source: &std::path::Path,
+        dest: &str,
+    ) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&copy_into_args(container, source, dest))
+            .await
+            .map(drop)
+    }
 }
 
 #[cfg(test)]

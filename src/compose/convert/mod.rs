@@ -3,6 +3,7 @@
 //! concern; each takes the shared imports below with `use super::*`.
 
 mod context;
+mod develop;
 mod health;
 mod mounts;
 mod networks;
@@ -29,6 +30,7 @@ use super::raw::*;
 use super::LoadError;
 use crate::model::*;
 
+use self::develop::watch_rules;
 use self::health::*;
 use self::mounts::*;
 use self::networks::*;

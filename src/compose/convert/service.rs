@@ -44,6 +44,7 @@ pub fn convert_service(
     s.pre_start = hooks(raw.pre_start.as_deref(), &at("pre_start"), true, ctx)?;
     s.post_start = hooks(raw.post_start.as_deref(), &at("post_start"), false, ctx)?;
     s.pre_stop = hooks(raw.pre_stop.as_deref(), &at("pre_stop"), false, ctx)?;
+    s.watch = watch_rules(raw.develop.as_ref(), &at("develop.watch"), ctx)?;
     Ok(s)
 }
 
@@ -55,32 +56,39 @@ fn hooks(
     own_container: bool,
     ctx: &Context,
 ) -> Result<Vec<Hook>, LoadError> {
-    let mut out = Vec::new();
-    for (i, h) in list.unwrap_or_default().iter().enumerate() {
-        let path = format!("{at}[{i}]");
-        let Some(c) = h.command.clone() else {
-            return Err(ctx.err(&path, "a hook needs a `command`"));
-        };
-        if h.image.is_some() && !own_container {
-            return Err(ctx.err(
-                &format!("{path}.image"),
-                "only a pre_start hook runs in a container of its own; this one runs in \
-                 the service's container: remove `image`",
-            ));
-        }
-        out.push(Hook {
-            command: command(c, &path, ctx)?,
-            user: h.user.as_ref().map(|u| u.0.clone()),
-            privileged: flag(h.privileged),
-            working_dir: h.working_dir.clone(),
-            environment: list_or_map(h.environment.clone())
-                .into_iter()
-                .filter_map(|(k, v)| v.map(|v| (k, v)))
-                .collect(),
-            image: h.image.clone(),
-        });
+    let list = list.unwrap_or_default().iter().enumerate();
+    list.map(|(i, h)| hook(h, &format!("{at}[{i}]"), own_container, ctx))
+        .collect()
+}
+
+/// One hook (also `develop.watch[].exec`), at key path `path`.
+pub(super) fn hook(
+    h: &RawHook,
+    path: &str,
+    own_container: bool,
+    ctx: &Context,
+) -> Result<Hook, LoadError> {
+    let Some(c) = h.command.clone() else {
+        return Err(ctx.err(path, "a hook needs a `command`"));
+    };
+    if h.image.is_some() && !own_container {
+        return Err(ctx.err(
+            &format!("{path}.image"),
+            "only a pre_start hook runs in a container of its own; this one runs in \
+             the service's container: remove `image`",
+        ));
     }
-    Ok(out)
+    Ok(Hook {
+        command: command(c, path, ctx)?,
+        user: h.user.as_ref().map(|u| u.0.clone()),
+        privileged: flag(h.privileged),
+        working_dir: h.working_dir.clone(),
+        environment: list_or_map(h.environment.clone())
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, v)))
+            .collect(),
+        image: h.image.clone(),
+    })
 }
 
 /// The keys sidepod reads, checks and shows, but does not apply (yet).
@@ -97,11 +105,7 @@ fn unapplied(
             out.insert(k.to_string(), json!(v));
         }
     }
-    let values = [
-        ("develop", &raw.develop),
-        ("provider", &raw.provider),
-        ("models", &raw.models),
-    ];
+    let values = [("provider", &raw.provider), ("models", &raw.models)];
     for (k, v) in values {
         if let Some(v) = v {
             let v = serde_json::to_value(v).map_err(|e| ctx.err(&at(k), e.to_string()))?;

@@ -112,7 +112,6 @@ pub fn unapplied_warnings(services: &BTreeMap<String, Service>) -> Vec<String> {
                 "provider" | "models" => {
                     "is another program's to provide; `up` refuses the service".to_string()
                 }
-                "develop" => "has no effect: sidepod has no `watch`".to_string(),
                 k if k.starts_with("build.") => {
                     "has no `podman build` equivalent and is ignored".to_string()
                 }

@@ -148,7 +148,7 @@ pub struct RawService {
     pub userns_mode: Option<String>,
     pub runtime: Option<String>,
     pub mac_address: Option<String>,
-    pub develop: Option<Value>,
+    pub develop: Option<RawDevelop>,
     pub post_start: Option<Vec<RawHook>>,
     pub pre_stop: Option<Vec<RawHook>>,
     pub pre_start: Option<Vec<RawHook>>,
@@ -158,6 +158,26 @@ pub struct RawService {
     /// sidepod's wait strategies (`wait:` in a job file), checked in conversion.
     #[serde(rename = "x-sidepod-wait")]
     pub x_sidepod_wait: Option<serde_yaml::Value>,
+}
+
+/// `develop:`: what `watch` does on file changes.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawDevelop {
+    pub watch: Option<Vec<RawWatch>>,
+}
+
+/// One `develop.watch` rule.
+#[derive(Debug, Default, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawWatch {
+    pub path: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub ignore: Option<OneOrMany<String>>,
+    pub include: Option<OneOrMany<String>>,
+    pub initial_sync: Option<Flag>,
+    pub exec: Option<RawHook>,
 }
 
 /// A lifecycle hook: a command run in the service's container.

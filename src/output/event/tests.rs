@@ -88,11 +88,39 @@ fn one_of_each() -> Vec<Event> {
             project: "p".into(),
             main: "p-main-1".into(),
         },
+        Event::Watch {
+            service: "web".into(),
+            action: "sync".into(),
+            files: 2,
+        },
         Event::Notice("n".into()),
         Event::Warning("w".into()),
         Event::Error("error: e".into()),
     ]);
     events
+}
+
+#[test]
+fn a_watch_event_says_what_and_how_many_files() {
+    let sync = Event::Watch {
+        service: "web".into(),
+        action: "sync".into(),
+        files: 2,
+    };
+    assert_eq!(sync.plain(), "Syncing service web after 2 changed files");
+    let rebuild = Event::Watch {
+        service: "api".into(),
+        action: "rebuild".into(),
+        files: 1,
+    };
+    assert_eq!(
+        rebuild.plain(),
+        "Rebuilding service api after 1 changed file"
+    );
+    assert_eq!(
+        rebuild.json(),
+        json!({"type": "watch", "service": "api", "action": "rebuild", "files": 1})
+    );
 }
 
 #[test]

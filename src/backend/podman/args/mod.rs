@@ -634,6 +634,20 @@ pub(super) fn wait_args(name: &str) -> Vec<String> {
     vec!["wait".into(), name.into()]
 }
 
+pub fn image_id_args(image: &str) -> Vec<String> {
+    strings(["image", "inspect", "--format", "{{.Id}}", image])
+}
+
+pub fn image_remove_args(images: &[String]) -> Vec<String> {
+    with_names(strings(["image", "rm"]), images)
+}
+
+/// `podman cp SOURCE/. CONTAINER:DEST`: the directory's contents, not the directory.
+pub fn copy_into_args(container: &str, source: &std::path::Path, dest: &str) -> Vec<String> {
+    let from = format!("{}/.", source.display());
+    vec!["cp".into(), from, format!("{container}:{dest}")]
+}
+
 pub(super) fn exists_args(kind: &str, name: &str) -> Vec<String> {
     vec![kind.into(), "exists".into(), name.into()]
 }

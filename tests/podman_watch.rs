@@ -1,0 +1,142 @@
+//! Real podman, `develop.watch`: `sidepod watch` syncs changed files into a running
+//! container and removes the deleted ones; `up --watch` rebuilds an image and follows
+//! the recreated container's logs. Rootful, or rootless with SIDEPOD_TEST_MODE=rootless.
+
+#[macro_use]
+mod common;
+
+use std::time::Duration;
+
+use common::podman::{Project, BUSYBOX};
+
+fn interrupt(child: &std::process::Child) {
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// `cat` of a file in a container, or nothing when it is not there.
+fn read_in(p: &Project, container: &str, path: &str) -> Option<String> {
+    let out = p.host.podman(&["exec", container, "cat", path]);
+    (out.code == 0).then(|| out.stdout.trim().to_string())
+}
+
+#[test]
+fn watch_syncs_changed_files_removes_deleted_ones_and_leaves_the_service_running() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  app:
+    image: {BUSYBOX}
+    command: [\"sleep\", \"300\"]
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+          ignore: [\"*.tmp\"]
+"
+    );
+    let p = Project::with_files(&host, "watchsync", &[("compose.yaml", &compose)]);
+    std::fs::create_dir_all(p.dir.join("src/old")).unwrap();
+    p.write("src/old/gone.txt", "soon gone");
+    let child = p.spawn(&["watch"], &[]);
+    p.wait_running(1);
+    let app = p.container("app");
+    std::fs::create_dir_all(p.dir.join("src/lib")).unwrap();
+    // Until the watcher is in place, a write may go unseen: write until it arrives.
+    p.wait_for(Duration::from_secs(60), "the first sync", || {
+        p.write("src/lib/index.js", "console.log(2)");
+        std::thread::sleep(Duration::from_millis(1500));
+        read_in(&p, &app, "/app/lib/index.js").as_deref() == Some("console.log(2)")
+    });
+    p.write("src/scratch.tmp", "ignored");
+    p.write("src/main.js", "main v2");
+    std::fs::remove_dir_all(p.dir.join("src/old")).unwrap();
+    p.wait_for(Duration::from_secs(30), "main.js synced", || {
+        read_in(&p, &app, "/app/main.js").as_deref() == Some("main v2")
+    });
+    p.wait_for(Duration::from_secs(30), "old/ removed", || {
+        read_in(&p, &app, "/app/old/gone.txt").is_none()
+    });
+    assert_eq!(read_in(&p, &app, "/app/scratch.tmp"), None, "ignored");
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("Watch enabled for app"), "{stderr}");
+    assert!(stderr.contains("Syncing service app after"), "{stderr}");
+    assert!(stderr.contains("Watch disabled"), "{stderr}");
+    assert_eq!(
+        p.inspect(&app, "{{.State.Status}}"),
+        "running",
+        "watch leaves the services running"
+    );
+}
+
+#[test]
+fn up_watch_rebuilds_recreates_and_follows_the_new_container() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  app:
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM {BUSYBOX}
+        COPY version /version
+        STOPSIGNAL SIGKILL
+        CMD [\"sh\", \"-c\", \"echo running version $(cat /version); exec sleep 300\"]
+    develop:
+      watch:
+        - path: ./version
+          action: rebuild
+"
+    );
+    let p = Project::with_files(
+        &host,
+        "watchbuild",
+        &[("compose.yaml", &compose), ("version", "1\n")],
+    );
+    let child = p.spawn(&["up", "--watch"], &[]);
+    p.wait_running(1);
+    let app = p.container("app");
+    let first_image = p.inspect(&app, "{{.Image}}");
+    p.wait_for(Duration::from_secs(120), "the rebuilt container", || {
+        p.write("version", "2\n");
+        std::thread::sleep(Duration::from_millis(1500));
+        let logs = p.host.podman(&["logs", &app]);
+        logs.stdout.contains("running version 2")
+    });
+    p.wait_running(1);
+    let second_image = p.inspect(&app, "{{.Image}}");
+    assert_ne!(first_image, second_image, "built again");
+    let old = p.host.podman(&["image", "exists", &first_image]);
+    assert_ne!(old.code, 0, "the replaced image is pruned");
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stdout.contains("app-1  | running version 1")
+            || stdout.contains("app-1 | running version 1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("running version 2"),
+        "the new container's log is followed: {stdout}"
+    );
+    assert!(
+        !stderr.contains("exited with code"),
+        "a recreate is no exit: {stderr}"
+    );
+    assert!(stderr.contains("Rebuilding service app after"), "{stderr}");
+    assert_eq!(
+        p.inspect(&app, "{{.State.Status}}"),
+        "exited",
+        "Ctrl-C stops an attached up"
+    );
+}
