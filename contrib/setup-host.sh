@@ -20,8 +20,9 @@ fi
 # python3-venv: contrib/bench.sh installs podman-compose into a venv for the comparison.
 # docker-registry and apache2-utils (htpasswd): the registry the login tests pull from.
 # netavark, aardvark-dns, iptables: podman networks with DNS, for bridge mode.
+# git (its daemon) and openssh-client (ssh-agent): builds from a git URL and with an agent.
 packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs busybox-static debootstrap python3-venv
-    docker-registry apache2-utils netavark aardvark-dns iptables)
+    docker-registry apache2-utils netavark aardvark-dns iptables git openssh-client)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -17,7 +17,8 @@ pub async fn build(s: &Session, args: &BuildArgs) -> Result<i32, Error> {
         .values()
         .filter(|s| args.services.is_empty() || args.services.contains(&s.name));
     // Services with the same build section share one build.
-    for (_, mut spec) in build_groups(project, wanted) {
+    for (names, mut spec) in build_groups(project, wanted) {
+        crate::engine::forwards_an_agent(&names, &spec)?;
         spec.no_cache |= args.no_cache;
         spec.pull |= args.pull;
         for arg in &args.build_arg {

@@ -31,12 +31,33 @@ pub(super) async fn ensure_build(
             .await?;
     }
     if missing {
+        forwards_an_agent(names, spec)?;
         let image = |state| Event::resource(ResourceKind::Image, &spec.tag, state);
         stack.output.emit(image(Resource::Building));
         stack.backend.build(spec).await?;
         stack.output.emit(image(Resource::Built));
     }
     Ok(())
+}
+
+/// A `build.ssh` entry without a path forwards the ssh agent: refused before building
+/// when there is none to forward, with what to do.
+pub fn forwards_an_agent(
+    names: &[String],
+    spec: &crate::backend::BuildSpec,
+) -> Result<(), EngineError> {
+    let agent = spec.ssh.iter().find(|s| !s.contains('='));
+    match agent {
+        Some(id) if std::env::var_os("SSH_AUTH_SOCK").is_none() => {
+            Err(EngineError::Unrunnable(format!(
+                "service {:?}: build.ssh {id:?} forwards your ssh agent, and SSH_AUTH_SOCK \
+                 is not set; start one (eval $(ssh-agent) && ssh-add), or name a key: \
+                 {id}=~/.ssh/id_ed25519",
+                names.join(", ")
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Pulls a service's image (one without a build section) as its `pull_policy` asks.

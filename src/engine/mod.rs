@@ -29,6 +29,7 @@ pub use control::{
 };
 pub use error::EngineError;
 pub use health::{refresh_health, wait_healthy, HealthOutcome};
+pub use images::forwards_an_agent;
 pub use job::{
     owner, reap_stale, run_job, run_job_finished, run_matrix, Finished, JobOptions, Outcome,
     StepReport, Variant,

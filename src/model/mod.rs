@@ -13,9 +13,9 @@ pub use job::{fingerprint, Cache};
 pub use job::{Job, Step, StepWhen, DEFAULT_READY_TIMEOUT, DEFAULT_WORKDIR, MAIN};
 pub use project::{FileSource, Network, Project, StackNetwork, Volume};
 pub use service::{
-    is_remote_context, Build, Condition, Dependency, Dns, ExposedPort, FileRef, HealthTest,
-    Healthcheck, Hook, HostEntry, Link, Mount, MountKind, NetworkMode, Port, PortRange, Protocol,
-    PullPolicy, RegistryAuth, RestartPolicy, RuntimeOptions, Service, ServiceNetwork, Ulimit,
-    VolumesFrom, VolumesSource,
+    is_remote_context, podman_cache_ref, Build, Condition, Dependency, Dns, ExposedPort, FileRef,
+    HealthTest, Healthcheck, Hook, HostEntry, Link, Mount, MountKind, NetworkMode, Port, PortRange,
+    Protocol, PullPolicy, RegistryAuth, RestartPolicy, RuntimeOptions, Service, ServiceNetwork,
+    Ulimit, VolumesFrom, VolumesSource,
 };
 pub use wait::{HttpCheck, WaitCheck, WaitStrategy};

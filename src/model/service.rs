@@ -323,6 +323,39 @@ pub fn is_remote_context(context: &str) -> bool {
     context.contains("://") || context.starts_with("git@") || context.starts_with("github.com/")
 }
 
+/// A `cache_from`/`cache_to` entry as `podman build` takes it: a repository with its
+/// registry and without tag or digest (`redis:7` is `docker.io/library/redis`), from an
+/// image reference or BuildKit's `type=registry,ref=...`. Other BuildKit cache types
+/// (`local`, `gha`, `s3`, `inline`, ...) have no podman equivalent: none.
+pub fn podman_cache_ref(entry: &str) -> Option<String> {
+    let reference = if entry.contains('=') {
+        let fields: BTreeMap<&str, &str> =
+            entry.split(',').filter_map(|f| f.split_once('=')).collect();
+        if fields.get("type").copied().unwrap_or("registry") != "registry" {
+            return None;
+        }
+        fields.get("ref")?.to_string()
+    } else {
+        entry.to_string()
+    };
+    let reference = reference.split('@').next().unwrap_or_default();
+    let repository = match reference.rfind(':') {
+        Some(i) if !reference[i..].contains('/') => &reference[..i],
+        _ => reference,
+    };
+    if repository.is_empty() {
+        return None;
+    }
+    let first = repository.split('/').next().unwrap_or_default();
+    let has_registry = repository.contains('/')
+        && (first.contains('.') || first.contains(':') || first == "localhost");
+    Some(match (has_registry, repository.contains('/')) {
+        (true, _) => repository.to_string(),
+        (false, true) => format!("docker.io/{repository}"),
+        (false, false) => format!("docker.io/library/{repository}"),
+    })
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum Protocol {
     #[default]
@@ -559,7 +592,7 @@ const DAY: Duration = Duration::from_secs(24 * 3600);
 
 #[cfg(test)]
 mod tests {
-    use super::RegistryAuth;
+    use super::{podman_cache_ref, RegistryAuth};
 
     #[test]
     fn a_login_token_is_base64_of_user_colon_password_both_ways() {
@@ -578,5 +611,29 @@ mod tests {
         assert_eq!(RegistryAuth::from_token("not base64!"), None);
         // Base64 of text without a colon is no login.
         assert_eq!(RegistryAuth::from_token("dGVzdGVy"), None);
+    }
+
+    #[test]
+    fn cache_entries_become_the_repositories_podman_build_takes() {
+        let cases = [
+            ("myorg/app:latest", Some("docker.io/myorg/app")),
+            ("redis:7", Some("docker.io/library/redis")),
+            ("localhost:5000/cache", Some("localhost:5000/cache")),
+            ("quay.io/org/app@sha256:abc", Some("quay.io/org/app")),
+            (
+                "type=registry,ref=ghcr.io/o/app:buildcache",
+                Some("ghcr.io/o/app"),
+            ),
+            (
+                "type=registry,ref=reg:5000/app,mode=max",
+                Some("reg:5000/app"),
+            ),
+            ("type=local,src=/tmp/cache", None),
+            ("type=gha", None),
+            ("type=registry", None),
+        ];
+        for (entry, want) in cases {
+            assert_eq!(podman_cache_ref(entry).as_deref(), want, "{entry}");
+        }
     }
 }

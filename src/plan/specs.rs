@@ -7,7 +7,9 @@ use super::Plan;
 use crate::backend::{
     BuildSecret, BuildSpec, ContainerSpec, HealthSpec, MountSpec, PodSpec, VolumeSpec,
 };
-use crate::model::{FileSource, MountKind, Project, RuntimeOptions, Service, VolumesSource};
+use crate::model::{
+    podman_cache_ref, FileSource, MountKind, Project, RuntimeOptions, Service, VolumesSource,
+};
 
 pub const LABEL_PROJECT: &str = "io.sidepod.project";
 pub const LABEL_SERVICE: &str = "io.sidepod.service";
@@ -438,8 +440,16 @@ pub fn build_spec(project: &Project, service: &Service) -> Option<BuildSpec> {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect(),
-        cache_from: b.cache_from.clone(),
-        cache_to: b.cache_to.clone(),
+        cache_from: b
+            .cache_from
+            .iter()
+            .filter_map(|c| podman_cache_ref(c))
+            .collect(),
+        cache_to: b
+            .cache_to
+            .iter()
+            .filter_map(|c| podman_cache_ref(c))
+            .collect(),
         network: b.network.clone(),
         add_hosts: b
             .extra_hosts

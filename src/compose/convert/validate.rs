@@ -94,7 +94,14 @@ pub fn check_references(
 pub fn unapplied_warnings(services: &BTreeMap<String, Service>) -> Vec<String> {
     let mut by_key: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (name, s) in services {
-        let build = s.build.iter().flat_map(|b| b.unapplied.keys());
+        let build = s.build.iter().flat_map(|b| {
+            let caches = [("cache_from", &b.cache_from), ("cache_to", &b.cache_to)];
+            let foreign = caches
+                .into_iter()
+                .filter(|(_, list)| list.iter().any(|c| podman_cache_ref(c).is_none()))
+                .map(|(k, _)| k.to_string());
+            b.unapplied.keys().cloned().chain(foreign)
+        });
         let keys = s
             .unapplied
             .keys()
@@ -112,6 +119,10 @@ pub fn unapplied_warnings(services: &BTreeMap<String, Service>) -> Vec<String> {
                 "provider" | "models" => {
                     "is another program's to provide; `up` refuses the service".to_string()
                 }
+                "build.cache_from" | "build.cache_to" => "has entries of a BuildKit cache type \
+                     (local, gha, s3, inline, ...) that `podman build` has no equivalent for; \
+                     they are ignored, and `type=registry` entries are used"
+                    .to_string(),
                 k if k.starts_with("build.") => {
                     "has no `podman build` equivalent and is ignored".to_string()
                 }
