@@ -420,7 +420,10 @@ fn doctor_finds_this_host_ready_and_names_the_fix_for_a_known_problem() {
         "doctor",
         &[
             ("compose.yaml", &sleeper_stack()),
-            ("no-ulimits.conf", "[engine]\nruntime = \"runc\"\n"),
+            (
+                "no-ulimits.conf",
+                "[engine]\nruntime = \"runc\"\n\n[network]\nnetwork_backend = \"netavark\"\n",
+            ),
         ],
     );
     let doctor_pods = || {

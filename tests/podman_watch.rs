@@ -5,9 +5,40 @@
 #[macro_use]
 mod common;
 
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use common::podman::{Project, BUSYBOX};
+
+/// Starts `sidepod -p NAME ARGS` with its stderr in a file, so that the test sees when
+/// watching has begun; returns the child and that file.
+fn start(p: &Project, args: &[&str]) -> (Child, PathBuf) {
+    let log = p.dir.join("sidepod.stderr");
+    let file = std::fs::File::create(&log).unwrap();
+    let mut all = vec!["-p", p.name.as_str()];
+    all.extend_from_slice(args);
+    let child = p
+        .host
+        .command(env!("CARGO_BIN_EXE_sidepod"), &all, &p.dir, &[])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(file)
+        .spawn()
+        .expect("spawn sidepod");
+    (child, log)
+}
+
+fn read(path: &std::path::Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// Waits until the watcher is in place: changes from now on are seen.
+fn until_watching(p: &Project, log: &std::path::Path) {
+    p.wait_for(Duration::from_secs(120), "Watch enabled", || {
+        read(log).contains("Watch enabled")
+    });
+}
 
 fn interrupt(child: &std::process::Child) {
     let status = std::process::Command::new("kill")
@@ -42,14 +73,13 @@ fn watch_syncs_changed_files_removes_deleted_ones_and_leaves_the_service_running
     let p = Project::with_files(&host, "watchsync", &[("compose.yaml", &compose)]);
     std::fs::create_dir_all(p.dir.join("src/old")).unwrap();
     p.write("src/old/gone.txt", "soon gone");
-    let child = p.spawn(&["watch"], &[]);
+    let (child, log) = start(&p, &["watch"]);
+    until_watching(&p, &log);
     p.wait_running(1);
     let app = p.container("app");
     std::fs::create_dir_all(p.dir.join("src/lib")).unwrap();
-    // Until the watcher is in place, a write may go unseen: write until it arrives.
-    p.wait_for(Duration::from_secs(60), "the first sync", || {
-        p.write("src/lib/index.js", "console.log(2)");
-        std::thread::sleep(Duration::from_millis(1500));
+    p.write("src/lib/index.js", "console.log(2)");
+    p.wait_for(Duration::from_secs(30), "the first sync", || {
         read_in(&p, &app, "/app/lib/index.js").as_deref() == Some("console.log(2)")
     });
     p.write("src/scratch.tmp", "ignored");
@@ -64,7 +94,7 @@ fn watch_syncs_changed_files_removes_deleted_ones_and_leaves_the_service_running
     assert_eq!(read_in(&p, &app, "/app/scratch.tmp"), None, "ignored");
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = read(&log);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(stderr.contains("Watch enabled for app"), "{stderr}");
     assert!(stderr.contains("Syncing service app after"), "{stderr}");
@@ -100,13 +130,13 @@ fn up_watch_rebuilds_recreates_and_follows_the_new_container() {
         "watchbuild",
         &[("compose.yaml", &compose), ("version", "1\n")],
     );
-    let child = p.spawn(&["up", "--watch"], &[]);
+    let (child, log) = start(&p, &["up", "--watch"]);
+    until_watching(&p, &log);
     p.wait_running(1);
     let app = p.container("app");
     let first_image = p.inspect(&app, "{{.Image}}");
+    p.write("version", "2\n");
     p.wait_for(Duration::from_secs(120), "the rebuilt container", || {
-        p.write("version", "2\n");
-        std::thread::sleep(Duration::from_millis(1500));
         let logs = p.host.podman(&["logs", &app]);
         logs.stdout.contains("running version 2")
     });
@@ -118,7 +148,7 @@ fn up_watch_rebuilds_recreates_and_follows_the_new_container() {
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = read(&log);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(
         stdout.contains("app-1  | running version 1")
