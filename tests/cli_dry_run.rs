@@ -198,3 +198,22 @@ fn a_stack_one_pod_cannot_hold_runs_on_the_projects_network() {
         .run();
     bad.config_error(&["compose.yaml", "x-sidepod.network", "use pod", "or bridge"]);
 }
+
+/// `--dry-run watch` prints what starting the services would run and ends: no file
+/// change is waited for (a hang here fails the run).
+#[test]
+fn a_dry_run_of_watch_prints_the_start_and_ends() {
+    let compose = "services:
+  web:
+    image: busybox
+    develop:
+      watch:
+        - {path: ./src, action: sync, target: /app}
+";
+    let t = common::Test::new().file("compose.yaml", compose);
+    std::fs::create_dir(t.cwd().join("src")).unwrap();
+    let out = t.args(&["--dry-run", "watch"]).run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("--name proj-web-1"), "{}", out.stdout);
+    assert!(!out.stdout.contains("podman cp"), "{}", out.stdout);
+}

@@ -51,6 +51,10 @@ pub async fn watch(
     shutdown: &mut Shutdown,
 ) -> Result<(), EngineError> {
     let set = check(stack, opts)?;
+    if stack.backend.prints_only() {
+        // A dry run shows what starting would run; no file change will come to act on.
+        return Ok(());
+    }
     let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
     let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
         let Ok(event) = event else { return };
