@@ -168,138 +168,127 @@ impl<'a> Reader<'a> {
         };
         for (i, entry) in entries.into_iter().enumerate() {
             let at = format!("include[{i}]");
-            let spec = include_spec(entry).map_err(|m| invalid(at.clone(), m))?;
-            let files: Vec<PathBuf> = spec
-                .paths
-                .iter()
-                .map(|p| clean_path(&dir.join(p)))
-                .collect();
-            if let Some(start) = self.including.iter().position(|f| *f == files[0]) {
-                let cycle: Vec<String> = self.including[start..]
-                    .iter()
-                    .chain(std::iter::once(&files[0]))
-                    .map(|f| self.display(f))
-                    .collect();
-                return Err(invalid(
-                    at,
-                    format!("include cycle: {}", cycle.join(" -> ")),
-                ));
-            }
-            let project_dir = match &spec.project_directory {
-                Some(d) => clean_path(&dir.join(d)),
-                None => files[0].parent().map(Path::to_path_buf).unwrap_or_default(),
-            };
-            let env_files: Vec<PathBuf> = match &spec.env_file {
-                Some(list) => list
-                    .iter()
-                    .filter(|f| f.as_str() != "/dev/null")
-                    .map(|f| clean_path(&dir.join(f)))
-                    .collect(),
-                None => Some(project_dir.join(".env"))
-                    .filter(|f| f.is_file())
-                    .into_iter()
-                    .collect(),
-            };
-            if let Some(missing) = env_files.iter().find(|f| !f.is_file()) {
-                return Err(invalid(
-                    at,
-                    format!(
-                        "env file {} does not exist; create it or remove it from env_file",
-                        self.display(missing)
-                    ),
-                ));
-            }
-            let env = self
-                .env
-                .with_files(&env_files)
-                .map_err(|e| invalid(at.clone(), format!("env_file: {}", e.detail())))?;
-            let mut child = Reader::new(&env, self.working_dir);
-            child.including = self.including.clone();
-            let mut merged = Value::Mapping(Mapping::new());
-            let mut label = Vec::new();
-            for file in &files {
-                let doc = child.compose_document(file).map_err(|e| match e {
-                    // A file that cannot be read is the including file's error.
-                    LoadError::Read { .. } | LoadError::File { .. } => invalid(
-                        at.clone(),
-                        format!("cannot include {}: {}", self.display(file), e.detail()),
-                    ),
-                    other => other,
-                })?;
-                apply_resets(&mut merged, &doc.resets);
-                merge_documents(&mut merged, doc.value);
-                label.push(doc.display);
-            }
-            let label = label.join(" + ");
-            if let Some(Value::Mapping(services)) = merged.get_mut("services") {
-                child.resolve_extends(services, &label, &project_dir, &project_dir, &[])?;
-                for service in services.values_mut() {
-                    rebase_paths(service, &project_dir);
-                    // A variable named without a value takes it from the include's own
-                    // variables, which the rest of the project does not see.
-                    if let Some(Value::Mapping(vars)) = service.get_mut("environment") {
-                        for (k, v) in vars.iter_mut() {
-                            if v.is_null() {
-                                if let Some(value) = k.as_str().and_then(|k| env.get(k)) {
-                                    *v = Value::from(value);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            self.unset.append(&mut child.unset);
-            self.warnings.append(&mut child.warnings);
-            let Value::Mapping(mut included) = merged else {
-                continue;
-            };
-            for kind in ["secrets", "configs"] {
-                if let Some(Value::Mapping(objects)) = included.get_mut(kind) {
-                    for object in objects.values_mut() {
-                        if let Some(Value::String(f)) = object.get_mut("file") {
-                            if !Path::new(f.as_str()).is_absolute() && !f.starts_with('~') {
-                                *f = clean_path(&project_dir.join(&*f))
-                                    .to_string_lossy()
-                                    .to_string();
-                            }
-                        }
-                    }
-                }
-            }
-            for kind in [
-                "services", "volumes", "networks", "secrets", "configs", "models",
-            ] {
-                let Some(Value::Mapping(theirs)) = included.remove(kind) else {
-                    continue;
-                };
-                let ours = top
-                    .entry(Value::from(kind))
-                    .or_insert_with(|| Value::Mapping(Mapping::new()));
-                let Value::Mapping(ours) = ours else {
-                    continue;
-                };
-                for (name, mut v) in theirs {
-                    if let Some(local) = ours.remove(&name) {
-                        // This file's definition is merged over the included one, after
-                        // its `!reset` and `!override` tags have cleared their paths.
-                        let key = name.as_str().unwrap_or_default();
-                        let own: Vec<KeyPath> = resets
-                            .iter()
-                            .filter(|p| p.len() > 2 && p[0] == kind && p[1] == key)
-                            .map(|p| p[2..].to_vec())
-                            .collect();
-                        apply_resets(&mut v, &own);
-                        if kind == "services" {
-                            merge_service(&mut v, local);
-                        } else {
-                            merge_documents(&mut v, local);
-                        }
-                    }
-                    ours.insert(name, v);
-                }
+            if let Some(included) = self.include_entry(&at, entry, display, dir)? {
+                merge_included(top, included, resets);
             }
         }
         Ok(())
+    }
+
+    /// One `include` entry, read as a project of its own: its services, volumes,
+    /// networks, secrets and configs, with paths made absolute.
+    fn include_entry(
+        &mut self,
+        at: &str,
+        entry: Value,
+        display: &str,
+        dir: &Path,
+    ) -> Result<Option<Mapping>, LoadError> {
+        let at = at.to_string();
+        let invalid = |at: String, message: String| LoadError::Invalid {
+            file: display.to_string(),
+            at,
+            message,
+        };
+        let spec = include_spec(entry).map_err(|m| invalid(at.clone(), m))?;
+        let files: Vec<PathBuf> = spec
+            .paths
+            .iter()
+            .map(|p| clean_path(&dir.join(p)))
+            .collect();
+        if let Some(start) = self.including.iter().position(|f| *f == files[0]) {
+            let cycle: Vec<String> = self.including[start..]
+                .iter()
+                .chain(std::iter::once(&files[0]))
+                .map(|f| self.display(f))
+                .collect();
+            return Err(invalid(
+                at,
+                format!("include cycle: {}", cycle.join(" -> ")),
+            ));
+        }
+        let project_dir = match &spec.project_directory {
+            Some(d) => clean_path(&dir.join(d)),
+            None => files[0].parent().map(Path::to_path_buf).unwrap_or_default(),
+        };
+        let env_files: Vec<PathBuf> = match &spec.env_file {
+            Some(list) => list
+                .iter()
+                .filter(|f| f.as_str() != "/dev/null")
+                .map(|f| clean_path(&dir.join(f)))
+                .collect(),
+            None => Some(project_dir.join(".env"))
+                .filter(|f| f.is_file())
+                .into_iter()
+                .collect(),
+        };
+        if let Some(missing) = env_files.iter().find(|f| !f.is_file()) {
+            return Err(invalid(
+                at,
+                format!(
+                    "env file {} does not exist; create it or remove it from env_file",
+                    self.display(missing)
+                ),
+            ));
+        }
+        let env = self
+            .env
+            .with_files(&env_files)
+            .map_err(|e| invalid(at.clone(), format!("env_file: {}", e.detail())))?;
+        let mut child = Reader::new(&env, self.working_dir);
+        child.including = self.including.clone();
+        let mut merged = Value::Mapping(Mapping::new());
+        let mut label = Vec::new();
+        for file in &files {
+            let doc = child.compose_document(file).map_err(|e| match e {
+                // A file that cannot be read is the including file's error.
+                LoadError::Read { .. } | LoadError::File { .. } => invalid(
+                    at.clone(),
+                    format!("cannot include {}: {}", self.display(file), e.detail()),
+                ),
+                other => other,
+            })?;
+            apply_resets(&mut merged, &doc.resets);
+            merge_documents(&mut merged, doc.value);
+            label.push(doc.display);
+        }
+        let label = label.join(" + ");
+        if let Some(Value::Mapping(services)) = merged.get_mut("services") {
+            child.resolve_extends(services, &label, &project_dir, &project_dir, &[])?;
+            for service in services.values_mut() {
+                rebase_paths(service, &project_dir);
+                // A variable named without a value takes it from the include's own
+                // variables, which the rest of the project does not see.
+                if let Some(Value::Mapping(vars)) = service.get_mut("environment") {
+                    for (k, v) in vars.iter_mut() {
+                        if v.is_null() {
+                            if let Some(value) = k.as_str().and_then(|k| env.get(k)) {
+                                *v = Value::from(value);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        self.unset.append(&mut child.unset);
+        self.warnings.append(&mut child.warnings);
+        let Value::Mapping(mut included) = merged else {
+            return Ok(None);
+        };
+        for kind in ["secrets", "configs"] {
+            if let Some(Value::Mapping(objects)) = included.get_mut(kind) {
+                for object in objects.values_mut() {
+                    if let Some(Value::String(f)) = object.get_mut("file") {
+                        if !Path::new(f.as_str()).is_absolute() && !f.starts_with('~') {
+                            *f = clean_path(&project_dir.join(&*f))
+                                .to_string_lossy()
+                                .to_string();
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Some(included))
     }
 
     /// Replaces every service's `extends` by the merge of its base and itself. `resets`
@@ -572,6 +561,44 @@ fn rebase_paths(service: &mut Value, dir: &Path) {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// Adds what an `include` entry defines to `top`. Where `top` defines the same name, its
+/// definition is merged over the included one, after its `!reset` and `!override` tags
+/// have cleared their paths.
+fn merge_included(top: &mut Mapping, mut included: Mapping, resets: &[KeyPath]) {
+    for kind in [
+        "services", "volumes", "networks", "secrets", "configs", "models",
+    ] {
+        let Some(Value::Mapping(theirs)) = included.remove(kind) else {
+            continue;
+        };
+        let ours = top
+            .entry(Value::from(kind))
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
+        let Value::Mapping(ours) = ours else {
+            continue;
+        };
+        for (name, mut v) in theirs {
+            if let Some(local) = ours.remove(&name) {
+                // This file's definition is merged over the included one, after
+                // its `!reset` and `!override` tags have cleared their paths.
+                let key = name.as_str().unwrap_or_default();
+                let own: Vec<KeyPath> = resets
+                    .iter()
+                    .filter(|p| p.len() > 2 && p[0] == kind && p[1] == key)
+                    .map(|p| p[2..].to_vec())
+                    .collect();
+                apply_resets(&mut v, &own);
+                if kind == "services" {
+                    merge_service(&mut v, local);
+                } else {
+                    merge_documents(&mut v, local);
+                }
+            }
+            ours.insert(name, v);
         }
     }
 }

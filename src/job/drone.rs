@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 
-use super::parts::{job_error, pick_job, CiJob, JobChoice, JobParts};
+use super::parts::{items, job_error, pick_job, CiJob, JobChoice, JobParts};
 use crate::compose::{self, LoadError, Reader};
 use crate::model::{PullPolicy, RegistryAuth, Step, StepWhen};
 
@@ -111,7 +111,6 @@ fn pipeline(
             &format!("{kind:?} pipelines cannot run here; only docker pipelines run in a pod"),
         ));
     }
-    let mut secrets = Vec::new();
     let mut warnings = Vec::new();
     let workspace = p
         .get("workspace")
@@ -122,69 +121,18 @@ fn pipeline(
 
     let lookup = |k: &str| env.get(k);
     let pull_secrets = PullSecrets::read(&p, &display, &lookup, &mut warnings)?;
+    let mut reading = Reading {
+        display: &display,
+        lookup: &lookup,
+        secrets: Vec::new(),
+        pull_secrets,
+    };
     let mut auth_by_service = BTreeMap::new();
     let mut services = Mapping::new();
-    for (i, s) in p
-        .get("services")
-        .and_then(Value::as_sequence)
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let at = format!("services[{i}]");
-        let sname = s
-            .get("name")
-            .and_then(Value::as_str)
-            .ok_or_else(|| err(&at, "a service needs a `name`"))?;
-        let mut svc = Mapping::new();
-        let image = s
-            .get("image")
-            .and_then(Value::as_str)
-            .ok_or_else(|| err(&at, "a service needs an `image`"))?;
-        svc.insert("image".into(), image.into());
-        let vars = environment(
-            s.get("environment"),
-            &format!("{at}.environment"),
-            &display,
-            &lookup,
-            &mut secrets,
-        )?;
-        svc.insert(
-            "environment".into(),
-            Value::Mapping(
-                vars.into_iter()
-                    .map(|(k, v)| (k.into(), v.into()))
-                    .collect(),
-            ),
-        );
-        if let Some(cmds) = s.get("commands") {
-            svc.insert(
-                "entrypoint".into(),
-                Value::Sequence(vec!["/bin/sh".into(), "-c".into()]),
-            );
-            svc.insert(
-                "command".into(),
-                Value::Sequence(vec![
-                    script(cmds, &format!("{at}.commands"), &display)?.into()
-                ]),
-            );
-        }
-        for key in ["entrypoint", "command"] {
-            if let Some(v) = s.get(key) {
-                svc.insert(key.into(), v.clone());
-            }
-        }
-        if let Some(policy) = pull_policy(s.get("pull"), &format!("{at}.pull"), &display)? {
-            svc.insert("pull_policy".into(), policy.name().into());
-        }
-        if let Some(auth) = auth_config(s, &at, &display, &lookup, &mut secrets)?
-            .or_else(|| pull_secrets.login_for(image))
-        {
-            auth_by_service.insert(sname.to_string(), auth);
-        }
-        if s.get("privileged").and_then(Value::as_bool) == Some(true) {
-            svc.insert("privileged".into(), true.into());
+    for (i, s) in items(p.get("services")) {
+        let (sname, svc, auth) = service(&mut reading, s, &format!("services[{i}]"))?;
+        if let Some(auth) = auth {
+            auth_by_service.insert(sname.clone(), auth);
         }
         services.insert(sname.into(), Value::Mapping(svc));
     }
@@ -200,53 +148,7 @@ fn pipeline(
     let branch = current_branch(dir);
     let mut steps = Vec::new();
     for (i, s) in list.iter().enumerate() {
-        let at = format!("steps[{i}]");
-        let sname = s
-            .get("name")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("step {}", i + 1));
-        let image = s
-            .get("image")
-            .and_then(Value::as_str)
-            .ok_or_else(|| err(&at, "a step needs an `image`"))?;
-        let Some(cmds) = s.get("commands") else {
-            // A plugin: the image does the work with its settings.
-            warnings.push(format!(
-                "{display}: {at} ({sname:?}) is a plugin step (no `commands`): it is skipped"
-            ));
-            steps.push(Step {
-                name: sname,
-                when: StepWhen::Never,
-                ..Step::default()
-            });
-            continue;
-        };
-        let vars = environment(
-            s.get("environment"),
-            &format!("{at}.environment"),
-            &display,
-            &lookup,
-            &mut secrets,
-        )?;
-        let registry_auth = auth_config(s, &at, &display, &lookup, &mut secrets)?
-            .or_else(|| pull_secrets.login_for(image));
-        steps.push(Step {
-            name: sname,
-            run: script(cmds, &format!("{at}.commands"), &display)?,
-            env: vars.into_iter().collect(),
-            when: when(
-                s.get("when"),
-                &format!("{at}.when"),
-                &display,
-                branch.as_deref(),
-            )?,
-            continue_on_error: s.get("failure").and_then(Value::as_str) == Some("ignore"),
-            image: Some(image.to_string()),
-            pull: pull_policy(s.get("pull"), &format!("{at}.pull"), &display)?,
-            registry_auth,
-            ..Step::default()
-        });
+        steps.push(step(&mut reading, s, i, branch.as_deref(), &mut warnings)?);
     }
     // The main container idles in the first step's image: every step runs in its own.
     let first = list
@@ -272,7 +174,7 @@ fn pipeline(
         .iter()
         .filter(|s| s.image.as_deref() == Some(first))
         .find_map(|s| s.registry_auth.clone())
-        .or_else(|| pull_secrets.login_for(first))
+        .or_else(|| reading.pull_secrets.login_for(first))
     {
         auth_by_service.insert(crate::model::MAIN.to_string(), auth);
     }
@@ -282,11 +184,151 @@ fn pipeline(
         container,
         steps,
         timeout: None,
-        mask: secrets,
+        mask: reading.secrets,
         warnings,
         auth: auth_by_service,
     }
     .into_parts(&display, dir, "the pipeline's name"))
+}
+
+/// What reading a pipeline's services and steps needs: the file's name, the environment,
+/// and the secrets read so far (to be masked).
+struct Reading<'a> {
+    display: &'a str,
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+    secrets: Vec<String>,
+    pull_secrets: PullSecrets,
+}
+
+impl Reading<'_> {
+    /// An item's `environment:`, its secrets read and kept to be masked.
+    fn environment(
+        &mut self,
+        item: &Value,
+        at: &str,
+    ) -> Result<BTreeMap<String, String>, LoadError> {
+        let at = format!("{at}.environment");
+        environment(
+            item.get("environment"),
+            &at,
+            self.display,
+            self.lookup,
+            &mut self.secrets,
+        )
+    }
+
+    /// An item's `auth_config`, else the pull secret for its image's registry.
+    fn auth(
+        &mut self,
+        item: &Value,
+        at: &str,
+        image: &str,
+    ) -> Result<Option<RegistryAuth>, LoadError> {
+        Ok(
+            auth_config(item, at, self.display, self.lookup, &mut self.secrets)?
+                .or_else(|| self.pull_secrets.login_for(image)),
+        )
+    }
+}
+
+/// One of the pipeline's `services:`, as a Compose service, with its registry login.
+fn service(
+    r: &mut Reading,
+    s: &Value,
+    at: &str,
+) -> Result<(String, Mapping, Option<RegistryAuth>), LoadError> {
+    let display = r.display;
+    let err = |at: &str, m: &str| job_error(display, at, m);
+    let sname = s
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| err(at, "a service needs a `name`"))?;
+    let mut svc = Mapping::new();
+    let image = s
+        .get("image")
+        .and_then(Value::as_str)
+        .ok_or_else(|| err(at, "a service needs an `image`"))?;
+    svc.insert("image".into(), image.into());
+    let vars = r.environment(s, at)?;
+    svc.insert(
+        "environment".into(),
+        Value::Mapping(
+            vars.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        ),
+    );
+    if let Some(cmds) = s.get("commands") {
+        svc.insert(
+            "entrypoint".into(),
+            Value::Sequence(vec!["/bin/sh".into(), "-c".into()]),
+        );
+        svc.insert(
+            "command".into(),
+            Value::Sequence(vec![
+                script(cmds, &format!("{at}.commands"), display)?.into()
+            ]),
+        );
+    }
+    for key in ["entrypoint", "command"] {
+        if let Some(v) = s.get(key) {
+            svc.insert(key.into(), v.clone());
+        }
+    }
+    if let Some(policy) = pull_policy(s.get("pull"), &format!("{at}.pull"), display)? {
+        svc.insert("pull_policy".into(), policy.name().into());
+    }
+    let auth = r.auth(s, at, image)?;
+    if s.get("privileged").and_then(Value::as_bool) == Some(true) {
+        svc.insert("privileged".into(), true.into());
+    }
+    Ok((sname.to_string(), svc, auth))
+}
+
+/// One of the pipeline's `steps:`; a plugin step (no `commands`) is kept, never to run.
+fn step(
+    r: &mut Reading,
+    s: &Value,
+    i: usize,
+    branch: Option<&str>,
+    warnings: &mut Vec<String>,
+) -> Result<Step, LoadError> {
+    let display = r.display;
+    let at = &format!("steps[{i}]");
+    let err = |at: &str, m: &str| job_error(display, at, m);
+    let sname = s
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("step {}", i + 1));
+    let image = s
+        .get("image")
+        .and_then(Value::as_str)
+        .ok_or_else(|| err(at, "a step needs an `image`"))?;
+    let Some(cmds) = s.get("commands") else {
+        // A plugin: the image does the work with its settings.
+        warnings.push(format!(
+            "{display}: {at} ({sname:?}) is a plugin step (no `commands`): it is skipped"
+        ));
+        return Ok(Step {
+            name: sname,
+            when: StepWhen::Never,
+            ..Step::default()
+        });
+    };
+    let vars = r.environment(s, at)?;
+    let registry_auth = r.auth(s, at, image)?;
+    Ok(Step {
+        name: sname,
+        run: script(cmds, &format!("{at}.commands"), display)?,
+        env: vars.into_iter().collect(),
+        when: when(s.get("when"), &format!("{at}.when"), display, branch)?,
+        continue_on_error: s.get("failure").and_then(Value::as_str) == Some("ignore"),
+        image: Some(image.to_string()),
+        pull: pull_policy(s.get("pull"), &format!("{at}.pull"), display)?,
+        registry_auth,
+        ..Step::default()
+    })
 }
 
 /// `commands`, run as Drone runs them: each line shown (`+ cmd`) and the first failure

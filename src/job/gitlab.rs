@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use serde_yaml::{Mapping, Value};
 
-use super::parts::{add_env, job_error, pick_job, CiJob, JobChoice, JobParts};
-use crate::compose::{self, parse_yaml, LoadError, Reader};
+use super::parts::{add_env, items, job_error, pick_job, CiJob, JobChoice, JobParts};
+use crate::compose::{self, LoadError, Reader};
+use document::{document, extended, resolve_references};
+
+mod document;
 use crate::model::{Step, StepWhen, DEFAULT_WORKDIR};
 
 /// Top-level keys that are settings, not jobs.
@@ -100,7 +103,41 @@ pub(super) fn read(
             "triggers another pipeline, which cannot run here",
         ));
     }
-    // `default:` (and the old top-level keys) fill what the job does not say.
+    fill_defaults(&doc, &mut job);
+    let vars = job_variables(&doc, &job, &name, &display, reader.env)?;
+    let env = reader.env;
+    let expand = |s: &str| -> String {
+        let lookup = |k: &str| vars.get(k).cloned().or_else(|| env.get(k));
+        crate::compose::interpolate::Interpolator::new(&lookup)
+            .interpolate(s)
+            .unwrap_or_else(|_| s.to_string())
+    };
+    let container = job_container(&job, &name, choice, &vars, &expand, &display)?;
+
+    let mut services = Mapping::new();
+    for (i, s) in items(job.get("services")) {
+        let at = format!("{name}.services[{i}]");
+        let (sname, mut svc) = service(s, &at, &display, &expand)?;
+        // The runner passes the file's variables to every service; its own win.
+        add_env(&mut svc, &vars, false);
+        services.insert(sname.into(), Value::Mapping(svc));
+    }
+    let (steps, timeout) = job_steps(&job, &name, &display)?;
+    Ok(CiJob {
+        name,
+        services,
+        container,
+        steps,
+        timeout,
+        mask: Vec::new(),
+        warnings: Vec::new(),
+        auth: Default::default(),
+    }
+    .into_parts(&display, dir, "the pipeline's job name"))
+}
+
+/// `default:` (and the old top-level keys) fill what the job does not say.
+fn fill_defaults(doc: &Mapping, job: &mut Mapping) {
     let defaults = doc
         .get("default")
         .and_then(Value::as_mapping)
@@ -119,14 +156,24 @@ pub(super) fn read(
             }
         }
     }
+}
+
+/// The job's variables: the file's, the job's, and this run's matrix combination, each
+/// expanded as the runner expands them.
+fn job_variables(
+    doc: &Mapping,
+    job: &Mapping,
+    name: &str,
+    display: &str,
+    env: &crate::compose::Environment,
+) -> Result<BTreeMap<String, String>, LoadError> {
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
     for (level, at) in [
         (doc.get("variables"), "variables".to_string()),
         (job.get("variables"), format!("{name}.variables")),
     ] {
-        vars.extend(variables(level, &at, &display)?);
+        vars.extend(variables(level, &at, display)?);
     }
-    let env = reader.env;
     match job.get("parallel") {
         None => {}
         Some(p) if p.get("matrix").is_some() => {
@@ -141,7 +188,8 @@ pub(super) fn read(
             }
         }
         Some(_) => {
-            return Err(err(
+            return Err(job_error(
+                display,
                 &format!("{name}.parallel"),
                 "a number of parallel copies splits the job across runners, which one pod cannot do; use parallel: matrix:, or remove it",
             ))
@@ -149,17 +197,23 @@ pub(super) fn read(
     }
     // A variable's value may name others (`$OTHER`, `${OTHER}`; `$$` is a `$`), as
     // the runner expands them.
-    let vars: BTreeMap<String, String> = vars
+    Ok(vars
         .iter()
         .map(|(k, v)| (k.clone(), expand_value(v, &vars, &|k| env.get(k), 0)))
-        .collect();
-    let expand = |s: &str| -> String {
-        let lookup = |k: &str| vars.get(k).cloned().or_else(|| env.get(k));
-        crate::compose::interpolate::Interpolator::new(&lookup)
-            .interpolate(s)
-            .unwrap_or_else(|_| s.to_string())
-    };
+        .collect())
+}
 
+/// The main container: the job's image (or --image), its entrypoint, and the variables
+/// with the runner's defaults.
+fn job_container(
+    job: &Mapping,
+    name: &str,
+    choice: &JobChoice,
+    vars: &BTreeMap<String, String>,
+    expand: &dyn Fn(&str) -> String,
+    display: &str,
+) -> Result<compose::raw::RawService, LoadError> {
+    let err = |at: &str, m: &str| job_error(display, at, m);
     let mut container = Mapping::new();
     match job.get("image") {
         Some(Value::String(image)) => {
@@ -202,45 +256,37 @@ pub(super) fn read(
         ("GITLAB_CI", "true"),
         ("CI_PROJECT_DIR", DEFAULT_WORKDIR),
         ("CI_BUILDS_DIR", DEFAULT_WORKDIR),
-        ("CI_JOB_NAME", name.as_str()),
+        ("CI_JOB_NAME", name),
     ] {
         environment.entry(k.into()).or_insert_with(|| v.into());
     }
     container.insert("environment".into(), Value::Mapping(environment));
-    let container = compose::validate(&Value::Mapping(container), &display)?;
+    compose::validate(&Value::Mapping(container), display)
+}
 
-    let mut services = Mapping::new();
-    for (i, s) in job
-        .get("services")
-        .and_then(Value::as_sequence)
-        .cloned()
-        .unwrap_or_default()
-        .iter()
-        .enumerate()
-    {
-        let at = format!("{name}.services[{i}]");
-        let (sname, mut svc) = service(s, &at, &display, &expand)?;
-        // The runner passes the file's variables to every service; its own win.
-        add_env(&mut svc, &vars, false);
-        services.insert(sname.into(), Value::Mapping(svc));
-    }
-
-    let script = lines(job.get("script"), &format!("{name}.script"), &display)?;
+/// The job's steps (before_script with script, then after_script always) and its timeout.
+fn job_steps(
+    job: &Mapping,
+    name: &str,
+    display: &str,
+) -> Result<(Vec<Step>, Option<Duration>), LoadError> {
+    let err = |at: &str, m: &str| job_error(display, at, m);
+    let script = lines(job.get("script"), &format!("{name}.script"), display)?;
     if script.is_empty() {
         return Err(err(&format!("{name}.script"), "a job needs a `script`"));
     }
     let before = lines(
         job.get("before_script"),
         &format!("{name}.before_script"),
-        &display,
+        display,
     )?;
     let after = lines(
         job.get("after_script"),
         &format!("{name}.after_script"),
-        &display,
+        display,
     )?;
     let mut steps = vec![Step {
-        name: name.clone(),
+        name: name.to_string(),
         run: shell_lines(before.iter().chain(script.iter())),
         ..Step::default()
     }];
@@ -261,202 +307,7 @@ pub(super) fn read(
             )
         })?),
     };
-    Ok(CiJob {
-        name,
-        services,
-        container,
-        steps,
-        timeout,
-        mask: Vec::new(),
-        warnings: Vec::new(),
-        auth: Default::default(),
-    }
-    .into_parts(&display, dir, "the pipeline's job name"))
-}
-
-/// The file with its local includes merged in (theirs first, this file over them).
-fn document(
-    file: &Path,
-    dir: &Path,
-    reader: &mut Reader,
-    display: &str,
-    depth: usize,
-) -> Result<Mapping, LoadError> {
-    if depth > 16 {
-        return Err(job_error(
-            display,
-            "include",
-            "includes nest more than 16 deep (a cycle?)",
-        ));
-    }
-    let text = reader.read_text(file)?;
-    let Value::Mapping(mut doc) = parse_yaml(&text, &reader.display(file))? else {
-        return Err(job_error(
-            display,
-            "top level",
-            "expected a mapping of jobs",
-        ));
-    };
-    let Some(include) = doc.remove("include") else {
-        return Ok(doc);
-    };
-    let entries = match include {
-        Value::Sequence(items) => items,
-        other => vec![other],
-    };
-    let mut merged = Mapping::new();
-    for (i, entry) in entries.iter().enumerate() {
-        let at = format!("include[{i}]");
-        let local = match entry {
-            Value::String(s) if !s.contains("://") => s.clone(),
-            Value::Mapping(m) if m.contains_key("local") => m.get("local").and_then(Value::as_str).unwrap_or_default().to_string(),
-            _ => {
-                return Err(job_error(
-                    display,
-                    &at,
-                    "only local includes can be read here (remote, project, template and component includes need GitLab); copy the file into the repository",
-                ))
-            }
-        };
-        let path = dir.join(local.trim_start_matches('/'));
-        let other = document(&path, dir, reader, display, depth + 1)?;
-        for (k, v) in other {
-            merged.insert(k, v);
-        }
-    }
-    for (k, v) in doc {
-        merged.insert(k, v);
-    }
-    Ok(merged)
-}
-
-/// A job with its `extends:` merged in, as GitLab merges: mappings deeply, the rest
-/// (lists included) replaced by the extending job.
-fn extended(
-    doc: &Mapping,
-    name: &str,
-    display: &str,
-    seen: &mut Vec<String>,
-) -> Result<Mapping, LoadError> {
-    if seen.iter().any(|s| s == name) {
-        seen.push(name.to_string());
-        return Err(job_error(
-            display,
-            name,
-            &format!("extends forms a cycle: {}", seen.join(" -> ")),
-        ));
-    }
-    let Some(Value::Mapping(job)) = doc.get(name) else {
-        return Err(job_error(
-            display,
-            &format!("{}.extends", seen.last().cloned().unwrap_or_default()),
-            &format!("{name:?} is not a job or template of this pipeline"),
-        ));
-    };
-    let mut job = job.clone();
-    let bases = match job.remove("extends") {
-        None => Vec::new(),
-        Some(Value::String(s)) => vec![s],
-        Some(Value::Sequence(items)) => items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-        Some(_) => {
-            return Err(job_error(
-                display,
-                &format!("{name}.extends"),
-                "expected a job name or a list of them",
-            ))
-        }
-    };
-    seen.push(name.to_string());
-    let mut merged = Mapping::new();
-    for base in bases {
-        let b = extended(doc, &base, display, seen)?;
-        deep_merge(&mut merged, b);
-    }
-    seen.pop();
-    deep_merge(&mut merged, job);
-    Ok(merged)
-}
-
-fn deep_merge(base: &mut Mapping, over: Mapping) {
-    for (k, v) in over {
-        match (base.get_mut(&k), v) {
-            (Some(Value::Mapping(b)), Value::Mapping(o)) => deep_merge(b, o),
-            (_, v) => {
-                base.insert(k, v);
-            }
-        }
-    }
-}
-
-/// Replaces each `!reference [job, key, ...]` by what it points at; a list of script
-/// lines that holds one is flattened into it.
-fn resolve_references(value: &mut Mapping, doc: &Mapping, display: &str) -> Result<(), LoadError> {
-    for (_, v) in value.iter_mut() {
-        resolve_value(v, doc, display, 0)?;
-    }
-    Ok(())
-}
-
-fn resolve_value(
-    v: &mut Value,
-    doc: &Mapping,
-    display: &str,
-    depth: usize,
-) -> Result<(), LoadError> {
-    if depth > 10 {
-        return Err(job_error(
-            display,
-            "!reference",
-            "references nest more than 10 deep",
-        ));
-    }
-    match v {
-        Value::Tagged(t) if t.tag == "reference" => {
-            let path: Vec<String> = t
-                .value
-                .as_sequence()
-                .map(|s| {
-                    s.iter()
-                        .filter_map(|p| p.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut found = Value::Mapping(doc.clone());
-            for p in &path {
-                found = found.get(p.as_str()).cloned().ok_or_else(|| {
-                    job_error(
-                        display,
-                        "!reference",
-                        &format!("[{}] points at nothing", path.join(", ")),
-                    )
-                })?;
-            }
-            resolve_value(&mut found, doc, display, depth + 1)?;
-            *v = found;
-        }
-        Value::Sequence(items) => {
-            let mut out = Vec::new();
-            for mut item in std::mem::take(items) {
-                let was_reference = matches!(&item, Value::Tagged(_));
-                resolve_value(&mut item, doc, display, depth + 1)?;
-                match item {
-                    Value::Sequence(inner) if was_reference => out.extend(inner),
-                    other => out.push(other),
-                }
-            }
-            *items = out;
-        }
-        Value::Mapping(m) => {
-            for (_, inner) in m.iter_mut() {
-                resolve_value(inner, doc, display, depth + 1)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+    Ok((steps, timeout))
 }
 
 /// One `services:` entry, with the name GitLab gives it: its `alias`, else the image

@@ -243,3 +243,13 @@ pub(super) fn add_env<K: AsRef<str>, V: AsRef<str>>(
         }
     }
 }
+
+/// The items of a list the file may leave out, numbered from 0.
+pub(super) fn items(
+    list: Option<&serde_yaml::Value>,
+) -> impl Iterator<Item = (usize, &serde_yaml::Value)> {
+    list.and_then(serde_yaml::Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .enumerate()
+}

@@ -210,41 +210,7 @@ fn check_service(
         }
     }
     if let Some(b) = &s.build {
-        if b.network.as_deref() == Some("host") {
-            return Err(refuse(
-                name,
-                "build.network",
-                "a build on the host's network".into(),
-            ));
-        }
-        if let Some(id) = b.ssh.keys().next() {
-            return Err(refuse(
-                name,
-                "build.ssh",
-                format!("the host's SSH agent or keys ({id}) in a build"),
-            ));
-        }
-        if let Some((context, path)) = b
-            .additional_contexts
-            .iter()
-            .find(|(_, p)| p.starts_with('/') && !real(Path::new(p)).starts_with(workspace))
-        {
-            return Err(refuse(
-                name,
-                "build.additional_contexts",
-                format!("build context {context} from outside the workspace ({path})"),
-            ));
-        }
-        if !real(&b.context).starts_with(workspace) {
-            return Err(refuse(
-                name,
-                "build.context",
-                format!(
-                    "a build context outside the workspace ({})",
-                    b.context.display()
-                ),
-            ));
-        }
+        check_build(name, b, workspace, refuse)?;
     }
     for m in s.volumes.iter().filter(|m| m.kind == MountKind::Bind) {
         let source = real(Path::new(m.source.as_deref().unwrap_or_default()));
@@ -266,6 +232,52 @@ fn check_service(
                 ),
             ));
         }
+    }
+    Ok(())
+}
+
+/// A build that would reach the host: its network, its SSH agent, or a context outside
+/// the workspace.
+fn check_build(
+    name: &str,
+    b: &crate::model::Build,
+    workspace: &Path,
+    refuse: &dyn Fn(&str, &str, String) -> LoadError,
+) -> Result<(), LoadError> {
+    if b.network.as_deref() == Some("host") {
+        return Err(refuse(
+            name,
+            "build.network",
+            "a build on the host's network".into(),
+        ));
+    }
+    if let Some(id) = b.ssh.keys().next() {
+        return Err(refuse(
+            name,
+            "build.ssh",
+            format!("the host's SSH agent or keys ({id}) in a build"),
+        ));
+    }
+    if let Some((context, path)) = b
+        .additional_contexts
+        .iter()
+        .find(|(_, p)| p.starts_with('/') && !real(Path::new(p)).starts_with(workspace))
+    {
+        return Err(refuse(
+            name,
+            "build.additional_contexts",
+            format!("build context {context} from outside the workspace ({path})"),
+        ));
+    }
+    if !real(&b.context).starts_with(workspace) {
+        return Err(refuse(
+            name,
+            "build.context",
+            format!(
+                "a build context outside the workspace ({})",
+                b.context.display()
+            ),
+        ));
     }
     Ok(())
 }

@@ -103,36 +103,9 @@ pub(super) async fn run_steps(
                 watched_step(exec, &step.name, limits, &mut watchers, shutdown).await
             }
         };
-        match &own {
-            // Whatever happened, its container goes with it.
-            Some(container) => {
-                let names = [container.name.clone()];
-                if result.is_err() {
-                    let _ = stack.backend.kill(&names, "KILL").await;
-                }
-                if let Err(e) = stack.backend.remove(&names, true).await {
-                    tracing::debug!("removing step container {}: {e}", container.name);
-                }
-            }
-            // Ended early: what the step started is still running in the container.
-            None if result.is_err() => {
-                stop_step(stack.backend.as_ref(), &main.name, &mark).await;
-            }
-            None => {}
-        }
+        end_step(stack, own.as_ref(), &main.name, &mark, result.is_err()).await;
         let duration = started.elapsed();
-        let (status, outcome) = match result {
-            Ok(0) => (StepStatus::Passed, None),
-            Ok(code) => (
-                StepStatus::Failed(code),
-                Some(Outcome::StepFailed {
-                    step: step.name.clone(),
-                    code,
-                }),
-            ),
-            Err(o @ Outcome::StepTimedOut { .. }) => (StepStatus::TimedOut, Some(o)),
-            Err(o) => (StepStatus::Stopped, Some(o)),
-        };
+        let (status, outcome) = step_status(result, &step.name);
         stack
             .output
             .emit(event(status.clone(), duration.as_secs_f64()));
@@ -151,6 +124,46 @@ pub(super) async fn run_steps(
         }
     }
     failed.unwrap_or(Outcome::Passed)
+}
+
+/// What a step leaves behind goes: its own container whatever happened, or, when it
+/// ended early, what it started in the main container.
+async fn end_step(
+    stack: &crate::engine::Stack,
+    own: Option<&ContainerSpec>,
+    main: &str,
+    mark: &str,
+    ended_early: bool,
+) {
+    match own {
+        Some(container) => {
+            let names = [container.name.clone()];
+            if ended_early {
+                let _ = stack.backend.kill(&names, "KILL").await;
+            }
+            if let Err(e) = stack.backend.remove(&names, true).await {
+                tracing::debug!("removing step container {}: {e}", container.name);
+            }
+        }
+        None if ended_early => stop_step(stack.backend.as_ref(), main, mark).await,
+        None => {}
+    }
+}
+
+/// A step's status, and the job's outcome when it did not pass.
+fn step_status(result: Result<i64, Outcome>, step: &str) -> (StepStatus, Option<Outcome>) {
+    match result {
+        Ok(0) => (StepStatus::Passed, None),
+        Ok(code) => (
+            StepStatus::Failed(code),
+            Some(Outcome::StepFailed {
+                step: step.to_string(),
+                code,
+            }),
+        ),
+        Err(o @ Outcome::StepTimedOut { .. }) => (StepStatus::TimedOut, Some(o)),
+        Err(o) => (StepStatus::Stopped, Some(o)),
+    }
 }
 
 /// Watches the sidecars that have no restart policy: one that dies fails the job.

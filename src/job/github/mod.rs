@@ -82,29 +82,13 @@ pub(super) fn read(
     }
     let lookup_env = reader.env;
     let lookup = |k: &str| lookup_env.get(k);
-    let mut github: BTreeMap<&'static str, String> = BTreeMap::new();
-    github.insert("github.workspace", DEFAULT_WORKDIR.into());
-    github.insert("github.job", name.clone());
-    github.insert("github.event_name", "push".into());
-    github.insert("runner.os", "Linux".into());
-    github.insert("runner.temp", "/tmp".into());
+    let github = github_context(&name);
     let mut secrets = Vec::new();
-    // `env.*` at each level sees the levels above it.
-    let mut env = BTreeMap::new();
-    for (level, at_level) in [
+    let levels = [
         (doc.get("env"), "env".to_string()),
         (job.get("env"), at("env")),
-    ] {
-        for (k, v) in pairs(level, &at_level, &display)? {
-            let cx = Contexts {
-                env: &env,
-                lookup: &lookup,
-                github: &github,
-            };
-            let v = expr::substitute(&v, &cx, &mut secrets).map_err(|m| err(&at_level, &m))?;
-            env.insert(k, v);
-        }
-    }
+    ];
+    let env = job_env(levels, &display, &lookup, &github, &mut secrets)?;
     let cx = Contexts {
         env: &env,
         lookup: &lookup,
@@ -186,6 +170,41 @@ pub(super) fn read(
         auth,
     }
     .into_parts(&display, dir, "the workflow's job name"))
+}
+
+/// The `github.*` and `runner.*` values a local run has.
+fn github_context(job: &str) -> BTreeMap<&'static str, String> {
+    let mut github: BTreeMap<&'static str, String> = BTreeMap::new();
+    github.insert("github.workspace", DEFAULT_WORKDIR.into());
+    github.insert("github.job", job.to_string());
+    github.insert("github.event_name", "push".into());
+    github.insert("runner.os", "Linux".into());
+    github.insert("runner.temp", "/tmp".into());
+    github
+}
+
+/// The workflow's and the job's `env:`; each level sees the levels above it.
+fn job_env(
+    levels: [(Option<&Value>, String); 2],
+    display: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    github: &BTreeMap<&'static str, String>,
+    secrets: &mut Vec<String>,
+) -> Result<BTreeMap<String, String>, LoadError> {
+    let mut env = BTreeMap::new();
+    for (level, at_level) in levels {
+        for (k, v) in pairs(level, &at_level, display)? {
+            let cx = Contexts {
+                env: &env,
+                lookup,
+                github,
+            };
+            let v = expr::substitute(&v, &cx, secrets)
+                .map_err(|m| job_error(display, &at_level, &m))?;
+            env.insert(k, v);
+        }
+    }
+    Ok(env)
 }
 
 /// What every step of a job reads.
