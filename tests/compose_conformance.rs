@@ -844,7 +844,7 @@ fn keys_docker_compose_accepts_load() {
         .is(a("restart"), json!("on-failure:3")),
         case(
             "hooks, namespaces and runtime",
-            &[("compose.yaml", "services:\n  a:\n    image: busybox\n    ipc: shareable\n    pid: host\n    userns_mode: keep-id\n    runtime: crun\n    mac_address: 02:42:ac:11:65:43\n    post_start: [{command: echo up, user: root}]\n    pre_stop: [{command: [echo, down]}]\n    pre_start: [{image: alpine, command: sh -c 'echo $$(date)'}]\n    develop: {watch: [{path: ./src, action: sync, target: /src}]}\n    networks:\n      back: {interface_name: eth1, mac_address: 02:42:ac:11:65:44}\nnetworks:\n  back: {}\n")],
+            &[("compose.yaml", "services:\n  a:\n    image: busybox\n    ipc: shareable\n    pid: host\n    userns_mode: keep-id\n    runtime: crun\n    mac_address: 02:42:ac:11:65:43\n    post_start: [{command: echo up, user: root}]\n    pre_stop: [{command: [echo, down]}]\n    pre_start: [{image: alpine, command: sh -c 'echo $$(date)', per_replica: true}]\n    develop: {watch: [{path: ./src, action: sync, target: /src}]}\n    networks:\n      back: {interface_name: eth1, mac_address: 02:42:ac:11:65:44}\nnetworks:\n  back: {}\n")],
         )
         .is(a("ipc"), json!("shareable"))
         .is(a("pid"), json!("host"))
@@ -853,6 +853,7 @@ fn keys_docker_compose_accepts_load() {
         .is(a("post_start/0/command"), json!(["echo", "up"]))
         .is(a("pre_stop/0/command"), json!(["echo", "down"]))
         .is(a("pre_start/0/command"), json!(["sh", "-c", "echo $$(date)"]))
+        .is(a("pre_start/0/per_replica"), json!(true))
         .is(a("networks/back/interface_name"), json!("eth1"))
         .is(a("develop/watch/0/action"), json!("sync"))
         .is(a("develop/watch/0/target"), json!("/src")),

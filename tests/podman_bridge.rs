@@ -236,3 +236,70 @@ steps:
     );
     p.assert_nothing_left();
 }
+
+#[test]
+fn a_network_with_its_own_subnet_gives_a_service_its_address_mac_and_interface() {
+    let host = host!();
+    let third = std::process::id() % 250 + 1;
+    let compose = format!(
+        "services:
+  web:
+    image: {BUSYBOX}
+    command: {s}
+    networks:
+      back:
+        ipv4_address: 10.213.{third}.9
+        mac_address: 02:42:ac:11:65:44
+        interface_name: eth3
+  db:
+    image: {BUSYBOX}
+    command: [sleep, '300']
+    networks: [back]
+networks:
+  back:
+    driver_opts: {{mtu: '1400'}}
+    ipam:
+      config:
+        - subnet: 10.213.{third}.0/24
+          gateway: 10.213.{third}.1
+",
+        s = server(8080)
+    );
+    let p = Project::with_files(&host, "static", &[("compose.yaml", &compose)]);
+    let up = p.sidepod(&["up", "-d"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(
+        up.stderr.contains("networks.back.ipv4_address"),
+        "the notice says why: {}",
+        up.stderr
+    );
+    let addr = p.sidepod(&["exec", "web", "ip", "addr", "show", "eth3"]);
+    assert_eq!(addr.code, 0, "{}", addr.stderr);
+    assert!(
+        addr.stdout.contains(&format!("inet 10.213.{third}.9/24"))
+            && addr.stdout.contains("link/ether 02:42:ac:11:65:44")
+            && addr.stdout.contains("mtu 1400"),
+        "{}",
+        addr.stdout
+    );
+    let route = p.sidepod(&["exec", "db", "ip", "route"]);
+    assert!(
+        route
+            .stdout
+            .contains(&format!("default via 10.213.{third}.1")),
+        "{}",
+        route.stdout
+    );
+    let get = p.sidepod(&[
+        "exec",
+        "db",
+        "timeout",
+        "5",
+        "wget",
+        "-qO-",
+        "http://web:8080/",
+    ]);
+    assert_eq!(get.code, 0, "db reaches web by name: {}", get.stderr);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

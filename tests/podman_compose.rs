@@ -203,6 +203,44 @@ fn lifecycle_hooks_write_their_markers_and_a_failing_one_fails_its_service() {
 }
 
 #[test]
+fn pre_start_runs_once_for_a_service_or_before_each_replica_with_per_replica() {
+    let host = host!();
+    let compose = "services:
+  app:
+    image: BUSYBOX
+    init: true
+    command: [sleep, '300']
+    deploy: {replicas: 3}
+    volumes: ['./out:/out']
+    pre_start:
+      - command: [sh, -c, 'echo once >> /out/log']
+      - command: [sh, -c, 'echo \"each $$(hostname)\" >> /out/log']
+        per_replica: true
+"
+    .replace("BUSYBOX", BUSYBOX);
+    let p = Project::with_files(&host, "prestart", &[("compose.yaml", &compose)]);
+    let out = p.dir.join("out");
+    std::fs::create_dir(&out).unwrap();
+    let _ = std::process::Command::new("chmod")
+        .arg("a+rwx")
+        .arg(&out)
+        .status();
+    let up = p.sidepod(&["up", "-d"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let log = std::fs::read_to_string(out.join("log")).unwrap_or_default();
+    let once = log.lines().filter(|l| *l == "once").count();
+    let each = log.lines().filter(|l| l.starts_with("each ")).count();
+    assert_eq!((once, each), (1, 3), "{log}");
+    assert_eq!(log.lines().next(), Some("once"), "{log}");
+    // A second `up` changes nothing, so no hook runs again.
+    p.sidepod(&["up", "-d"]).success();
+    let again = std::fs::read_to_string(out.join("log")).unwrap_or_default();
+    assert_eq!(again, log);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
 fn pid_service_x_sees_the_processes_of_x_and_userns_keep_id_is_the_pods() {
     let host = host!();
     let compose = "services:

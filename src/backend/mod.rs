@@ -47,6 +47,10 @@ pub struct NetworkSpec {
     pub labels: BTreeMap<String, String>,
     pub internal: bool,
     pub driver: Option<String>,
+    pub options: BTreeMap<String, String>,
+    pub ipv6: bool,
+    pub ipam_driver: Option<String>,
+    pub pools: Vec<crate::model::AddressPool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +64,8 @@ pub struct NetworkInfo {
 pub struct NetworkAttach {
     /// The podman networks it joins, each with `aliases`, when `mode` is none.
     pub networks: Vec<String>,
+    /// A network's interface options (`ip=`, `ip6=`, `mac=`, `interface_name=`).
+    pub interfaces: BTreeMap<String, Vec<String>>,
     pub aliases: Vec<String>,
     /// `host`, `none`, `bridge` or `container:NAME`: instead of `networks`.
     pub mode: Option<String>,

@@ -172,7 +172,7 @@ pub fn resolve(
         lookup: &lookup,
     };
     let volumes = convert::convert_volumes(raw.volumes, &ctx)?;
-    let networks = convert::convert_networks(raw.networks);
+    let networks = convert::convert_networks(raw.networks, &ctx)?;
     let secrets = convert::convert_file_objects(raw.secrets, "secrets", &ctx)?;
     let configs = convert::convert_file_objects(raw.configs, "configs", &ctx)?;
     let (services, disabled_services) =
@@ -182,6 +182,7 @@ pub fn resolve(
     warnings.extend(ref_warnings);
     warnings.append(&mut reader.warnings);
     warnings.extend(convert::unapplied_warnings(&services));
+    warnings.extend(convert::network_warnings(&networks));
     Ok(Project {
         name,
         directory: project_dir.to_path_buf(),

@@ -148,7 +148,33 @@ fn network_value(project: &str, key: &str, n: &Network) -> Value {
         m.insert("internal".into(), json!(true));
     }
     insert_opt(&mut m, "driver", n.driver.as_ref());
+    insert_map(&mut m, "driver_opts", &n.driver_opts);
     insert_map(&mut m, "labels", &n.labels);
+    if n.enable_ipv6 {
+        m.insert("enable_ipv6".into(), json!(true));
+    }
+    if n.ipam_driver.is_some() || !n.pools.is_empty() || !n.unapplied.is_empty() {
+        let mut ipam = Map::new();
+        insert_opt(&mut ipam, "driver", n.ipam_driver.as_ref());
+        let pools: Vec<Value> = n
+            .pools
+            .iter()
+            .map(|p| {
+                let mut pool = Map::new();
+                insert_opt(&mut pool, "subnet", p.subnet.as_ref());
+                insert_opt(&mut pool, "ip_range", p.ip_range.as_ref());
+                insert_opt(&mut pool, "gateway", p.gateway.as_ref());
+                Value::Object(pool)
+            })
+            .collect();
+        if !pools.is_empty() {
+            ipam.insert("config".into(), json!(pools));
+        }
+        if let Some(options) = n.unapplied.get("ipam.options") {
+            ipam.insert("options".into(), options.clone());
+        }
+        m.insert("ipam".into(), Value::Object(ipam));
+    }
     Value::Object(m)
 }
 
@@ -300,6 +326,9 @@ fn hook_value(h: &crate::model::Hook) -> Value {
     if h.privileged {
         m.insert("privileged".into(), json!(true));
     }
+    if h.per_replica {
+        m.insert("per_replica".into(), json!(true));
+    }
     insert_opt(&mut m, "working_dir", h.working_dir.as_ref());
     if !h.environment.is_empty() {
         m.insert("environment".into(), json!(h.environment));
@@ -433,10 +462,18 @@ fn insert_network_settings(m: &mut Map<String, Value>, s: &Service) {
             .networks
             .iter()
             .map(|(k, n)| {
-                let v = if n.aliases.is_empty() {
+                let mut v = Map::new();
+                if !n.aliases.is_empty() {
+                    v.insert("aliases".into(), json!(n.aliases));
+                }
+                insert_opt(&mut v, "ipv4_address", n.ipv4_address.as_ref());
+                insert_opt(&mut v, "ipv6_address", n.ipv6_address.as_ref());
+                insert_opt(&mut v, "mac_address", n.mac_address.as_ref());
+                insert_opt(&mut v, "interface_name", n.interface_name.as_ref());
+                let v = if v.is_empty() {
                     Value::Null
                 } else {
-                    json!({ "aliases": n.aliases })
+                    Value::Object(v)
                 };
                 (k.clone(), v)
             })

@@ -544,7 +544,13 @@ async fn start_replica(
             Resource::Started
         }
         (None, _) => {
-            super::hooks::run_before(&stack.backend, name, &spec, &svc.pre_start).await?;
+            // Once for the service, as its first replica is made; `per_replica` hooks
+            // before every replica.
+            let hooks: Vec<_> = (svc.pre_start.iter())
+                .filter(|h| h.per_replica || number == 1)
+                .cloned()
+                .collect();
+            super::hooks::run_before(&stack.backend, name, &spec, &hooks).await?;
             match backend.run(&spec).await {
                 // Another sidepod started it a moment ago, from the same files.
                 Err(e) if e.already_exists() => Resource::Running,

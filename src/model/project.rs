@@ -111,4 +111,37 @@ pub struct Network {
     pub internal: bool,
     pub driver: Option<String>,
     pub labels: BTreeMap<String, String>,
+    pub driver_opts: BTreeMap<String, String>,
+    pub enable_ipv6: bool,
+    /// `ipam.driver`.
+    pub ipam_driver: Option<String>,
+    /// `ipam.config`: the address pools the network is made with.
+    pub pools: Vec<AddressPool>,
+    /// Keys read and shown, with no podman equivalent (`ipam.config[].aux_addresses`,
+    /// `ipam.options`): each warned about once at load.
+    pub unapplied: BTreeMap<String, serde_json::Value>,
+}
+
+impl Network {
+    /// The settings only a podman network of the project's own gives.
+    pub fn own_settings(&self) -> Vec<&'static str> {
+        let set = [
+            ("ipam", !self.pools.is_empty() || self.ipam_driver.is_some()),
+            ("enable_ipv6", self.enable_ipv6),
+            ("driver_opts", !self.driver_opts.is_empty()),
+        ];
+        set.into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(k, _)| k)
+            .collect()
+    }
+}
+
+/// One `ipam.config` entry: a subnet, with the range containers take addresses from and
+/// its gateway.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct AddressPool {
+    pub subnet: Option<String>,
+    pub ip_range: Option<String>,
+    pub gateway: Option<String>,
 }

@@ -90,6 +90,8 @@ pub struct Hook {
     pub environment: BTreeMap<String, String>,
     /// `pre_start`: the image of its one-off container (the service's when none).
     pub image: Option<String>,
+    /// `pre_start`: run before each replica is created, not once for the service.
+    pub per_replica: bool,
 }
 
 /// A registry login. Its `Debug` form leaves the password out.
@@ -534,6 +536,27 @@ pub struct HostEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ServiceNetwork {
     pub aliases: Vec<String>,
+    pub ipv4_address: Option<String>,
+    pub ipv6_address: Option<String>,
+    pub mac_address: Option<String>,
+    pub interface_name: Option<String>,
+}
+
+impl ServiceNetwork {
+    /// What the container's interface on this network is made with, as podman's
+    /// `--network NAME:OPTIONS` takes it (`ip=`, `ip6=`, `mac=`, `interface_name=`), and
+    /// the Compose key of each.
+    pub fn interface(&self) -> Vec<(&'static str, String)> {
+        [
+            ("ipv4_address", "ip", &self.ipv4_address),
+            ("ipv6_address", "ip6", &self.ipv6_address),
+            ("mac_address", "mac", &self.mac_address),
+            ("interface_name", "interface_name", &self.interface_name),
+        ]
+        .into_iter()
+        .filter_map(|(key, opt, v)| v.as_ref().map(|v| (key, format!("{opt}={v}"))))
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

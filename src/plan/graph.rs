@@ -59,6 +59,11 @@ pub enum PlanError {
         replicas: u32,
         port: String,
     },
+    #[error(
+        "one pod was asked for (x-sidepod: {{network: pod}}, or --network pod), but {why}; \
+         ask for bridge mode, or leave the choice to sidepod"
+    )]
+    PodCannotHold { why: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +89,7 @@ impl PlanError {
                 | PlanError::ReplicaPorts { .. }
                 | PlanError::NetworkModeConflict { .. }
                 | PlanError::ReplicaHostPort { .. }
+                | PlanError::PodCannotHold { .. }
         )
     }
 

@@ -38,7 +38,10 @@ pub fn choose(
         Ok((Layout::Bridge { why }, None))
     };
     match (project.network, pod) {
-        (Some(StackNetwork::Pod), pod) => pod.map(|m| (Layout::Pod, m)),
+        (Some(StackNetwork::Pod), pod) => match own_namespace(project) {
+            Some(why) => Err(PlanError::PodCannotHold { why }),
+            None => pod.map(|m| (Layout::Pod, m)),
+        },
         (Some(StackNetwork::Bridge), _) => {
             bridge("the file or --network asks for bridge mode".into())
         }
@@ -76,7 +79,9 @@ pub fn isolation(services: &BTreeMap<String, Service>) -> Option<String> {
     None
 }
 
-/// What only a container with a namespace of its own can have: a `mac_address`, or a
+/// What only a container with a namespace of its own can have: a `mac_address`, an
+/// address or interface of its own on a network, a network made with its own settings
+/// (`ipam`, `enable_ipv6`, `driver_opts`), or a
 /// `userns_mode` that not every service shares (a pod has one user namespace).
 fn own_namespace(project: &Project) -> Option<String> {
     let live: Vec<&Service> = project
@@ -89,6 +94,29 @@ fn own_namespace(project: &Project) -> Option<String> {
             "service {:?} sets mac_address, which needs a network interface of its own",
             s.name
         ));
+    }
+    let joining: Vec<&&Service> = live.iter().filter(|s| s.network_mode.is_none()).collect();
+    for s in &joining {
+        for (net, n) in &s.networks {
+            if let Some((key, _)) = n.interface().first() {
+                return Some(format!(
+                    "service {:?} sets networks.{net}.{key}, which needs a network interface \
+                     of its own",
+                    s.name
+                ));
+            }
+        }
+    }
+    for s in &joining {
+        for net in network_keys(s) {
+            let own = project.networks.get(net).map(|n| n.own_settings());
+            if let Some(key) = own.and_then(|k| k.first().copied()) {
+                return Some(format!(
+                    "network {net:?} sets {key}, which only a podman network of the \
+                     project's own gives"
+                ));
+            }
+        }
     }
     let first = live.first().map(|s| &s.runtime.userns);
     if let Some(s) = live.iter().find(|s| Some(&s.runtime.userns) != first) {
@@ -171,11 +199,16 @@ pub fn network_specs(project: &Project) -> Vec<NetworkSpec> {
             if let Some(n) = declared {
                 labels.extend(n.labels.clone());
             }
+            let n = declared.cloned().unwrap_or_default();
             NetworkSpec {
                 name: network_name(project, key),
                 labels,
-                internal: declared.is_some_and(|n| n.internal),
-                driver: declared.and_then(|n| n.driver.clone()),
+                internal: n.internal,
+                driver: n.driver,
+                options: n.driver_opts,
+                ipv6: n.enable_ipv6,
+                ipam_driver: n.ipam_driver,
+                pools: n.pools,
             }
         })
         .collect()
@@ -217,15 +250,22 @@ pub fn attach(project: &Project, service: &Service, number: u32) -> NetworkAttac
             p
         })
         .collect();
+    let keys = if joins_networks {
+        network_keys(service)
+    } else {
+        BTreeSet::new()
+    };
+    let interfaces = keys
+        .iter()
+        .filter_map(|k| {
+            let net = service.networks.get(*k)?;
+            let options = net.interface().into_iter().map(|(_, o)| o).collect();
+            Some((network_name(project, k), options))
+        })
+        .collect();
     NetworkAttach {
-        networks: if joins_networks {
-            network_keys(service)
-                .into_iter()
-                .map(|k| network_name(project, k))
-                .collect()
-        } else {
-            Vec::new()
-        },
+        networks: keys.iter().map(|k| network_name(project, k)).collect(),
+        interfaces,
         aliases: if joins_networks { aliases } else { Vec::new() },
         mode,
         ports: if joins_networks || service.network_mode == Some(NetworkMode::Bridge) {

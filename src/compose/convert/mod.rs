@@ -41,6 +41,7 @@ use self::values::*;
 use self::wait::wait_strategies;
 
 pub use self::context::{clean_path, Context};
+pub use self::networks::network_warnings;
 pub use self::objects::{convert_file_objects, convert_networks, convert_volumes};
 pub use self::service::convert_service;
 pub use self::validate::{check_file_refs, check_references, unapplied_warnings};

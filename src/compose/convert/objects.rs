@@ -30,21 +30,39 @@ pub fn convert_volumes(
     Ok(out)
 }
 
-pub fn convert_networks(raw: IndexMap<String, Option<RawNetwork>>) -> BTreeMap<String, Network> {
-    raw.into_iter()
-        .map(|(key, n)| {
-            let n = n.unwrap_or_default();
-            let external = n.external.clone().unwrap_or_default();
-            let network = Network {
-                name: n.name.or(external.name),
-                external: external.external,
-                internal: n.internal.is_some_and(|f| f.0),
-                driver: n.driver,
-                labels: labels(n.labels),
-            };
-            (key, network)
-        })
-        .collect()
+pub fn convert_networks(
+    raw: IndexMap<String, Option<RawNetwork>>,
+    ctx: &Context,
+) -> Result<BTreeMap<String, Network>, LoadError> {
+    let mut out = BTreeMap::new();
+    for (key, n) in raw {
+        let n = n.unwrap_or_default();
+        let external = n.external.clone().unwrap_or_default();
+        let mut network = Network {
+            name: n.name.or(external.name),
+            external: external.external,
+            internal: n.internal.is_some_and(|f| f.0),
+            driver: n.driver,
+            labels: labels(n.labels),
+            driver_opts: scalar_map(n.driver_opts),
+            enable_ipv6: n.enable_ipv6.is_some_and(|f| f.0),
+            ..Network::default()
+        };
+        if let Some(ipam) = n.ipam {
+            super::networks::ipam(&mut network, ipam, &format!("networks.{key}.ipam"), ctx)?;
+        }
+        if network.external && !network.own_settings().is_empty() {
+            return Err(ctx.err(
+                &format!("networks.{key}"),
+                format!(
+                    "an external network is made elsewhere: it cannot also set {}",
+                    network.own_settings().join(", ")
+                ),
+            ));
+        }
+        out.insert(key, network);
+    }
+    Ok(out)
 }
 
 /// Top-level `secrets` or `configs` (`kind`): where each one's data comes from. A file

@@ -88,6 +88,8 @@ pub(super) fn hook(
             .filter_map(|(k, v)| v.map(|v| (k, v)))
             .collect(),
         image: h.image.clone(),
+        // post_start and pre_stop run in every container anyway.
+        per_replica: flag(h.per_replica) && own_container,
     })
 }
 
@@ -115,12 +117,24 @@ fn unapplied(
     if let Some(ServiceNetworks::Map(nets)) = &raw.networks {
         for (net, n) in nets {
             let Some(n) = n else { continue };
-            for (k, v) in [
-                ("interface_name", &n.interface_name),
-                ("mac_address", &n.mac_address),
-            ] {
+            // podman orders no interfaces and has no per-attachment driver options.
+            let values = [
+                (
+                    "link_local_ips",
+                    n.link_local_ips.as_ref().map(|v| json!(v)),
+                ),
+                ("priority", n.priority.as_ref().map(|v| json!(v.0))),
+                ("gw_priority", n.gw_priority.as_ref().map(|v| json!(v.0))),
+                (
+                    "driver_opts",
+                    n.driver_opts
+                        .as_ref()
+                        .map(|v| json!(scalar_map(Some(v.clone())))),
+                ),
+            ];
+            for (k, v) in values {
                 if let Some(v) = v {
-                    out.insert(format!("networks.{net}.{k}"), json!(v));
+                    out.insert(format!("networks.{net}.{k}"), v);
                 }
             }
         }

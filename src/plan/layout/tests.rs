@@ -251,3 +251,72 @@ fn namespaces_join_other_services_and_the_pod_holds_one_user_namespace() {
         plan.layout
     );
 }
+
+#[test]
+fn a_static_address_or_interface_on_a_network_runs_in_bridge_mode_with_its_options() {
+    let mut web = svc("web", &[]);
+    web.networks.insert(
+        "back".into(),
+        ServiceNetwork {
+            ipv4_address: Some("10.5.0.9".into()),
+            mac_address: Some("02:42:ac:11:65:44".into()),
+            interface_name: Some("eth3".into()),
+            ..ServiceNetwork::default()
+        },
+    );
+    let mut p = project(vec![web, on(svc("db", &[]), &["back"])]);
+    p.networks.insert(
+        "back".into(),
+        Network {
+            pools: vec![crate::model::AddressPool {
+                subnet: Some("10.5.0.0/24".into()),
+                gateway: Some("10.5.0.1".into()),
+                ip_range: None,
+            }],
+            ..Network::default()
+        },
+    );
+    let plan = Plan::new(&p).unwrap();
+    let Layout::Bridge { why } = &plan.layout else {
+        panic!("{:?}", plan.layout)
+    };
+    assert!(why.contains("networks.back.ipv4_address"), "{why}");
+    let spec = container_spec(&p, &plan, &p.services["web"], 1, &Default::default());
+    let net = spec.network.unwrap();
+    assert_eq!(
+        net.interfaces["shop_back"],
+        [
+            "ip=10.5.0.9",
+            "mac=02:42:ac:11:65:44",
+            "interface_name=eth3"
+        ]
+    );
+    let db = container_spec(&p, &plan, &p.services["db"], 1, &Default::default());
+    assert_eq!(
+        db.network.unwrap().interfaces["shop_back"],
+        Vec::<String>::new()
+    );
+    let specs = network_specs(&p);
+    assert_eq!(specs[0].pools[0].subnet.as_deref(), Some("10.5.0.0/24"));
+}
+
+#[test]
+fn a_network_with_its_own_subnet_runs_in_bridge_mode_and_a_forced_pod_refuses_it() {
+    let mut p = project(vec![on(svc("web", &[]), &["back"])]);
+    p.networks.insert(
+        "back".into(),
+        Network {
+            enable_ipv6: true,
+            ..Network::default()
+        },
+    );
+    let plan = Plan::new(&p).unwrap();
+    let Layout::Bridge { why } = &plan.layout else {
+        panic!("{:?}", plan.layout)
+    };
+    assert!(why.contains("network \"back\" sets enable_ipv6"), "{why}");
+    p.network = Some(StackNetwork::Pod);
+    let err = Plan::new(&p).unwrap_err();
+    assert!(matches!(err, PlanError::PodCannotHold { .. }), "{err}");
+    assert!(err.to_string().contains("enable_ipv6"), "{err}");
+}

@@ -99,7 +99,10 @@ fn network_args(a: &mut Vec<String>, n: &NetworkAttach) {
         Some(mode) => flag(a, "--network", mode),
         None => {
             for net in &n.networks {
-                flag(a, "--network", net);
+                match n.interfaces.get(net).filter(|o| !o.is_empty()) {
+                    Some(options) => flag(a, "--network", &format!("{net}:{}", options.join(","))),
+                    None => flag(a, "--network", net),
+                }
             }
             for alias in &n.aliases {
                 flag(a, "--network-alias", alias);
@@ -120,6 +123,27 @@ pub fn network_create_args(spec: &NetworkSpec) -> Vec<String> {
     a.extend(label_args(&spec.labels));
     if spec.internal {
         a.push("--internal".into());
+    }
+    if spec.ipv6 {
+        a.push("--ipv6".into());
+    }
+    if let Some(d) = &spec.ipam_driver {
+        flag(&mut a, "--ipam-driver", d);
+    }
+    // Each pool's range and gateway follow its subnet, as podman pairs them in order.
+    for pool in &spec.pools {
+        for (f, v) in [
+            ("--subnet", &pool.subnet),
+            ("--ip-range", &pool.ip_range),
+            ("--gateway", &pool.gateway),
+        ] {
+            if let Some(v) = v {
+                flag(&mut a, f, v);
+            }
+        }
+    }
+    for (k, v) in &spec.options {
+        flag(&mut a, "--opt", &format!("{k}={v}"));
     }
     if let Some(d) = &spec.driver {
         flag(&mut a, "--driver", d);

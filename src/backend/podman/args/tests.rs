@@ -180,3 +180,49 @@ fn build_args_resolve_the_containerfile_in_the_context() {
             "build --format docker --tag localhost/shop-app --file /src/app/Containerfile.test --target test --build-arg V=1 /src/app"
         );
 }
+
+#[test]
+fn a_network_is_created_with_its_pools_options_and_ipv6_and_joined_with_interface_options() {
+    let spec = NetworkSpec {
+        name: "shop_back".into(),
+        labels: Default::default(),
+        internal: false,
+        driver: None,
+        options: [("mtu".to_string(), "1400".to_string())].into(),
+        ipv6: true,
+        ipam_driver: Some("host-local".into()),
+        pools: vec![
+            crate::model::AddressPool {
+                subnet: Some("10.5.0.0/24".into()),
+                ip_range: Some("10.5.0.128/25".into()),
+                gateway: Some("10.5.0.1".into()),
+            },
+            crate::model::AddressPool {
+                subnet: Some("fd00:5::/64".into()),
+                ..Default::default()
+            },
+        ],
+    };
+    assert_eq!(
+        shell_join(&network_create_args(&spec)),
+        "network create --ipv6 --ipam-driver host-local --subnet 10.5.0.0/24 --ip-range \
+         10.5.0.128/25 --gateway 10.5.0.1 --subnet fd00:5::/64 --opt mtu=1400 shop_back"
+    );
+    let mut a = Vec::new();
+    let attach = NetworkAttach {
+        networks: vec!["shop_back".into(), "shop_front".into()],
+        interfaces: [(
+            "shop_back".to_string(),
+            vec!["ip=10.5.0.9".to_string(), "interface_name=eth3".to_string()],
+        )]
+        .into(),
+        aliases: vec!["web".into()],
+        ..NetworkAttach::default()
+    };
+    network_args(&mut a, &attach);
+    assert_eq!(
+        shell_join(&a),
+        "--network shop_back:ip=10.5.0.9,interface_name=eth3 --network shop_front \
+         --network-alias web"
+    );
+}
