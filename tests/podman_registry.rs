@@ -288,3 +288,54 @@ fn pull_policy_daily_pulls_once_a_day_by_sidepods_own_record_of_its_pulls() {
     p.assert_nothing_left();
     let _ = host.podman(&["rmi", &image]);
 }
+
+#[test]
+fn cache_to_pushes_build_layers_to_the_registry_and_cache_from_builds_from_them() {
+    let host = host!();
+    let password = format!("cache-pass-{}", std::process::id());
+    let _registry = Registry::start("tester", &password);
+    let dockerfile = format!("FROM {BUSYBOX}\nRUN cat /proc/sys/kernel/random/uuid > /stamp\n");
+    let p = Project::with_files(&host, "cache", &[("Dockerfile", &dockerfile)]);
+    let cache = format!("{ADDRESS}/cache/{}", p.name);
+    let image = format!("localhost/{}-app:1", p.name);
+    p.write(
+        "compose.yaml",
+        &format!(
+            "services:\n  app:\n    image: {image}\n    build:\n      context: .\n      cache_from: [\"{cache}:latest\"]\n      cache_to: [\"type=registry,ref={cache}:buildcache,mode=max\"]\n"
+        ),
+    );
+    let login = host.podman(&["login", "-u", "tester", "-p", &password, ADDRESS]);
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    let stamp = || {
+        let out = host.podman(&["run", "--rm", &image, "cat", "/stamp"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        out.stdout.trim().to_string()
+    };
+    // Every local trace of the build goes: the image, and the cache images a pull made.
+    let forget = || {
+        let cached = host.podman(&["images", "-q", &cache]);
+        for id in cached.stdout.split_whitespace().chain([image.as_str()]) {
+            let _ = host.podman(&["rmi", "-f", id]);
+        }
+    };
+    let build = p.sidepod(&["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    let first = stamp();
+    forget();
+    // Built again with nothing local: the RUN layer comes from the registry.
+    let build = p.sidepod(&["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert_eq!(stamp(), first, "the second build ran the step again");
+    forget();
+    // Without the registry's cache, the step runs again: the stamp is new.
+    p.write(
+        "compose.yaml",
+        &format!("services:\n  app:\n    image: {image}\n    build: .\n"),
+    );
+    let build = p.sidepod(&["build"]);
+    assert_eq!(build.code, 0, "{}", build.stderr);
+    assert_ne!(stamp(), first);
+    forget();
+    let _ = host.podman(&["logout", ADDRESS]);
+    p.assert_nothing_left();
+}
