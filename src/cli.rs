@@ -447,6 +447,41 @@ pub struct UpArgs {
     /// Watch the services' `develop.watch` files while attached, as `watch` does
     #[arg(short = 'w', long, conflicts_with = "detach")]
     pub watch: bool,
+    /// Pull images first: always, missing (not here) or never, whatever each service's
+    /// pull_policy says
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
+    /// Accepted as in Compose: sidepod shows no pull progress
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Run this many replicas of a service (SERVICE=N, repeatable), over the file's
+    #[arg(long, value_name = "SERVICE=N")]
+    pub scale: Vec<String>,
+    /// Never build: a `build:` service whose image is missing is an error
+    #[arg(long, conflicts_with = "build")]
+    pub no_build: bool,
+    /// Keep the containers that exist, even when their configuration changed
+    #[arg(long, conflicts_with = "force_recreate")]
+    pub no_recreate: bool,
+    /// Show only these services' output (repeatable)
+    #[arg(long, value_name = "SERVICE")]
+    pub attach: Vec<String>,
+    /// Do not show these services' output (repeatable)
+    #[arg(long, value_name = "SERVICE")]
+    pub no_attach: Vec<String>,
+    /// Do not colour the log prefixes
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print the log lines alone, without the `service-1 | ` prefix
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Show each log line's timestamp
+    #[arg(long)]
+    pub timestamps: bool,
+    /// Seconds each container gets to stop when the run ends (default: its
+    /// stop_grace_period, or 10)
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     /// Services to start (with their dependencies); default: all
     pub services: Vec<String>,
 }
@@ -486,12 +521,39 @@ pub struct PsArgs {
     /// Show stopped containers too
     #[arg(short, long)]
     pub all: bool,
-    /// Output format
+    /// Output format: a table, or one JSON object per container and line
     #[arg(long, value_enum, default_value_t = PsFormat::Table)]
     pub format: PsFormat,
+    /// Print only the container IDs
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print only the service names, one per line
+    #[arg(long = "services")]
+    pub services_only: bool,
+    /// Only containers in this state (repeatable): created, running, paused, restarting,
+    /// removing, exited or dead
+    #[arg(long, value_name = "STATE", value_parser = STATES)]
+    pub status: Vec<String>,
+    /// Only containers with this property (KEY=VALUE, repeatable); the key is `status`
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// Accepted as in Compose: sidepod never truncates
+    #[arg(long)]
+    pub no_trunc: bool,
     /// Only these services
     pub services: Vec<String>,
 }
+
+/// The container states `ps --status` takes, as docker compose names them.
+pub const STATES: [&str; 7] = [
+    "created",
+    "running",
+    "paused",
+    "restarting",
+    "removing",
+    "exited",
+    "dead",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PsFormat {
@@ -505,8 +567,20 @@ pub struct LogsArgs {
     #[arg(short, long)]
     pub follow: bool,
     /// Number of lines from the end of each log, or `all`
-    #[arg(long, value_name = "N")]
+    #[arg(short = 'n', long, value_name = "N")]
     pub tail: Option<String>,
+    /// Only lines before then: a timestamp (2026-01-02T15:04:05Z) or a duration ago (10m)
+    #[arg(long, value_name = "WHEN")]
+    pub until: Option<String>,
+    /// Only this replica of each service
+    #[arg(long, value_name = "N")]
+    pub index: Option<u32>,
+    /// Print the lines alone, without the `service-1 | ` prefix
+    #[arg(long)]
+    pub no_log_prefix: bool,
+    /// Do not colour the prefixes
+    #[arg(long)]
+    pub no_color: bool,
     /// Show timestamps
     #[arg(short, long)]
     pub timestamps: bool,

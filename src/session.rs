@@ -292,8 +292,18 @@ impl Session {
 
     /// A Compose project (not a job), planned, as a stack to run.
     pub fn compose_stack(&self) -> Result<Stack, Error> {
+        self.compose_stack_with(|_| Ok(()))
+    }
+
+    /// A Compose project as a stack, after `adjust` has changed what the command line
+    /// says over the files (`up --scale`, `--pull`), and planned as changed.
+    pub fn compose_stack_with(
+        &self,
+        adjust: impl FnOnce(&mut Project) -> Result<(), Error>,
+    ) -> Result<Stack, Error> {
         let opts = self.load_options();
-        let project = compose::load_project(&opts)?;
+        let mut project = compose::load_project(&opts)?;
+        adjust(&mut project)?;
         let plan = plan(&project, &project.files.clone(), &opts.working_dir)?;
         self.stack(project, plan)
     }

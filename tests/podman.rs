@@ -28,10 +28,14 @@ fn unicorn_stack_runs_serves_and_keeps_its_volume_until_down_v() {
 
     let ps = p.sidepod(&["ps", "--format", "json"]);
     ps.success();
-    let rows = ps.json();
-    let rows = rows.as_array().unwrap();
+    // One object per line, as docker compose writes them.
+    let rows: Vec<serde_json::Value> = ps
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(rows.len(), 2);
-    for row in rows {
+    for row in &rows {
         assert_eq!(row["State"], "running", "{row}");
     }
     let counter = rows.iter().find(|r| r["Service"] == "counter").unwrap();

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::podman::{Project, BUSYBOX};
+use common::podman::{free_port, Project, BUSYBOX};
 
 fn stack(db_env: &str, port: u16) -> String {
     format!(
@@ -931,10 +931,223 @@ fn ps_after_up_d_shows_current_health_not_starting_forever() {
     assert!(ps.stdout.contains("running (healthy)"), "{}", ps.stdout);
     let json = p.sidepod(&["ps", "--format", "json"]);
     assert!(
-        json.stdout.contains("\"Health\": \"healthy\""),
+        json.stdout.contains("\"Health\":\"healthy\""),
         "{}",
         json.stdout
     );
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn ps_prints_ids_services_states_and_each_services_own_ports() {
+    let host = host!();
+    let port = free_port();
+    let compose = format!(
+        "services:
+  web:
+    image: {BUSYBOX}
+    command: [httpd, -f, -p, '80']
+    ports: ['127.0.0.1:{port}:80']
+  db:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+  once:
+    image: {BUSYBOX}
+    command: [sh, -c, 'exit 3']
+"
+    );
+    let p = Project::with_files(&host, "psflags", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    let exited = || {
+        p.sidepod(&["ps", "-a", "--status", "exited", "--services"])
+            .stdout
+    };
+    let started = std::time::Instant::now();
+    while exited() != "once\n" {
+        assert!(started.elapsed().as_secs() < 30, "once never exited");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let services = p.sidepod(&["ps", "--services"]);
+    assert_eq!(services.stdout, "db\nweb\n");
+    let ids = p.sidepod(&["ps", "-q"]);
+    let ids: Vec<&str> = ids.stdout.lines().collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_eq!(p.inspect(ids[0], "{{.Name}}"), p.container("db"));
+    let filtered = p.sidepod(&["ps", "-a", "--filter", "status=exited", "-q"]);
+    assert_eq!(filtered.stdout.lines().count(), 1, "{}", filtered.stdout);
+    let json = p.sidepod(&["ps", "--format", "json"]);
+    let rows: Vec<serde_json::Value> = json
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let row = |s: &str| rows.iter().find(|r| r["Service"] == s).unwrap().clone();
+    // The pod publishes web's port; only web shows it.
+    assert_eq!(row("web")["Project"], p.name);
+    assert_eq!(row("web")["Publishers"][0]["PublishedPort"], port);
+    assert_eq!(row("web")["Publishers"][0]["TargetPort"], 80);
+    assert_eq!(row("web")["Publishers"][0]["URL"], "127.0.0.1");
+    assert_eq!(row("db")["Publishers"], serde_json::json!([]));
+    assert_eq!(row("db")["Ports"], "");
+    let table = p.sidepod(&["ps"]);
+    let db_line = table.stdout.lines().find(|l| l.contains("db")).unwrap();
+    assert!(!db_line.contains("->"), "{}", table.stdout);
+    let bad = p.sidepod(&["ps", "--filter", "name=web"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("status=STATE"), "{}", bad.stderr);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn logs_take_n_index_until_and_print_without_prefix_or_colour() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  talk:
+    image: {BUSYBOX}
+    init: true
+    command: [sh, -c, 'echo first; echo second; exec sleep 300']
+    deploy: {{replicas: 2}}
+"
+    );
+    let p = Project::with_files(&host, "logflags", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    let started = std::time::Instant::now();
+    while p.sidepod(&["logs"]).stdout.matches("second").count() < 2 {
+        assert!(started.elapsed().as_secs() < 30, "no output");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let last = p.sidepod(&["logs", "-n", "1"]);
+    assert_eq!(last.stdout.matches("second").count(), 2, "{}", last.stdout);
+    assert!(!last.stdout.contains("first"), "{}", last.stdout);
+    let second = p.sidepod(&["logs", "--index", "2"]);
+    assert!(
+        second.stdout.lines().all(|l| l.starts_with("talk-2 ")),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(second.stdout.lines().count(), 2, "{}", second.stdout);
+    let bare = p.sidepod(&["logs", "--no-log-prefix", "--index", "1"]);
+    assert_eq!(bare.stdout, "first\nsecond\n");
+    let plain = p.sidepod(&["--ansi", "always", "logs", "--no-color"]);
+    assert!(!plain.stdout.contains('\x1b'), "{:?}", plain.stdout);
+    let coloured = p.sidepod(&["--ansi", "always", "logs"]);
+    assert!(coloured.stdout.contains('\x1b'), "{:?}", coloured.stdout);
+    let before = p.sidepod(&["logs", "--until", "2000-01-01T00:00:00Z"]);
+    assert_eq!(before.code, 0, "{}", before.stderr);
+    assert_eq!(before.stdout, "");
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn up_scales_pulls_and_keeps_or_refuses_as_its_flags_say() {
+    let host = host!();
+    let compose = |extra: &str| {
+        format!(
+            "services:
+  web:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+    environment: {{MARK: '{extra}'}}
+  app:
+    build: .
+    image: localhost/never-built-{pid}:1
+    profiles: [built]
+  absent:
+    image: localhost/absent-{pid}:1
+    profiles: [absent]
+",
+            pid = std::process::id()
+        )
+    };
+    let p = Project::with_files(&host, "upflags", &[("compose.yaml", &compose("a"))]);
+    let running = || {
+        let ids = p.sidepod(&["ps", "-q"]);
+        assert_eq!(ids.code, 0, "{}", ids.stderr);
+        ids.stdout.lines().count()
+    };
+    p.sidepod(&["up", "-d", "--scale", "web=3"]).success();
+    assert_eq!(running(), 3);
+    let first = p.inspect(&p.container("web"), "{{.Id}}");
+    // Down to one: the others go, the first stays as it was.
+    let down = p.sidepod(&["up", "-d", "--scale", "web=1"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(down.stderr.contains("web-3  Removed"), "{}", down.stderr);
+    assert_eq!(running(), 1);
+    assert_eq!(p.inspect(&p.container("web"), "{{.Id}}"), first);
+    // A changed file, with --no-recreate: the container is kept.
+    p.write("compose.yaml", &compose("b"));
+    p.sidepod(&["up", "-d", "--no-recreate"]).success();
+    assert_eq!(p.inspect(&p.container("web"), "{{.Id}}"), first);
+    p.sidepod(&["up", "-d"]).success();
+    assert_ne!(p.inspect(&p.container("web"), "{{.Id}}"), first);
+    // --no-build: a missing image of a build service is an error, and nothing is built.
+    let unbuilt = p.sidepod(&["--profile", "built", "up", "-d", "--no-build", "app"]);
+    assert_eq!(unbuilt.code, 3, "{}", unbuilt.stderr);
+    assert!(unbuilt.stderr.contains("--no-build"), "{}", unbuilt.stderr);
+    // --pull never, over the file's default (missing): an image that is not here is
+    // an error instead of a pull.
+    let never = p.sidepod(&[
+        "--profile",
+        "absent",
+        "-v",
+        "up",
+        "-d",
+        "--pull",
+        "never",
+        "absent",
+    ]);
+    assert_ne!(never.code, 0, "{}", never.stderr);
+    assert!(
+        never.stderr.contains("pull_policy is never"),
+        "{}",
+        never.stderr
+    );
+    assert!(!never.stderr.contains("pull --quiet"), "{}", never.stderr);
+    let bad = p.sidepod(&["up", "-d", "--scale", "web"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    let unknown = p.sidepod(&["up", "-d", "--scale", "nope=2"]);
+    assert_ne!(unknown.code, 0);
+    assert!(unknown.stderr.contains("nope"), "{}", unknown.stderr);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn attached_up_shows_the_services_asked_for_bare_or_with_timestamps() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  loud:
+    image: {BUSYBOX}
+    command: [sh, -c, 'echo from-loud; sleep 1']
+  quiet:
+    image: {BUSYBOX}
+    command: [sh, -c, 'echo from-quiet; sleep 1']
+"
+    );
+    let p = Project::with_files(&host, "attachflags", &[("compose.yaml", &compose)]);
+    let up = p.sidepod(&[
+        "up",
+        "--no-attach",
+        "quiet",
+        "--no-log-prefix",
+        "--timestamps",
+    ]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(!up.stdout.contains("from-quiet"), "{}", up.stdout);
+    let line = up.stdout.lines().find(|l| l.contains("from-loud")).unwrap();
+    assert!(!line.contains(" | "), "{line}");
+    // podman's timestamp comes first: 2026-12-02T17:00:00.000000000+00:00 from-loud
+    assert!(line.split(' ').next().unwrap().contains('T'), "{line}");
+    let only = p.sidepod(&["up", "--attach", "quiet"]);
+    assert!(only.stdout.contains("from-quiet"), "{}", only.stdout);
+    assert!(!only.stdout.contains("from-loud"), "{}", only.stdout);
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }

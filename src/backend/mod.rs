@@ -335,6 +335,8 @@ pub struct LogOptions {
     pub timestamps: bool,
     /// Only lines written since then (a timestamp, or a duration ago: `10m`).
     pub since: Option<String>,
+    /// Only lines written before then.
+    pub until: Option<String>,
 }
 
 /// The verbs sidepod drives containers with.

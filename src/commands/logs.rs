@@ -31,7 +31,11 @@ pub async fn logs(s: &Session, args: &LogsArgs) -> Result<i32, Error> {
                 .iter()
                 .any(|s| Some(s.as_str()) == c.label(LABEL_SERVICE))
     });
+    if let Some(index) = args.index {
+        containers.retain(|c| c.label(COMPOSE_NUMBER).and_then(|n| n.parse().ok()) == Some(index));
+    }
     containers.sort_by(|a, b| a.name.cmp(&b.name));
+    s.output.set_log_style(args.no_color, args.no_log_prefix);
     let sources: Vec<LogSource> = containers
         .iter()
         .map(|c| {
@@ -64,6 +68,7 @@ pub async fn logs(s: &Session, args: &LogsArgs) -> Result<i32, Error> {
         tail,
         timestamps: args.timestamps,
         since: args.since.clone(),
+        until: args.until.clone(),
     };
     let output = s.output.clone();
     let mut shutdown = s.shutdown()?;

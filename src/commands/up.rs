@@ -5,19 +5,25 @@
 use std::time::Duration;
 
 use crate::cli::{UpArgs, WatchArgs};
+use crate::compose::limits::MAX_REPLICAS;
 use crate::engine::{self, AttachOptions, EngineError, Replacing, UpOptions, WatchOptions};
 use crate::error::Error;
+use crate::model::{Project, PullPolicy};
 use crate::session::Session;
 
 pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
-    let stack = s.compose_stack()?;
-    if let Some(unknown) = args
-        .exit_code_from
-        .as_ref()
-        .filter(|name| !stack.project.services.contains_key(*name))
+    let stack = s.compose_stack_with(|project| adjust(project, args))?;
+    let project = &stack.project;
+    let named = (args.exit_code_from.iter())
+        .chain(&args.attach)
+        .chain(&args.no_attach);
+    if let Some(unknown) = named
+        .into_iter()
+        .find(|name| !project.services.contains_key(*name))
     {
-        return Err(EngineError::no_such_service(unknown, &stack.project).into());
+        return Err(EngineError::no_such_service(unknown, project).into());
     }
+    s.output.set_log_style(args.no_color, args.no_log_prefix);
     let mut shutdown = s.shutdown()?;
     let opts = UpOptions {
         services: args.services.clone(),
@@ -26,10 +32,19 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
         wait_timeout: args.wait_timeout.map(Duration::from_secs),
         build: args.build,
         force_recreate: args.force_recreate,
+        no_recreate: args.no_recreate,
+        no_build: args.no_build,
         remove_orphans: args.remove_orphans,
         labels: Default::default(),
         ports_ready: false,
     };
+    let shown = (!args.attach.is_empty() || !args.no_attach.is_empty()).then(|| {
+        let all = project.services.keys();
+        all.filter(|n| args.attach.is_empty() || args.attach.contains(n))
+            .filter(|n| !args.no_attach.contains(n))
+            .cloned()
+            .collect()
+    });
     let attach = AttachOptions {
         abort_on_exit: args.abort_on_container_exit,
         abort_on_failure: args.abort_on_container_failure,
@@ -39,8 +54,43 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
             services: args.services.clone(),
             prune: true,
         }),
+        shown,
+        timestamps: args.timestamps,
+        stop_timeout: args.timeout.map(Duration::from_secs),
     };
     Ok(engine::up_attached(&stack, &opts, &attach, args.detach, &mut shutdown).await?)
+}
+
+/// What `up`'s flags say over the files: `--scale SERVICE=N`, and `--pull` for every
+/// service that pulls its image.
+fn adjust(project: &mut Project, args: &UpArgs) -> Result<(), Error> {
+    for entry in &args.scale {
+        let (name, n) = entry
+            .split_once('=')
+            .and_then(|(name, n)| Some((name, n.parse::<u32>().ok()?)))
+            .filter(|(_, n)| *n <= MAX_REPLICAS)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--scale {entry:?}: give SERVICE=N, with N from 0 to {MAX_REPLICAS}"
+                ))
+            })?;
+        match project.services.get_mut(name) {
+            Some(service) => service.replicas = n,
+            None => return Err(EngineError::no_such_service(name, project).into()),
+        }
+    }
+    let policy = match args.pull.as_deref() {
+        Some("always") => Some(PullPolicy::Always),
+        Some("missing") => Some(PullPolicy::Missing),
+        Some("never") => Some(PullPolicy::Never),
+        _ => None,
+    };
+    if let Some(policy) = policy {
+        for service in project.services.values_mut().filter(|s| s.build.is_none()) {
+            service.pull_policy = Some(policy);
+        }
+    }
+    Ok(())
 }
 
 pub async fn watch(s: &Session, args: &WatchArgs) -> Result<i32, Error> {

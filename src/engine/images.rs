@@ -14,12 +14,14 @@ pub(super) async fn ensure_build(
     names: &[String],
     spec: &crate::backend::BuildSpec,
     force_build: bool,
+    no_build: bool,
 ) -> Result<(), EngineError> {
     let project = &stack.project;
-    let always = force_build
-        || names
-            .iter()
-            .any(|n| project.services[n].pull_policy == Some(PullPolicy::Build));
+    let always = !no_build
+        && (force_build
+            || names
+                .iter()
+                .any(|n| project.services[n].pull_policy == Some(PullPolicy::Build)));
     let mut missing = always;
     for n in names {
         if missing {
@@ -29,6 +31,14 @@ pub(super) async fn ensure_build(
             .backend
             .image_exists(&image_name(&project.name, &project.services[n]))
             .await?;
+    }
+    if missing && no_build {
+        return Err(EngineError::Unrunnable(format!(
+            "service {:?}: image {} is not here, and --no-build keeps sidepod from building \
+             it; build it first (sidepod build), or leave out --no-build",
+            names.join(", "),
+            spec.tag
+        )));
     }
     if missing {
         forwards_an_agent(names, spec)?;

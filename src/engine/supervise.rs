@@ -2,6 +2,7 @@
 //! run the way Compose does with `--abort-on-container-exit`,
 //! `--abort-on-container-failure` and `--exit-code-from`.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -29,6 +30,12 @@ pub struct AttachOptions {
     pub replacing: Option<Replacing>,
     /// `up --watch`: watch files as `sidepod watch` does while attached.
     pub watch: Option<WatchOptions>,
+    /// The services whose lines are shown (`--attach`, `--no-attach`); none: all.
+    pub shown: Option<BTreeSet<String>>,
+    /// Each line with podman's timestamp.
+    pub timestamps: bool,
+    /// How long each container gets to stop when the run ends (else its own grace).
+    pub stop_timeout: Option<Duration>,
 }
 
 /// `up`: brings the stack up, then, unless `detach`, follows it until it ends. A stop
@@ -41,7 +48,9 @@ pub async fn up_attached(
     detach: bool,
     shutdown: &mut Shutdown,
 ) -> Result<i32, EngineError> {
-    let stop = Teardown::Stop { timeout: None };
+    let stop = Teardown::Stop {
+        timeout: attach_opts.stop_timeout,
+    };
     let mut inner = shutdown.clone();
     if let Some(w) = &attach_opts.watch {
         super::watch::check(stack, w)?;
@@ -84,16 +93,26 @@ pub async fn attach(
 ) -> Result<i32, EngineError> {
     let abort_on_exit = opts.abort_on_exit || opts.exit_code_from.is_some();
     let prefixes = Prefixes::new(started.iter().map(|c| (c.name.as_str(), c.prefix.as_str())));
-    let show = |line: LogLine| prefixes.show(&stack.output, &line);
+    let hidden: BTreeSet<&str> = started
+        .iter()
+        .filter(|c| opts.shown.as_ref().is_some_and(|s| !s.contains(&c.service)))
+        .map(|c| c.name.as_str())
+        .collect();
+    let show = |line: LogLine| {
+        if !hidden.contains(line.container.as_str()) {
+            prefixes.show(&stack.output, &line)
+        }
+    };
     let (tx, mut rx) = mpsc::channel(512);
     let mut followers = JoinSet::new();
+    let timestamps = opts.timestamps;
     for c in started {
         let stack = stack.clone();
         let c = c.clone();
         let tx = tx.clone();
         let replacing = opts.replacing.clone();
         followers.spawn(async move {
-            let code = follow(&stack, &c, replacing.as_ref(), tx).await;
+            let code = follow(&stack, &c, replacing.as_ref(), timestamps, tx).await;
             (c, code)
         });
     }
@@ -124,7 +143,10 @@ pub async fn attach(
                 stack.output.emit(Event::Exited { container: container.prefix.clone(), code });
                 if abort_on_exit || (opts.abort_on_failure && code != 0) {
                     stack.output.emit(Event::Notice("Aborting on container exit...".into()));
-                    teardown(stack, &Teardown::Stop { timeout: None }, shutdown).await?;
+                    let stop = Teardown::Stop {
+                        timeout: opts.stop_timeout,
+                    };
+                    teardown(stack, &stop, shutdown).await?;
                     // Let the stopped containers' last lines through: their streams end
                     // now, and each follower with them.
                     let _ = tokio::time::timeout(Duration::from_secs(5), async {
@@ -152,11 +174,13 @@ async fn follow(
     stack: &Stack,
     c: &StartedContainer,
     replacing: Option<&Replacing>,
+    timestamps: bool,
     sink: mpsc::Sender<LogLine>,
 ) -> Result<i64, EngineError> {
     let policy = stack.project.services[&c.service].restart;
     let opts = LogOptions {
         follow: true,
+        timestamps,
         ..LogOptions::default()
     };
     let mut shown = [0usize; 2];

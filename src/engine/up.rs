@@ -17,7 +17,8 @@ use crate::model::{format_duration, Condition, Dependency, MountKind, Project};
 use crate::output::{Event, Readiness, Resource, ResourceKind};
 use crate::plan::{
     build_groups, container_spec, dependencies, external_volumes, log_prefix, pod_fits, pod_spec,
-    stop_grace, volume_specs, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE,
+    stop_grace, volume_specs, COMPOSE_NUMBER, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT,
+    LABEL_SERVICE,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -32,6 +33,10 @@ pub struct UpOptions {
     pub build: bool,
     /// Recreate every container, changed or not.
     pub force_recreate: bool,
+    /// Keep existing containers, changed or not.
+    pub no_recreate: bool,
+    /// Never build: a missing image of a `build:` service is an error.
+    pub no_build: bool,
     /// Remove containers of services that are no longer in the files.
     pub remove_orphans: bool,
     /// Extra labels on the pod and containers (a job's owner).
@@ -66,6 +71,7 @@ struct Run {
     wait_timeout: Option<Duration>,
     labels: BTreeMap<String, String>,
     force_recreate: bool,
+    no_recreate: bool,
     ports_ready: bool,
     began: Instant,
     /// Services whose containers this run recreated: dependents that declare
@@ -108,6 +114,7 @@ pub async fn up(
         .containers(LABEL_PROJECT, &project.name)
         .await?;
     let existing = handle_orphans(stack, existing, opts.remove_orphans).await?;
+    let existing = scale_down(stack, &selected, existing).await?;
     let (needs_health, needs_completion) = needs(project, &selected, opts.wait);
     let run = Arc::new(Run {
         stack: stack.clone(),
@@ -118,6 +125,7 @@ pub async fn up(
         wait_timeout: opts.wait_timeout,
         labels: opts.labels.clone(),
         force_recreate: opts.force_recreate,
+        no_recreate: opts.no_recreate,
         ports_ready: opts.ports_ready,
         began,
         recreated: Default::default(),
@@ -141,7 +149,7 @@ async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result
         }
     }
     for (names, spec) in build_groups(project, services.iter().copied()) {
-        super::images::ensure_build(stack, &names, &spec, opts.build).await?;
+        super::images::ensure_build(stack, &names, &spec, opts.build, opts.no_build).await?;
     }
     for name in selected
         .iter()
@@ -297,6 +305,42 @@ async fn handle_orphans(
         }
     }
     Ok(known.into_iter().map(|c| (c.name.clone(), c)).collect())
+}
+
+/// Replicas past a selected service's count (`--scale`, or a smaller `replicas:`) are
+/// stopped and removed, the highest numbers first as Compose does. Returns the rest.
+async fn scale_down(
+    stack: &Stack,
+    selected: &[String],
+    mut existing: BTreeMap<String, ContainerInfo>,
+) -> Result<BTreeMap<String, ContainerInfo>, EngineError> {
+    let surplus: Vec<String> = existing
+        .values()
+        .filter(|c| c.label(COMPOSE_ONEOFF) != Some("True"))
+        .filter(|c| {
+            let service = c.label(LABEL_SERVICE).unwrap_or_default();
+            let number: u32 = c
+                .label(COMPOSE_NUMBER)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            selected.iter().any(|s| s == service)
+                && stack
+                    .project
+                    .services
+                    .get(service)
+                    .is_some_and(|s| number > s.replicas)
+        })
+        .map(|c| c.name.clone())
+        .collect();
+    if !surplus.is_empty() {
+        stack.backend.stop(&surplus, None).await?;
+        stack.backend.remove(&surplus, false).await?;
+        for name in &surplus {
+            existing.remove(name);
+            stack.output.emit(Event::container(name, Resource::Removed));
+        }
+    }
+    Ok(existing)
 }
 
 /// Compose creates a missing bind-mount source as a directory; podman would refuse.
@@ -521,7 +565,9 @@ async fn start_replica(
     let existing = run.existing.get(&spec.name);
     let stale = existing.is_some_and(|c| {
         run.force_recreate
-            || c.label(LABEL_CONFIG_HASH) != spec.labels.get(LABEL_CONFIG_HASH).map(String::as_str)
+            || (!run.no_recreate
+                && c.label(LABEL_CONFIG_HASH)
+                    != spec.labels.get(LABEL_CONFIG_HASH).map(String::as_str))
     });
     if stale {
         backend.remove(one, false).await?;

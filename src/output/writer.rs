@@ -3,6 +3,7 @@
 //! every write has its secrets masked.
 
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use super::Event;
@@ -54,6 +55,9 @@ pub struct Output {
     color: bool,
     progress: ProgressStyle,
     lock: Mutex<()>,
+    /// `--no-log-prefix` and `--no-color` of `logs` and `up`.
+    plain_logs: AtomicBool,
+    no_log_prefix: AtomicBool,
 }
 
 impl Output {
@@ -67,7 +71,16 @@ impl Output {
             color,
             progress,
             lock: Mutex::new(()),
+            plain_logs: AtomicBool::new(false),
+            no_log_prefix: AtomicBool::new(false),
         }
+    }
+
+    /// How container log lines look from now on: without colour, and without the
+    /// `db-1 | ` prefix.
+    pub fn set_log_style(&self, no_color: bool, no_prefix: bool) {
+        self.plain_logs.store(no_color, Ordering::Relaxed);
+        self.no_log_prefix.store(no_prefix, Ordering::Relaxed);
     }
 
     /// An event on stderr, as the progress style renders it.
@@ -109,7 +122,9 @@ impl Output {
     /// One container log line: `db-1    | text`, the prefix padded to `width` and
     /// coloured by `index` on a terminal.
     pub fn log_line(&self, prefix: &str, width: usize, index: usize, text: &str) {
-        let line = if self.color {
+        let line = if self.no_log_prefix.load(Ordering::Relaxed) {
+            format!("{text}\n")
+        } else if self.color && !self.plain_logs.load(Ordering::Relaxed) {
             let c = PALETTE[index % PALETTE.len()];
             format!("\x1b[{c}m{prefix:<width$} |\x1b[0m {text}\n")
         } else {

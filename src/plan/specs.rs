@@ -64,6 +64,12 @@ pub fn project_labels(project: &str) -> BTreeMap<String, String> {
 
 /// A stable fingerprint of a service's resolved configuration: a change recreates it.
 pub fn config_hash(service: &Service) -> String {
+    // How many replicas run, and when the image is pulled, change no container.
+    let service = Service {
+        replicas: 0,
+        pull_policy: None,
+        ..service.clone()
+    };
     fingerprint(&format!("{service:?}"))
 }
 

@@ -463,9 +463,11 @@ pub fn logs_args(name: &str, opts: &LogOptions) -> Vec<String> {
     if opts.timestamps {
         a.push("--timestamps".into());
     }
-    if let Some(since) = &opts.since {
-        a.push("--since".into());
-        a.push(since.clone());
+    for (flag, value) in [("--since", &opts.since), ("--until", &opts.until)] {
+        if let Some(v) = value {
+            a.push(flag.into());
+            a.push(v.clone());
+        }
     }
     a.push(name.to_string());
     a
