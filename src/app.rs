@@ -73,9 +73,16 @@ async fn dispatch(s: &Session, command: Command) -> Result<i32, Error> {
         Command::Completions { shell } => commands::completions(shell),
         // main runs it before there is a session.
         Command::ProbeHttp(_) => Ok(exit::RUNTIME),
-        Command::Version => {
-            output::print(&format!("sidepod {}\n", env!("CARGO_PKG_VERSION")))
-                .map_err(Error::Output)?;
+        Command::Version(args) => {
+            let version = env!("CARGO_PKG_VERSION");
+            let text = match (args.short, args.format) {
+                (true, _) => format!("{version}\n"),
+                (false, crate::cli::PsFormat::Json) => {
+                    format!("{}\n", serde_json::json!({ "version": version }))
+                }
+                (false, crate::cli::PsFormat::Table) => format!("sidepod {version}\n"),
+            };
+            output::print(&text).map_err(Error::Output)?;
             Ok(exit::SUCCESS)
         }
     }

@@ -139,7 +139,7 @@ pub enum Command {
         shell: clap_complete::Shell,
     },
     /// Print sidepod's version
-    Version,
+    Version(VersionArgs),
     /// (internal) An HTTP wait strategy's request, made inside a container's network
     #[command(name = "__probe-http", hide = true)]
     ProbeHttp(ProbeHttpArgs),
@@ -251,7 +251,20 @@ fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
 }
 
 #[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Print the version number alone
+    #[arg(long)]
+    pub short: bool,
+    /// Output format: `sidepod X`, or `{"version": "X"}`
+    #[arg(short, long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
+}
+
+#[derive(Debug, Args)]
 pub struct ExecArgs {
+    /// Start the command in the background and return
+    #[arg(short, long)]
+    pub detach: bool,
     /// Do not allocate a terminal (default: one when stdin is a terminal)
     #[arg(short = 'T')]
     pub no_tty: bool,
@@ -514,6 +527,10 @@ pub struct DownArgs {
     /// are in the pod, and go with it
     #[arg(long)]
     pub remove_orphans: bool,
+    /// Also remove images: `local`, those built without an `image:` name; `all`, every
+    /// service's
+    #[arg(long, value_name = "TYPE", value_parser = ["local", "all"])]
+    pub rmi: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -599,6 +616,19 @@ pub struct ConfigArgs {
     /// Print only the volume names, one per line
     #[arg(long)]
     pub volumes: bool,
+    /// Print only each service's image, one per line
+    #[arg(long)]
+    pub images: bool,
+    /// Print every profile the files name, one per line
+    #[arg(long)]
+    pub profiles: bool,
+    /// Print `SERVICE HASH` for these services (comma-separated, or `*`): the hash that
+    /// decides whether `up` recreates the container
+    #[arg(long, value_name = "SERVICES")]
+    pub hash: Option<String>,
+    /// Print the variables the files were interpolated with, KEY=VALUE
+    #[arg(long)]
+    pub environment: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = ConfigFormat::Yaml)]
     pub format: ConfigFormat,

@@ -636,6 +636,76 @@ fn version_prints_the_version() {
         out.stdout,
         format!("sidepod {}\n", env!("CARGO_PKG_VERSION"))
     );
+    let short = Test::new().args(&["version", "--short"]).run();
+    assert_eq!(short.stdout, format!("{}\n", env!("CARGO_PKG_VERSION")));
+    let json = Test::new().args(&["version", "--format", "json"]).run();
+    assert_eq!(json.json()["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn config_lists_images_profiles_hashes_and_the_environment() {
+    let compose = "services:
+  web:
+    image: nginx:${TAG:-1.27}
+  api:
+    build: .
+    profiles: [backend]
+  tools:
+    image: busybox
+    profiles: [debug, backend]
+";
+    let t = || {
+        Test::new()
+            .file("compose.yaml", compose)
+            .file(".env", "TAG=1.25\nFROM_DOTENV=yes\n")
+            .file("Dockerfile", "FROM busybox\n")
+    };
+    let images = t()
+        .args(&["--profile", "backend", "config", "--images"])
+        .run();
+    images.success();
+    let lines: Vec<&str> = images.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", images.stdout);
+    assert!(lines.contains(&"nginx:1.25"), "{}", images.stdout);
+    assert!(lines.contains(&"busybox"), "{}", images.stdout);
+    assert!(
+        lines.iter().any(|l| l.ends_with("-api:latest")),
+        "{}",
+        images.stdout
+    );
+    // Every profile of the file, whether active or not.
+    let profiles = t().args(&["config", "--profiles"]).run();
+    assert_eq!(profiles.stdout, "backend\ndebug\n");
+    let hashes = t().args(&["config", "--hash", "*"]).run();
+    hashes.success();
+    let web = hashes
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("web "))
+        .unwrap();
+    assert_eq!(web.split(' ').nth(1).unwrap().len(), 16, "{web}");
+    let one = t().args(&["config", "--hash", "web"]).run();
+    assert_eq!(one.stdout, format!("{web}\n"));
+    let changed = t()
+        .file(".env", "TAG=1.26\n")
+        .args(&["config", "--hash", "web"])
+        .run();
+    assert_ne!(changed.stdout, one.stdout);
+    let unknown = t().args(&["config", "--hash", "nope"]).run();
+    assert_ne!(unknown.code, 0);
+    assert!(unknown.stderr.contains("nope"), "{}", unknown.stderr);
+    let env = t().args(&["config", "--environment"]).run();
+    env.success();
+    assert!(
+        env.stdout.lines().any(|l| l == "FROM_DOTENV=yes"),
+        "{}",
+        env.stdout
+    );
+    assert!(
+        env.stdout.lines().any(|l| l == "TAG=1.25"),
+        "{}",
+        env.stdout
+    );
 }
 
 #[test]

@@ -1151,3 +1151,68 @@ fn attached_up_shows_the_services_asked_for_bare_or_with_timestamps() {
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn down_rmi_removes_the_built_images_and_exec_d_returns_at_once() {
+    let host = host!();
+    let named = format!("localhost/rmi-named-{}:1", std::process::id());
+    assert_eq!(host.podman(&["tag", BUSYBOX, &named]).code, 0);
+    let compose = format!(
+        "services:
+  built:
+    build: .
+    init: true
+    command: [sleep, '300']
+  named:
+    image: {named}
+    init: true
+    command: [sleep, '300']
+"
+    );
+    let p = Project::with_files(
+        &host,
+        "rmi",
+        &[
+            ("compose.yaml", &compose),
+            ("Dockerfile", &format!("FROM {BUSYBOX}\nRUN touch /built\n")),
+        ],
+    );
+    p.sidepod(&["up", "-d"]).success();
+    let started = std::time::Instant::now();
+    let exec = p.sidepod(&[
+        "exec",
+        "-d",
+        "named",
+        "sh",
+        "-c",
+        "sleep 2; touch /tmp/done",
+    ]);
+    assert_eq!(exec.code, 0, "{}", exec.stderr);
+    assert!(started.elapsed().as_secs_f64() < 2.0, "exec -d waited");
+    let done = || {
+        p.sidepod(&["exec", "named", "test", "-e", "/tmp/done"])
+            .code
+            == 0
+    };
+    assert!(!done());
+    while !done() {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "the detached command never ran"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let built = format!("localhost/{}-built:latest", p.name);
+    let exists = |image: &str| host.podman(&["image", "exists", image]).code == 0;
+    assert!(exists(&built));
+    // local: only the image built without a name of its own.
+    let down = p.sidepod(&["down", "-t", "0", "--rmi", "local"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(!exists(&built), "{}", down.stderr);
+    assert!(exists(&named));
+    p.sidepod(&["up", "-d"]).success();
+    let down = p.sidepod(&["down", "-t", "0", "--rmi", "all"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    assert!(!exists(&built) && !exists(&named), "{}", down.stderr);
+    p.assert_nothing_left();
+}

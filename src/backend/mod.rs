@@ -167,6 +167,8 @@ pub struct ExecSpec {
     pub tty: bool,
     pub interactive: bool,
     pub privileged: bool,
+    /// Start the command and return (`exec -d`).
+    pub detach: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -2,10 +2,12 @@
 
 use crate::cli::{ConfigArgs, ConfigFormat};
 use crate::compose::{self, Format};
+use crate::engine::EngineError;
 use crate::error::Error;
 use crate::exit;
 use crate::job;
 use crate::output;
+use crate::plan::{config_hash, image_name};
 use crate::session::{Session, Unplanned};
 
 pub fn config(s: &Session, args: &ConfigArgs) -> Result<i32, Error> {
@@ -24,7 +26,31 @@ pub fn config(s: &Session, args: &ConfigArgs) -> Result<i32, Error> {
         ConfigFormat::Yaml => Format::Yaml,
         ConfigFormat::Json => Format::Json,
     };
-    let text = if args.services {
+    let text = if args.images {
+        let images = project
+            .services
+            .values()
+            .map(|s| image_name(&project.name, s));
+        images.map(|i| format!("{i}\n")).collect()
+    } else if args.profiles {
+        lines(project.profiles.iter().map(String::as_str))
+    } else if let Some(which) = &args.hash {
+        let names: Vec<&str> = match which.as_str() {
+            "*" => project.services.keys().map(String::as_str).collect(),
+            list => list.split(',').map(str::trim).collect(),
+        };
+        let mut out = String::new();
+        for name in names {
+            let Some(service) = project.services.get(name) else {
+                return Err(EngineError::no_such_service(name, project).into());
+            };
+            out.push_str(&format!("{name} {}\n", config_hash(service)));
+        }
+        out
+    } else if args.environment {
+        let env = compose::interpolation_environment(&s.load_options())?;
+        env.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
+    } else if args.services {
         let mut names: Vec<&str> = project.services.keys().map(String::as_str).collect();
         if let Unplanned::Job { job, .. } = &loaded {
             names.push(&job.container.name);

@@ -6,6 +6,8 @@ use crate::cli::DownArgs;
 use crate::engine::{self, Teardown};
 use crate::error::Error;
 use crate::exit;
+use crate::output::{Event, Resource, ResourceKind};
+use crate::plan::image_name;
 use crate::session::Session;
 
 pub async fn down(s: &Session, args: &DownArgs) -> Result<i32, Error> {
@@ -28,5 +30,43 @@ pub async fn down(s: &Session, args: &DownArgs) -> Result<i32, Error> {
         &mut shutdown,
     )
     .await?;
+    if let Some(which) = &args.rmi {
+        remove_images(s, &backend, target.known.as_ref().map(|(p, _)| p), which).await?;
+    }
     Ok(exit::SUCCESS)
+}
+
+/// `down --rmi`: the services' images that are here, each said as it goes.
+async fn remove_images(
+    s: &Session,
+    backend: &std::sync::Arc<dyn crate::backend::Backend>,
+    project: Option<&crate::model::Project>,
+    which: &str,
+) -> Result<(), Error> {
+    let Some(project) = project else {
+        s.output
+            .warn("--rmi needs the project's files to know its images; none are removed");
+        return Ok(());
+    };
+    let mut images = std::collections::BTreeSet::new();
+    for service in project.services.values() {
+        if which == "all" || (service.build.is_some() && service.image.is_none()) {
+            images.insert(image_name(&project.name, service));
+        }
+    }
+    for image in images {
+        if backend.image_id(&image).await?.is_none() {
+            continue;
+        }
+        // An image another container still uses stays, as podman keeps it.
+        match backend.image_remove(std::slice::from_ref(&image)).await {
+            Ok(()) => s.output.emit(Event::resource(
+                ResourceKind::Image,
+                &image,
+                Resource::Removed,
+            )),
+            Err(e) => s.output.warn(&format!("image {image} is kept: {e}")),
+        }
+    }
+    Ok(())
 }

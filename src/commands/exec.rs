@@ -56,9 +56,10 @@ pub async fn exec(s: &Session, args: &ExecArgs) -> Result<i32, Error> {
         env: env_flags(&args.env),
         workdir: args.workdir.clone(),
         user: args.user.clone(),
-        tty: !args.no_tty && std::io::stdin().is_terminal(),
-        interactive: true,
+        tty: !args.no_tty && !args.detach && std::io::stdin().is_terminal(),
+        interactive: !args.detach,
         privileged: args.privileged,
+        detach: args.detach,
     };
     let _held = crate::signal::hold()?;
     Ok(exit::passed_on(stack.backend.exec(&spec).await?))

@@ -55,6 +55,15 @@ impl Environment {
         })
     }
 
+    /// Every variable with a value: the shell's over the files'.
+    pub fn all(&self) -> BTreeMap<String, String> {
+        let mut all: BTreeMap<String, String> = (self.file.iter())
+            .filter_map(|(k, v)| Some((k.clone(), v.clone()?)))
+            .collect();
+        all.extend(self.shell.clone());
+        all
+    }
+
     pub fn get(&self, key: &str) -> Option<String> {
         self.shell
             .get(key)

@@ -52,6 +52,10 @@ impl LoadOptions {
         clean_path(&self.working_dir.join(p))
     }
 }
+
+/// Services left out, by name, with the profiles that would enable them.
+pub type Disabled = BTreeMap<String, Vec<String>>;
+
 /// Turns the merged services into model services: profiles filter, conversion, reference
 /// checks. Used for Compose projects and for a job's sidecars.
 pub fn convert_services(
@@ -60,7 +64,7 @@ pub fn convert_services(
     volumes: &BTreeMap<String, crate::model::Volume>,
     networks: &BTreeMap<String, crate::model::Network>,
     ctx: &Context,
-) -> Result<(BTreeMap<String, Service>, Vec<String>), LoadError> {
+) -> Result<(BTreeMap<String, Service>, Disabled), LoadError> {
     let all_profiles = profiles.iter().any(|p| p == "*");
     let mut services = BTreeMap::new();
     let mut disabled: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -85,7 +89,7 @@ pub fn convert_services(
         services.insert(name, service);
     }
     convert::check_references(&services, &disabled, ctx)?;
-    Ok((services, disabled.into_keys().collect()))
+    Ok((services, disabled))
 }
 
 /// The Compose data of one source of services, merged and ready to resolve: a Compose
@@ -175,8 +179,13 @@ pub fn resolve(
     let networks = convert::convert_networks(raw.networks, &ctx)?;
     let secrets = convert::convert_file_objects(raw.secrets, "secrets", &ctx)?;
     let configs = convert::convert_file_objects(raw.configs, "configs", &ctx)?;
-    let (services, disabled_services) =
+    let (services, disabled) =
         convert_services(raw.services, &profiles, &volumes, &networks, &ctx)?;
+    let all_profiles = (services.values().flat_map(|s| s.profiles.iter()))
+        .chain(disabled.values().flatten())
+        .cloned()
+        .collect();
+    let disabled_services = disabled.into_keys().collect();
     let ref_warnings = convert::check_file_refs(&services, &secrets, &configs, &ctx)?;
     let mut warnings = unset_warnings(&reader.unset);
     warnings.extend(ref_warnings);
@@ -193,6 +202,7 @@ pub fn resolve(
         secrets,
         configs,
         disabled_services,
+        profiles: all_profiles,
         warnings,
         network: opts.network.or(network),
     })
@@ -200,30 +210,7 @@ pub fn resolve(
 
 /// Loads a Compose project as `docker compose` would, from files to a validated model.
 pub fn load_project(opts: &LoadOptions) -> Result<Project, LoadError> {
-    let first_dir = opts
-        .project_directory
-        .as_deref()
-        .map(|d| opts.absolute(d))
-        .unwrap_or_else(|| opts.working_dir.clone());
-    let first_env = Environment::load(&opts.environ, &first_dir, &absolute_all(opts))?;
-    let files = compose_files(opts, &first_env, &first_dir)?;
-    let project_dir = match &opts.project_directory {
-        Some(d) => opts.absolute(d),
-        None => files
-            .iter()
-            .find(|f| f.as_os_str() != "-")
-            .and_then(|f| f.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| opts.working_dir.clone()),
-    };
-    // As in compose-go, `.env` is read where the project directory is given, else beside
-    // the first `-f` file, else here: files named by `COMPOSE_FILE` (which `.env` may
-    // set) or found in a parent directory keep this directory's `.env`.
-    let explicit_files = opts.project_directory.is_none() && !opts.files.is_empty();
-    let env = if project_dir == first_dir || !explicit_files {
-        first_env
-    } else {
-        Environment::load(&opts.environ, &project_dir, &absolute_all(opts))?
-    };
+    let (files, project_dir, env) = files_and_environment(opts)?;
     let mut reader = Reader::new(&env, &opts.working_dir);
     let docs = files
         .iter()
@@ -250,6 +237,44 @@ pub fn load_project(opts: &LoadOptions) -> Result<Project, LoadError> {
         resets,
     };
     resolve(source, &mut reader, opts, &project_dir)
+}
+
+/// The variables a project's files are interpolated with (`config --environment`).
+pub fn interpolation_environment(
+    opts: &LoadOptions,
+) -> Result<BTreeMap<String, String>, LoadError> {
+    Ok(files_and_environment(opts)?.2.all())
+}
+
+/// The project's files, its directory, and the environment its files are read with.
+fn files_and_environment(
+    opts: &LoadOptions,
+) -> Result<(Vec<PathBuf>, PathBuf, Environment), LoadError> {
+    let first_dir = opts
+        .project_directory
+        .as_deref()
+        .map(|d| opts.absolute(d))
+        .unwrap_or_else(|| opts.working_dir.clone());
+    let first_env = Environment::load(&opts.environ, &first_dir, &absolute_all(opts))?;
+    let files = compose_files(opts, &first_env, &first_dir)?;
+    let project_dir = match &opts.project_directory {
+        Some(d) => opts.absolute(d),
+        None => files
+            .iter()
+            .find(|f| f.as_os_str() != "-")
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| opts.working_dir.clone()),
+    };
+    // As in compose-go, `.env` is read where the project directory is given, else beside
+    // the first `-f` file, else here: files named by `COMPOSE_FILE` (which `.env` may
+    // set) or found in a parent directory keep this directory's `.env`.
+    let explicit_files = opts.project_directory.is_none() && !opts.files.is_empty();
+    let env = if project_dir == first_dir || !explicit_files {
+        first_env
+    } else {
+        Environment::load(&opts.environ, &project_dir, &absolute_all(opts))?
+    };
+    Ok((files, project_dir, env))
 }
 
 pub fn unset_warnings(unset: &BTreeSet<String>) -> Vec<String> {

@@ -17,7 +17,7 @@ mod yaml;
 
 pub use discover::CANDIDATES;
 pub use error::LoadError;
-pub use load::{load_project, LoadOptions};
+pub use load::{interpolation_environment, load_project, LoadOptions};
 pub(crate) use render::{
     escape_dollars, insert_file_objects, insert_volumes, service_value, services_value, to_text,
 };

@@ -21,6 +21,8 @@ pub struct Project {
     pub configs: BTreeMap<String, FileSource>,
     /// Services left out because none of their profiles is active.
     pub disabled_services: Vec<String>,
+    /// Every profile a service names, active or not.
+    pub profiles: std::collections::BTreeSet<String>,
     /// Things a user should know that do not stop the load (unset variables, ...).
     pub warnings: Vec<String>,
     /// How its containers share the network, when the file says (`x-sidepod: {network:}`)

@@ -185,10 +185,13 @@ pub fn run_foreground_args(spec: &ContainerSpec, remove: bool) -> Vec<String> {
 
 pub fn exec_args(spec: &ExecSpec) -> Vec<String> {
     let mut a = strings(["exec"]);
-    if spec.interactive {
+    if spec.detach {
+        a.push("--detach".into());
+    }
+    if spec.interactive && !spec.detach {
         a.push("--interactive".into());
     }
-    if spec.tty {
+    if spec.tty && !spec.detach {
         a.push("--tty".into());
     }
     if spec.privileged {
