@@ -294,6 +294,39 @@ pub struct RunArgs {
     /// Remove the container when it exits
     #[arg(long)]
     pub rm: bool,
+    /// Start it in the background and print its name
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Publish a port of the container (HOST:CONTAINER, as in `ports:`; bridge mode)
+    #[arg(short, long = "publish", value_name = "PORTS")]
+    pub publish: Vec<String>,
+    /// Publish the service's own ports, which a one-off container leaves out
+    #[arg(long)]
+    pub service_ports: bool,
+    /// Mount a volume or host path (as in `volumes:`)
+    #[arg(short, long = "volume", value_name = "VOLUME")]
+    pub volume: Vec<String>,
+    /// Add a label (KEY=VALUE)
+    #[arg(short, long = "label", value_name = "KEY=VALUE")]
+    pub label: Vec<String>,
+    /// Add a Linux capability
+    #[arg(long, value_name = "CAP")]
+    pub cap_add: Vec<String>,
+    /// Drop a Linux capability
+    #[arg(long, value_name = "CAP")]
+    pub cap_drop: Vec<String>,
+    /// Give it the service's names on its networks (bridge mode)
+    #[arg(long)]
+    pub use_aliases: bool,
+    /// Build its image first, even when it exists
+    #[arg(long)]
+    pub build: bool,
+    /// Remove containers of services no longer in the files
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Keep standard input open (the default; accepted as in Compose)
+    #[arg(short, long)]
+    pub interactive: bool,
     /// Do not start the services it depends on
     #[arg(long)]
     pub no_deps: bool,

@@ -1216,3 +1216,96 @@ fn down_rmi_removes_the_built_images_and_exec_d_returns_at_once() {
     assert!(!exists(&built) && !exists(&named), "{}", down.stderr);
     p.assert_nothing_left();
 }
+
+#[test]
+fn run_takes_detach_volumes_labels_capabilities_and_ports_where_they_can_hold() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  tool:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+"
+    );
+    let p = Project::with_files(&host, "runflags", &[("compose.yaml", &compose)]);
+    std::fs::create_dir(p.dir.join("data")).unwrap();
+    std::fs::write(p.dir.join("data/hello"), "from the host\n").unwrap();
+    let _ = std::process::Command::new("chmod")
+        .args(["-R", "a+rwx"])
+        .arg(p.dir.join("data"))
+        .status();
+    let read = p.sidepod(&[
+        "run",
+        "--rm",
+        "-v",
+        "./data:/mnt:ro",
+        "-l",
+        "purpose=check",
+        "--cap-add",
+        "NET_ADMIN",
+        "tool",
+        "sh",
+        "-c",
+        "cat /mnt/hello; grep CapEff /proc/self/status",
+    ]);
+    assert_eq!(read.code, 0, "{}", read.stderr);
+    assert!(read.stdout.contains("from the host"), "{}", read.stdout);
+    let plain = p.sidepod(&["run", "--rm", "tool", "grep", "CapEff", "/proc/self/status"]);
+    let caps = |out: &str| {
+        out.lines()
+            .find(|l| l.starts_with("CapEff"))
+            .map(str::to_string)
+    };
+    assert!(caps(&plain.stdout).is_some(), "{}", plain.stdout);
+    assert_ne!(
+        caps(&read.stdout),
+        caps(&plain.stdout),
+        "--cap-add changed nothing"
+    );
+    let detached = p.sidepod(&["run", "-d", "-l", "purpose=check", "tool", "sleep", "300"]);
+    assert_eq!(detached.code, 0, "{}", detached.stderr);
+    let name = detached.stdout.trim().to_string();
+    assert!(name.starts_with(&format!("{}-tool-run-", p.name)), "{name}");
+    assert_eq!(p.inspect(&name, "{{.State.Status}}"), "running");
+    assert_eq!(
+        p.inspect(&name, "{{index .Config.Labels \"purpose\"}}"),
+        "check"
+    );
+    // In one pod, a one-off cannot publish a port of its own.
+    let port = free_port().to_string();
+    let refused = p.sidepod(&["run", "--rm", "-p", &format!("{port}:80"), "tool", "true"]);
+    assert_eq!(refused.code, 3, "{}", refused.stderr);
+    assert!(refused.stderr.contains("bridge mode"), "{}", refused.stderr);
+    let bad = p.sidepod(&["run", "--rm", "-p", "notaport", "tool", "true"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+    // In bridge mode it can.
+    let served = p.sidepod(&[
+        "--network",
+        "bridge",
+        "run",
+        "-d",
+        "-p",
+        &format!("127.0.0.1:{port}:80"),
+        "tool",
+        "sh",
+        "-c",
+        "mkdir -p /www && echo served > /www/index.html && exec httpd -f -p 80 -h /www",
+    ]);
+    assert_eq!(served.code, 0, "{}", served.stderr);
+    let started = std::time::Instant::now();
+    loop {
+        let got = std::panic::catch_unwind(|| common::podman::http_get(port.parse().unwrap(), "/"));
+        if let Ok(body) = got {
+            assert_eq!(body, "served\n");
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 20, "nothing served on {port}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    p.sidepod(&["--network", "bridge", "down", "-t", "0"])
+        .success();
+    p.assert_nothing_left();
+}

@@ -109,6 +109,20 @@ pub enum MountSpec {
     },
 }
 
+impl MountSpec {
+    /// Where it is mounted in the container.
+    pub fn target(&self) -> &str {
+        match self {
+            MountSpec::Volume { target, .. }
+            | MountSpec::Anonymous { target }
+            | MountSpec::Content { target, .. }
+            | MountSpec::Secret { target, .. }
+            | MountSpec::Image { target, .. }
+            | MountSpec::Tmpfs { target, .. } => target,
+        }
+    }
+}
+
 /// The healthcheck given to podman, so `podman ps` and `inspect` show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HealthSpec {

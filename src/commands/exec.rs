@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 
 use crate::backend::{ContainerState, ExecSpec};
 use crate::cli::{ExecArgs, RunArgs};
+use crate::compose;
 use crate::engine::{self, EngineError, RunOptions};
 use crate::error::Error;
 use crate::exit;
@@ -68,6 +69,22 @@ pub async fn exec(s: &Session, args: &ExecArgs) -> Result<i32, Error> {
 pub async fn run(s: &Session, args: &RunArgs) -> Result<i32, Error> {
     let stack = s.compose_stack()?;
     let mut shutdown = s.shutdown()?;
+    let bad =
+        |flag: &str, value: &str, why: String| Error::Usage(format!("run {flag} {value:?}: {why}"));
+    let mut mounts = Vec::new();
+    for v in &args.volume {
+        let m = compose::cli_mount(v, &stack.project.directory).map_err(|e| bad("-v", v, e))?;
+        mounts.push(m);
+    }
+    let mut ports = Vec::new();
+    for p in &args.publish {
+        ports.extend(compose::cli_ports(p).map_err(|e| bad("-p", p, e))?);
+    }
+    let mut labels = BTreeMap::new();
+    for l in &args.label {
+        let (k, v) = l.split_once('=').unwrap_or((l.as_str(), ""));
+        labels.insert(k.to_string(), v.to_string());
+    }
     let opts = RunOptions {
         command: (!args.command.is_empty()).then(|| args.command.clone()),
         entrypoint: args.entrypoint.as_ref().map(|e| vec![e.clone()]),
@@ -78,6 +95,16 @@ pub async fn run(s: &Session, args: &RunArgs) -> Result<i32, Error> {
         remove: args.rm,
         no_deps: args.no_deps,
         tty: !args.no_tty && std::io::stdin().is_terminal(),
+        detach: args.detach,
+        labels,
+        cap_add: args.cap_add.clone(),
+        cap_drop: args.cap_drop.clone(),
+        mounts,
+        ports,
+        service_ports: args.service_ports,
+        use_aliases: args.use_aliases,
+        build: args.build,
+        remove_orphans: args.remove_orphans,
     };
     Ok(exit::passed_on(
         engine::run_oneoff(&stack, &args.service, &opts, &mut shutdown).await?,

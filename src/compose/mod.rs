@@ -23,7 +23,7 @@ pub(crate) use render::{
 };
 pub use render::{render_project, Format};
 
-pub(crate) use convert::{convert_service, Context};
+pub(crate) use convert::{cli_mount, cli_ports, convert_service, Context};
 pub(crate) use discover::checked_project_name;
 pub(crate) use environment::Environment;
 pub(crate) use load::{resolve, ComposeSource, Naming};

@@ -4,9 +4,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::up::ensure_pod;
 use super::{or_teardown, stop_known, up, EngineError, Shutdown, Stack, Teardown, UpOptions};
-use crate::backend::{ContainerInfo, ContainerState};
+use crate::backend::{ContainerInfo, ContainerSpec, ContainerState};
 use crate::model::Protocol;
 use crate::output::{Event, Resource};
 use crate::plan::{container_spec, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
@@ -318,6 +317,21 @@ pub struct RunOptions {
     pub remove: bool,
     pub no_deps: bool,
     pub tty: bool,
+    /// Start it and return its name instead of its exit code (`run -d`).
+    pub detach: bool,
+    pub labels: BTreeMap<String, String>,
+    pub cap_add: Vec<String>,
+    pub cap_drop: Vec<String>,
+    pub mounts: Vec<crate::model::Mount>,
+    /// Ports published for it (bridge mode): `-p`, and the service's own with
+    /// `--service-ports`.
+    pub ports: Vec<crate::model::Port>,
+    pub service_ports: bool,
+    /// Its service's names on the networks (bridge mode), else none of them.
+    pub use_aliases: bool,
+    /// Build its image first, even when it exists.
+    pub build: bool,
+    pub remove_orphans: bool,
 }
 
 /// Runs a one-off container of `service` in the project's pod, its dependencies started
@@ -344,12 +358,20 @@ pub async fn run_oneoff(
         all
     };
     super::preflight::check(project, &[service.to_string()])?;
-    if deps.is_empty() {
-        ensure_pod(stack, &BTreeMap::new()).await?;
-    } else {
+    let bridge = stack.plan.layout.is_bridge();
+    if !opts.ports.is_empty() && !bridge {
+        return Err(EngineError::Unrunnable(format!(
+            "run -p: a one-off container in the pod shares the pod's published ports, and \
+             a pod's ports are fixed when it is made; publish the port in the service's \
+             `ports:`, or run the project in bridge mode (--network bridge) to give \
+             {service:?} ports of its own"
+        )));
+    }
+    if !deps.is_empty() {
         let up_opts = UpOptions {
             services: deps,
             no_deps: true,
+            remove_orphans: opts.remove_orphans,
             ..UpOptions::default()
         };
         // As in Compose, the dependencies a one-off started stay as they are, whatever
@@ -358,6 +380,30 @@ pub async fn run_oneoff(
         let started = up(stack, &up_opts, &mut inner);
         or_teardown(stack, &Teardown::Keep, shutdown, started).await?;
     }
+    // Its image, the pod, its volumes and bind sources, as `up` makes them.
+    let own = UpOptions {
+        build: opts.build,
+        ..UpOptions::default()
+    };
+    super::up::prepare(stack, &[service.to_string()], &own).await?;
+    let spec = oneoff_spec(stack, svc, opts);
+    if opts.detach {
+        stack.backend.run(&spec).await?;
+        stack
+            .output
+            .emit(Event::container(&spec.name, Resource::Started));
+        crate::output::print(&format!("{}\n", spec.name))
+            .map_err(|e| EngineError::Unrunnable(format!("cannot print: {e}")))?;
+        return Ok(0);
+    }
+    Ok(stack.backend.run_foreground(&spec, opts.remove).await?)
+}
+
+/// The one-off container: the service's, with the run's own command, settings, mounts
+/// and ports, and none of the service's published ports or names unless asked.
+fn oneoff_spec(stack: &Stack, svc: &crate::model::Service, opts: &RunOptions) -> ContainerSpec {
+    let project = &stack.project;
+    let service = svc.name.as_str();
     let mut spec = container_spec(project, &stack.plan, svc, 1, &BTreeMap::new());
     spec.name = opts.name.clone().unwrap_or_else(|| {
         let nanos = std::time::SystemTime::now()
@@ -385,7 +431,25 @@ pub async fn run_oneoff(
         spec.user = Some(u.clone());
     }
     spec.restart = crate::model::RestartPolicy::No;
-    spec.tty = opts.tty;
-    spec.interactive = true;
-    Ok(stack.backend.run_foreground(&spec, opts.remove).await?)
+    spec.tty = opts.tty && !opts.detach;
+    spec.interactive = !opts.detach;
+    spec.labels.extend(opts.labels.clone());
+    spec.cap_add.extend(opts.cap_add.iter().cloned());
+    spec.cap_drop.extend(opts.cap_drop.iter().cloned());
+    for m in &opts.mounts {
+        // A mount at the same path replaces the service's own.
+        let mount = crate::plan::mount_spec(project, m);
+        spec.mounts.retain(|have| have.target() != mount.target());
+        spec.mounts.push(mount);
+    }
+    if let Some(net) = &mut spec.network {
+        if !opts.service_ports {
+            net.ports.clear();
+        }
+        net.ports.extend(opts.ports.iter().cloned());
+        if !opts.use_aliases {
+            net.aliases.clear();
+        }
+    }
+    spec
 }

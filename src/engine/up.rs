@@ -138,7 +138,11 @@ pub async fn up(
 }
 
 /// Images, pod, volumes and bind-mount directories: everything containers need.
-async fn prepare(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result<(), EngineError> {
+pub(super) async fn prepare(
+    stack: &Stack,
+    selected: &[String],
+    opts: &UpOptions,
+) -> Result<(), EngineError> {
     let project = &stack.project;
     let backend = &stack.backend;
     let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();

@@ -274,7 +274,7 @@ fn file_mounts<'a>(
     })
 }
 
-fn mount_spec(project: &Project, m: &crate::model::Mount) -> MountSpec {
+pub fn mount_spec(project: &Project, m: &crate::model::Mount) -> MountSpec {
     let mut options = Vec::new();
     if m.read_only {
         options.push("ro".to_string());

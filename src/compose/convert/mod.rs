@@ -45,3 +45,20 @@ pub use self::networks::network_warnings;
 pub use self::objects::{convert_file_objects, convert_networks, convert_volumes};
 pub use self::service::convert_service;
 pub use self::validate::{check_file_refs, check_references, unapplied_warnings};
+
+/// A `run -v` value, read as the files' short syntax is (relative paths from the
+/// project's directory).
+pub fn cli_mount(spec: &str, project_dir: &Path) -> Result<Mount, String> {
+    let lookup = |_: &str| None;
+    let ctx = Context {
+        file: "the command line",
+        project_dir,
+        lookup: &lookup,
+    };
+    short_mount(spec, &ctx)
+}
+
+/// A `run -p` value, read as the files' short syntax is.
+pub fn cli_ports(spec: &str) -> Result<Vec<Port>, String> {
+    short_port(spec)
+}
