@@ -4,6 +4,7 @@
 //! output.
 
 pub mod app;
+pub mod argv;
 pub mod backend;
 pub mod cli;
 pub mod commands;

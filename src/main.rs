@@ -1,9 +1,7 @@
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = sidepod::cli::Cli::parse();
+    let cli = sidepod::argv::parse();
     // The HTTP wait strategy's child: synchronous, on this one thread.
     if let sidepod::cli::Command::ProbeHttp(a) = &cli.command {
         let code = sidepod::probe::run(&sidepod::probe::HttpProbe {

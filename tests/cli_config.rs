@@ -964,3 +964,28 @@ fn config_shows_a_stack_one_pod_cannot_hold_and_says_up_runs_it_in_bridge_mode()
         .run()
         .config_error(&["dependency cycle"]);
 }
+
+#[test]
+fn a_global_option_after_the_command_says_where_it_belongs() {
+    let out = Test::new().args(&["ps", "-p", "shop", "-a"]).run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("`-p` is an option of sidepod itself, not of `ps`")
+            && out.stderr.contains("sidepod -p shop ps -a"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("'-- -p'"), "{}", out.stderr);
+    let logs = Test::new()
+        .file("compose.yaml", "services:\n  web: {image: busybox}\n")
+        .args(&["logs", "-f", "compose.yaml"])
+        .run();
+    assert_eq!(logs.code, 2, "{}", logs.stderr);
+    assert!(
+        logs.stderr.contains("no such service: compose.yaml")
+            && logs.stderr.contains("sidepod -f compose.yaml"),
+        "{}",
+        logs.stderr
+    );
+}

@@ -155,12 +155,7 @@ fn lifecycle_hooks_write_their_markers_and_a_failing_one_fails_its_service() {
 "
     .replace("BUSYBOX", BUSYBOX);
     let p = Project::with_files(&host, "hooks", &[("compose.yaml", &compose)]);
-    let out = p.dir.join("out");
-    std::fs::create_dir(&out).unwrap();
-    let _ = std::process::Command::new("chmod")
-        .arg("a+rwx")
-        .arg(&out)
-        .status();
+    let out = p.writable_dir("out");
     let up = p.sidepod(&["up", "-d"]);
     assert_eq!(up.code, 0, "{}", up.stderr);
     let log = || std::fs::read_to_string(out.join("log")).unwrap_or_default();
@@ -219,12 +214,7 @@ fn pre_start_runs_once_for_a_service_or_before_each_replica_with_per_replica() {
 "
     .replace("BUSYBOX", BUSYBOX);
     let p = Project::with_files(&host, "prestart", &[("compose.yaml", &compose)]);
-    let out = p.dir.join("out");
-    std::fs::create_dir(&out).unwrap();
-    let _ = std::process::Command::new("chmod")
-        .arg("a+rwx")
-        .arg(&out)
-        .status();
+    let out = p.writable_dir("out");
     let up = p.sidepod(&["up", "-d"]);
     assert_eq!(up.code, 0, "{}", up.stderr);
     let log = std::fs::read_to_string(out.join("log")).unwrap_or_default();

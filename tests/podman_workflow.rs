@@ -1229,12 +1229,8 @@ fn run_takes_detach_volumes_labels_capabilities_and_ports_where_they_can_hold() 
 "
     );
     let p = Project::with_files(&host, "runflags", &[("compose.yaml", &compose)]);
-    std::fs::create_dir(p.dir.join("data")).unwrap();
-    std::fs::write(p.dir.join("data/hello"), "from the host\n").unwrap();
-    let _ = std::process::Command::new("chmod")
-        .args(["-R", "a+rwx"])
-        .arg(p.dir.join("data"))
-        .status();
+    p.writable_dir("data");
+    p.write("data/hello", "from the host\n");
     let read = p.sidepod(&[
         "run",
         "--rm",

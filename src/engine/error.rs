@@ -14,8 +14,8 @@ pub enum EngineError {
         /// Its last health output or log lines, for the user.
         detail: String,
     },
-    #[error("no such service: {0} (the project has: {1})")]
-    NoSuchService(String, String),
+    #[error("no such service: {0} (the project has: {1}){2}")]
+    NoSuchService(String, String, String),
     #[error("cannot create {path}: {source}")]
     HostPath {
         path: String,
@@ -58,6 +58,17 @@ impl EngineError {
     /// `name` is not a service of `project`; the message lists the ones it has.
     pub fn no_such_service(name: &str, project: &crate::model::Project) -> Self {
         let known: Vec<&str> = project.services.keys().map(String::as_str).collect();
-        EngineError::NoSuchService(name.to_string(), known.join(", "))
+        // `logs -f compose.yaml`: after the command, -f is the command's own.
+        let file_like = [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+            || std::path::Path::new(name).is_file();
+        let hint = if file_like {
+            format!(
+                "; {name:?} looks like a file: after the command, -f is the command's own \
+                 (logs -f follows); name a file before the command: sidepod -f {name} ..."
+            )
+        } else {
+            String::new()
+        };
+        EngineError::NoSuchService(name.to_string(), known.join(", "), hint)
     }
 }

@@ -212,6 +212,14 @@ impl<'h> Project<'h> {
             .status();
     }
 
+    /// A directory of the project that every container user may write to.
+    pub fn writable_dir(&self, name: &str) -> std::path::PathBuf {
+        let dir = self.dir.join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        let _ = Command::new("chmod").arg("a+rwx").arg(&dir).status();
+        dir
+    }
+
     pub fn write(&self, name: &str, text: &str) {
         std::fs::write(self.dir.join(name), text).unwrap();
         self.open_up();
