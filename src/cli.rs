@@ -379,6 +379,9 @@ pub struct PullArgs {
     /// missing: only images that are not here; always: every image
     #[arg(long, value_enum, default_value_t = PullWhen::Always)]
     pub policy: PullWhen,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    pub quiet: bool,
     pub services: Vec<String>,
 }
 
@@ -439,6 +442,9 @@ pub struct LsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = PsFormat::Table)]
     pub format: PsFormat,
+    /// Only projects whose name holds this text (name=TEXT, repeatable)
+    #[arg(long, value_name = "name=TEXT")]
+    pub filter: Vec<String>,
 }
 
 #[derive(Debug, Args)]

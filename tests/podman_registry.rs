@@ -272,6 +272,19 @@ fn pull_policy_daily_pulls_once_a_day_by_sidepods_own_record_of_its_pulls() {
         p.sidepod(&["down", "-t", "0"]).success();
         out
     };
+    // `pull -q` pulls and says nothing; `pull` says what it pulled.
+    let quiet = p.sidepod_env(&["pull", "-q"], &env);
+    assert_eq!(
+        (quiet.code, quiet.stderr.as_str()),
+        (0, ""),
+        "{}",
+        quiet.stderr
+    );
+    assert_eq!(host.podman(&["image", "exists", &image]).code, 0);
+    let said = p.sidepod_env(&["pull"], &env);
+    assert!(said.stderr.contains("Pulled"), "{}", said.stderr);
+    assert_eq!(host.podman(&["rmi", &image]).code, 0);
+    std::fs::remove_file(state.path().join("pulls")).unwrap();
     // Missing: pulled, and the pull recorded.
     assert_eq!(pulls(&up()), 1);
     let record = std::fs::read_to_string(state.path().join("pulls")).unwrap();

@@ -654,6 +654,14 @@ fn pause_unpause_port_top_rm_and_ls_act_on_the_project() {
             .unwrap()
     );
 
+    // ls --filter name=: only the projects whose name holds it.
+    let mine = p.sidepod(&["ls", "-q", "--filter", &format!("name={}", p.name)]);
+    assert_eq!(mine.stdout, format!("{}\n", p.name));
+    let none = p.sidepod(&["ls", "-q", "--filter", "name=no-project-has-this"]);
+    assert_eq!(none.stdout, "");
+    let bad = p.sidepod(&["ls", "--filter", "status=running"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+
     // pause and unpause; where the host cannot pause, sidepod says why and what to do.
     let pause = p.sidepod(&["pause", "db"]);
     if cannot_pause {

@@ -52,13 +52,18 @@ pub async fn pull(s: &Session, args: &PullArgs) -> Result<i32, Error> {
             continue;
         }
         let event = |state| Event::resource(ResourceKind::Image, &image, state);
-        stack.output.emit(event(Resource::Pulling));
+        let say = |state| {
+            if !args.quiet {
+                stack.output.emit(event(state))
+            }
+        };
+        say(Resource::Pulling);
         match stack.backend.pull(&image).await {
             Ok(()) => {
                 if !stack.backend.prints_only() {
                     crate::engine::pulls::PullLog::here().record(&image);
                 }
-                stack.output.emit(event(Resource::Pulled))
+                say(Resource::Pulled)
             }
             Err(e) if args.ignore_pull_failures => {
                 stack.output.warn(&format!("service {name:?}: {e}"))

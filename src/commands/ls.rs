@@ -14,7 +14,19 @@ use crate::session::Session;
 
 pub async fn ls(s: &Session, args: &LsArgs) -> Result<i32, Error> {
     let containers = s.backend()?.containers(LABEL_PROJECT, "").await?;
-    let projects = projects(&containers, args.all);
+    let mut names = Vec::new();
+    for f in &args.filter {
+        match f.split_once('=') {
+            Some(("name", text)) => names.push(text),
+            _ => {
+                return Err(Error::Usage(format!(
+                    "--filter {f:?}: ls filters by `name=TEXT` only, as docker compose does"
+                )))
+            }
+        }
+    }
+    let mut projects = projects(&containers, args.all);
+    projects.retain(|p| names.iter().all(|n| p.name.contains(n)));
     let text = if args.quiet {
         projects.iter().map(|p| format!("{}\n", p.name)).collect()
     } else {
