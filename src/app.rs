@@ -67,6 +67,7 @@ async fn dispatch(s: &Session, command: Command) -> Result<i32, Error> {
         Command::Top(args) => commands::top(s, &args).await,
         Command::Ls(args) => commands::ls(s, &args).await,
         Command::Config(args) => commands::config(s, &args),
+        Command::Cp(args) => commands::cp(s, &args).await,
         Command::Generate(what) => commands::generate(s, &what),
         Command::Cache(what) => commands::cache(s, &what).await,
         Command::Doctor => commands::doctor(s).await,

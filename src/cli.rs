@@ -127,6 +127,9 @@ pub enum Command {
     Config(ConfigArgs),
     /// Check that podman works here as sidepod needs it, and say how to fix what does not
     Doctor,
+    /// Copy files between a service container and the host (SERVICE:PATH HOST_PATH, or
+    /// the other way)
+    Cp(CpArgs),
     /// Print the project in another format
     #[command(subcommand)]
     Generate(Generate),
@@ -248,6 +251,23 @@ pub const JOB_FORMATS: [&str; 6] = ["sidepod", "github", "gitlab", "circleci", "
 
 fn parse_timeout(s: &str) -> Result<std::time::Duration, String> {
     crate::model::parse_duration(s)
+}
+
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// Which replica of the service
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    /// Accepted as in Compose: podman cp follows the source's links itself
+    #[arg(short = 'L', long)]
+    pub follow_link: bool,
+    /// Accepted as in Compose: podman keeps what it can of ownership
+    #[arg(short, long)]
+    pub archive: bool,
+    /// SERVICE:PATH or a host path (`-` is not supported)
+    pub source: String,
+    /// SERVICE:PATH or a host path
+    pub dest: String,
 }
 
 #[derive(Debug, Args)]

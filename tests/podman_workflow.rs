@@ -1313,3 +1313,40 @@ fn run_takes_detach_volumes_labels_capabilities_and_ports_where_they_can_hold() 
         .success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn cp_copies_between_a_service_container_and_the_host() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  box:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+"
+    );
+    let p = Project::with_files(&host, "cp", &[("compose.yaml", &compose)]);
+    p.write("note.txt", "from the host\n");
+    p.sidepod(&["up", "-d"]).success();
+    let into = p.sidepod(&["cp", "./note.txt", "box:/tmp/note.txt"]);
+    assert_eq!(into.code, 0, "{}", into.stderr);
+    let cat = p.sidepod(&["exec", "box", "cat", "/tmp/note.txt"]);
+    assert_eq!(cat.stdout, "from the host\n");
+    p.sidepod(&["exec", "box", "sh", "-c", "echo from the box > /tmp/back.txt"])
+        .success();
+    p.writable_dir("out");
+    let out = p.sidepod(&["cp", "box:/tmp/back.txt", "out/back.txt"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(p.dir.join("out/back.txt")).unwrap(),
+        "from the box\n"
+    );
+    let both = p.sidepod(&["cp", "box:/a", "box:/b"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    let none = p.sidepod(&["cp", "a", "b"]);
+    assert_eq!(none.code, 2, "{}", none.stderr);
+    let unknown = p.sidepod(&["cp", "nope:/a", "b"]);
+    assert!(unknown.stderr.contains("no such service: nope"), "{}", unknown.stderr);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

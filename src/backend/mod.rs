@@ -484,4 +484,7 @@ pub trait Backend: Send + Sync {
         source: &std::path::Path,
         dest: &str,
     ) -> Result<(), BackendError>;
+    /// `podman cp FROM TO`: each a host path or `CONTAINER:PATH`, as `sidepod cp` names
+    /// them.
+    async fn copy(&self, from: &str, to: &str) -> Result<(), BackendError>;
 }

@@ -3,6 +3,7 @@
 mod cache;
 mod config;
 mod control;
+mod cp;
 mod down;
 mod exec;
 mod generate;
@@ -17,6 +18,7 @@ mod up;
 pub use cache::cache;
 pub use config::config;
 pub use control::{kill, pause, port, restart, rm, start, stop, top, unpause, wait};
+pub use cp::cp;
 pub use down::down;
 pub use exec::{exec, run};
 pub use generate::generate;

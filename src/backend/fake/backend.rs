@@ -503,4 +503,8 @@ impl Backend for FakeBackend {
             files,
         })
     }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<(), BackendError> {
+        self.record(Call::Cp(from.into(), to.into()))
+    }
 }

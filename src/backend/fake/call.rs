@@ -63,6 +63,8 @@ pub enum Call {
         dest: String,
         files: Vec<String>,
     },
+    /// `copy`: from, to.
+    Cp(String, String),
 }
 
 impl Call {

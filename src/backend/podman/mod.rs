@@ -572,6 +572,11 @@ impl Backend for PodmanBackend {
             .await
             .map(drop)
     }
+
+    async fn copy(&self, from: &str, to: &str) -> Result<(), BackendError> {
+        let args = ["cp", from, to].map(String::from);
+        self.process.change_ok(&args).await.map(drop)
+    }
 }
 
 #[cfg(test)]
