@@ -1332,8 +1332,14 @@ fn cp_copies_between_a_service_container_and_the_host() {
     assert_eq!(into.code, 0, "{}", into.stderr);
     let cat = p.sidepod(&["exec", "box", "cat", "/tmp/note.txt"]);
     assert_eq!(cat.stdout, "from the host\n");
-    p.sidepod(&["exec", "box", "sh", "-c", "echo from the box > /tmp/back.txt"])
-        .success();
+    p.sidepod(&[
+        "exec",
+        "box",
+        "sh",
+        "-c",
+        "echo from the box > /tmp/back.txt",
+    ])
+    .success();
     p.writable_dir("out");
     let out = p.sidepod(&["cp", "box:/tmp/back.txt", "out/back.txt"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -1346,7 +1352,69 @@ fn cp_copies_between_a_service_container_and_the_host() {
     let none = p.sidepod(&["cp", "a", "b"]);
     assert_eq!(none.code, 2, "{}", none.stderr);
     let unknown = p.sidepod(&["cp", "nope:/a", "b"]);
-    assert!(unknown.stderr.contains("no such service: nope"), "{}", unknown.stderr);
+    assert!(
+        unknown.stderr.contains("no such service: nope"),
+        "{}",
+        unknown.stderr
+    );
     p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}
+
+#[test]
+fn images_volumes_and_scale_list_and_size_the_project() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  app:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+    volumes: [data:/data]
+  other:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+    volumes: [scratch:/scratch]
+volumes:
+  data: {{}}
+  scratch: {{}}
+"
+    );
+    let p = Project::with_files(&host, "lists", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    let images = p.sidepod(&["images"]);
+    assert_eq!(images.code, 0, "{}", images.stderr);
+    let lines: Vec<&str> = images.stdout.lines().collect();
+    assert!(lines[0].starts_with("CONTAINER"), "{}", images.stdout);
+    assert_eq!(lines.len(), 3, "{}", images.stdout);
+    let (repo, tag) = BUSYBOX.rsplit_once(':').unwrap();
+    assert!(
+        lines[1].contains(repo) && lines[1].contains(tag),
+        "{}",
+        images.stdout
+    );
+    let ids = p.sidepod(&["images", "-q"]);
+    assert_eq!(ids.stdout.lines().count(), 1, "one image: {}", ids.stdout);
+    assert_eq!(ids.stdout.trim().len(), 12, "{}", ids.stdout);
+    let volumes = p.sidepod(&["volumes", "-q"]);
+    assert_eq!(
+        volumes.stdout,
+        format!("{0}_data\n{0}_scratch\n", p.name),
+        "{}",
+        volumes.stderr
+    );
+    let own = p.sidepod(&["volumes", "-q", "app"]);
+    assert_eq!(own.stdout, format!("{}_data\n", p.name));
+    let scale = p.sidepod(&["scale", "app=2"]);
+    assert_eq!(scale.code, 0, "{}", scale.stderr);
+    let ps = p.sidepod(&["ps", "-q", "app"]);
+    assert_eq!(ps.stdout.lines().count(), 2, "{}", ps.stdout);
+    p.sidepod(&["scale", "app=1"]).success();
+    let ps = p.sidepod(&["ps", "-q", "app"]);
+    assert_eq!(ps.stdout.lines().count(), 1, "{}", ps.stdout);
+    let bad = p.sidepod(&["scale", "app"]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    p.sidepod(&["down", "-t", "0", "-v"]).success();
     p.assert_nothing_left();
 }

@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use crate::cli::{UpArgs, WatchArgs};
+use clap::{Args, FromArgMatches};
+
+use crate::cli::{ScaleArgs, UpArgs, WatchArgs};
 use crate::compose::limits::MAX_REPLICAS;
 use crate::engine::{self, AttachOptions, EngineError, Replacing, UpOptions, WatchOptions};
 use crate::error::Error;
@@ -59,6 +61,29 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
         stop_timeout: args.timeout.map(Duration::from_secs),
     };
     Ok(engine::up_attached(&stack, &opts, &attach, args.detach, &mut shutdown).await?)
+}
+
+/// `scale SERVICE=N...`: `up -d --scale` of those services.
+pub async fn scale(s: &Session, args: &ScaleArgs) -> Result<i32, Error> {
+    let argv = ["up", "-d"]
+        .into_iter()
+        .map(String::from)
+        .chain(
+            args.scale
+                .iter()
+                .flat_map(|e| ["--scale".to_string(), e.clone()]),
+        )
+        .chain(args.no_deps.then(|| "--no-deps".to_string()))
+        .chain(
+            args.scale
+                .iter()
+                .map(|e| e.split('=').next().unwrap_or(e).to_string()),
+        );
+    let matches = UpArgs::augment_args(clap::Command::new("up"))
+        .try_get_matches_from(argv)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let up = UpArgs::from_arg_matches(&matches).map_err(|e| Error::Usage(e.to_string()))?;
+    self::up(s, &up).await
 }
 
 /// What `up`'s flags say over the files: `--scale SERVICE=N`, and `--pull` for every
