@@ -1418,3 +1418,52 @@ volumes:
     p.sidepod(&["down", "-t", "0", "-v"]).success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn start_wait_returns_once_the_services_are_healthy_or_fails_in_time() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  slow:
+    image: {BUSYBOX}
+    init: true
+    command: [sh, -c, 'sleep 2; touch /tmp/ready; exec sleep 300']
+    healthcheck: {{test: [CMD, test, -e, /tmp/ready], interval: 1h, start_interval: 250ms, start_period: 30s}}
+  never:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+    healthcheck: {{test: [CMD, 'false'], interval: 1h, start_interval: 250ms, retries: 1}}
+    profiles: [broken]
+"
+    );
+    let p = Project::with_files(&host, "startwait", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    p.sidepod(&["stop", "-t", "0"]).success();
+    let start = p.sidepod(&["start", "--wait"]);
+    assert_eq!(start.code, 0, "{}", start.stderr);
+    assert!(start.stderr.contains("Healthy"), "{}", start.stderr);
+    let json = p.sidepod(&["ps", "--format", "json"]);
+    assert!(
+        json.stdout.contains("\"Health\":\"healthy\""),
+        "{}",
+        json.stdout
+    );
+    p.sidepod(&["--profile", "broken", "up", "-d", "never"])
+        .success();
+    p.sidepod(&["--profile", "broken", "stop", "-t", "0", "never"])
+        .success();
+    let never = p.sidepod(&[
+        "--profile",
+        "broken",
+        "start",
+        "--wait",
+        "--wait-timeout",
+        "3",
+        "never",
+    ]);
+    assert_eq!(never.code, 5, "{}", never.stderr);
+    p.sidepod(&["--profile", "broken", "down", "-t", "0"])
+        .success();
+    p.assert_nothing_left();
+}

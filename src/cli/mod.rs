@@ -102,7 +102,7 @@ pub enum Command {
     /// Pull the services' images
     Pull(PullArgs),
     /// Start existing containers (and what they depend on)
-    Start(ServicesArgs),
+    Start(StartArgs),
     /// Stop containers (only the named services; dependents first)
     Stop(StopArgs),
     /// Restart containers
@@ -437,6 +437,17 @@ pub struct PullArgs {
 pub enum PullWhen {
     Missing,
     Always,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Wait until the services are running, and healthy where they have a healthcheck
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds `--wait` waits at most (then exit code 5)
+    #[arg(long, value_name = "SECONDS")]
+    pub wait_timeout: Option<u64>,
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]

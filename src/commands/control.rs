@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::cli::{KillArgs, PortArgs, RmArgs, ServicesArgs, StopArgs, WaitArgs};
+use crate::cli::{KillArgs, PortArgs, RmArgs, ServicesArgs, StartArgs, StopArgs, WaitArgs};
 use crate::engine::{self, Teardown};
 use crate::error::Error;
 use crate::exit;
@@ -10,9 +10,24 @@ use crate::model::Protocol;
 use crate::output::{self, Event};
 use crate::session::Session;
 
-pub async fn start(s: &Session, args: &ServicesArgs) -> Result<i32, Error> {
+pub async fn start(s: &Session, args: &StartArgs) -> Result<i32, Error> {
     let stack = s.compose_stack()?;
     engine::start(&stack, &args.services).await?;
+    if args.wait {
+        // Every container exists and runs now: `up` keeps them and waits, as for
+        // `up --wait`.
+        let opts = engine::UpOptions {
+            services: args.services.clone(),
+            wait: true,
+            wait_timeout: args.wait_timeout.map(Duration::from_secs),
+            no_recreate: true,
+            no_build: true,
+            ..engine::UpOptions::default()
+        };
+        let mut shutdown = s.shutdown()?;
+        let attach = engine::AttachOptions::default();
+        engine::up_attached(&stack, &opts, &attach, true, &mut shutdown).await?;
+    }
     Ok(exit::SUCCESS)
 }
 
