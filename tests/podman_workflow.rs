@@ -1467,3 +1467,34 @@ fn start_wait_returns_once_the_services_are_healthy_or_fails_in_time() {
         .success();
     p.assert_nothing_left();
 }
+
+#[test]
+fn restart_takes_its_followers_along_unless_no_deps() {
+    let host = host!();
+    let compose = format!(
+        "services:
+  db:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+  app:
+    image: {BUSYBOX}
+    init: true
+    command: [sleep, '300']
+    depends_on:
+      db: {{condition: service_started, restart: true}}
+"
+    );
+    let p = Project::with_files(&host, "restartdeps", &[("compose.yaml", &compose)]);
+    p.sidepod(&["up", "-d"]).success();
+    let started = |s: &str| p.inspect(&p.container(s), "{{.State.StartedAt}}");
+    let app = started("app");
+    let alone = p.sidepod(&["restart", "--no-deps", "-t", "0", "db"]);
+    assert_eq!(alone.code, 0, "{}", alone.stderr);
+    assert_eq!(started("app"), app, "app was restarted: {}", alone.stderr);
+    let along = p.sidepod(&["restart", "-t", "0", "db"]);
+    assert_eq!(along.code, 0, "{}", along.stderr);
+    assert_ne!(started("app"), app, "{}", along.stderr);
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

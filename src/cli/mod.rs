@@ -106,7 +106,7 @@ pub enum Command {
     /// Stop containers (only the named services; dependents first)
     Stop(StopArgs),
     /// Restart containers
-    Restart(StopArgs),
+    Restart(RestartArgs),
     /// Send a signal to containers
     Kill(KillArgs),
     /// Wait until the services' containers stop; exit with their exit code
@@ -452,6 +452,17 @@ pub struct StartArgs {
 
 #[derive(Debug, Args)]
 pub struct ServicesArgs {
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Seconds to wait before killing (default: each service's stop_grace_period, or 10)
+    #[arg(short, long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Do not restart the services that declare `restart: true` on these
+    #[arg(long)]
+    pub no_deps: bool,
     pub services: Vec<String>,
 }
 

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use crate::cli::{KillArgs, PortArgs, RmArgs, ServicesArgs, StartArgs, StopArgs, WaitArgs};
+use crate::cli::{
+    KillArgs, PortArgs, RestartArgs, RmArgs, ServicesArgs, StartArgs, StopArgs, WaitArgs,
+};
 use crate::engine::{self, Teardown};
 use crate::error::Error;
 use crate::exit;
@@ -39,10 +41,10 @@ pub async fn stop(s: &Session, args: &StopArgs) -> Result<i32, Error> {
     Ok(exit::SUCCESS)
 }
 
-pub async fn restart(s: &Session, args: &StopArgs) -> Result<i32, Error> {
+pub async fn restart(s: &Session, args: &RestartArgs) -> Result<i32, Error> {
     let stack = s.compose_stack()?;
     let timeout = args.timeout.map(Duration::from_secs);
-    engine::restart(&stack, &args.services, timeout).await?;
+    engine::restart(&stack, &args.services, timeout, !args.no_deps).await?;
     Ok(exit::SUCCESS)
 }
 

@@ -78,6 +78,7 @@ pub async fn restart(
     stack: &Stack,
     services: &[String],
     timeout: Option<Duration>,
+    followers: bool,
 ) -> Result<(), EngineError> {
     let containers = service_containers(stack, &[]).await?;
     EngineError::check_services(services, &stack.project)?;
@@ -86,7 +87,11 @@ pub async fn restart(
     } else {
         services.to_vec()
     };
-    let followers = restart_followers(&stack.project, &named);
+    let followers = if followers {
+        restart_followers(&stack.project, &named)
+    } else {
+        Vec::new()
+    };
     for (group, why) in [(&named, None), (&followers, Some(&named))] {
         let names: Vec<String> = containers
             .iter()

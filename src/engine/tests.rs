@@ -453,7 +453,7 @@ async fn restarting_a_service_restarts_those_that_declare_restart_true_on_it() {
         ],
     );
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
-    restart(&s, &["db".into()], None).await.unwrap();
+    restart(&s, &["db".into()], None, true).await.unwrap();
     assert_eq!(
         fake.calls_where(|c| matches!(c, Call::Restart(_))),
         [
@@ -461,6 +461,11 @@ async fn restarting_a_service_restarts_those_that_declare_restart_true_on_it() {
             Call::Restart(vec!["p-app-1".into(), "p-worker-1".into()])
         ]
     );
+    // `restart --no-deps`: db alone.
+    restart(&s, &["db".into()], None, false).await.unwrap();
+    let restarts = fake.calls_where(|c| matches!(c, Call::Restart(_)));
+    assert_eq!(restarts.len(), 3, "{restarts:?}");
+    assert_eq!(restarts[2], Call::Restart(vec!["p-db-1".into()]));
 }
 
 #[tokio::test(start_paused = true)]
