@@ -10,24 +10,11 @@ use crate::engine::EngineError;
 use crate::error::Error;
 use crate::exit;
 use crate::output;
-use crate::plan::{LABEL_PROJECT, LABEL_SERVICE};
+use crate::plan::LABEL_PROJECT;
 use crate::session::Session;
 
 pub async fn images(s: &Session, args: &ListArgs) -> Result<i32, Error> {
-    let target = s.target()?;
-    if let Some((project, _)) = &target.known {
-        EngineError::check_services(&args.services, project)?;
-    }
-    let backend = s.backend()?;
-    let mut containers = backend.containers(LABEL_PROJECT, &target.name).await?;
-    containers.retain(|c| {
-        args.services.is_empty()
-            || args
-                .services
-                .iter()
-                .any(|s| Some(s.as_str()) == c.label(LABEL_SERVICE))
-    });
-    containers.sort_by(|a, b| a.name.cmp(&b.name));
+    let (_, backend, containers) = super::found::containers(s, &args.services).await?;
     let mut rows = Vec::new();
     for c in &containers {
         let id = backend.image_id(&c.image).await?.unwrap_or_default();

@@ -5,7 +5,7 @@ use crate::cli::LogsArgs;
 use crate::engine::{self, EngineError, LogSource};
 use crate::error::Error;
 use crate::exit;
-use crate::plan::{log_prefix, COMPOSE_NUMBER, LABEL_PROJECT, LABEL_SERVICE};
+use crate::plan::{log_prefix, COMPOSE_NUMBER, LABEL_SERVICE};
 use crate::session::Session;
 
 pub async fn logs(s: &Session, args: &LogsArgs) -> Result<i32, Error> {
@@ -17,24 +17,11 @@ pub async fn logs(s: &Session, args: &LogsArgs) -> Result<i32, Error> {
             ))
         })?),
     };
-    let target = s.target()?;
+    let (target, backend, mut containers) = super::found::containers(s, &args.services).await?;
     let known = target.known;
-    if let Some((project, _)) = &known {
-        EngineError::check_services(&args.services, project)?;
-    }
-    let backend = s.backend()?;
-    let mut containers = backend.containers(LABEL_PROJECT, &target.name).await?;
-    containers.retain(|c| {
-        args.services.is_empty()
-            || args
-                .services
-                .iter()
-                .any(|s| Some(s.as_str()) == c.label(LABEL_SERVICE))
-    });
     if let Some(index) = args.index {
         containers.retain(|c| c.label(COMPOSE_NUMBER).and_then(|n| n.parse().ok()) == Some(index));
     }
-    containers.sort_by(|a, b| a.name.cmp(&b.name));
     s.output.set_log_style(args.no_color, args.no_log_prefix);
     let sources: Vec<LogSource> = containers
         .iter()

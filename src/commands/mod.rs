@@ -6,6 +6,7 @@ mod control;
 mod cp;
 mod down;
 mod exec;
+mod found;
 mod generate;
 mod images;
 mod job;

@@ -10,33 +10,16 @@ use crate::cli::{PsArgs, PsFormat, STATES};
 use crate::error::Error;
 use crate::exit;
 use crate::output;
-use crate::plan::{COMPOSE_NUMBER, LABEL_PROJECT, LABEL_SERVICE};
+use crate::plan::{COMPOSE_NUMBER, LABEL_SERVICE};
 use crate::session::Session;
 
 pub async fn ps(s: &Session, args: &PsArgs) -> Result<i32, Error> {
     let states = states(args)?;
-    let target = s.target()?;
-    if let Some((project, _)) = &target.known {
-        crate::engine::EngineError::check_services(&args.services, project)?;
-    }
-    let backend = s.backend()?;
-    let mut containers: Vec<ContainerInfo> = backend
-        .containers(LABEL_PROJECT, &target.name)
-        .await?
-        .into_iter()
-        .filter(|c| match &states {
-            Some(states) => states.contains(c.state.as_str()),
-            None => args.all || c.state == ContainerState::Running,
-        })
-        .filter(|c| {
-            args.services.is_empty()
-                || args
-                    .services
-                    .iter()
-                    .any(|s| Some(s.as_str()) == c.label(LABEL_SERVICE))
-        })
-        .collect();
-    containers.sort_by(|a, b| a.name.cmp(&b.name));
+    let (target, backend, mut containers) = super::found::containers(s, &args.services).await?;
+    containers.retain(|c| match &states {
+        Some(states) => states.contains(c.state.as_str()),
+        None => args.all || c.state == ContainerState::Running,
+    });
     // In one pod, podman gives every container the pod's ports: each keeps its own
     // service's.
     if let Some((project, plan)) = &target.known {
