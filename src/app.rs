@@ -11,9 +11,11 @@ use crate::session::Session;
 
 /// Runs the command; prints any error; returns the process exit code.
 pub async fn run(cli: Cli) -> i32 {
-    init_diagnostics(cli.global.verbose);
+    init_diagnostics(cli.global.verbose, cli.global.ansi);
     let session = Session::new(cli.global);
-    match dispatch(&session, cli.command).await {
+    let outcome = dispatch(&session, cli.command).await;
+    session.output.close();
+    match outcome {
         Ok(code) => code,
         // Stopped by a signal after cleaning up: the exit code says it all.
         Err(e @ Error::Engine(EngineError::Interrupted(_))) => e.exit_code(),
@@ -26,7 +28,8 @@ pub async fn run(cli: Cli) -> i32 {
 
 /// `-v` shows what sidepod does (each podman call, with its duration); `-vv` more.
 /// `RUST_LOG` overrides both.
-fn init_diagnostics(verbose: u8) {
+/// Their colours obey `--ansi`, `NO_COLOR` and the rest, as all output does.
+fn init_diagnostics(verbose: u8, ansi: crate::cli::Ansi) {
     let level = match verbose {
         0 => "warn",
         1 => "sidepod=debug",
@@ -37,7 +40,7 @@ fn init_diagnostics(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(output::color::enabled(ansi, output::color::Stream::Stderr))
         .with_target(false)
         .without_time()
         .try_init();

@@ -60,6 +60,14 @@ pub struct Target {
     pub known: Option<(Project, Plan)>,
 }
 
+/// Whether stderr is a terminal that can draw the live board, with no `-v` lines to
+/// break into it.
+fn board_fits(verbose: u8) -> bool {
+    verbose == 0
+        && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("TERM").is_some_and(|t| t != "dumb")
+}
+
 pub struct Session {
     pub global: GlobalOptions,
     pub output: Arc<Output>,
@@ -76,6 +84,9 @@ impl Session {
             _ if global.dry_run => ProgressStyle::Quiet,
             Progress::Quiet => ProgressStyle::Quiet,
             Progress::Json => ProgressStyle::Json,
+            // The board moves the cursor: a terminal that can, and nothing else writing
+            // to stderr meanwhile (`-v`'s lines).
+            Progress::Auto if board_fits(global.verbose) => ProgressStyle::Board,
             Progress::Auto | Progress::Plain => ProgressStyle::Lines,
         };
         let output = Arc::new(Output::new(global.ansi, style));

@@ -228,6 +228,11 @@ pub(super) async fn await_health(
         });
     };
     for c in started.iter() {
+        stack
+            .output
+            .emit(Event::container(&c.name, Resource::Waiting));
+    }
+    for c in started.iter() {
         let outcome = wait_healthy(backend, &c.name, &check, w.deadline, shutdown).await?;
         let (reason, detail) = match outcome {
             HealthOutcome::Healthy => continue,

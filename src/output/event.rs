@@ -14,7 +14,7 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    fn word(self) -> &'static str {
+    pub(super) fn word(self) -> &'static str {
         match self {
             ResourceKind::Pod => "Pod",
             ResourceKind::Container => "Container",
@@ -37,6 +37,8 @@ pub enum Resource {
     Started,
     Running,
     Recreate,
+    /// Waited for until healthy (a dependency's `condition: service_healthy`).
+    Waiting,
     Healthy,
     Exited(i64),
     Stopping,
@@ -55,7 +57,7 @@ pub enum Resource {
 }
 
 impl Resource {
-    fn status(&self) -> &'static str {
+    pub(super) fn status(&self) -> &'static str {
         match self {
             Resource::Created => "Created",
             Resource::Recreating(_) => "Recreating",
@@ -66,6 +68,7 @@ impl Resource {
             Resource::Started => "Started",
             Resource::Running => "Running",
             Resource::Recreate => "Recreate",
+            Resource::Waiting => "Waiting",
             Resource::Healthy => "Healthy",
             Resource::Exited(_) => "Exited",
             Resource::Stopping => "Stopping",

@@ -1,6 +1,8 @@
 //! What the user sees: typed events from the engine, and the one writer that renders
 //! them (plain lines, JSON objects or nothing) beside container logs and results.
 
+mod board;
+pub mod color;
 mod event;
 pub mod mask;
 mod writer;

@@ -2,19 +2,24 @@
 //! errors). Every write is whole lines, so lines from concurrent tasks never mix, and
 //! every write has its secrets masked.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use super::Event;
+use super::board::Board;
+use super::color::{self, Stream};
+use super::{Event, StepStatus};
 use crate::cli::Ansi;
 
 /// Writes a command's result to stdout. A closed pipe (`sidepod config | head`) is a
 /// normal end, not an error.
 pub fn print(text: &str) -> std::io::Result<()> {
     let text = super::mask::mask(text);
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+    let written = super::board::around(|| {
+        let mut out = std::io::stdout().lock();
+        out.write_all(text.as_bytes()).and_then(|_| out.flush())
+    });
+    match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
     }
@@ -37,23 +42,88 @@ pub fn error(report: &str) {
     to_stderr(report);
 }
 
-const PALETTE: [&str; 6] = ["36", "33", "32", "35", "34", "91"];
-
 /// How events appear on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProgressStyle {
     /// Plain text (`Container shop-db-1  Started`).
     Lines,
+    /// The live board on a terminal; plain lines once it is closed.
+    Board,
     /// One JSON object a line, for scripts (`docs/events.schema.json`).
     Json,
     /// None at all.
     Quiet,
 }
 
-/// Prefixed container logs on stdout and progress on stderr, coloured on a terminal.
+/// Where the board stands: not drawn yet, drawn, or done with.
+enum Live {
+    NotYet,
+    Open(Board),
+    Closed,
+}
+
+/// The CI system whose log folds sections, known from its environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sections {
+    None,
+    /// `::group::` and `::endgroup::` (GitHub Actions).
+    GitHub,
+    /// `section_start` and `section_end` markers (GitLab CI).
+    GitLab,
+}
+
+impl Sections {
+    fn detect() -> Sections {
+        let set = |k: &str| std::env::var(k).is_ok_and(|v| v == "true");
+        if set("GITHUB_ACTIONS") {
+            Sections::GitHub
+        } else if set("GITLAB_CI") {
+            Sections::GitLab
+        } else {
+            Sections::None
+        }
+    }
+
+    /// The marker that opens or closes a step's section, on stdout beside its output.
+    fn marker(self, event: &Event) -> Option<String> {
+        let Event::Step {
+            index,
+            total,
+            name,
+            status,
+            ..
+        } = event
+        else {
+            return None;
+        };
+        let started = *status == StepStatus::Started;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        match (self, started) {
+            (Sections::None, _) => None,
+            (Sections::GitHub, true) => Some(format!("::group::Step {index}/{total}: {name}")),
+            (Sections::GitHub, false) => Some("::endgroup::".into()),
+            (Sections::GitLab, true) => Some(format!(
+                "\x1b[0Ksection_start:{now}:sidepod_step_{index}[collapsed=false]\r\x1b[0K\
+                 Step {index}/{total}: {name}"
+            )),
+            (Sections::GitLab, false) => Some(format!(
+                "\x1b[0Ksection_end:{now}:sidepod_step_{index}\r\x1b[0K"
+            )),
+        }
+    }
+}
+
+/// Prefixed container logs on stdout and progress on stderr, coloured as `--ansi` and
+/// the environment say.
 pub struct Output {
-    color: bool,
+    /// Colours on stdout (log prefixes) and stderr (the board's states).
+    color_out: bool,
+    color_err: bool,
     progress: ProgressStyle,
+    live: Mutex<Live>,
+    sections: Sections,
     lock: Mutex<()>,
     /// `--no-log-prefix` and `--no-color` of `logs` and `up`.
     plain_logs: AtomicBool,
@@ -62,14 +132,12 @@ pub struct Output {
 
 impl Output {
     pub fn new(ansi: Ansi, progress: ProgressStyle) -> Self {
-        let color = match ansi {
-            Ansi::Always => true,
-            Ansi::Never => false,
-            Ansi::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-        };
         Output {
-            color,
+            color_out: color::enabled(ansi, Stream::Stdout),
+            color_err: color::enabled(ansi, Stream::Stderr),
             progress,
+            live: Mutex::new(Live::NotYet),
+            sections: Sections::detect(),
             lock: Mutex::new(()),
             plain_logs: AtomicBool::new(false),
             no_log_prefix: AtomicBool::new(false),
@@ -87,17 +155,59 @@ impl Output {
     pub fn emit(&self, event: Event) {
         let text = match self.progress {
             ProgressStyle::Quiet => return,
-            ProgressStyle::Lines => event.plain(),
+            ProgressStyle::Lines | ProgressStyle::Board => event.plain(),
             ProgressStyle::Json => event.json().to_string(),
         };
+        if self.progress != ProgressStyle::Json {
+            if let Some(marker) = self.sections.marker(&event) {
+                let _ = print(&format!("{marker}\n"));
+            }
+        }
+        if matches!(event, Event::Job(_) | Event::Error(_)) {
+            self.close();
+        } else if self.on_board(|board| board.show(&event, &text)) {
+            return;
+        }
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         to_stderr(&text);
+    }
+
+    /// Runs `draw` on the board when events go to one, opening it at the first; false
+    /// when they do not (any more).
+    fn on_board(&self, draw: impl FnOnce(&Board)) -> bool {
+        if self.progress != ProgressStyle::Board {
+            return false;
+        }
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if matches!(*live, Live::NotYet) {
+            *live = Live::Open(Board::new(self.color_err));
+        }
+        match &*live {
+            Live::Open(board) => {
+                draw(board);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Ends the board, leaving its last state on the screen; later events are lines.
+    pub fn close(&self) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Live::Open(board) = &*live {
+            board.close();
+        }
+        if self.progress == ProgressStyle::Board {
+            *live = Live::Closed;
+        }
     }
 
     /// A warning; in JSON, an event like the others, so that every line stays JSON.
     pub fn warn(&self, message: &str) {
         match self.progress {
-            ProgressStyle::Json => self.emit(Event::Warning(message.to_string())),
+            ProgressStyle::Json | ProgressStyle::Board => {
+                self.emit(Event::Warning(message.to_string()))
+            }
             _ => warn(message),
         }
     }
@@ -105,9 +215,8 @@ impl Output {
     /// A plain note for people (a matrix's progress and table); none in JSON, whose
     /// events already carry the same facts, or when quiet.
     pub fn say(&self, text: &str) {
-        if self.progress == ProgressStyle::Lines {
-            let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
-            to_stderr(text);
+        if matches!(self.progress, ProgressStyle::Lines | ProgressStyle::Board) {
+            self.emit(Event::Notice(text.to_string()));
         }
     }
 
@@ -115,20 +224,27 @@ impl Output {
     pub fn error(&self, report: &str) {
         match self.progress {
             ProgressStyle::Json => self.emit(Event::Error(report.to_string())),
-            _ => error(report),
+            _ => {
+                self.close();
+                error(report)
+            }
         }
     }
 
     /// One container log line: `db-1    | text`, the prefix padded to `width` and
-    /// coloured by `index` on a terminal.
+    /// coloured by `index` on a terminal. The board ends where attached logs begin, as
+    /// docker compose's does.
     pub fn log_line(&self, prefix: &str, width: usize, index: usize, text: &str) {
+        if self.progress == ProgressStyle::Board {
+            self.close();
+        }
         let line = if self.no_log_prefix.load(Ordering::Relaxed) {
             format!("{text}\n")
-        } else if self.color && !self.plain_logs.load(Ordering::Relaxed) {
-            let c = PALETTE[index % PALETTE.len()];
-            format!("\x1b[{c}m{prefix:<width$} |\x1b[0m {text}\n")
         } else {
-            format!("{prefix:<width$} | {text}\n")
+            let colored = self.color_out && !self.plain_logs.load(Ordering::Relaxed);
+            let style = color::PALETTE[index % color::PALETTE.len()].on_default();
+            let head = color::paint(colored, style, &format!("{prefix:<width$} |"));
+            format!("{head} {text}\n")
         };
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         // A closed stdout ends the output, not the run.

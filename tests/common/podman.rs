@@ -250,6 +250,86 @@ impl<'h> Project<'h> {
             .expect("spawn sidepod")
     }
 
+    /// Runs `sidepod -p NAME ARGS` with stdin, stdout and stderr on one new
+    /// pseudo-terminal of 32 rows and 120 columns, as a user at a terminal does: what it
+    /// drew, and its exit code.
+    pub fn in_terminal(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, Vec<u8>) {
+        use std::os::fd::{FromRawFd, OwnedFd};
+        use std::os::unix::process::CommandExt;
+        let mut all = vec!["-p", &self.name];
+        all.extend_from_slice(args);
+        let mut env = env.to_vec();
+        if !env.iter().any(|(k, _)| *k == "TERM") {
+            env.push(("TERM", "xterm-256color"));
+        }
+        let (mut leader, mut follower) = (0, 0);
+        let size = libc::winsize {
+            ws_row: 32,
+            ws_col: 120,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        // SAFETY: openpty writes two new descriptors, which are owned from here on.
+        let made = unsafe {
+            libc::openpty(
+                &mut leader,
+                &mut follower,
+                std::ptr::null_mut(),
+                std::ptr::null(),
+                &size,
+            )
+        };
+        assert_eq!(made, 0, "openpty: {}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors are new and owned by nobody else.
+        let (leader, follower) =
+            unsafe { (OwnedFd::from_raw_fd(leader), OwnedFd::from_raw_fd(follower)) };
+        let mut cmd = self
+            .host
+            .command(env!("CARGO_BIN_EXE_sidepod"), &all, &self.dir, &env);
+        cmd.stdin(follower.try_clone().unwrap())
+            .stdout(follower.try_clone().unwrap())
+            .stderr(follower);
+        // SAFETY: setsid and ioctl are async-signal-safe; the terminal on stdin becomes
+        // the new session's controlling terminal.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::setsid();
+                libc::ioctl(0, libc::TIOCSCTTY as _, 0);
+                Ok(())
+            });
+        }
+        let mut child = cmd.spawn().expect("spawn sidepod on a terminal");
+        drop(cmd);
+        // Containers' conmon processes may keep the terminal open long after sidepod
+        // has ended, so the end of the output is not awaited: what sidepod drew has
+        // arrived once it has exited and the terminal has been quiet for a moment.
+        let mut reader = std::fs::File::from(leader);
+        let drawn = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = drawn.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let status = child.wait().expect("wait for sidepod");
+        let mut seen = usize::MAX;
+        let quiet_since = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < quiet_since {
+            let now = drawn.lock().unwrap().len();
+            if now == seen {
+                break;
+            }
+            seen = now;
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        let all = drawn.lock().unwrap().clone();
+        (status.code().unwrap_or(-1), all)
+    }
+
     pub fn container(&self, service: &str) -> String {
         format!("{}-{service}-1", self.name)
     }
