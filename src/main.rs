@@ -1,6 +1,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    // The shell asking for completions (COMPLETE=bash ...): answered, and exited.
+    sidepod::commands::complete::answer_if_asked();
     let cli = sidepod::argv::parse();
     // The HTTP wait strategy's child: synchronous, on this one thread.
     if let sidepod::cli::Command::ProbeHttp(a) = &cli.command {

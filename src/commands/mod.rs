@@ -1,6 +1,7 @@
 //! One module per command: from parsed flags to engine calls and printed results.
 
 mod cache;
+pub mod complete;
 mod config;
 mod control;
 mod cp;

@@ -1,6 +1,5 @@
 //! `doctor` and `completions`: about the host and the shell, not a project.
 
-use crate::cli::Cli;
 use crate::error::Error;
 use crate::output;
 use crate::session::Session;
@@ -11,10 +10,9 @@ pub async fn doctor(s: &Session) -> Result<i32, Error> {
     Ok(crate::doctor::exit_code(&found))
 }
 
+/// The shell code that asks sidepod for candidates as one types, so that they come from
+/// the project here (service names, profiles, jobs).
 pub fn completions(shell: clap_complete::Shell) -> Result<i32, Error> {
-    let mut text = Vec::new();
-    let mut cmd = <Cli as clap::CommandFactory>::command();
-    clap_complete::generate(shell, &mut cmd, "sidepod", &mut text);
-    output::print(&String::from_utf8_lossy(&text)).map_err(Error::Output)?;
+    output::print(&super::complete::registration(shell)).map_err(Error::Output)?;
     Ok(crate::exit::SUCCESS)
 }
