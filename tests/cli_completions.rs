@@ -105,83 +105,43 @@ fn has_all(offered: &[String], names: &[&str], what: &str) {
     }
 }
 
+/// What every shell must offer on the project: services where a service goes, the
+/// profiles, and the workflow's jobs.
+fn offers_the_project(complete: impl Fn(&[&str]) -> Vec<String>) {
+    let services = ["db", "web", "debug"];
+    for command in ["up", "logs", "exec"] {
+        has_all(&complete(&["sidepod", command, ""]), &services, command);
+    }
+    let from = complete(&["sidepod", "up", "--exit-code-from", ""]);
+    has_all(&from, &services, "--exit-code-from");
+    assert!(!from.iter().any(|c| c == "compose.yaml"), "{from:?}");
+    has_all(
+        &complete(&["sidepod", "--profile", ""]),
+        &["tools"],
+        "--profile",
+    );
+    let workflow = ".github/workflows/ci.yml";
+    let jobs = complete(&["sidepod", "job", "-f", workflow, "--job", ""]);
+    has_all(&jobs, &["unit-tests", "lint"], "job --job");
+}
+
 #[test]
 fn bash_completes_services_profiles_and_jobs_from_the_files_here() {
     let dir = project();
-    let services = ["db", "web", "debug"];
-    has_all(&bash(dir.path(), &["sidepod", "up", ""]), &services, "up");
-    has_all(
-        &bash(dir.path(), &["sidepod", "logs", ""]),
-        &services,
-        "logs",
-    );
-    has_all(
-        &bash(dir.path(), &["sidepod", "exec", ""]),
-        &services,
-        "exec",
-    );
+    offers_the_project(|words| bash(dir.path(), words));
     let from = bash(dir.path(), &["sidepod", "up", "--exit-code-from", ""]);
-    assert_eq!(
-        from,
-        ["db", "web", "debug"],
-        "--exit-code-from offers services only"
-    );
-    assert_eq!(
-        bash(dir.path(), &["sidepod", "up", "w"]),
-        ["web"],
-        "a prefix narrows it"
-    );
-    assert_eq!(bash(dir.path(), &["sidepod", "--profile", ""]), ["tools"]);
-    let jobs = bash(
-        dir.path(),
-        &[
-            "sidepod",
-            "job",
-            "-f",
-            ".github/workflows/ci.yml",
-            "--job",
-            "",
-        ],
-    );
-    has_all(&jobs, &["unit-tests", "lint"], "job --job");
+    assert_eq!(from, ["db", "web", "debug"], "services only");
+    let narrowed = bash(dir.path(), &["sidepod", "up", "w"]);
+    assert_eq!(narrowed, ["web"], "a prefix narrows it");
     // Flags are still offered where a flag is typed.
-    has_all(
-        &bash(dir.path(), &["sidepod", "up", "--no-d"]),
-        &["--no-deps"],
-        "flags",
-    );
+    let flags = bash(dir.path(), &["sidepod", "up", "--no-d"]);
+    has_all(&flags, &["--no-deps"], "flags");
 }
 
 #[test]
 fn zsh_completes_services_profiles_and_jobs_from_the_files_here() {
     let dir = project();
-    has_all(
-        &zsh(dir.path(), &["sidepod", "up", ""]),
-        &["db", "web", "debug"],
-        "up",
-    );
-    has_all(
-        &zsh(dir.path(), &["sidepod", "logs", ""]),
-        &["db", "web"],
-        "logs",
-    );
-    has_all(
-        &zsh(dir.path(), &["sidepod", "--profile", ""]),
-        &["tools"],
-        "--profile",
-    );
-    let jobs = zsh(
-        dir.path(),
-        &[
-            "sidepod",
-            "job",
-            "-f",
-            ".github/workflows/ci.yml",
-            "--job",
-            "",
-        ],
-    );
-    has_all(&jobs, &["unit-tests", "lint"], "job --job");
+    offers_the_project(|words| zsh(dir.path(), words));
     // Not every command on PATH: only sidepod's own words.
     let first = zsh(dir.path(), &["sidepod", ""]);
     has_all(&first, &["up", "down", "job"], "commands");
@@ -194,22 +154,7 @@ fn zsh_completes_services_profiles_and_jobs_from_the_files_here() {
 #[test]
 fn fish_completes_services_profiles_and_jobs_from_the_files_here() {
     let dir = project();
-    has_all(
-        &fish(dir.path(), "sidepod up "),
-        &["db", "web", "debug"],
-        "up",
-    );
-    has_all(&fish(dir.path(), "sidepod exec "), &["db", "web"], "exec");
-    let from = fish(dir.path(), "sidepod up --exit-code-from ");
-    has_all(&from, &["db", "web"], "--exit-code-from");
-    assert!(!from.iter().any(|c| c == "compose.yaml"), "{from:?}");
-    has_all(
-        &fish(dir.path(), "sidepod --profile "),
-        &["tools"],
-        "--profile",
-    );
-    let jobs = fish(dir.path(), "sidepod job -f .github/workflows/ci.yml --job ");
-    has_all(&jobs, &["unit-tests", "lint"], "job --job");
+    offers_the_project(|words| fish(dir.path(), &words.join(" ")));
 }
 
 #[test]
