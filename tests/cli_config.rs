@@ -989,3 +989,33 @@ fn a_global_option_after_the_command_says_where_it_belongs() {
         logs.stderr
     );
 }
+
+#[test]
+fn no_interpolate_shows_the_variables_as_written_and_refuses_a_job_file() {
+    let compose = "services:\n  web:\n    image: \"nginx:${TAG:-latest}\"\n    \
+                   environment:\n      GREETING: \"hello $USER_NAME\"\n";
+    let t = Test::new()
+        .file("compose.yaml", compose)
+        .env("TAG", "1.27")
+        .env("USER_NAME", "ada");
+    let out = t.args(&["config", "--no-interpolate"]).run();
+    out.success();
+    assert!(out.stdout.contains("image: nginx:${TAG:-latest}"), "{}", out.stdout);
+    assert!(out.stdout.contains("hello $USER_NAME"), "{}", out.stdout);
+    assert!(!out.stdout.contains("$$"), "{}", out.stdout);
+    // Interpolated as usual without the flag.
+    let t = Test::new()
+        .file("compose.yaml", compose)
+        .env("TAG", "1.27")
+        .env("USER_NAME", "ada");
+    let out = t.args(&["config"]).run();
+    out.success();
+    assert!(out.stdout.contains("image: nginx:1.27") && out.stdout.contains("hello ada"));
+    // A job file's variables are interpolated as it loads: a usage error, exit 2.
+    let job = Test::new()
+        .file("sidepod.yaml", "container:\n  image: busybox\nsteps:\n  - run: 'true'\n")
+        .args(&["-f", "sidepod.yaml", "config", "--no-interpolate"])
+        .run();
+    assert_eq!(job.code, 2, "{}", job.stderr);
+    assert!(job.stderr.contains("--no-interpolate"), "{}", job.stderr);
+}

@@ -109,7 +109,9 @@ fn completions_are_generated_for_each_shell() {
             None,
         );
         assert_eq!(out.code, 0, "{shell}: {}", out.stderr);
-        for word in ["sidepod", "up", "down", "exec", "dry-run"] {
+        // The script asks sidepod itself as one types (tests/cli_completions.rs runs
+        // each shell on it).
+        for word in ["sidepod", "COMPLETE"] {
             assert!(out.stdout.contains(word), "{shell} completions lack {word}");
         }
     }

@@ -352,3 +352,42 @@ fn cache_to_pushes_build_layers_to_the_registry_and_cache_from_builds_from_them(
     let _ = host.podman(&["logout", ADDRESS]);
     p.assert_nothing_left();
 }
+
+#[test]
+fn push_sends_the_services_images_to_their_registry_with_the_users_login() {
+    let host = host!();
+    let password = format!("push-pass-{}", std::process::id());
+    let _registry = Registry::start("pusher", &password);
+    let p = Project::with_files(&host, "push", &[]);
+    let image = format!("{ADDRESS}/pushed/{}:1", p.name);
+    assert_eq!(host.podman(&["tag", BUSYBOX, &image]).code, 0);
+    p.write(
+        "compose.yaml",
+        &format!("services:\n  app:\n    image: {image}\n  local:\n    build: .\n"),
+    );
+    p.write("Dockerfile", &format!("FROM {BUSYBOX}\n"));
+    // Without a login, the registry refuses: the push fails, naming the service.
+    let denied = p.sidepod(&["push", "app"]);
+    assert_ne!(denied.code, 0, "{}", denied.stderr);
+    assert!(
+        denied.stderr.contains("\"app\"") || denied.stderr.contains("app"),
+        "{}",
+        denied.stderr
+    );
+    // ... unless told to go on.
+    let ignored = p.sidepod(&["push", "--ignore-push-failures", "app"]);
+    assert_eq!(ignored.code, 0, "{}", ignored.stderr);
+    assert!(ignored.stderr.contains("warning"), "{}", ignored.stderr);
+    let login = host.podman(&["login", "-u", "pusher", "-p", &password, ADDRESS]);
+    assert_eq!(login.code, 0, "{}", login.stderr);
+    // The service without an image name has nothing to push, and is passed over.
+    let pushed = p.sidepod(&["push", "-q"]);
+    let _ = host.podman(&["logout", ADDRESS]);
+    assert_eq!(pushed.code, 0, "{}", pushed.stderr);
+    // It is in the registry: removed here, it pulls again.
+    assert_eq!(host.podman(&["rmi", &image]).code, 0);
+    let pulled = host.podman(&["pull", "--creds", &format!("pusher:{password}"), &image]);
+    assert_eq!(pulled.code, 0, "{}", pulled.stderr);
+    let _ = host.podman(&["rmi", &image]);
+    p.assert_nothing_left();
+}

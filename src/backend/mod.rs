@@ -336,6 +336,46 @@ pub enum Stream {
     Stderr,
 }
 
+/// A podman command that takes the terminal, for one of the project's containers or
+/// images: its output is the user's, as docker compose's is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Passthrough {
+    /// `attach`: the container's output, and its input unless `no_stdin`.
+    Attach {
+        container: String,
+        no_stdin: bool,
+        sig_proxy: bool,
+        detach_keys: Option<String>,
+    },
+    /// `stats`: CPU, memory and I/O, live or (`no_stream`) once.
+    Stats {
+        containers: Vec<String>,
+        no_stream: bool,
+        json: bool,
+    },
+    /// `export`: the file system as a tar archive, to `output` or stdout.
+    Export {
+        container: String,
+        output: Option<PathBuf>,
+    },
+    /// `push`: an image to its registry.
+    Push { image: String, quiet: bool },
+}
+
+/// A container event, as podman reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContainerEvent {
+    /// RFC 3339, with fractions of a second.
+    pub time: String,
+    /// `create`, `start`, `died`, ...
+    pub action: String,
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    /// The container's labels, and what else podman attaches.
+    pub attributes: BTreeMap<String, String>,
+}
+
 /// One line of a container's output.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogLine {
@@ -379,6 +419,18 @@ pub trait Backend: Send + Sync {
 
     /// Creates and starts a container; returns its ID.
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError>;
+    /// Creates a container without starting it; returns its ID.
+    async fn create(&self, spec: &ContainerSpec) -> Result<String, BackendError>;
+    /// Runs a podman command that takes the terminal; returns its exit code.
+    async fn passthrough(&self, what: &Passthrough) -> Result<i64, BackendError>;
+    /// Sends the events of the containers carrying `label=value` to `sink` as they
+    /// happen, until podman ends or the future is dropped.
+    async fn events(
+        &self,
+        label: &str,
+        value: &str,
+        sink: mpsc::Sender<ContainerEvent>,
+    ) -> Result<(), BackendError>;
     /// Runs a one-off container in the foreground, with the terminal attached (and
     /// removed afterwards with `remove`); returns its exit code.
     async fn run_foreground(&self, spec: &ContainerSpec, remove: bool)

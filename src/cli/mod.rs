@@ -136,6 +136,18 @@ pub enum Command {
     Volumes(ListArgs),
     /// Set the number of replicas of services (SERVICE=N...) and start or remove them
     Scale(ScaleArgs),
+    /// Create the pod, volumes and containers of the services; start none
+    Create(CreateArgs),
+    /// Follow the events of the project's containers
+    Events(EventsArgs),
+    /// Show the containers' CPU, memory and I/O use, live
+    Stats(StatsArgs),
+    /// Push the services' images to their registries
+    Push(PushArgs),
+    /// Attach to a service container's output and input
+    Attach(AttachArgs),
+    /// Write a service container's file system as a tar archive
+    Export(ExportArgs),
     /// Print the project in another format
     #[command(subcommand)]
     Generate(Generate),
@@ -282,6 +294,76 @@ pub struct ScaleArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// One JSON object a line, as docker compose writes them
+    #[arg(long)]
+    pub json: bool,
+    /// Only these services
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Also stopped containers (podman shows running ones; accepted as in Compose)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Print once and return
+    #[arg(long)]
+    pub no_stream: bool,
+    /// Accepted as in Compose: podman never truncates names here
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// Output format: a table, or JSON
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
+    /// Only these services
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Warn about images that cannot be pushed, and go on
+    #[arg(long)]
+    pub ignore_push_failures: bool,
+    /// Also push the images of the services they depend on
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Print nothing but errors
+    #[arg(short, long)]
+    pub quiet: bool,
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// The keys that detach (podman's default: ctrl-p,ctrl-q)
+    #[arg(long, value_name = "KEYS")]
+    pub detach_keys: Option<String>,
+    /// Which replica of the service
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    /// Do not attach standard input
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Pass the signals sidepod receives on to the container (--sig-proxy=false not)
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1,
+          default_missing_value = "true", value_name = "BOOL")]
+    pub sig_proxy: bool,
+    pub service: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Which replica of the service
+    #[arg(long, default_value_t = 1)]
+    pub index: u32,
+    /// Write the archive to this file (default: standard output)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    pub service: String,
+}
+
+#[derive(Debug, Args)]
 pub struct CpArgs {
     /// Which replica of the service
     #[arg(long, default_value_t = 1)]
@@ -396,6 +478,10 @@ pub struct RunArgs {
     /// Do not allocate a terminal
     #[arg(short = 'T')]
     pub no_tty: bool,
+    /// Pull the image first: always, missing (not here) or never, over the service's
+    /// pull_policy
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
     pub service: String,
     /// The command (default: the service's)
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -534,5 +620,7 @@ pub struct KillArgs {
     pub services: Vec<String>,
 }
 
+mod examples;
 mod stack;
+pub use examples::{EXAMPLES, FILES};
 pub use stack::*;

@@ -73,7 +73,46 @@ pub struct UpArgs {
     /// stop_grace_period, or 10)
     #[arg(short, long, value_name = "SECONDS")]
     pub timeout: Option<u64>,
+    /// Create the pod, volumes and containers, and start nothing
+    #[arg(long, conflicts_with_all = ["wait", "watch"])]
+    pub no_start: bool,
+    /// Remove the anonymous volumes of containers that are recreated, with them
+    #[arg(short = 'V', long)]
+    pub renew_anon_volumes: bool,
+    /// Recreate the services the others depend on, even when unchanged
+    #[arg(long, conflicts_with = "no_recreate")]
+    pub always_recreate_deps: bool,
     /// Services to start (with their dependencies); default: all
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Build images of `build:` services first, even when they exist
+    #[arg(long)]
+    pub build: bool,
+    /// Never build: a `build:` service whose image is missing is an error
+    #[arg(long, conflicts_with = "build")]
+    pub no_build: bool,
+    /// Recreate containers even when their configuration is unchanged
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// Keep the containers that exist, even when their configuration changed
+    #[arg(long, conflicts_with = "force_recreate")]
+    pub no_recreate: bool,
+    /// Pull images first: always, missing (not here) or never
+    #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
+    /// Accepted as in Compose: sidepod shows no pull progress
+    #[arg(long)]
+    pub quiet_pull: bool,
+    /// Remove containers of services that are no longer in the files
+    #[arg(long)]
+    pub remove_orphans: bool,
+    /// Create this many replicas of a service (SERVICE=N, repeatable)
+    #[arg(long, value_name = "SERVICE=N")]
+    pub scale: Vec<String>,
+    /// Services to create (with their dependencies); default: all
     pub services: Vec<String>,
 }
 
@@ -207,6 +246,9 @@ pub struct ConfigArgs {
     /// Print the variables the files were interpolated with, KEY=VALUE
     #[arg(long)]
     pub environment: bool,
+    /// Print the files merged, with their ${VARIABLES} as written
+    #[arg(long)]
+    pub no_interpolate: bool,
     /// Output format
     #[arg(long, value_enum, default_value_t = ConfigFormat::Yaml)]
     pub format: ConfigFormat,

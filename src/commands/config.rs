@@ -11,7 +11,10 @@ use crate::plan::{config_hash, image_name};
 use crate::session::{Session, Unplanned};
 
 pub fn config(s: &Session, args: &ConfigArgs) -> Result<i32, Error> {
-    let (loaded, refusal) = s.load_for_config()?;
+    let (loaded, refusal) = match args.no_interpolate {
+        true => (Unplanned::Project(uninterpolated(s)?), None),
+        false => s.load_for_config()?,
+    };
     // A job's own project: the sidecars, without the main container it adds.
     let project = match &loaded {
         Unplanned::Project(project) => project,
@@ -60,12 +63,33 @@ pub fn config(s: &Session, args: &ConfigArgs) -> Result<i32, Error> {
         lines(project.volumes.keys().map(String::as_str))
     } else {
         match &loaded {
+            Unplanned::Project(project) if args.no_interpolate => {
+                compose::render_uninterpolated(project, format)
+            }
             Unplanned::Project(project) => compose::render_project(project, format),
             Unplanned::Job { job, .. } => job::render_job(job, format),
         }
     };
     output::print(&text).map_err(Error::Output)?;
     Ok(exit::SUCCESS)
+}
+
+/// `--no-interpolate`: the merged Compose files with `${VAR}` as written; neither
+/// interpolated nor planned, as docker compose shows them.
+fn uninterpolated(s: &Session) -> Result<crate::model::Project, Error> {
+    let opts = crate::compose::LoadOptions {
+        no_interpolate: true,
+        ..s.load_options()
+    };
+    let file = opts.files.first().map(|f| opts.working_dir.join(f));
+    if file.is_some_and(|f| job::is_job_file(&f)) {
+        return Err(Error::Usage(
+            "config --no-interpolate shows Compose files; a job file's variables are \
+             interpolated as it loads"
+                .into(),
+        ));
+    }
+    Ok(compose::load_project(&opts)?)
 }
 
 fn lines<'a>(items: impl IntoIterator<Item = &'a str>) -> String {

@@ -67,7 +67,14 @@ pub async fn exec(s: &Session, args: &ExecArgs) -> Result<i32, Error> {
 }
 
 pub async fn run(s: &Session, args: &RunArgs) -> Result<i32, Error> {
-    let stack = s.compose_stack()?;
+    let stack = s.compose_stack_with(|project| {
+        let service = project.services.get_mut(&args.service);
+        if let (Some(policy), Some(service)) = (super::up::pull_flag(args.pull.as_deref()), service)
+        {
+            service.pull_policy = Some(policy);
+        }
+        Ok(())
+    })?;
     let mut shutdown = s.shutdown()?;
     let bad =
         |flag: &str, value: &str, why: String| Error::Usage(format!("run {flag} {value:?}: {why}"));

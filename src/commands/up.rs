@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, FromArgMatches};
 
-use crate::cli::{ScaleArgs, UpArgs, WatchArgs};
+use crate::cli::{CreateArgs, ScaleArgs, UpArgs, WatchArgs};
 use crate::compose::limits::MAX_REPLICAS;
 use crate::engine::{self, AttachOptions, EngineError, Replacing, UpOptions, WatchOptions};
 use crate::error::Error;
@@ -39,6 +39,9 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
         remove_orphans: args.remove_orphans,
         labels: Default::default(),
         ports_ready: false,
+        no_start: args.no_start,
+        renew_anon_volumes: args.renew_anon_volumes,
+        always_recreate_deps: args.always_recreate_deps,
     };
     let shown = (!args.attach.is_empty() || !args.no_attach.is_empty()).then(|| {
         let all = project.services.keys();
@@ -60,7 +63,9 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
         timestamps: args.timestamps,
         stop_timeout: args.timeout.map(Duration::from_secs),
     };
-    Ok(engine::up_attached(&stack, &opts, &attach, args.detach, &mut shutdown).await?)
+    // Nothing started is nothing to attach to.
+    let detach = args.detach || args.no_start;
+    Ok(engine::up_attached(&stack, &opts, &attach, detach, &mut shutdown).await?)
 }
 
 /// `scale SERVICE=N...`: `up -d --scale` of those services.
@@ -79,6 +84,44 @@ pub async fn scale(s: &Session, args: &ScaleArgs) -> Result<i32, Error> {
                 .iter()
                 .map(|e| e.split('=').next().unwrap_or(e).to_string()),
         );
+    up_as(s, argv).await
+}
+
+/// `create`: `up --no-start` with the same flags.
+pub async fn create(s: &Session, args: &CreateArgs) -> Result<i32, Error> {
+    let flags = [
+        (args.build, "--build"),
+        (args.no_build, "--no-build"),
+        (args.force_recreate, "--force-recreate"),
+        (args.no_recreate, "--no-recreate"),
+        (args.remove_orphans, "--remove-orphans"),
+        (args.quiet_pull, "--quiet-pull"),
+    ];
+    let argv = ["up", "--no-start"]
+        .into_iter()
+        .map(String::from)
+        .chain(
+            flags
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, f)| f.to_string()),
+        )
+        .chain(
+            args.pull
+                .iter()
+                .flat_map(|p| ["--pull".to_string(), p.clone()]),
+        )
+        .chain(
+            args.scale
+                .iter()
+                .flat_map(|e| ["--scale".to_string(), e.clone()]),
+        )
+        .chain(args.services.iter().cloned());
+    up_as(s, argv).await
+}
+
+/// `up` with the flags of another command, as `up` reads them.
+async fn up_as(s: &Session, argv: impl IntoIterator<Item = String>) -> Result<i32, Error> {
     let matches = UpArgs::augment_args(clap::Command::new("up"))
         .try_get_matches_from(argv)
         .map_err(|e| Error::Usage(e.to_string()))?;
@@ -104,13 +147,7 @@ fn adjust(project: &mut Project, args: &UpArgs) -> Result<(), Error> {
             None => return Err(EngineError::no_such_service(name, project).into()),
         }
     }
-    let policy = match args.pull.as_deref() {
-        Some("always") => Some(PullPolicy::Always),
-        Some("missing") => Some(PullPolicy::Missing),
-        Some("never") => Some(PullPolicy::Never),
-        _ => None,
-    };
-    if let Some(policy) = policy {
+    if let Some(policy) = pull_flag(args.pull.as_deref()) {
         for service in project.services.values_mut().filter(|s| s.build.is_none()) {
             service.pull_policy = Some(policy);
         }
@@ -139,6 +176,16 @@ pub async fn watch(s: &Session, args: &WatchArgs) -> Result<i32, Error> {
         // Ctrl-C ends watching; the services keep running, as `up -d` left them.
         Ok(()) | Err(EngineError::Interrupted(_)) => Ok(crate::exit::SUCCESS),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// `--pull always|missing|never` of `up`, `create` and `run`.
+pub(super) fn pull_flag(flag: Option<&str>) -> Option<PullPolicy> {
+    match flag {
+        Some("always") => Some(PullPolicy::Always),
+        Some("missing") => Some(PullPolicy::Missing),
+        Some("never") => Some(PullPolicy::Never),
+        _ => None,
     }
 }
 

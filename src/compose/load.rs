@@ -36,6 +36,8 @@ pub struct LoadOptions {
     pub environ: BTreeMap<String, String>,
     /// `--network pod|bridge`: wins over the file's `x-sidepod: {network:}`.
     pub network: Option<StackNetwork>,
+    /// `config --no-interpolate`: `${VAR}` stays as written.
+    pub no_interpolate: bool,
 }
 
 impl LoadOptions {
@@ -212,6 +214,7 @@ pub fn resolve(
 pub fn load_project(opts: &LoadOptions) -> Result<Project, LoadError> {
     let (files, project_dir, env) = files_and_environment(opts)?;
     let mut reader = Reader::new(&env, &opts.working_dir);
+    reader.interpolating = !opts.no_interpolate;
     let docs = files
         .iter()
         .map(|f| reader.compose_document(f))

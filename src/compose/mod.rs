@@ -21,7 +21,7 @@ pub use load::{interpolation_environment, load_project, LoadOptions};
 pub(crate) use render::{
     escape_dollars, insert_file_objects, insert_volumes, service_value, services_value, to_text,
 };
-pub use render::{render_project, Format};
+pub use render::{render_project, render_uninterpolated, Format};
 
 pub(crate) use convert::{cli_mount, cli_ports, convert_service, Context};
 pub(crate) use discover::checked_project_name;

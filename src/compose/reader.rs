@@ -37,6 +37,8 @@ pub struct Reader<'a> {
     cache: BTreeMap<PathBuf, Document>,
     /// The files being read through `include`, outermost first (to report cycles).
     including: Vec<PathBuf>,
+    /// Whether `${VAR}` is replaced (all but `config --no-interpolate`).
+    pub interpolating: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -46,6 +48,7 @@ impl<'a> Reader<'a> {
             working_dir,
             unset: BTreeSet::new(),
             warnings: Vec::new(),
+            interpolating: true,
             cache: BTreeMap::new(),
             including: Vec::new(),
         }
@@ -75,6 +78,9 @@ impl<'a> Reader<'a> {
         display: &str,
         skip: &dyn Fn(&str) -> bool,
     ) -> Result<(), LoadError> {
+        if !self.interpolating {
+            return Ok(());
+        }
         let env = self.env;
         let lookup = |k: &str| env.get(k);
         let mut interpolator = Interpolator::new(&lookup);
@@ -237,6 +243,7 @@ impl<'a> Reader<'a> {
             .map_err(|e| invalid(at.clone(), format!("env_file: {}", e.detail())))?;
         let mut child = Reader::new(&env, self.working_dir);
         child.including = self.including.clone();
+        child.interpolating = self.interpolating;
         let mut merged = Value::Mapping(Mapping::new());
         let mut label = Vec::new();
         for file in &files {

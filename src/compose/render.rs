@@ -57,6 +57,12 @@ pub fn render_project(project: &Project, format: Format) -> String {
     to_text(&value, format)
 }
 
+/// The project as loaded without interpolation: its `${VAR}` are the files' own, and
+/// stay as written.
+pub fn render_uninterpolated(project: &Project, format: Format) -> String {
+    to_text(&project_value(project), format)
+}
+
 fn project_value(p: &Project) -> Value {
     let mut top = Map::new();
     top.insert("name".into(), json!(p.name));

@@ -44,6 +44,13 @@ pub struct UpOptions {
     /// A service without any healthcheck is ready once every TCP port it declares
     /// (`ports`, `expose`, its image's EXPOSE) accepts connections: a job's sidecars.
     pub ports_ready: bool,
+    /// Create the containers and start none (`up --no-start`, `create`).
+    pub no_start: bool,
+    /// Remove a recreated container's anonymous volumes with it (`-V`), rather than
+    /// leave them behind.
+    pub renew_anon_volumes: bool,
+    /// Recreate the services the others depend on, changed or not.
+    pub always_recreate_deps: bool,
 }
 
 /// A container that `up` started or found running.
@@ -70,8 +77,12 @@ struct Run {
     deadline: Option<Instant>,
     wait_timeout: Option<Duration>,
     labels: BTreeMap<String, String>,
-    force_recreate: bool,
+    /// Services recreated whether they changed or not (`--force-recreate`,
+    /// `--always-recreate-deps`).
+    recreate_always: BTreeSet<String>,
     no_recreate: bool,
+    no_start: bool,
+    renew_anon_volumes: bool,
     ports_ready: bool,
     began: Instant,
     /// Services whose containers this run recreated: dependents that declare
@@ -124,8 +135,10 @@ pub async fn up(
         deadline,
         wait_timeout: opts.wait_timeout,
         labels: opts.labels.clone(),
-        force_recreate: opts.force_recreate,
+        recreate_always: recreate_always(project, &selected, opts),
         no_recreate: opts.no_recreate,
+        no_start: opts.no_start,
+        renew_anon_volumes: opts.renew_anon_volumes,
         ports_ready: opts.ports_ready,
         began,
         recreated: Default::default(),
@@ -135,6 +148,23 @@ pub async fn up(
         check_running(stack, &started).await?;
     }
     Ok(started)
+}
+
+/// The services recreated whatever their configuration: all with `--force-recreate`;
+/// with `--always-recreate-deps`, those a selected service depends on.
+fn recreate_always(project: &Project, selected: &[String], opts: &UpOptions) -> BTreeSet<String> {
+    let services = &project.services;
+    selected
+        .iter()
+        .filter(|name| {
+            opts.force_recreate
+                || (opts.always_recreate_deps
+                    && selected
+                        .iter()
+                        .any(|s| dependencies(&services[s], services).any(|d| d == *name)))
+        })
+        .cloned()
+        .collect()
 }
 
 /// Images, pod, volumes and bind-mount directories: everything containers need.
@@ -502,7 +532,8 @@ async fn start_service(
     tx: watch::Sender<Status>,
     mut shutdown: Shutdown,
 ) -> Result<Vec<StartedContainer>, EngineError> {
-    for (_, d, rx) in &mut deps {
+    // Nothing starts, so there is nothing to wait for.
+    for (_, d, rx) in deps.iter_mut().filter(|_| !run.no_start) {
         if dependency_ready(d, rx).await.is_err() && d.required {
             // The dependency reports its own failure; this service just never starts.
             tx.send_replace(Status::Failed);
@@ -522,6 +553,9 @@ async fn start_service(
         started.push(start_replica(&run, &name, number, restart_for.as_deref()).await?);
     }
     tx.send_replace(Status::Started);
+    if run.no_start {
+        return Ok(started);
+    }
     let waits = run.waits();
     if let Some(&fatal) = run.needs_health.get(&name) {
         if let Err(failure) = await_health(&waits, &name, &mut started, &tx, &mut shutdown).await? {
@@ -568,13 +602,13 @@ async fn start_replica(
     let one = std::slice::from_ref(&spec.name);
     let existing = run.existing.get(&spec.name);
     let stale = existing.is_some_and(|c| {
-        run.force_recreate
+        run.recreate_always.contains(name)
             || (!run.no_recreate
                 && c.label(LABEL_CONFIG_HASH)
                     != spec.labels.get(LABEL_CONFIG_HASH).map(String::as_str))
     });
     if stale {
-        backend.remove(one, false).await?;
+        backend.remove(one, run.renew_anon_volumes).await?;
         stack
             .output
             .emit(Event::container(&spec.name, Resource::Recreate));
@@ -589,6 +623,11 @@ async fn start_replica(
             Resource::Restarted(Some(format!("{dep} was recreated")))
         }
         (Some(ContainerState::Running), None) => Resource::Running,
+        (Some(_), _) if run.no_start => Resource::Created,
+        (None, _) if run.no_start => {
+            backend.create(&spec).await?;
+            Resource::Created
+        }
         (Some(_), _) => {
             backend.start(one).await?;
             Resource::Started

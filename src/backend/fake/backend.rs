@@ -78,41 +78,35 @@ impl Backend for FakeBackend {
     }
 
     async fn run(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
-        let call = Call::Run(spec.name.clone());
-        self.pause(&call).await;
-        self.record(call)?;
-        if self.with(|s| s.missing_images.contains(&spec.image)) {
-            return Err(BackendError::Command {
-                argv: vec!["podman".into(), "run".into(), spec.name.clone()],
-                status: Some(125),
-                stderr: format!("Error: {}: image not known", spec.image),
-            });
+        self.new_container(Call::Run(spec.name.clone()), spec, ContainerState::Running)
+            .await
+    }
+
+    async fn create(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
+        self.new_container(
+            Call::Create(spec.name.clone()),
+            spec,
+            ContainerState::Created,
+        )
+        .await
+    }
+
+    async fn passthrough(&self, what: &Passthrough) -> Result<i64, BackendError> {
+        self.record(Call::Passthrough(what.clone()))?;
+        Ok(0)
+    }
+
+    async fn events(
+        &self,
+        _label: &str,
+        _value: &str,
+        sink: mpsc::Sender<ContainerEvent>,
+    ) -> Result<(), BackendError> {
+        self.record(Call::Events)?;
+        for event in self.with(|s| s.events.clone()) {
+            let _ = sink.send(event).await;
         }
-        Ok(self.with(|s| {
-            s.next_id += 1;
-            let id = format!("id{}", s.next_id);
-            let mut labels = spec.labels.clone();
-            labels.insert("io.sidepod.pod".into(), spec.pod.clone());
-            s.containers.insert(
-                spec.name.clone(),
-                ContainerInfo {
-                    id: id.clone(),
-                    name: spec.name.clone(),
-                    labels,
-                    state: ContainerState::Running,
-                    status: "Up".into(),
-                    exit_code: 0,
-                    health: None,
-                    image: spec.image.clone(),
-                    ports: vec![],
-                    restart_count: 0,
-                    healthcheck: configured_check(spec, &s.image_checks),
-                    exposed: s.image_ports.get(&spec.image).cloned().unwrap_or_default(),
-                    pid: Some(1000 + s.next_id as u32),
-                },
-            );
-            id
-        }))
+        Ok(())
     }
 
     async fn run_foreground(
@@ -506,5 +500,50 @@ impl Backend for FakeBackend {
 
     async fn copy(&self, from: &str, to: &str) -> Result<(), BackendError> {
         self.record(Call::Cp(from.into(), to.into()))
+    }
+}
+
+impl FakeBackend {
+    /// `run` and `create`: a new container in `state`, unless its image is missing.
+    async fn new_container(
+        &self,
+        call: Call,
+        spec: &ContainerSpec,
+        state: ContainerState,
+    ) -> Result<String, BackendError> {
+        self.pause(&call).await;
+        self.record(call)?;
+        if self.with(|s| s.missing_images.contains(&spec.image)) {
+            return Err(BackendError::Command {
+                argv: vec!["podman".into(), "run".into(), spec.name.clone()],
+                status: Some(125),
+                stderr: format!("Error: {}: image not known", spec.image),
+            });
+        }
+        Ok(self.with(|s| {
+            s.next_id += 1;
+            let id = format!("id{}", s.next_id);
+            let mut labels = spec.labels.clone();
+            labels.insert("io.sidepod.pod".into(), spec.pod.clone());
+            s.containers.insert(
+                spec.name.clone(),
+                ContainerInfo {
+                    id: id.clone(),
+                    name: spec.name.clone(),
+                    labels,
+                    state,
+                    status: "Up".into(),
+                    exit_code: 0,
+                    health: None,
+                    image: spec.image.clone(),
+                    ports: vec![],
+                    restart_count: 0,
+                    healthcheck: configured_check(spec, &s.image_checks),
+                    exposed: s.image_ports.get(&spec.image).cloned().unwrap_or_default(),
+                    pid: Some(1000 + s.next_id as u32),
+                },
+            );
+            id
+        }))
     }
 }

@@ -9,6 +9,9 @@ pub enum Call {
     PodStop(String),
     PodRemove(String),
     Run(String),
+    Create(String),
+    Passthrough(crate::backend::Passthrough),
+    Events,
     RunForeground {
         name: String,
         remove: bool,

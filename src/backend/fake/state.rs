@@ -21,6 +21,8 @@ pub(super) struct State {
     /// Networks by name, with their labels.
     pub(super) networks: BTreeMap<String, BTreeMap<String, String>>,
     pub(super) missing_images: Vec<String>,
+    /// What `events` reports, in order.
+    pub(super) events: Vec<ContainerEvent>,
     /// How often each tag was built: its ID changes with each build.
     pub(super) image_builds: BTreeMap<String, u32>,
     pub(super) health: BTreeMap<String, VecDeque<HealthRun>>,

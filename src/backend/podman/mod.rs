@@ -8,6 +8,7 @@ mod files;
 mod json;
 mod probes;
 mod process;
+mod tools;
 
 use std::path::Path;
 use std::time::Duration;
@@ -178,6 +179,32 @@ impl Backend for PodmanBackend {
             return self.start_after_infra_race(spec, &args, stderr).await;
         }
         succeeded(&args, status, stderr).map(|()| stdout.trim().to_string())
+    }
+
+    async fn create(&self, spec: &ContainerSpec) -> Result<String, BackendError> {
+        let spec = &*files::materialize(spec, self.process.dry_run())?;
+        let args = create_args(spec);
+        let process = self.process.with_env(hidden_env(&spec.env));
+        let created = process.change_ok(&args).await?;
+        Ok(created.map_or_else(
+            || format!("dry-run-{}", spec.name),
+            |id| id.trim().to_string(),
+        ))
+    }
+
+    async fn passthrough(&self, what: &Passthrough) -> Result<i64, BackendError> {
+        self.process
+            .foreground(&tools::passthrough_args(what))
+            .await
+    }
+
+    async fn events(
+        &self,
+        label: &str,
+        value: &str,
+        sink: mpsc::Sender<ContainerEvent>,
+    ) -> Result<(), BackendError> {
+        tools::events(&self.process, label, value, sink).await
     }
 
     async fn run_foreground(

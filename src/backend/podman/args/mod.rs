@@ -173,6 +173,11 @@ pub fn run_args(spec: &ContainerSpec) -> Vec<String> {
     container_args(strings(["run", "-d"]), spec)
 }
 
+/// `up --no-start` and `create`: the same container, not started.
+pub fn create_args(spec: &ContainerSpec) -> Vec<String> {
+    container_args(strings(["create"]), spec)
+}
+
 /// `podman run` of a one-off container in the foreground.
 pub fn run_foreground_args(spec: &ContainerSpec, remove: bool) -> Vec<String> {
     let head = if remove {

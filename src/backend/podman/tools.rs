@@ -1,0 +1,195 @@
+//! The podman commands that take the terminal (`attach`, `stats`, `export`, `push`),
+//! and the project's event stream, read from `podman events --format json`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::process::Process;
+use crate::backend::{BackendError, ContainerEvent, LogLine, Passthrough};
+
+/// The argv of a passthrough command, with flags both podman 4.3 and 5 have.
+pub fn passthrough_args(what: &Passthrough) -> Vec<String> {
+    let mut args: Vec<String> = Vec::new();
+    match what {
+        Passthrough::Attach {
+            container,
+            no_stdin,
+            sig_proxy,
+            detach_keys,
+        } => {
+            args.push("attach".into());
+            if *no_stdin {
+                args.push("--no-stdin".into());
+            }
+            args.push(format!("--sig-proxy={sig_proxy}"));
+            if let Some(keys) = detach_keys {
+                args.push(format!("--detach-keys={keys}"));
+            }
+            args.push(container.clone());
+        }
+        Passthrough::Stats {
+            containers,
+            no_stream,
+            json,
+        } => {
+            args.push("stats".into());
+            if *no_stream {
+                args.push("--no-stream".into());
+            }
+            if *json {
+                args.extend(["--format".into(), "json".into()]);
+            }
+            args.extend(containers.iter().cloned());
+        }
+        Passthrough::Export { container, output } => {
+            args.push("export".into());
+            if let Some(path) = output {
+                args.extend(["--output".into(), path.display().to_string()]);
+            }
+            args.push(container.clone());
+        }
+        Passthrough::Push { image, quiet } => {
+            args.push("push".into());
+            if *quiet {
+                args.push("--quiet".into());
+            }
+            args.push(image.clone());
+        }
+    }
+    args
+}
+
+pub fn events_args(label: &str, value: &str) -> Vec<String> {
+    [
+        "events",
+        "--format",
+        "json",
+        "--filter",
+        "type=container",
+        "--filter",
+        &format!("label={label}={value}"),
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+/// Follows the events, parsed, into `sink`, until podman ends or `sink` is closed.
+pub async fn events(
+    process: &Process,
+    label: &str,
+    value: &str,
+    sink: mpsc::Sender<ContainerEvent>,
+) -> Result<(), BackendError> {
+    let (tx, mut rx) = mpsc::channel::<LogLine>(64);
+    let args = events_args(label, value);
+    let follow = process.stream(&args, "events", tx);
+    let forward = async {
+        while let Some(line) = rx.recv().await {
+            if let Some(event) = parse_event(&line.text) {
+                if sink.send(event).await.is_err() {
+                    return;
+                }
+            }
+        }
+    };
+    let (status, ()) = tokio::join!(follow, forward);
+    match status? {
+        0 => Ok(()),
+        code => Err(BackendError::Command {
+            argv: super::process::argv(&args),
+            status: i32::try_from(code).ok(),
+            stderr: String::new(),
+        }),
+    }
+}
+
+/// One event of `podman events --format json`: podman 4 writes `Time` as RFC 3339 and
+/// podman 5 adds `timeNano`; unknown fields are ignored, and a line that is not an event
+/// (a warning) is none.
+pub fn parse_event(line: &str) -> Option<ContainerEvent> {
+    let v: Value = serde_json::from_str(line.trim()).ok()?;
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let action = text("Status");
+    if action.is_empty() {
+        return None;
+    }
+    let attributes: BTreeMap<String, String> = v
+        .get("Attributes")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), String::from),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(ContainerEvent {
+        time: text("Time"),
+        action,
+        id: text("ID"),
+        name: text("Name"),
+        image: text("Image"),
+        attributes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_of_podman_4_and_5_parse_and_other_lines_do_not() {
+        let four = r#"{"ID":"4b7e","Image":"docker.io/library/redis:7","Name":"shop-cache-1","Status":"start","Time":"2026-12-03T07:00:01.5Z","Type":"container","Attributes":{"com.docker.compose.service":"cache","image":"docker.io/library/redis:7"}}"#;
+        let e = parse_event(four).unwrap();
+        assert_eq!(e.action, "start");
+        assert_eq!(e.name, "shop-cache-1");
+        assert_eq!(e.attributes["com.docker.compose.service"], "cache");
+        let five = r#"{"ID":"4b7e","Image":"redis","Name":"c","Status":"died","Time":"2026-12-03T07:00:02Z","timeNano":1796281202000000000,"Type":"container","ContainerExitCode":137,"Attributes":null}"#;
+        let e = parse_event(five).unwrap();
+        assert_eq!((e.action.as_str(), e.attributes.len()), ("died", 0));
+        assert_eq!(parse_event("time=... level=warning msg=\"x\""), None);
+        assert_eq!(parse_event("{}"), None);
+    }
+
+    #[test]
+    fn passthrough_argv_uses_flags_of_podman_4_and_5() {
+        let stats = Passthrough::Stats {
+            containers: vec!["a".into()],
+            no_stream: true,
+            json: true,
+        };
+        assert_eq!(
+            passthrough_args(&stats).join(" "),
+            "stats --no-stream --format json a"
+        );
+        let attach = Passthrough::Attach {
+            container: "a".into(),
+            no_stdin: true,
+            sig_proxy: false,
+            detach_keys: None,
+        };
+        assert_eq!(
+            passthrough_args(&attach).join(" "),
+            "attach --no-stdin --sig-proxy=false a"
+        );
+        let export = Passthrough::Export {
+            container: "a".into(),
+            output: Some("x.tar".into()),
+        };
+        assert_eq!(
+            passthrough_args(&export).join(" "),
+            "export --output x.tar a"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! Real podman: the docker compose commands and flags beyond the core: `create` and
+//! `up --no-start`, `events`, `stats`, `attach`, `export`, `up -V` and
+//! `--always-recreate-deps`, `run --pull`.
+
+#[macro_use]
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::podman::{Project, BUSYBOX};
+
+/// A ticker that prints a line every half second, and an app that depends on it.
+fn stack() -> String {
+    format!(
+        "services:\n  ticker:\n    image: {BUSYBOX}\n    \
+         command: [\"sh\", \"-c\", \"while true; do echo tick; sleep 0.5; done\"]\n    \
+         stop_signal: SIGKILL\n    volumes: [/scratch]\n  \
+         app:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    stop_signal: SIGKILL\n    \
+         depends_on: [ticker]\n"
+    )
+}
+
+fn states(p: &Project) -> Vec<(String, String)> {
+    let ps = p.sidepod(&["ps", "-a", "--format", "json"]);
+    assert_eq!(ps.code, 0, "{}", ps.stderr);
+    let mut all: Vec<(String, String)> = ps
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["Service"].as_str().unwrap().to_string(),
+                v["State"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// Reads lines of a child's stdout into a channel.
+fn lines_of(child: &mut std::process::Child) -> mpsc::Receiver<String> {
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The first line within `limit` that `wanted` accepts.
+fn first(
+    rx: &mpsc::Receiver<String>,
+    limit: Duration,
+    wanted: impl Fn(&str) -> bool,
+) -> Option<String> {
+    let end = std::time::Instant::now() + limit;
+    while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) if wanted(&line) => return Some(line),
+            Ok(_) => continue,
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
+#[test]
+fn create_and_up_no_start_make_the_containers_and_start_none() {
+    let host = host!();
+    let p = Project::with_files(&host, "create", &[("compose.yaml", &stack())]);
+    let created = p.sidepod(&["create"]);
+    assert_eq!(created.code, 0, "{}", created.stderr);
+    assert!(
+        created
+            .stderr
+            .contains(&format!("Container {}  Created", p.container("app"))),
+        "{}",
+        created.stderr
+    );
+    assert_eq!(
+        states(&p),
+        [
+            ("app".to_string(), "created".to_string()),
+            ("ticker".into(), "created".into())
+        ]
+    );
+    // `start` starts what create made; `up --no-start` afterwards leaves them running.
+    let started = p.sidepod(&["start"]);
+    assert_eq!(started.code, 0, "{}", started.stderr);
+    assert!(
+        states(&p).iter().all(|(_, s)| s == "running"),
+        "{:?}",
+        states(&p)
+    );
+    assert_eq!(p.sidepod(&["up", "--no-start"]).code, 0);
+    assert!(
+        states(&p).iter().all(|(_, s)| s == "running"),
+        "{:?}",
+        states(&p)
+    );
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    let no_start = p.sidepod(&["up", "--no-start", "app"]);
+    assert_eq!(no_start.code, 0, "{}", no_start.stderr);
+    assert!(
+        states(&p).iter().all(|(_, s)| s == "created"),
+        "{:?}",
+        states(&p)
+    );
+    // --no-start with --wait cannot be: a usage error, and nothing changes.
+    let both = p.sidepod(&["up", "--no-start", "--wait"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+}
+
+#[test]
+fn events_stats_attach_and_export_show_the_projects_containers() {
+    let host = host!();
+    let p = Project::with_files(&host, "tools", &[("compose.yaml", &stack())]);
+    assert_eq!(p.sidepod(&["up", "-d"]).code, 0);
+
+    // events --json: a restart of the ticker is seen, with its service.
+    let mut events = p.spawn(&["events", "--json"], &[]);
+    let rx = lines_of(&mut events);
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(p.sidepod(&["restart", "ticker"]).code, 0);
+    let seen = first(&rx, Duration::from_secs(30), |l| {
+        l.contains("\"start\"") || l.contains("\"restart\"")
+    });
+    let _ = events.kill();
+    let _ = events.wait();
+    let seen = seen.expect("no start event of the restart");
+    let v: serde_json::Value = serde_json::from_str(&seen).unwrap();
+    assert_eq!(v["service"], "ticker", "{seen}");
+    assert_eq!(v["attributes"]["name"], p.container("ticker"), "{seen}");
+    assert_eq!(v["type"], "container");
+
+    // stats --no-stream: one row per running container, once; and as JSON. Rootless
+    // podman on cgroups v1 has no stats: its reason reaches the user.
+    if host.rootless_on_cgroups_v1() {
+        let stats = p.sidepod(&["stats", "--no-stream"]);
+        assert_ne!(stats.code, 0);
+        assert!(stats.stderr.contains("cgroups v2"), "{}", stats.stderr);
+    } else {
+        let stats = p.sidepod(&["stats", "--no-stream"]);
+        assert_eq!(stats.code, 0, "{}", stats.stderr);
+        for service in ["ticker", "app"] {
+            assert!(
+                stats.stdout.contains(&p.container(service)),
+                "{}",
+                stats.stdout
+            );
+        }
+        let json = p.sidepod(&["stats", "--no-stream", "--format", "json", "app"]);
+        assert_eq!(json.code, 0, "{}", json.stderr);
+        let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect(&json.stdout);
+        assert!(
+            parsed.to_string().contains(&p.container("app")),
+            "{}",
+            json.stdout
+        );
+        assert!(
+            !parsed.to_string().contains(&p.container("ticker")),
+            "{}",
+            json.stdout
+        );
+    }
+
+    // attach: the ticker's output arrives.
+    let mut attach = p.spawn(
+        &["attach", "--no-stdin", "--sig-proxy=false", "ticker"],
+        &[],
+    );
+    let rx = lines_of(&mut attach);
+    let tick = first(&rx, Duration::from_secs(20), |l| l.contains("tick"));
+    let _ = attach.kill();
+    let _ = attach.wait();
+    assert!(tick.is_some(), "attach showed no output");
+
+    // export -o: the container's file system as a tar archive.
+    let tar = p.writable_dir("out").join("app.tar");
+    let export = p.sidepod(&["export", "-o", tar.to_str().unwrap(), "app"]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let listed = std::process::Command::new("tar")
+        .arg("tf")
+        .arg(&tar)
+        .output()
+        .unwrap();
+    let names = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        names
+            .lines()
+            .any(|l| l.trim_end_matches('/') == "bin" || l.starts_with("bin/")),
+        "{names}"
+    );
+    // A service without a container: an error naming it.
+    let none = p.sidepod(&["export", "-o", "x.tar", "--index", "3", "app"]);
+    assert_ne!(none.code, 0);
+    assert!(
+        none.stderr.contains("has no container #3"),
+        "{}",
+        none.stderr
+    );
+
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    // stats of a project with nothing running says so, without podman's host-wide table.
+    let idle = p.sidepod(&["stats", "--no-stream"]);
+    assert_eq!(idle.code, 0, "{}", idle.stderr);
+    assert!(
+        idle.stderr.contains("no running containers"),
+        "{}",
+        idle.stderr
+    );
+    assert!(idle.stdout.is_empty(), "{}", idle.stdout);
+    p.assert_nothing_left();
+}
+
+#[test]
+fn renew_anon_volumes_and_always_recreate_deps_recreate_as_docker_compose_does() {
+    let host = host!();
+    let p = Project::with_files(&host, "renew", &[("compose.yaml", &stack())]);
+    assert_eq!(p.sidepod(&["up", "-d"]).code, 0);
+    let id = |service: &str| p.inspect(&p.container(service), "{{.Id}}");
+    // The ticker's anonymous volume, by name.
+    let scratch = || p.inspect(&p.container("ticker"), "{{range .Mounts}}{{.Name}}{{end}}");
+    let exists = |volume: &str| host.podman(&["volume", "exists", volume]).code == 0;
+    let (ticker, app) = (id("ticker"), id("app"));
+    // --always-recreate-deps: the ticker, which app depends on, is recreated though
+    // unchanged; app is kept.
+    let up = p.sidepod(&["up", "-d", "--always-recreate-deps", "app"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert_ne!(id("ticker"), ticker, "{}", up.stderr);
+    assert_eq!(id("app"), app, "{}", up.stderr);
+    // -V: the recreated ticker's old anonymous volume goes with it.
+    let old = scratch();
+    assert!(exists(&old), "{old:?}");
+    let renew = p.sidepod(&["up", "-d", "--force-recreate", "-V", "ticker"]);
+    assert_eq!(renew.code, 0, "{}", renew.stderr);
+    assert!(
+        !exists(&old),
+        "-V left the old anonymous volume {old} behind"
+    );
+    // Without -V it stays, as a dangling volume.
+    let old = scratch();
+    let keep = p.sidepod(&["up", "-d", "--force-recreate", "ticker"]);
+    assert_eq!(keep.code, 0, "{}", keep.stderr);
+    assert!(exists(&old) && scratch() != old, "{old}");
+    assert_eq!(host.podman(&["volume", "rm", &old]).code, 0);
+    // --always-recreate-deps with --no-recreate cannot be.
+    let both = p.sidepod(&["up", "-d", "--always-recreate-deps", "--no-recreate"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+}
+
+#[test]
+fn run_pull_never_refuses_a_missing_image_and_missing_runs_one_that_is_here() {
+    let host = host!();
+    let compose = format!(
+        "services:\n  gone:\n    image: localhost/sidepod-test/not-here:1\n  here:\n    image: {BUSYBOX}\n"
+    );
+    let p = Project::with_files(&host, "runpull", &[("compose.yaml", &compose)]);
+    let never = p.sidepod(&["run", "--rm", "--pull", "never", "gone", "true"]);
+    assert_ne!(never.code, 0, "{}", never.stderr);
+    assert!(never.stderr.contains("not-here"), "{}", never.stderr);
+    let here = p.sidepod(&[
+        "run", "--rm", "--pull", "missing", "-T", "here", "echo", "ran",
+    ]);
+    assert_eq!(here.code, 0, "{}", here.stderr);
+    assert!(here.stdout.contains("ran"), "{}", here.stdout);
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+}
