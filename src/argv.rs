@@ -22,7 +22,7 @@ pub fn parse() -> Cli {
     match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
-            if let Some(message) = misplaced(&e, &args) {
+            if let Some(message) = misplaced(&e, &args).or_else(|| not_supported(&e, &args)) {
                 eprintln!("error: {message}");
                 std::process::exit(crate::exit::USAGE);
             }
@@ -79,6 +79,42 @@ pub fn misplaced(e: &clap::Error, args: &[String]) -> Option<String> {
     ))
 }
 
+/// The message for a docker compose command or flag that sidepod does not take: what
+/// it is, and why (`cli::REFUSED`).
+pub fn not_supported(e: &clap::Error, args: &[String]) -> Option<String> {
+    let cli = <Cli as clap::CommandFactory>::command();
+    let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+    let command = args[1..]
+        .iter()
+        .find(|a| {
+            !a.starts_with('-')
+                && (names.contains(&a.as_str()) || crate::cli::refused(a, "").is_some())
+        })
+        .map(String::as_str);
+    match e.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let Some(ContextValue::String(name)) = e.get(ContextKind::InvalidSubcommand) else {
+                return None;
+            };
+            let why = crate::cli::refused(name, "")?;
+            Some(format!("sidepod has no `{name}` command: {why}"))
+        }
+        ErrorKind::UnknownArgument => {
+            let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+                return None;
+            };
+            let flag = arg.split('=').next().unwrap_or(arg);
+            let (at, why) = match command.and_then(|c| crate::cli::refused(c, flag)) {
+                Some(why) => (command.map(|c| format!("`{c}`")), why),
+                None => (None, crate::cli::refused("", flag)?),
+            };
+            let of = at.map_or("sidepod".to_string(), |c| format!("{c} of sidepod"));
+            Some(format!("`{flag}` is not supported by {of}: {why}"))
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +140,28 @@ mod tests {
         );
         let m = message("sidepod config --file compose.yaml").unwrap();
         assert!(m.ends_with("sidepod --file compose.yaml config"), "{m}");
+    }
+
+    #[test]
+    fn a_refused_compose_flag_or_command_says_why() {
+        let refused = |line: &str| {
+            let args: Vec<String> = line.split(' ').map(String::from).collect();
+            let e = Cli::try_parse_from(&args).unwrap_err();
+            not_supported(&e, &args)
+        };
+        let m = refused("sidepod up -d --menu").unwrap();
+        assert!(
+            m.contains("`--menu` is not supported by `up`") && m.contains("Docker Desktop"),
+            "{m}"
+        );
+        let m = refused("sidepod commit web").unwrap();
+        assert!(
+            m.contains("no `commit` command") && m.contains("podman commit"),
+            "{m}"
+        );
+        let m = refused("sidepod --parallel 4 up").unwrap();
+        assert!(m.contains("`--parallel`"), "{m}");
+        assert!(refused("sidepod ps --no-such-flag").is_none());
     }
 
     #[test]

@@ -1000,7 +1000,11 @@ fn no_interpolate_shows_the_variables_as_written_and_refuses_a_job_file() {
         .env("USER_NAME", "ada");
     let out = t.args(&["config", "--no-interpolate"]).run();
     out.success();
-    assert!(out.stdout.contains("image: nginx:${TAG:-latest}"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("image: nginx:${TAG:-latest}"),
+        "{}",
+        out.stdout
+    );
     assert!(out.stdout.contains("hello $USER_NAME"), "{}", out.stdout);
     assert!(!out.stdout.contains("$$"), "{}", out.stdout);
     // Interpolated as usual without the flag.
@@ -1013,7 +1017,10 @@ fn no_interpolate_shows_the_variables_as_written_and_refuses_a_job_file() {
     assert!(out.stdout.contains("image: nginx:1.27") && out.stdout.contains("hello ada"));
     // A job file's variables are interpolated as it loads: a usage error, exit 2.
     let job = Test::new()
-        .file("sidepod.yaml", "container:\n  image: busybox\nsteps:\n  - run: 'true'\n")
+        .file(
+            "sidepod.yaml",
+            "container:\n  image: busybox\nsteps:\n  - run: 'true'\n",
+        )
         .args(&["-f", "sidepod.yaml", "config", "--no-interpolate"])
         .run();
     assert_eq!(job.code, 2, "{}", job.stderr);

@@ -278,3 +278,143 @@ fn run_pull_never_refuses_a_missing_image_and_missing_runs_one_that_is_here() {
     assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
     p.assert_nothing_left();
 }
+
+#[test]
+fn exec_cp_port_images_ps_and_scale_take_their_compose_flags() {
+    let host = host!();
+    let compose = format!(
+        "services:\n  box:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    \
+         stop_signal: SIGKILL\n    ports: [\"8080\"]\n    depends_on: [dep]\n  \
+         dep:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    stop_signal: SIGKILL\n"
+    );
+    let p = Project::with_files(&host, "flags", &[("compose.yaml", &compose)]);
+    // scale --no-deps: box's replicas, without starting dep.
+    let scaled = p.sidepod(&["scale", "--no-deps", "box=2"]);
+    assert_eq!(scaled.code, 0, "{}", scaled.stderr);
+    assert_eq!(
+        states(&p),
+        [
+            ("box".to_string(), "running".to_string()),
+            ("box".into(), "running".into())
+        ]
+    );
+    // exec --index 2 reaches the second replica; --privileged has every capability.
+    let second = format!("{}-box-2", p.name);
+    let wrote = p.sidepod(&["exec", "-T", "--index", "2", "box", "touch", "/tmp/second"]);
+    assert_eq!(wrote.code, 0, "{}", wrote.stderr);
+    assert_eq!(
+        host.podman(&["exec", &second, "test", "-f", "/tmp/second"])
+            .code,
+        0
+    );
+    assert_ne!(
+        host.podman(&["exec", &p.container("box"), "test", "-f", "/tmp/second"])
+            .code,
+        0
+    );
+    let caps = |extra: &[&str]| {
+        let mut args = vec!["exec", "-T"];
+        args.extend_from_slice(extra);
+        args.extend(["box", "grep", "CapEff", "/proc/self/status"]);
+        p.sidepod(&args).stdout
+    };
+    assert_ne!(
+        caps(&["--privileged"]),
+        caps(&[]),
+        "--privileged adds capabilities"
+    );
+    // cp -a -L --index 2: into the second replica.
+    p.write("note.txt", "copied");
+    let cp = p.sidepod(&[
+        "cp",
+        "-a",
+        "-L",
+        "--index",
+        "2",
+        "note.txt",
+        "box:/tmp/note.txt",
+    ]);
+    assert_eq!(cp.code, 0, "{}", cp.stderr);
+    let cat = host.podman(&["exec", &second, "cat", "/tmp/note.txt"]);
+    assert_eq!(cat.stdout, "copied");
+    // port --index --protocol: where replica 2's port 8080 is published.
+    let port = p.sidepod(&["port", "--index", "1", "--protocol", "tcp", "box", "8080"]);
+    assert_eq!(port.code, 0, "{}", port.stderr);
+    assert!(
+        port.stdout
+            .trim()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse::<u16>()
+            .is_ok(),
+        "{}",
+        port.stdout
+    );
+    // images --format json: one object per container, naming it.
+    let images = p.sidepod(&["images", "--format", "json"]);
+    assert_eq!(images.code, 0, "{}", images.stderr);
+    assert_eq!(images.stdout.lines().count(), 2, "{}", images.stdout);
+    for line in images.stdout.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect(line);
+        assert!(
+            v.to_string().contains(&format!("{}-box-", p.name)),
+            "{line}"
+        );
+    }
+    // ps --no-trunc prints what ps prints: sidepod never truncates.
+    assert_eq!(
+        p.sidepod(&["ps", "--no-trunc"]).stdout,
+        p.sidepod(&["ps"]).stdout
+    );
+    // stats --all --no-trunc: every running container, once.
+    let stats = p.sidepod(&["stats", "--all", "--no-trunc", "--no-stream"]);
+    if host.rootless_on_cgroups_v1() {
+        assert!(stats.stderr.contains("cgroups v2"), "{}", stats.stderr);
+    } else {
+        assert_eq!(stats.code, 0, "{}", stats.stderr);
+        assert!(stats.stdout.contains(&second), "{}", stats.stdout);
+    }
+    // attach --detach-keys: podman takes the keys.
+    let mut attach = p.spawn(
+        &["attach", "--detach-keys", "ctrl-x", "--no-stdin", "box"],
+        &[],
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(attach.try_wait().unwrap().is_none(), "attach ended at once");
+    let _ = attach.kill();
+    let _ = attach.wait();
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+}
+
+#[test]
+fn abort_on_container_failure_ends_at_a_failure_and_not_at_a_clean_exit() {
+    let host = host!();
+    let compose = format!(
+        "services:\n  done:\n    image: {BUSYBOX}\n    command: [\"true\"]\n  \
+         fail:\n    image: {BUSYBOX}\n    command: [\"sh\", \"-c\", \"sleep 2; exit 3\"]\n  \
+         sleeper:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    stop_signal: SIGKILL\n"
+    );
+    let p = Project::with_files(&host, "abortfail", &[("compose.yaml", &compose)]);
+    let out = p.sidepod(&["up", "--abort-on-container-failure"]);
+    // done's exit 0 does not end the run; fail's exit 3 does, with its code.
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    let clean = out
+        .stderr
+        .find("done-1 exited with code 0")
+        .expect(&out.stderr);
+    let failed = out
+        .stderr
+        .find("fail-1 exited with code 3")
+        .expect(&out.stderr);
+    assert!(clean < failed, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("Container {}  Stopped", p.container("sleeper"))),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+}

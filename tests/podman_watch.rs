@@ -170,3 +170,32 @@ fn up_watch_rebuilds_recreates_and_follows_the_new_container() {
         "Ctrl-C stops an attached up"
     );
 }
+
+#[test]
+fn watch_no_up_watches_what_runs_and_quiet_prune_are_taken() {
+    let host = host!();
+    let compose = format!(
+        "services:\n  app:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    \
+         develop:\n      watch:\n        - path: ./src\n          action: sync\n          target: /app\n"
+    );
+    let p = Project::with_files(&host, "watchnoup", &[("compose.yaml", &compose)]);
+    std::fs::create_dir_all(p.dir.join("src")).unwrap();
+    // --no-up starts nothing: with nothing running, there is nothing to sync into.
+    p.sidepod(&["up", "-d"]).success();
+    let app = p.container("app");
+    let started = p.inspect(&app, "{{.State.StartedAt}}");
+    let (child, log) = start(&p, &["watch", "--no-up", "--quiet", "--prune=false"]);
+    until_watching(&p, &log);
+    p.write("src/main.js", "v3");
+    p.wait_for(Duration::from_secs(30), "main.js synced", || {
+        read_in(&p, &app, "/app/main.js").as_deref() == Some("v3")
+    });
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", read(&log));
+    // The container it found running is the one it synced into: not started again.
+    assert_eq!(p.inspect(&app, "{{.State.StartedAt}}"), started);
+    assert!(!read(&log).contains("Started"), "{}", read(&log));
+    p.sidepod(&["down", "-v"]).success();
+    p.assert_nothing_left();
+}

@@ -396,7 +396,7 @@ pub struct ExecArgs {
     #[arg(short, long)]
     pub detach: bool,
     /// Do not allocate a terminal (default: one when stdin is a terminal)
-    #[arg(short = 'T')]
+    #[arg(short = 'T', long = "no-tty")]
     pub no_tty: bool,
     /// Set an environment variable (KEY=VALUE, or KEY to pass sidepod's own)
     #[arg(short, long = "env", value_name = "KEY=VALUE")]
@@ -476,12 +476,21 @@ pub struct RunArgs {
     #[arg(long)]
     pub name: Option<String>,
     /// Do not allocate a terminal
-    #[arg(short = 'T')]
+    #[arg(short = 'T', long = "no-tty")]
     pub no_tty: bool,
     /// Pull the image first: always, missing (not here) or never, over the service's
     /// pull_policy
     #[arg(long, value_name = "POLICY", value_parser = ["always", "missing", "never"])]
     pub pull: Option<String>,
+    /// Accepted as in Compose: sidepod shows no pull or build progress
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Accepted as in Compose: sidepod shows no build progress
+    #[arg(long)]
+    pub quiet_build: bool,
+    /// Accepted as in Compose: sidepod shows no pull progress
+    #[arg(long)]
+    pub quiet_pull: bool,
     pub service: String,
     /// The command (default: the service's)
     #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -513,6 +522,13 @@ pub struct PullArgs {
     /// missing: only images that are not here; always: every image
     #[arg(long, value_enum, default_value_t = PullWhen::Always)]
     pub policy: PullWhen,
+    /// Also pull the images of the services they depend on
+    #[arg(long)]
+    pub include_deps: bool,
+    /// Leave out the services that can be built (`build:`), even when they name an
+    /// image (one without `image:` is never pulled)
+    #[arg(long)]
+    pub ignore_buildable: bool,
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,
@@ -621,6 +637,8 @@ pub struct KillArgs {
 }
 
 mod examples;
+mod refused;
 mod stack;
 pub use examples::{EXAMPLES, FILES};
+pub use refused::{refused, REFUSED};
 pub use stack::*;

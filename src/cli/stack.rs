@@ -45,6 +45,12 @@ pub struct UpArgs {
     /// Accepted as in Compose: sidepod shows no pull progress
     #[arg(long)]
     pub quiet_pull: bool,
+    /// Accepted as in Compose: sidepod shows one line per build, never the build's own
+    #[arg(long)]
+    pub quiet_build: bool,
+    /// Accepted as in Compose: sidepod never asks
+    #[arg(short, long)]
+    pub yes: bool,
     /// Run this many replicas of a service (SERVICE=N, repeatable), over the file's
     #[arg(long, value_name = "SERVICE=N")]
     pub scale: Vec<String>,
@@ -112,6 +118,9 @@ pub struct CreateArgs {
     /// Create this many replicas of a service (SERVICE=N, repeatable)
     #[arg(long, value_name = "SERVICE=N")]
     pub scale: Vec<String>,
+    /// Accepted as in Compose: sidepod never asks
+    #[arg(short, long)]
+    pub yes: bool,
     /// Services to create (with their dependencies); default: all
     pub services: Vec<String>,
 }

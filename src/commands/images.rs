@@ -41,10 +41,13 @@ pub async fn pull(s: &Session, args: &PullArgs) -> Result<i32, Error> {
     let stack = s.compose_stack()?;
     let project = &stack.project;
     EngineError::check_services(&args.services, project)?;
+    let wanted = super::passthrough::with_dependencies(project, &args.services, args.include_deps);
     for (name, service) in &project.services {
-        let wanted = args.services.is_empty() || args.services.contains(name);
         // A service built from its own build section has nothing to pull.
-        if !wanted || service.image.is_none() {
+        if !wanted.contains(&name.as_str()) || service.image.is_none() {
+            continue;
+        }
+        if args.ignore_buildable && service.build.is_some() {
             continue;
         }
         let image = image_name(&project.name, service);

@@ -73,21 +73,7 @@ pub async fn push(s: &Session, args: &PushArgs) -> Result<i32, Error> {
     let stack = s.compose_stack()?;
     let project = &stack.project;
     EngineError::check_services(&args.services, project)?;
-    let mut wanted: Vec<&str> = match args.services.is_empty() {
-        true => project.services.keys().map(String::as_str).collect(),
-        false => args.services.iter().map(String::as_str).collect(),
-    };
-    if args.include_deps {
-        let mut i = 0;
-        while i < wanted.len() {
-            for dep in dependencies(&project.services[wanted[i]], &project.services) {
-                if !wanted.contains(&dep) {
-                    wanted.push(dep);
-                }
-            }
-            i += 1;
-        }
-    }
+    let wanted = with_dependencies(project, &args.services, args.include_deps);
     // As docker compose: the services that name their image; a built image without a
     // name has nowhere to go.
     for service in wanted.iter().filter_map(|n| project.services.get(*n)) {
@@ -116,6 +102,28 @@ pub async fn push(s: &Session, args: &PushArgs) -> Result<i32, Error> {
         }
     }
     Ok(exit::SUCCESS)
+}
+
+/// The named services (all when none), and with `deps` what they depend on.
+pub(super) fn with_dependencies<'p>(
+    project: &'p crate::model::Project,
+    named: &'p [String],
+    deps: bool,
+) -> Vec<&'p str> {
+    let mut wanted: Vec<&str> = match named.is_empty() {
+        true => project.services.keys().map(String::as_str).collect(),
+        false => named.iter().map(String::as_str).collect(),
+    };
+    let mut i = 0;
+    while deps && i < wanted.len() {
+        for dep in dependencies(&project.services[wanted[i]], &project.services) {
+            if !wanted.contains(&dep) {
+                wanted.push(dep);
+            }
+        }
+        i += 1;
+    }
+    wanted
 }
 
 pub async fn events(s: &Session, args: &EventsArgs) -> Result<i32, Error> {
