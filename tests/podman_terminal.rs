@@ -232,3 +232,30 @@ fn a_job_shows_its_sidecars_and_steps_on_the_board_and_folds_steps_in_ci_logs() 
     assert!(!out.stdout.contains("::group::") && !out.stdout.contains("section_start"));
     p.assert_nothing_left();
 }
+
+#[test]
+fn a_one_off_container_gets_the_terminal_below_the_board_and_nothing_is_drawn_over_it() {
+    let host = host!();
+    let p = Project::with_files(&host, "boardrun", &[("compose.yaml", &stack())]);
+    let (code, drawn) = p.in_terminal(
+        &[
+            "run",
+            "--rm",
+            "app",
+            "sh",
+            "-c",
+            "echo first line; echo second line",
+        ],
+        &[],
+    );
+    let parser = screen(&drawn);
+    let contents = lines(&parser);
+    assert_eq!(code, 0, "{contents}");
+    // The board of what run started first stays above the container's own output.
+    let (board, _) = row_with(&parser, &format!("Container {}", p.container("db")));
+    let (first, _) = row_with(&parser, "first line");
+    let (second, _) = row_with(&parser, "second line");
+    assert!(board < first && first < second, "{contents}");
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+}

@@ -63,6 +63,7 @@ pub async fn exec(s: &Session, args: &ExecArgs) -> Result<i32, Error> {
         detach: args.detach,
     };
     let _held = crate::signal::hold()?;
+    s.output.close();
     Ok(exit::passed_on(stack.backend.exec(&spec).await?))
 }
 

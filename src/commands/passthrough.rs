@@ -27,6 +27,8 @@ pub async fn attach(s: &Session, args: &AttachArgs) -> Result<i32, Error> {
         sig_proxy: args.sig_proxy,
         detach_keys: args.detach_keys.clone(),
     };
+    // podman has the terminal from here: the board, if any, ends where it is.
+    s.output.close();
     Ok(code(backend.passthrough(&what).await?))
 }
 
@@ -43,6 +45,8 @@ pub async fn export(s: &Session, args: &ExportArgs) -> Result<i32, Error> {
         container: container.name,
         output: args.output.clone(),
     };
+    // podman has the terminal from here: the board, if any, ends where it is.
+    s.output.close();
     Ok(code(backend.passthrough(&what).await?))
 }
 
@@ -66,6 +70,8 @@ pub async fn stats(s: &Session, args: &StatsArgs) -> Result<i32, Error> {
         no_stream: args.no_stream,
         json: args.format == PsFormat::Json,
     };
+    // podman has the terminal from here: the board, if any, ends where it is.
+    s.output.close();
     Ok(code(backend.passthrough(&what).await?))
 }
 

@@ -401,6 +401,8 @@ pub async fn run_oneoff(
             .map_err(|e| EngineError::Unrunnable(format!("cannot print: {e}")))?;
         return Ok(0);
     }
+    // The container has the terminal from here: the board, if any, ends where it is.
+    stack.output.close();
     Ok(stack.backend.run_foreground(&spec, opts.remove).await?)
 }
 
