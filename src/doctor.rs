@@ -205,6 +205,32 @@ fn subordinate_range(text: &str, user: &User) -> Option<(u64, u64)> {
     })
 }
 
+/// The first range of `count` IDs, from 100000 on and at a multiple of 65536 as
+/// useradd allocates them, that overlaps no entry of any of `files` (the text of
+/// /etc/subuid and /etc/subgid), so that one range serves both.
+fn free_range(files: &[&str], count: u64) -> u64 {
+    let taken: Vec<(u64, u64)> = files
+        .iter()
+        .flat_map(|text| text.lines())
+        .filter_map(|line| {
+            let mut fields = line.trim().split(':');
+            let _who = fields.next()?;
+            let start: u64 = fields.next()?.parse().ok()?;
+            let n: u64 = fields.next()?.parse().ok()?;
+            Some((start, start.saturating_add(n)))
+        })
+        .collect();
+    let mut start = 100_000;
+    while let Some(&(_, end)) = taken
+        .iter()
+        .find(|(s, e)| start < *e && *s < start.saturating_add(count))
+    {
+        // Past the entry in the way, at the next multiple of 65536.
+        start = end.div_ceil(65_536).max(2) * 65_536;
+    }
+    start
+}
+
 fn rootless_checks(user: &User) -> Vec<Finding> {
     let mut found = Vec::new();
     let ranges: Vec<Option<(u64, u64)>> = ["/etc/subuid", "/etc/subgid"]
@@ -220,15 +246,23 @@ fn rootless_checks(user: &User) -> Vec<Finding> {
             "user ids",
             format!("subuid {u}-{}, subgid {g}-{}", u + un - 1, g + gn - 1),
         ),
-        _ => Finding::problem(
-            "user ids",
-            format!("{} has no range in /etc/subuid and /etc/subgid", user.name),
-            format!(
-                "as root: `usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {}`, \
-                 then as {0}: `podman system migrate`",
-                user.name
-            ),
-        ),
+        _ => {
+            let texts: Vec<String> = ["/etc/subuid", "/etc/subgid"]
+                .iter()
+                .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+                .collect();
+            let start = free_range(&[&texts[0], &texts[1]], 65_536);
+            let range = format!("{start}-{}", start + 65_535);
+            Finding::problem(
+                "user ids",
+                format!("{} has no range in /etc/subuid and /etc/subgid", user.name),
+                format!(
+                    "as root: `usermod --add-subuids {range} --add-subgids {range} {}` (a \
+                     range no other user has), then as {0}: `podman system migrate`",
+                    user.name
+                ),
+            )
+        }
     });
     let missing: Vec<&str> = ["newuidmap", "newgidmap"]
         .into_iter()
@@ -390,6 +424,26 @@ mod tests {
             name: name.into(),
             uid,
         }
+    }
+
+    #[test]
+    fn a_free_range_overlaps_no_existing_entry_of_either_file() {
+        assert_eq!(free_range(&["", ""], 65_536), 100_000);
+        // Another user at 100000-165535: the next free block.
+        let subuid = "alice:100000:65536\n";
+        assert_eq!(free_range(&[subuid, ""], 65_536), 196_608);
+        // A range in subgid only counts too, and so does one that is not aligned.
+        let subgid = "alice:100000:65536\nbob:200000:70000\n";
+        let start = free_range(&[subuid, subgid], 65_536);
+        assert_eq!(start, 327_680);
+        for (s, n) in [(100_000u64, 65_536u64), (200_000, 70_000)] {
+            assert!(
+                start + 65_536 <= s || s + n <= start,
+                "{start} overlaps {s}+{n}"
+            );
+        }
+        // Garbage lines are skipped.
+        assert_eq!(free_range(&["# comment\nx:y:z\n", ""], 65_536), 100_000);
     }
 
     #[test]

@@ -90,9 +90,17 @@ const KNOWN: &[(&[&str], HostFix)] = &[
         ],
         HostFix {
             problem: "rootless podman has no subordinate user and group IDs to map",
-            fix: "install uidmap, give the user ranges with `usermod --add-subuids \
-                  100000-165535 --add-subgids 100000-165535 USER`, then run \
-                  `podman system migrate`",
+            fix: "install uidmap, and give the user 65536 subordinate IDs that overlap no \
+                  other user's (`sidepod doctor` names a free range and the usermod \
+                  command), then run `podman system migrate`",
+        },
+    ),
+    (
+        &["potentially insufficient UIDs or GIDs"],
+        HostFix {
+            problem: "the image has files owned by IDs beyond the user's subordinate range",
+            fix: "give the user at least 65536 subordinate user and group IDs (`sidepod \
+                  doctor` names a free range), then run `podman system migrate`",
         },
     ),
     (
@@ -174,6 +182,10 @@ mod tests {
             (
                 "Error: cannot set up namespace using \"/usr/bin/newuidmap\": exit status 1",
                 "subordinate",
+            ),
+            (
+                "Error: writing blob: adding layer with blob \"sha256:4f4f\": processing tar file(potentially insufficient UIDs or GIDs available in user namespace (requested 0:42 for /etc/shadow): Check /etc/subuid and /etc/subgid if configured locally and run \"podman system migrate\": lchown /etc/shadow: invalid argument): exit status 1",
+                "beyond the user's subordinate range",
             ),
             (
                 "Error: slirp4netns failed: \"open(\\\"/dev/net/tun\\\"): No such file or directory\"",
