@@ -136,7 +136,11 @@ fn events_stats_attach_and_export_show_the_projects_containers() {
     });
     let _ = events.kill();
     let _ = events.wait();
+    // Only service containers: not the pod's infra container.
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(!rest.iter().any(|l| l.contains("-infra")), "{rest:?}");
     let seen = seen.expect("no start event of the restart");
+    assert!(!seen.contains("-infra"), "{seen}");
     let v: serde_json::Value = serde_json::from_str(&seen).unwrap();
     assert_eq!(v["service"], "ticker", "{seen}");
     assert_eq!(v["attributes"]["name"], p.container("ticker"), "{seen}");

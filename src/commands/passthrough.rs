@@ -148,7 +148,11 @@ pub async fn events(s: &Session, args: &EventsArgs) -> Result<i32, Error> {
             r = &mut follow, if !ended => { r?; ended = true; }
             event = rx.recv() => match event {
                 Some(e) => {
-                    let service = e.attributes.get(LABEL_SERVICE).cloned().unwrap_or_default();
+                    // Only the services' containers, as docker compose reports them: not
+                    // the pod's infra container, which carries the project's labels too.
+                    let Some(service) = e.attributes.get(LABEL_SERVICE).cloned() else {
+                        continue;
+                    };
                     if args.services.is_empty() || args.services.contains(&service) {
                         output::print(&event_line(&e, &service, args.json)).map_err(Error::Output)?;
                     }
