@@ -71,6 +71,21 @@ fn first(
     None
 }
 
+/// `stats ARGS`' table; none where podman has no stats (rootless on cgroups v1), whose
+/// reason must then reach the user.
+fn stats(p: &Project, args: &[&str]) -> Option<String> {
+    let mut all = vec!["stats"];
+    all.extend_from_slice(args);
+    let out = p.sidepod(&all);
+    if p.host.rootless_on_cgroups_v1() {
+        assert_ne!(out.code, 0, "{}", out.stdout);
+        assert!(out.stderr.contains("cgroups v2"), "{}", out.stderr);
+        return None;
+    }
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    Some(out.stdout)
+}
+
 #[test]
 fn create_and_up_no_start_make_the_containers_and_start_none() {
     let host = host!();
@@ -146,35 +161,23 @@ fn events_stats_attach_and_export_show_the_projects_containers() {
     assert_eq!(v["attributes"]["name"], p.container("ticker"), "{seen}");
     assert_eq!(v["type"], "container");
 
-    // stats --no-stream: one row per running container, once; and as JSON. Rootless
-    // podman on cgroups v1 has no stats: its reason reaches the user.
-    if host.rootless_on_cgroups_v1() {
-        let stats = p.sidepod(&["stats", "--no-stream"]);
-        assert_ne!(stats.code, 0);
-        assert!(stats.stderr.contains("cgroups v2"), "{}", stats.stderr);
-    } else {
-        let stats = p.sidepod(&["stats", "--no-stream"]);
-        assert_eq!(stats.code, 0, "{}", stats.stderr);
+    // stats --no-stream: one row per running container, once; and as JSON.
+    if let Some(table) = stats(&p, &["--no-stream"]) {
         for service in ["ticker", "app"] {
-            assert!(
-                stats.stdout.contains(&p.container(service)),
-                "{}",
-                stats.stdout
-            );
+            assert!(table.contains(&p.container(service)), "{table}");
         }
-        let json = p.sidepod(&["stats", "--no-stream", "--format", "json", "app"]);
-        assert_eq!(json.code, 0, "{}", json.stderr);
-        let parsed: serde_json::Value = serde_json::from_str(&json.stdout).expect(&json.stdout);
-        assert!(
-            parsed.to_string().contains(&p.container("app")),
-            "{}",
-            json.stdout
-        );
+        let json = stats(&p, &["--no-stream", "--format", "json", "app"]).unwrap();
+        let parsed: serde_json::Value = serde_json::from_str(&json).expect(&json);
+        assert!(parsed.to_string().contains(&p.container("app")), "{json}");
         assert!(
             !parsed.to_string().contains(&p.container("ticker")),
-            "{}",
-            json.stdout
+            "{json}"
         );
+        // --all --no-trunc: every running container, once, with its full name.
+        let all = stats(&p, &["--all", "--no-trunc", "--no-stream"]).unwrap();
+        for service in ["ticker", "app"] {
+            assert_eq!(all.matches(&p.container(service)).count(), 1, "{all}");
+        }
     }
 
     // attach: the ticker's output arrives.
@@ -371,14 +374,6 @@ fn exec_cp_port_images_ps_and_scale_take_their_compose_flags() {
         p.sidepod(&["ps", "--no-trunc"]).stdout,
         p.sidepod(&["ps"]).stdout
     );
-    // stats --all --no-trunc: every running container, once.
-    let stats = p.sidepod(&["stats", "--all", "--no-trunc", "--no-stream"]);
-    if host.rootless_on_cgroups_v1() {
-        assert!(stats.stderr.contains("cgroups v2"), "{}", stats.stderr);
-    } else {
-        assert_eq!(stats.code, 0, "{}", stats.stderr);
-        assert!(stats.stdout.contains(&second), "{}", stats.stdout);
-    }
     // attach --detach-keys: podman takes the keys.
     let mut attach = p.spawn(
         &["attach", "--detach-keys", "ctrl-x", "--no-stdin", "box"],

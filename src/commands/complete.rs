@@ -80,13 +80,11 @@ fn command() -> clap::Command {
 fn session() -> Session {
     // The shell passes the words typed so far after `--`.
     let words: Vec<String> = std::env::args().skip_while(|w| w != "--").skip(2).collect();
-    let global = Cli::try_parse_from(typed_options(&words))
-        .map(|cli| cli.global)
-        .unwrap_or_else(|_| {
-            Cli::try_parse_from(["sidepod", "config"])
-                .map(|cli| cli.global)
-                .unwrap_or_else(|_| unreachable!("a bare `sidepod config` parses"))
-        });
+    // What was typed may not parse yet; then the files found here.
+    let cli = Cli::try_parse_from(typed_options(&words))
+        .or_else(|_| Cli::try_parse_from(["sidepod", "config"]))
+        .unwrap_or_else(|_| unreachable!("a bare `sidepod config` parses"));
+    let global = cli.global;
     Session::new(global)
 }
 
