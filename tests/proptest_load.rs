@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 use sidepod::compose::interpolate::Interpolator;
 use sidepod::compose::{load_project, LoadOptions};
 use sidepod::plan::Plan;
@@ -210,11 +210,11 @@ proptest! {
 
     #[test]
     fn loading_arbitrary_yaml_never_panics(doc in yaml_value()) {
-        load_text(&serde_yaml::to_string(&doc).unwrap(), "compose.yaml");
+        load_text(&serde_norway::to_string(&doc).unwrap(), "compose.yaml");
     }
 
     #[test]
     fn loading_compose_shaped_yaml_never_panics(doc in compose_like()) {
-        load_text(&serde_yaml::to_string(&doc).unwrap(), "compose.yaml");
+        load_text(&serde_norway::to_string(&doc).unwrap(), "compose.yaml");
     }
 }

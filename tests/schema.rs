@@ -102,15 +102,15 @@ fn unicorn_stack_config_shows_what_its_readme_says() {
 #[test]
 fn shared_localhost_port_conflict_variant_fails_before_anything_in_one_pod() {
     let text = std::fs::read_to_string(scenario("shared-localhost").join("compose.yaml")).unwrap();
-    let mut doc: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    let mut doc: serde_norway::Value = serde_norway::from_str(&text).unwrap();
     for svc in ["cache", "build"] {
         doc["services"][svc]
             .as_mapping_mut()
             .unwrap()
-            .insert("expose".into(), serde_yaml::from_str("['6380']").unwrap());
+            .insert("expose".into(), serde_norway::from_str("['6380']").unwrap());
     }
     let bridge = Test::new()
-        .file("compose.yaml", &serde_yaml::to_string(&doc).unwrap())
+        .file("compose.yaml", &serde_norway::to_string(&doc).unwrap())
         .file("hello.txt", "hello from the workspace\n")
         .args(&["--dry-run", "up", "-d"])
         .run();
@@ -122,10 +122,10 @@ fn shared_localhost_port_conflict_variant_fails_before_anything_in_one_pod() {
     );
     doc.as_mapping_mut().unwrap().insert(
         "x-sidepod".into(),
-        serde_yaml::from_str("{network: pod}").unwrap(),
+        serde_norway::from_str("{network: pod}").unwrap(),
     );
     Test::new()
-        .file("compose.yaml", &serde_yaml::to_string(&doc).unwrap())
+        .file("compose.yaml", &serde_norway::to_string(&doc).unwrap())
         .file("hello.txt", "hello from the workspace\n")
         .args(&["--dry-run", "up", "-d"])
         .run()

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use super::convert::{self, clean_path, Context};
 use super::discover::{

@@ -15,7 +15,7 @@
 //! returns their paths; `apply_resets` removes those paths from what the document is
 //! merged over, so that `!reset` removes a value and `!override` replaces it whole.
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 /// A key path in a Compose document, as segments (`services`, `web`, `command`).
 pub type KeyPath = Vec<String>;
@@ -493,7 +493,7 @@ mod tests {
     use super::*;
 
     fn yaml(s: &str) -> Value {
-        serde_yaml::from_str(s).unwrap()
+        serde_norway::from_str(s).unwrap()
     }
 
     fn merged(base: &str, over: &str) -> Value {

@@ -23,7 +23,7 @@ pub fn to_text(value: &Value, format: Format) -> String {
             s.push('\n');
             s
         }
-        Format::Yaml => serde_yaml::to_string(value).unwrap_or_default(),
+        Format::Yaml => serde_norway::to_string(value).unwrap_or_default(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! service and key.
 
 use serde::de::DeserializeOwned;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use super::error::{describe_path, suggest};
 use super::merge::normalize_service;
@@ -13,7 +13,7 @@ use super::LoadError;
 /// Parses YAML text, applying `<<` merge keys. Errors carry file, line and column.
 pub fn parse_yaml(text: &str, display: &str) -> Result<Value, LoadError> {
     super::limits::check_nesting(text, display)?;
-    let yaml_error = |e: serde_yaml::Error| {
+    let yaml_error = |e: serde_norway::Error| {
         let (line, column) = e
             .location()
             .map(|l| (l.line(), l.column()))
@@ -29,7 +29,7 @@ pub fn parse_yaml(text: &str, display: &str) -> Result<Value, LoadError> {
             message,
         }
     };
-    let mut value: Value = serde_yaml::from_str(text).map_err(yaml_error)?;
+    let mut value: Value = serde_norway::from_str(text).map_err(yaml_error)?;
     value.apply_merge().map_err(yaml_error)?;
     match value {
         Value::Mapping(_) => Ok(value),

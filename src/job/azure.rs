@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use super::parts::{
     add_env, job_error, minutes, pick_job, read_mapping, script_file, CiJob, JobChoice, JobParts,

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use super::parts::{
     add_env, job_error, pick_job, plain_pairs as pairs, read_mapping, script_file, CiJob,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use super::parts::{items, job_error, pick_job, CiJob, JobChoice, JobParts};
 use crate::compose::{self, LoadError, Reader};
@@ -26,7 +26,7 @@ pub fn is_pipeline(path: &Path, doc: &Mapping) -> bool {
 /// Every YAML document of the file: Drone puts one pipeline in each.
 fn documents(text: &str, display: &str) -> Result<Vec<Mapping>, LoadError> {
     let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
+    for doc in serde_norway::Deserializer::from_str(text) {
         let value =
             Value::deserialize(doc).map_err(|e| job_error(display, "top level", &e.to_string()))?;
         if let Value::Mapping(m) = value {

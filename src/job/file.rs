@@ -6,7 +6,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use super::parts::{job_error, JobParts};
 use crate::compose::raw::{ListOrMap, RawFileObject, RawNetwork, RawService, RawVolume};

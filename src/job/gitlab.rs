@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use super::parts::{add_env, items, job_error, pick_job, CiJob, JobChoice, JobParts};
 use crate::compose::{self, LoadError, Reader};

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use indexmap::IndexMap;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use super::parts::job_error;
 use crate::compose::LoadError;
@@ -61,7 +61,7 @@ pub fn read_matrix(
     job: Option<&str>,
 ) -> Result<Option<Matrix>, LoadError> {
     let text = crate::compose::limits::read_file(file)?;
-    let Ok(Value::Mapping(doc)) = serde_yaml::from_str::<Value>(&text) else {
+    let Ok(Value::Mapping(doc)) = serde_norway::from_str::<Value>(&text) else {
         // The loader says what is wrong with the file.
         return Ok(None);
     };
@@ -131,7 +131,7 @@ pub fn read_matrix(
 /// A GitLab job's `parallel: matrix:`: each entry's values multiplied, the entries'
 /// combinations one after the other; each value a variable by its own name.
 fn gitlab_matrix(
-    doc: &serde_yaml::Mapping,
+    doc: &serde_norway::Mapping,
     job: Option<&str>,
     display: &str,
 ) -> Result<Option<Matrix>, LoadError> {

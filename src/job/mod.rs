@@ -60,8 +60,8 @@ pub fn detect(path: &Path) -> Option<Format> {
     // Text too deep to be any kind is left to the loader, which says why.
     crate::compose::limits::check_nesting(&text, "").ok()?;
     // The first document: a Drone file holds one pipeline in each.
-    let first = serde_yaml::Deserializer::from_str(&text).next()?;
-    let serde_yaml::Value::Mapping(doc) = serde::Deserialize::deserialize(first).ok()? else {
+    let first = serde_norway::Deserializer::from_str(&text).next()?;
+    let serde_norway::Value::Mapping(doc) = serde::Deserialize::deserialize(first).ok()? else {
         return None;
     };
     if drone::is_pipeline(path, &doc) {
@@ -96,7 +96,7 @@ pub fn list_jobs(
         return Ok(drone::list(&text));
     }
     let doc = crate::compose::parse_yaml(&text, display)?;
-    let serde_yaml::Value::Mapping(doc) = doc else {
+    let serde_norway::Value::Mapping(doc) = doc else {
         return Ok(Vec::new());
     };
     Ok(match detect(path) {

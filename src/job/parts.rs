@@ -89,7 +89,7 @@ pub(super) fn job_error(file: &str, at: &str, message: &str) -> LoadError {
 /// services of the job's project, named after the job.
 pub(super) struct CiJob {
     pub name: String,
-    pub services: serde_yaml::Mapping,
+    pub services: serde_norway::Mapping,
     pub container: RawService,
     pub steps: Vec<Step>,
     pub timeout: Option<Duration>,
@@ -107,7 +107,7 @@ impl CiJob {
         dir: &std::path::Path,
         naming: &'static str,
     ) -> JobParts {
-        use serde_yaml::{Mapping, Value};
+        use serde_norway::{Mapping, Value};
         let mut value = Mapping::new();
         value.insert("name".into(), self.name.as_str().into());
         value.insert("services".into(), Value::Mapping(self.services));
@@ -139,7 +139,7 @@ impl CiJob {
 
 /// A registry login written `{username, password}`.
 pub(super) fn login(
-    v: &serde_yaml::Value,
+    v: &serde_norway::Value,
     at: &str,
     display: &str,
     sub: &mut dyn FnMut(&str) -> Result<String, LoadError>,
@@ -160,14 +160,14 @@ pub(super) fn login(
 
 /// A mapping of plain values (`env:`, `environment:`); a null value is empty.
 pub(super) fn plain_pairs(
-    v: Option<&serde_yaml::Value>,
+    v: Option<&serde_norway::Value>,
     at: &str,
     display: &str,
 ) -> Result<Vec<(String, String)>, LoadError> {
     use crate::compose::raw::scalar_text;
     match v {
-        None | Some(serde_yaml::Value::Null) => Ok(Vec::new()),
-        Some(serde_yaml::Value::Mapping(m)) => m
+        None | Some(serde_norway::Value::Null) => Ok(Vec::new()),
+        Some(serde_norway::Value::Mapping(m)) => m
             .iter()
             .map(|(k, v)| match (scalar_text(k), scalar_text(v)) {
                 (Some(k), Some(v)) => Ok((k, v)),
@@ -181,7 +181,7 @@ pub(super) fn plain_pairs(
 
 /// A number of minutes (`timeout-minutes`, `timeoutInMinutes`).
 pub(super) fn minutes(
-    v: Option<&serde_yaml::Value>,
+    v: Option<&serde_norway::Value>,
     at: &str,
     display: &str,
 ) -> Result<Option<Duration>, LoadError> {
@@ -214,11 +214,11 @@ pub fn matrix_variable(key: &str) -> String {
 pub(super) fn read_mapping(
     file: &std::path::Path,
     reader: &crate::compose::Reader,
-) -> Result<(String, serde_yaml::Mapping), LoadError> {
+) -> Result<(String, serde_norway::Mapping), LoadError> {
     let display = reader.display(file);
     let source = reader.read_text(file)?;
     match crate::compose::parse_yaml(&source, &display)? {
-        serde_yaml::Value::Mapping(doc) => Ok((display, doc)),
+        serde_norway::Value::Mapping(doc) => Ok((display, doc)),
         _ => Err(job_error(&display, "top level", "expected a mapping")),
     }
 }
@@ -226,11 +226,11 @@ pub(super) fn read_mapping(
 /// Adds variables to a Compose service's `environment` mapping; a variable the service
 /// sets already keeps its value unless `replace`.
 pub(super) fn add_env<K: AsRef<str>, V: AsRef<str>>(
-    service: &mut serde_yaml::Mapping,
+    service: &mut serde_norway::Mapping,
     vars: impl IntoIterator<Item = (K, V)>,
     replace: bool,
 ) {
-    use serde_yaml::{Mapping, Value};
+    use serde_norway::{Mapping, Value};
     let env = service
         .entry("environment".into())
         .or_insert_with(|| Value::Mapping(Mapping::new()));
@@ -246,9 +246,9 @@ pub(super) fn add_env<K: AsRef<str>, V: AsRef<str>>(
 
 /// The items of a list the file may leave out, numbered from 0.
 pub(super) fn items(
-    list: Option<&serde_yaml::Value>,
-) -> impl Iterator<Item = (usize, &serde_yaml::Value)> {
-    list.and_then(serde_yaml::Value::as_sequence)
+    list: Option<&serde_norway::Value>,
+) -> impl Iterator<Item = (usize, &serde_norway::Value)> {
+    list.and_then(serde_norway::Value::as_sequence)
         .into_iter()
         .flatten()
         .enumerate()

@@ -35,7 +35,7 @@ pub fn host_restricts(extra: Option<&Path>) -> Result<bool, LoadError> {
                 })
             }
         };
-        let config: HostConfig = match serde_yaml::from_str::<Option<HostConfig>>(&text) {
+        let config: HostConfig = match serde_norway::from_str::<Option<HostConfig>>(&text) {
             Ok(c) => c.unwrap_or_default(),
             Err(e) => {
                 return Err(LoadError::Invalid {

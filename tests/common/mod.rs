@@ -61,7 +61,7 @@ pub struct Outcome {
 impl Outcome {
     /// Parses stdout as YAML into JSON values, for assertions.
     pub fn yaml(&self) -> serde_json::Value {
-        serde_yaml::from_str(&self.stdout)
+        serde_norway::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not YAML ({e}):\n{}", self.stdout))
     }
 

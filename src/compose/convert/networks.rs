@@ -177,11 +177,11 @@ fn ifname(v: &str) -> Result<(), String> {
 /// about.
 pub(super) fn ipam(
     network: &mut Network,
-    ipam: serde_yaml::Value,
+    ipam: serde_norway::Value,
     at: &str,
     ctx: &Context,
 ) -> Result<(), LoadError> {
-    use serde_yaml::Value;
+    use serde_norway::Value;
     let Value::Mapping(m) = ipam else {
         return Err(ctx.err(at, "expected a mapping with `driver` and `config`"));
     };
@@ -219,12 +219,12 @@ pub(super) fn ipam(
 }
 
 fn address_pool(
-    pool: &serde_yaml::Value,
+    pool: &serde_norway::Value,
     at: &str,
     network: &mut Network,
     ctx: &Context,
 ) -> Result<AddressPool, LoadError> {
-    let serde_yaml::Value::Mapping(m) = pool else {
+    let serde_norway::Value::Mapping(m) = pool else {
         return Err(ctx.err(at, "expected a mapping with `subnet`"));
     };
     let mut out = AddressPool::default();

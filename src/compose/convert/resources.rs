@@ -129,18 +129,18 @@ pub(super) fn gpu_devices(
     ] {
         let entries = match value {
             None => continue,
-            Some(serde_yaml::Value::String(s)) if s == "all" => {
+            Some(serde_norway::Value::String(s)) if s == "all" => {
                 out.push("nvidia.com/gpu=all".to_string());
                 continue;
             }
-            Some(serde_yaml::Value::Sequence(items)) => items,
+            Some(serde_norway::Value::Sequence(items)) => items,
             Some(_) => return Err(keys.err(key, "expected `all` or a list of devices")),
         };
         for (i, e) in entries.iter().enumerate() {
             let at = format!("{key}[{i}]");
             let texts = |k: &str| -> Vec<String> {
                 e.get(k)
-                    .and_then(serde_yaml::Value::as_sequence)
+                    .and_then(serde_norway::Value::as_sequence)
                     .map(|l| {
                         l.iter()
                             .filter_map(super::super::raw::scalar_text)
@@ -156,7 +156,7 @@ pub(super) fn gpu_devices(
                      devices with `devices:`",
                 ));
             }
-            let vendor = match e.get("driver").and_then(serde_yaml::Value::as_str) {
+            let vendor = match e.get("driver").and_then(serde_norway::Value::as_str) {
                 None | Some("nvidia") => "nvidia.com",
                 Some("amd") => "amd.com",
                 Some(other) => {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use super::*;
 
@@ -53,7 +53,7 @@ fn number<T: std::str::FromStr>(
 }
 
 fn shown(v: &Value) -> String {
-    serde_yaml::to_string(v)
+    serde_norway::to_string(v)
         .map(|s| s.trim().to_string())
         .unwrap_or_default()
 }
@@ -146,7 +146,7 @@ fn port(v: &Value, path: &str, ctx: &Context) -> Result<u16, LoadError> {
     Ok(p)
 }
 
-fn log(m: &serde_yaml::Mapping, path: &str, ctx: &Context) -> Result<WaitCheck, LoadError> {
+fn log(m: &serde_norway::Mapping, path: &str, ctx: &Context) -> Result<WaitCheck, LoadError> {
     let at = |k: &str| format!("{path}.{k}");
     let pattern = m["log"].as_str().filter(|p| !p.is_empty()).ok_or_else(|| {
         ctx.err(
@@ -183,7 +183,7 @@ fn one_line(s: &str) -> String {
 
 /// `http: /health` with `port:`, or a URL (`http://localhost:8080/health`, `https://…`),
 /// requested inside the pod: the host is only sent as the Host header.
-fn http(m: &serde_yaml::Mapping, path: &str, ctx: &Context) -> Result<HttpCheck, LoadError> {
+fn http(m: &serde_norway::Mapping, path: &str, ctx: &Context) -> Result<HttpCheck, LoadError> {
     let at = |k: &str| format!("{path}.{k}");
     let spec = m["http"].as_str().unwrap_or_default();
     let status = match m.get("status") {
@@ -285,7 +285,7 @@ mod tests {
             project_dir: Path::new("/p"),
             lookup: &lookup,
         };
-        let value: Value = serde_yaml::from_str(yaml).unwrap();
+        let value: Value = serde_norway::from_str(yaml).unwrap();
         wait_strategies(&value, "services.db.x-sidepod-wait", &ctx)
     }
 

@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 use super::*;
 

@@ -8,7 +8,7 @@
 
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde_yaml::Value;
+use serde_norway::Value;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,7 +157,7 @@ pub struct RawService {
     pub models: Option<Value>,
     /// sidepod's wait strategies (`wait:` in a job file), checked in conversion.
     #[serde(rename = "x-sidepod-wait")]
-    pub x_sidepod_wait: Option<serde_yaml::Value>,
+    pub x_sidepod_wait: Option<serde_norway::Value>,
 }
 
 /// `develop:`: what `watch` does on file changes.

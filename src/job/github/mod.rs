@@ -11,7 +11,7 @@ pub(super) use options::apply as apply_options;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use self::expr::Contexts;
 use super::parts::{

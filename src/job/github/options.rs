@@ -1,7 +1,7 @@
 //! A GitHub container's or service's `options:`, the `docker create` flags it is given,
 //! as the Compose keys that mean the same.
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 /// Adds what `options` says to `service` (a Compose service mapping).
 pub fn apply(options: &str, service: &mut Mapping) -> Result<(), String> {
@@ -167,7 +167,7 @@ mod tests {
         let hc = &v["healthcheck"];
         assert_eq!(
             hc["test"],
-            serde_yaml::from_str::<Value>("[CMD-SHELL, pg_isready -U postgres]").unwrap()
+            serde_norway::from_str::<Value>("[CMD-SHELL, pg_isready -U postgres]").unwrap()
         );
         assert_eq!(hc["interval"], "10s");
         assert_eq!(hc["timeout"], "5s");

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use serde_yaml::{Mapping, Value};
+use serde_norway::{Mapping, Value};
 
 use crate::compose::{parse_yaml, LoadError, Reader};
 use crate::job::parts::job_error;

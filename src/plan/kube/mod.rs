@@ -131,7 +131,7 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
     let yaml = documents
         .iter()
         // A JSON value always renders as YAML (string keys, no tags).
-        .map(|d| serde_yaml::to_string(d).unwrap_or_default())
+        .map(|d| serde_norway::to_string(d).unwrap_or_default())
         .collect::<Vec<_>>()
         .join("---\n");
     Kube {

@@ -18,7 +18,7 @@ fn generate(compose: &str) -> (Vec<serde_json::Value>, Vec<String>) {
         kube(&project, &plan),
         "the same project gives the same YAML"
     );
-    let docs = serde_yaml::Deserializer::from_str(&out.yaml)
+    let docs = serde_norway::Deserializer::from_str(&out.yaml)
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .collect();
     (docs, out.dropped)
