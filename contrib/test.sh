@@ -43,6 +43,8 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
+echo "==> the linked crates' licences, sources and versions"
+python3 contrib/packaging/crates.py check
 if [ "$podman_tests" = yes ]; then
     echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
     cargo test --all-targets --no-fail-fast
@@ -115,4 +117,11 @@ fi
 if grep -q 'sidepod::backend::fake' <<<"$symbols"; then
     echo "error: the release binary contains the fake backend" >&2
     exit 1
+fi
+
+# The RPM, built offline from the two archives as a Fedora builder would, installed into
+# a scratch root and run. Root only: it installs rpm and builds without a network.
+if [ "$root" = yes ]; then
+    echo "==> the RPM (contrib/packaging/rpm.sh)"
+    SIDEPOD_RPM_CHECK=0 contrib/packaging/rpm.sh
 fi

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Makes the two source archives a distribution package builds from, offline:
 #   sidepod-VERSION.tar.gz          the sources of HEAD (git archive)
-#   sidepod-VERSION-vendor.tar.gz   every crate Cargo.lock names (cargo vendor)
+#   sidepod-VERSION-vendor.tar.xz   the crates Cargo.lock names (cargo vendor), those that
+#                                   are not built on Linux stubbed (crates.py filter)
 # Usage: contrib/packaging/dist.sh [OUTDIR]   (default: target/dist)
 # The package then builds with `cargo build --release --offline --locked` after pointing
-# cargo at vendor/ (sidepod.spec shows how).
+# cargo at vendor/ (sidepod.spec's %cargo_prep, debian/rules).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
@@ -14,6 +15,7 @@ git archive --format=tar.gz --prefix="sidepod-$version/" -o "$out/sidepod-$versi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cargo vendor --locked --quiet "$work/vendor" >/dev/null
-tar -C "$work" -czf "$out/sidepod-$version-vendor.tar.gz" vendor
+python3 contrib/packaging/crates.py filter "$work/vendor"
+tar -C "$work" -cJf "$out/sidepod-$version-vendor.tar.xz" vendor
 echo "$out/sidepod-$version.tar.gz"
-echo "$out/sidepod-$version-vendor.tar.gz"
+echo "$out/sidepod-$version-vendor.tar.xz"
