@@ -119,9 +119,13 @@ if grep -q 'sidepod::backend::fake' <<<"$symbols"; then
     exit 1
 fi
 
-# The RPM, built offline from the two archives as a Fedora builder would, installed into
-# a scratch root and run. Root only: it installs rpm and builds without a network.
+# The RPM and the .deb, each built offline from the two archives as a Fedora or Debian
+# builder would, then installed (the RPM into a scratch root, the .deb into this host)
+# and run. Root only: they install their tools, build without a network, install.
+# Their %check and dh_auto_test are the unit tests, which ran above.
 if [ "$root" = yes ]; then
     echo "==> the RPM (contrib/packaging/rpm.sh)"
     SIDEPOD_RPM_CHECK=0 contrib/packaging/rpm.sh
+    echo "==> the .deb (contrib/packaging/deb.sh)"
+    SIDEPOD_DEB_CHECK=0 contrib/packaging/deb.sh
 fi
