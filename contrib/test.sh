@@ -44,6 +44,7 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
 echo "==> the linked crates' licences, sources and versions"
+python3 contrib/packaging/test_crates.py
 python3 contrib/packaging/crates.py check
 if [ "$podman_tests" = yes ]; then
     echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
