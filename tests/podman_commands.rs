@@ -417,3 +417,65 @@ fn abort_on_container_failure_ends_at_a_failure_and_not_at_a_clean_exit() {
     assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
     p.assert_nothing_left();
 }
+
+/// A service's own `ulimits` above what this host lets podman set (the user's hard limit
+/// rootless, the kernel's fs.nr_open rootful) is that service's problem: exit 3 naming
+/// the file, service and key, before anything is created; a GitHub job's `--ulimit`
+/// option too.
+#[test]
+fn a_service_limit_the_host_cannot_grant_is_a_config_error_of_that_service() {
+    let host = host!();
+    let compose = format!(
+        "services:\n  db:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    stop_signal: SIGKILL\n    \
+         ulimits:\n      nofile: 4000000\n  app:\n    image: {BUSYBOX}\n    \
+         command: [\"sleep\", \"300\"]\n    stop_signal: SIGKILL\n    depends_on: [db]\n"
+    );
+    let workflow = format!(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    container: {BUSYBOX}\n    \
+         services:\n      db:\n        image: {BUSYBOX}\n        \
+         options: --ulimit nofile=4000000:4000000\n    steps:\n      - run: \"true\"\n"
+    );
+    let p = Project::with_files(
+        &host,
+        "limits",
+        &[("compose.yaml", &compose), ("ci.yml", &workflow)],
+    );
+    let up = p.sidepod(&["up", "-d"]);
+    assert_eq!(up.code, 3, "{}", up.stderr);
+    assert!(
+        up.stderr
+            .contains("compose.yaml: service \"db\": ulimits.nofile: 4000000 is above"),
+        "{}",
+        up.stderr
+    );
+    // Rootless, the user's hard limit bounds it; rootful, fs.nr_open (or root's hard
+    // limit, without CAP_SYS_RESOURCE).
+    let user = up.stderr.contains("this user's hard limit (");
+    assert!(
+        user || (!host.rootless() && up.stderr.contains("the kernel's fs.nr_open (")),
+        "{}",
+        up.stderr
+    );
+    assert!(!up.stderr.contains("host problem"), "{}", up.stderr);
+    p.assert_nothing_left();
+    let job = p.sidepod(&["job", "-f", "ci.yml"]);
+    assert_eq!(job.code, 3, "{}", job.stderr);
+    assert!(
+        job.stderr
+            .contains("service \"db\": ulimits.nofile: 4000000 is above"),
+        "{}",
+        job.stderr
+    );
+    p.assert_nothing_left();
+    // Within the ceiling, the same stack runs. (nproc too: given any --ulimit, podman
+    // 4.3 drops containers.conf's default_ulimits and, rootful, raises nproc to its
+    // maximum, which root without CAP_SYS_RESOURCE cannot.)
+    p.write(
+        "compose.yaml",
+        &compose.replace("nofile: 4000000", "nofile: 1024\n      nproc: 1024"),
+    );
+    let ok = p.sidepod(&["up", "-d"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+}

@@ -1,6 +1,7 @@
 //! What `up`, `run` and `job` check before they create anything: what the loader accepts
 //! but only a running stack needs. A secret's file must exist by now and its variable
-//! be set; a service another program provides cannot run here.
+//! be set; a service another program provides cannot run here; its limits must be ones
+//! the host lets podman set.
 
 use super::EngineError;
 use crate::model::{FileSource, Project};
@@ -11,6 +12,8 @@ pub fn check(project: &Project, services: &[String]) -> Result<(), EngineError> 
         let Some(s) = project.services.get(name) else {
             continue;
         };
+        super::limits::check(name, &s.ulimits, &super::limits::host_ceiling)
+            .map_err(|e| EngineError::Unrunnable(in_files(project, e)))?;
         if let Some(key) = ["provider", "models"]
             .into_iter()
             .find(|k| s.unapplied.contains_key(*k))
@@ -52,6 +55,23 @@ pub fn check(project: &Project, services: &[String]) -> Result<(), EngineError> 
         }
     }
     Ok(())
+}
+
+/// The message, prefixed with the files the project was read from.
+fn in_files(project: &Project, message: String) -> String {
+    let files: Vec<String> = project
+        .files
+        .iter()
+        .map(|f| {
+            f.file_name()
+                .map_or(f.display().to_string(), |n| n.to_string_lossy().into())
+        })
+        .collect();
+    if files.is_empty() {
+        message
+    } else {
+        format!("{}: {message}", files.join(", "))
+    }
 }
 
 #[cfg(test)]

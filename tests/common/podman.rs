@@ -135,6 +135,14 @@ impl Host {
         self.run("podman", args, Path::new("/"), &[])
     }
 
+    /// Whether podman runs rootless for the tests (the test user, or a non-root caller).
+    pub fn rootless(&self) -> bool {
+        self.podman(&["info", "--format", "{{.Host.Security.Rootless}}"])
+            .stdout
+            .trim()
+            == "true"
+    }
+
     /// Rootless on a cgroups v1 host: podman can neither pause nor limit resources.
     pub fn rootless_on_cgroups_v1(&self) -> bool {
         matches!(self.mode, Mode::Rootless { .. })
