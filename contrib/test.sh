@@ -75,7 +75,7 @@ if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
     echo "==> podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
     SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --test podman_job --test podman_wait --test podman_ci \
         --test podman_compose --test podman_registry --test podman_bridge --test podman_build --test podman_watch \
-        --test podman_faults --test podman_terminal --test podman_commands --no-fail-fast
+        --test podman_faults --test podman_terminal --test podman_commands --test podman_doctor --no-fail-fast
 fi
 if [ "$podman_tests" = yes ]; then
     echo "==> benchmark: sidepod against podman-compose, side by side"

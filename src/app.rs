@@ -82,7 +82,7 @@ async fn dispatch(s: &Session, command: Command) -> Result<i32, Error> {
         Command::Export(args) => commands::export(s, &args).await,
         Command::Generate(what) => commands::generate(s, &what),
         Command::Cache(what) => commands::cache(s, &what).await,
-        Command::Doctor => commands::doctor(s).await,
+        Command::Doctor(a) => commands::doctor(s, &a).await,
         Command::Completions { shell } => commands::completions(shell),
         // main runs it before there is a session.
         Command::ProbeHttp(_) => Ok(exit::RUNTIME),

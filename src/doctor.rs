@@ -1,11 +1,15 @@
 //! `sidepod doctor`: checks that podman works on this host the way sidepod needs it,
 //! rootful or rootless, and says what to do about each problem it finds.
 
+mod host;
+
 use std::path::{Path, PathBuf};
 
 use crate::backend::{BackendError, PodmanBackend};
+use host::INSTALL;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Level {
     Ok,
     /// Worth knowing; nothing to fix.
@@ -14,7 +18,7 @@ pub enum Level {
     Problem,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
     pub level: Level,
     pub topic: &'static str,
@@ -60,10 +64,6 @@ impl Finding {
     }
 }
 
-/// What to install, for the messages.
-const INSTALL: &str = "Debian/Ubuntu: apt-get install podman runc catatonit uidmap slirp4netns \
-                       fuse-overlayfs; Fedora/RHEL: dnf install podman";
-
 /// Runs every check, in an order where each relies on the ones before.
 pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
     let mut found = Vec::new();
@@ -88,16 +88,7 @@ pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
             return found;
         }
     };
-    let version = format!("{}, version {}", podman.program().display(), info.version);
-    found.push(if major_version(&info.version).is_some_and(|v| v < 4) {
-        Finding::problem(
-            "podman",
-            format!("{version}: sidepod needs podman 4 or newer"),
-            format!("upgrade podman ({INSTALL})"),
-        )
-    } else {
-        Finding::ok("podman", version)
-    });
+    found.push(host::version(podman.program(), &info.version));
     let user = current_user();
     found.push(Finding::ok(
         "mode",
@@ -124,8 +115,13 @@ pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
     ));
     if info.rootless {
         found.extend(rootless_checks(&user));
-        found.extend(storage_note(&info.storage_driver));
+        found.push(host::cgroups(
+            &info.cgroup_version,
+            &info.cgroup_controllers,
+        ));
+        found.extend(session_checks(&user));
     }
+    found.push(host::storage(&info.storage_driver));
     found.push(network_dns(&info.network_backend, &|p| p.exists()));
     found.push(probe_container(&podman).await);
     found.push(probe_pod(&podman).await);
@@ -140,6 +136,18 @@ pub fn exit_code(found: &[Finding]) -> i32 {
     } else {
         crate::exit::SUCCESS
     }
+}
+
+/// `doctor --format json`: every finding, and the verdict, for scripts.
+pub fn render_json(found: &[Finding]) -> String {
+    let problems = found.iter().filter(|f| f.level == Level::Problem).count();
+    let doc = serde_json::json!({
+        "ready": problems == 0,
+        "problems": problems,
+        "exit_code": exit_code(found),
+        "findings": found,
+    });
+    format!("{doc:#}\n")
 }
 
 /// One line per finding, fixes indented under their problem, and a verdict.
@@ -164,10 +172,6 @@ pub fn render(found: &[Finding]) -> String {
         n => format!("{n} problems to fix\n"),
     });
     out
-}
-
-fn major_version(version: &str) -> Option<u32> {
-    version.split('.').next()?.parse().ok()
 }
 
 struct User {
@@ -350,15 +354,25 @@ fn network_dns(backend: &str, exists: &dyn Fn(&Path) -> bool) -> Finding {
     }
 }
 
-/// vfs works everywhere but copies a whole image for every container.
-fn storage_note(driver: &str) -> Option<Finding> {
-    (driver == "vfs").then(|| {
-        Finding::note(
-            "storage",
-            "vfs: every container copies its whole image, which is slow; on kernels from \
-             5.13, set driver = \"overlay\" in ~/.config/containers/storage.conf, then run \
-             `podman system reset` (it removes this user's containers and images)",
-        )
+/// The login session podman finds, from the environment and the files systemd keeps.
+fn session_checks(user: &User) -> Vec<Finding> {
+    use std::os::unix::fs::MetadataExt;
+    let dir = std::env::var_os("XDG_RUNTIME_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
+    let owner = dir
+        .as_deref()
+        .and_then(|d| std::fs::metadata(d).ok())
+        .map(|m| m.uid());
+    host::session(&host::Session {
+        user: &user.name,
+        uid: user.uid,
+        runtime_dir: dir.as_deref(),
+        runtime_dir_owner: owner,
+        systemd: Path::new("/run/systemd/system").is_dir(),
+        lingering: Path::new("/var/lib/systemd/linger")
+            .join(&user.name)
+            .exists(),
     })
 }
 
@@ -527,14 +541,6 @@ mod tests {
             assert!(f.detail.contains(says), "{f:?}");
             assert!(f.detail.contains("network_backend = \"netavark\""), "{f:?}");
         }
-    }
-
-    #[test]
-    fn vfs_storage_gets_a_note_on_what_is_faster() {
-        let note = storage_note("vfs").unwrap();
-        assert_eq!(note.level, Level::Note);
-        assert!(note.detail.contains("driver = \"overlay\""), "{note:?}");
-        assert_eq!(storage_note("overlay"), None);
     }
 
     #[test]

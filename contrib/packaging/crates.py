@@ -108,21 +108,20 @@ def satisfiable(expr):
             pos += 2
         return name.rstrip("+") in ALLOWED
 
-    def both():
+    def joined(operator, operand, combine):
+        """OPERAND (OPERATOR OPERAND)*, folded with COMBINE."""
         nonlocal pos
-        value = atom()
-        while pos < len(toks) and toks[pos] == "AND":
+        value = operand()
+        while pos < len(toks) and toks[pos] == operator:
             pos += 1
-            value = atom() and value
+            value = combine(operand(), value)
         return value
 
+    def both():
+        return joined("AND", atom, lambda a, b: a and b)
+
     def either():
-        nonlocal pos
-        value = both()
-        while pos < len(toks) and toks[pos] == "OR":
-            pos += 1
-            value = both() or value
-        return value
+        return joined("OR", both, lambda a, b: a or b)
 
     return either()
 

@@ -2,9 +2,15 @@
 
 use std::path::PathBuf;
 
+/// What installs podman and the helpers rootless podman needs: the one hint that every
+/// message gives, right for Debian, Ubuntu, Fedora and RHEL (whose podman package
+/// brings its helpers).
+pub const INSTALL_PODMAN: &str = "Debian/Ubuntu: `apt-get install podman uidmap \
+                                  slirp4netns catatonit`; Fedora/RHEL: `dnf install podman`";
+
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
-    #[error("podman was not found{}; install it (Debian/Ubuntu: apt-get install podman; Fedora: dnf install podman) or give its path with --podman, then run `sidepod doctor`", searched.as_ref().map(|p| format!(" at {}", p.display())).unwrap_or_default())]
+    #[error("podman was not found{}; install it ({INSTALL_PODMAN}) or give its path with --podman, then run `sidepod doctor`", searched.as_ref().map(|p| format!(" at {}", p.display())).unwrap_or_default())]
     NotFound { searched: Option<PathBuf> },
     #[error("cannot run {program}: {source}")]
     Spawn {
@@ -104,6 +110,14 @@ const KNOWN: &[(&[&str], HostFix)] = &[
         },
     ),
     (
+        &["the path in $XDG_RUNTIME_DIR must be writable by the user"],
+        HostFix {
+            problem: "XDG_RUNTIME_DIR names a directory this user cannot write",
+            fix: "unset XDG_RUNTIME_DIR, or point it at a directory of the user's (as \
+                  root, `loginctl enable-linger USER` makes /run/user/UID)",
+        },
+    ),
+    (
         &["/dev/net/tun"],
         HostFix {
             problem: "slirp4netns cannot open /dev/net/tun for rootless networking",
@@ -118,16 +132,16 @@ const KNOWN: &[(&[&str], HostFix)] = &[
         ],
         HostFix {
             problem: "slirp4netns, which rootless pods need for their network, is missing",
-            fix: "install slirp4netns (Debian/Ubuntu: apt-get install slirp4netns; \
-                  Fedora: dnf install slirp4netns)",
+            fix: "install slirp4netns (Debian/Ubuntu: `apt-get install slirp4netns`; \
+                  Fedora/RHEL: `dnf install slirp4netns`, or passt for pasta)",
         },
     ),
     (
         &["catatonit"],
         HostFix {
             problem: "catatonit, which podman needs for a pod's infra container, is missing",
-            fix: "install catatonit (Debian/Ubuntu: apt-get install catatonit; \
-                  Fedora: dnf install catatonit)",
+            fix: "install catatonit (Debian/Ubuntu: `apt-get install catatonit`; \
+                  Fedora/RHEL: `dnf install catatonit`)",
         },
     ),
     (
@@ -186,6 +200,10 @@ mod tests {
             (
                 "Error: writing blob: adding layer with blob \"sha256:4f4f\": processing tar file(potentially insufficient UIDs or GIDs available in user namespace (requested 0:42 for /etc/shadow): Check /etc/subuid and /etc/subgid if configured locally and run \"podman system migrate\": lchown /etc/shadow: invalid argument): exit status 1",
                 "beyond the user's subordinate range",
+            ),
+            (
+                "the path in $XDG_RUNTIME_DIR must be writable by the user\nError: runc: mkdir /nonexistent: permission denied",
+                "XDG_RUNTIME_DIR",
             ),
             (
                 "Error: slirp4netns failed: \"open(\\\"/dev/net/tun\\\"): No such file or directory\"",

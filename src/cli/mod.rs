@@ -126,7 +126,7 @@ pub enum Command {
     /// Validate the files and print the resolved project (or job)
     Config(ConfigArgs),
     /// Check that podman works here as sidepod needs it, and say how to fix what does not
-    Doctor,
+    Doctor(DoctorArgs),
     /// Copy files between a service container and the host (SERVICE:PATH HOST_PATH, or
     /// the other way)
     Cp(CpArgs),
@@ -601,6 +601,14 @@ pub struct PortArgs {
     pub service: String,
     /// The container port
     pub private_port: u16,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Output format: a table for people, or JSON (every finding, its fix and the
+    /// verdict) for scripts
+    #[arg(long, value_enum, default_value_t = PsFormat::Table)]
+    pub format: PsFormat,
 }
 
 #[derive(Debug, Args)]

@@ -1,12 +1,17 @@
 //! `doctor` and `completions`: about the host and the shell, not a project.
 
+use crate::cli::{DoctorArgs, PsFormat};
 use crate::error::Error;
 use crate::output;
 use crate::session::Session;
 
-pub async fn doctor(s: &Session) -> Result<i32, Error> {
+pub async fn doctor(s: &Session, a: &DoctorArgs) -> Result<i32, Error> {
     let found = crate::doctor::examine(s.global.podman.as_deref()).await;
-    output::print(&crate::doctor::render(&found)).map_err(Error::Output)?;
+    let shown = match a.format {
+        PsFormat::Json => crate::doctor::render_json(&found),
+        _ => crate::doctor::render(&found),
+    };
+    output::print(&shown).map_err(Error::Output)?;
     Ok(crate::doctor::exit_code(&found))
 }
 

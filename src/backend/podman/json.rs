@@ -298,6 +298,9 @@ pub struct HostInfo {
     pub cgroup_manager: String,
     pub storage_driver: String,
     pub network_backend: String,
+    /// The cgroup controllers podman may use (`host.cgroupControllers`): rootless on
+    /// cgroups v2, those delegated to the user.
+    pub cgroup_controllers: Vec<String>,
 }
 
 impl HostInfo {
@@ -322,6 +325,15 @@ impl HostInfo {
             cgroup_manager: text(&["host", "cgroupManager"]),
             storage_driver: text(&["store", "graphDriverName"]),
             network_backend: text(&["host", "networkBackend"]),
+            cgroup_controllers: v
+                .pointer("/host/cgroupControllers")
+                .and_then(serde_json::Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|c| c.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
     }
 }

@@ -1,0 +1,121 @@
+//! `sidepod doctor` on broken hosts, made with a podman wrapper that reports another
+//! podman (old, cgroups v2 without delegation, vfs storage) and runs the real one for
+//! everything else, and with a broken login session. Rootful and rootless.
+
+#[macro_use]
+mod common;
+
+use common::podman::Project;
+
+/// A `podman` that answers `info` as a podman 4.2 on cgroups v2 with only cpu and pids
+/// delegated and vfs storage would, and passes every other call to the real podman.
+const WRAPPER: &str = r#"#!/bin/sh
+if [ "$1" = info ]; then
+    /usr/bin/podman "$@" | python3 -c '
+import json, sys
+info = json.load(sys.stdin)
+info["version"]["Version"] = "4.2.0"
+info["host"]["cgroupVersion"] = "v2"
+info["host"]["cgroupControllers"] = ["cpu", "pids"]
+info["store"]["graphDriverName"] = "vfs"
+json.dump(info, sys.stdout)
+'
+    exit
+fi
+exec /usr/bin/podman "$@"
+"#;
+
+fn finding<'a>(doc: &'a serde_json::Value, topic: &str) -> Vec<&'a serde_json::Value> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["topic"] == topic)
+        .collect()
+}
+
+#[test]
+fn doctor_names_an_old_podman_undelegated_cgroups_vfs_and_a_broken_session() {
+    let host = host!();
+    let p = Project::with_files(&host, "doctor", &[("podman", WRAPPER)]);
+    let wrapper = p.dir.join("podman");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let wrapper = wrapper.to_str().unwrap();
+    let rootless = host.rootless();
+    let env = [("XDG_RUNTIME_DIR", "/nonexistent/run")];
+    let out = p.sidepod_env(&["--podman", wrapper, "doctor", "--format", "json"], &env);
+    assert_eq!(out.code, 4, "{}{}", out.stdout, out.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&out.stdout).expect(&out.stdout);
+    assert_eq!(doc["ready"], false, "{doc:#}");
+    assert_eq!(doc["exit_code"], 4);
+
+    let podman = finding(&doc, "podman");
+    assert_eq!(podman[0]["level"], "problem", "{doc:#}");
+    let detail = podman[0]["detail"].as_str().unwrap();
+    assert!(
+        detail.ends_with("version 4.2.0: sidepod needs podman 4.3 or newer"),
+        "{detail}"
+    );
+    let fix = podman[0]["fix"].as_str().unwrap();
+    assert!(
+        fix.contains("apt-get install podman uidmap slirp4netns catatonit")
+            && fix.contains("Fedora/RHEL: `dnf install podman`"),
+        "{fix}"
+    );
+
+    let storage = finding(&doc, "storage");
+    assert_eq!(storage[0]["level"], "note");
+    assert!(
+        storage[0]["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("vfs: every container copies its whole image"),
+        "{doc:#}"
+    );
+
+    let cgroups = finding(&doc, "cgroups");
+    let session = finding(&doc, "session");
+    if rootless {
+        let said = cgroups[0]["detail"].as_str().unwrap();
+        assert!(
+            said.contains("the memory controller is not delegated"),
+            "{said}"
+        );
+        assert_eq!(session[0]["level"], "problem", "{doc:#}");
+        assert_eq!(
+            session[0]["detail"],
+            "XDG_RUNTIME_DIR=/nonexistent/run does not exist"
+        );
+        assert!(
+            session[0]["fix"]
+                .as_str()
+                .unwrap()
+                .contains("loginctl enable-linger sidepod-test"),
+            "{doc:#}"
+        );
+        // Podman itself cannot start containers then: the probes say why.
+        let containers = finding(&doc, "containers");
+        let said = containers[0]["detail"].as_str().unwrap();
+        assert!(
+            said.contains("XDG_RUNTIME_DIR names a directory this user cannot write"),
+            "{said}"
+        );
+        assert_eq!(doc["problems"], 4, "{doc:#}");
+    } else {
+        // Root's podman is bound by neither a user's cgroups nor a login session.
+        assert!(cgroups.is_empty() && session.is_empty(), "{doc:#}");
+        assert_eq!(doc["problems"], 1, "{doc:#}");
+    }
+
+    // The table says the same, with the fix under its problem.
+    let table = p.sidepod_env(&["--podman", wrapper, "doctor"], &env);
+    assert_eq!(table.code, 4);
+    assert!(
+        table.stdout.contains("PROBLEM  podman      ")
+            && table.stdout.contains("fix: upgrade podman (Debian/Ubuntu"),
+        "{}",
+        table.stdout
+    );
+    p.assert_nothing_left();
+}
