@@ -295,14 +295,14 @@ fn service_env_file_and_environment() {
             "compose.yaml",
             "services:\n  app:\n    image: busybox\n    env_file: [app.env, {path: optional.env, required: false}]\n    environment:\n      B: from-environment\n      PASSTHROUGH:\n",
         )
-        .file("app.env", "A=from-file\nB=from-file\n")
+        .file("app.env", "A: from-file\nB=from-file\nURL: http://db:5432\n")
         .env("PASSTHROUGH", "from-shell")
         .args(&["config", "--format", "json"])
         .run();
     out.success();
     assert_eq!(
         env_of(&out.json(), "app"),
-        json!({"A": "from-file", "B": "from-environment", "PASSTHROUGH": "from-shell"})
+        json!({"A": "from-file", "B": "from-environment", "PASSTHROUGH": "from-shell", "URL": "http://db:5432"})
     );
 }
 

@@ -1,5 +1,7 @@
-//! `.env` and `env_file` parsing: `KEY=VALUE` lines, `export`, quotes, comments, and
-//! interpolation of unquoted and double-quoted values, as Compose reads them.
+//! `.env` and `env_file` parsing: `KEY=VALUE` and `KEY: VALUE` lines, `export`, quotes,
+//! comments, and interpolation of unquoted and double-quoted values, as Compose reads them.
+//! Kept by hand: the dotenv crates (dotenvy) read no `KEY: value` lines, and their
+//! substitution and quoting rules are not compose-go's.
 
 use indexmap::IndexMap;
 
@@ -23,8 +25,10 @@ pub fn parse_env_file(
             .strip_prefix("export ")
             .map(str::trim_start)
             .unwrap_or(line);
-        let (key, rest) = match line.split_once('=') {
-            Some((k, v)) => (k.trim(), Some(v)),
+        // `KEY: value` is the same as `KEY=value` (compose-go reads YAML-style lines too):
+        // the key ends at the first `=` or `:`.
+        let (key, rest) = match line.find(['=', ':']) {
+            Some(i) => (line[..i].trim(), Some(&line[i + 1..])),
             None => (line, None),
         };
         if key.is_empty() || key.chars().any(|c| c.is_whitespace()) {
@@ -129,6 +133,19 @@ mod tests {
     fn parse(text: &str) -> IndexMap<String, Option<String>> {
         let lookup = |k: &str| (k == "FROM_SHELL").then(|| "shell".to_string());
         parse_env_file(text, &lookup).unwrap()
+    }
+
+    #[test]
+    fn yaml_style_lines_are_read_and_the_key_ends_at_the_first_separator() {
+        let vars = parse("DB_HOST: db\nexport PORT:5432\nURL=http://db:5432\nEMPTY:\n");
+        let get = |k: &str| vars.get(k).cloned().flatten();
+        assert_eq!(get("DB_HOST").as_deref(), Some("db"));
+        assert_eq!(get("PORT").as_deref(), Some("5432"));
+        assert_eq!(get("URL").as_deref(), Some("http://db:5432"));
+        assert_eq!(get("EMPTY").as_deref(), Some(""));
+        let lookup = |_: &str| None;
+        let bad = parse_env_file("MY KEY: x\n", &lookup).unwrap_err();
+        assert_eq!(bad, (1, "invalid variable name \"MY KEY\"".to_string()));
     }
 
     #[test]
