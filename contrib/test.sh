@@ -129,4 +129,8 @@ if [ "$root" = yes ]; then
     SIDEPOD_RPM_CHECK=0 contrib/packaging/rpm.sh
     echo "==> the .deb (contrib/packaging/deb.sh)"
     SIDEPOD_DEB_CHECK=0 contrib/packaging/deb.sh
+    # The script part of each CI recipe, as its CI system runs it, rootful and rootless
+    # without a login session.
+    echo "==> the CI recipes: GitHub Action, GitLab template, shell recipe"
+    python3 contrib/ci/test_recipes.py target/release/sidepod "${SIDEPOD_TEST_USER:-sidepod-test}"
 fi
