@@ -1,5 +1,7 @@
 //! Shell quoting for printed commands (errors, `-v`, `--dry-run`): quotes only what a
 //! POSIX shell would otherwise split or expand, so commands stay readable and pasteable.
+//! Kept by hand: shell-words (which splits `command:` strings) quotes every `=` too, so
+//! each `--label=a=b` and `KEY=value` of podman's argv would be shown in quotes.
 
 pub fn shell_quote(arg: &str) -> String {
     let safe = |c: char| c.is_ascii_alphanumeric() || "_-+=/:.,@%^".contains(c);

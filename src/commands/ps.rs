@@ -163,6 +163,8 @@ fn table(containers: &[ContainerInfo], health: &BTreeMap<String, String>) -> Str
 }
 
 /// Four columns, aligned, under their header; trailing blanks trimmed.
+/// Kept by hand: docker compose prints Go tabwriter columns (no borders, three blanks
+/// between columns), which a table crate (comfy-table, tabled) needs more code to mimic.
 pub(super) fn columns(header: [&str; 4], rows: &[[String; 4]]) -> String {
     let header = header.map(String::from);
     let widths: Vec<usize> = (0..4)

@@ -1,4 +1,6 @@
 //! Go-style durations (`1m30s`, `500ms`), as Compose writes them.
+//! Kept by hand: Compose durations are Go's time.ParseDuration syntax (`1.5s`, `1h30m`,
+//! `µs`, no spaces); humantime reads another one (spaces, no fractions).
 
 use std::time::Duration;
 
