@@ -13,16 +13,19 @@ use common::podman::{Project, BUSYBOX};
 
 /// Starts `sidepod -p NAME ARGS` with its stderr in a file, so that the test sees when
 /// watching has begun; returns the child and that file.
+/// Starts sidepod with its stderr in the file returned, and its stdout in `sidepod.stdout`
+/// beside it, so that a test can watch both while it runs.
 fn start(p: &Project, args: &[&str]) -> (Child, PathBuf) {
     let log = p.dir.join("sidepod.stderr");
     let file = std::fs::File::create(&log).unwrap();
+    let out = std::fs::File::create(p.dir.join("sidepod.stdout")).unwrap();
     let mut all = vec!["-p", p.name.as_str()];
     all.extend_from_slice(args);
     let child = p
         .host
         .command(env!("CARGO_BIN_EXE_sidepod"), &all, &p.dir, &[])
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdout(out)
         .stderr(file)
         .spawn()
         .expect("spawn sidepod");
@@ -141,13 +144,20 @@ fn up_watch_rebuilds_recreates_and_follows_the_new_container() {
         logs.stdout.contains("running version 2")
     });
     p.wait_running(1);
+    // The new container's line reaches sidepod's output, whenever podman has it.
+    let stdout_file = p.dir.join("sidepod.stdout");
+    p.wait_for(
+        Duration::from_secs(30),
+        "version 2 in sidepod's output",
+        || read(&stdout_file).contains("running version 2"),
+    );
     let second_image = p.inspect(&app, "{{.Image}}");
     assert_ne!(first_image, second_image, "built again");
     let old = p.host.podman(&["image", "exists", &first_image]);
     assert_ne!(old.code, 0, "the replaced image is pruned");
     interrupt(&child);
     let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = read(&stdout_file);
     let stderr = read(&log);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(
