@@ -114,7 +114,7 @@ pub async fn examine(explicit_podman: Option<&Path>) -> Vec<Finding> {
         ),
     ));
     if info.rootless {
-        found.extend(rootless_checks(&user));
+        found.extend(rootless_checks(&user, &info.rootless_network_cmd));
         found.push(host::cgroups(
             &info.cgroup_version,
             &info.cgroup_controllers,
@@ -235,7 +235,7 @@ fn free_range(files: &[&str], count: u64) -> u64 {
     start
 }
 
-fn rootless_checks(user: &User) -> Vec<Finding> {
+fn rootless_checks(user: &User, network_cmd: &str) -> Vec<Finding> {
     let mut found = Vec::new();
     let ranges: Vec<Option<(u64, u64)>> = ["/etc/subuid", "/etc/subgid"]
         .iter()
@@ -279,26 +279,43 @@ fn rootless_checks(user: &User) -> Vec<Finding> {
             "install uidmap (Fedora: shadow-utils)",
         ));
     }
-    found.push(
-        match which::which("slirp4netns").or_else(|_| which::which("pasta")) {
-            Err(_) => Finding::problem(
-                "network",
-                "neither slirp4netns nor pasta was found; rootless pods need one",
-                "install slirp4netns (or passt)",
+    // podman 5 names the helper it will use (pasta by default); podman 4 uses slirp4netns.
+    let helper = match network_cmd {
+        "" => which::which("slirp4netns").or_else(|_| which::which("pasta")),
+        named => which::which(named),
+    };
+    found.push(match helper {
+        Err(_) if !network_cmd.is_empty() => Finding::problem(
+            "network",
+            format!("podman networks rootless pods with {network_cmd}, which was not found"),
+            format!(
+                "install {} (Debian/Ubuntu: `apt-get install {0}`; Fedora/RHEL: `dnf \
+                     install {0}`), or set default_rootless_network_cmd in the [network] \
+                     table of containers.conf to the other one",
+                if network_cmd == "pasta" {
+                    "passt"
+                } else {
+                    network_cmd
+                }
             ),
-            Ok(helper) => match tun_usable(Path::new("/dev/net/tun")) {
-                Ok(()) => Finding::ok(
-                    "network",
-                    format!("{}, /dev/net/tun usable", helper.display()),
-                ),
-                Err(e) => Finding::problem(
-                    "network",
-                    format!("/dev/net/tun: {e}"),
-                    "as root: `modprobe tun` if it is missing, then `chmod 0666 /dev/net/tun`",
-                ),
-            },
+        ),
+        Err(_) => Finding::problem(
+            "network",
+            "neither slirp4netns nor pasta was found; rootless pods need one",
+            "install slirp4netns (or passt)",
+        ),
+        Ok(helper) => match tun_usable(Path::new("/dev/net/tun")) {
+            Ok(()) => Finding::ok(
+                "network",
+                format!("{}, /dev/net/tun usable", helper.display()),
+            ),
+            Err(e) => Finding::problem(
+                "network",
+                format!("/dev/net/tun: {e}"),
+                "as root: `modprobe tun` if it is missing, then `chmod 0666 /dev/net/tun`",
+            ),
         },
-    );
+    });
     found
 }
 

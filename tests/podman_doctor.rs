@@ -8,7 +8,8 @@ mod common;
 use common::podman::Project;
 
 /// A `podman` that answers `info` as a podman 4.2 on cgroups v2 with only cpu and pids
-/// delegated and vfs storage would, and passes every other call to the real podman.
+/// delegated, vfs storage and pasta (not installed here) for rootless networking would,
+/// and passes every other call to the real podman.
 const WRAPPER: &str = r#"#!/bin/sh
 if [ "$1" = info ]; then
     /usr/bin/podman "$@" | python3 -c '
@@ -18,6 +19,7 @@ info["version"]["Version"] = "4.2.0"
 info["host"]["cgroupVersion"] = "v2"
 info["host"]["cgroupControllers"] = ["cpu", "pids"]
 info["store"]["graphDriverName"] = "vfs"
+info["host"]["rootlessNetworkCmd"] = "pasta"
 json.dump(info, sys.stdout)
 '
     exit
@@ -101,7 +103,20 @@ fn doctor_names_an_old_podman_undelegated_cgroups_vfs_and_a_broken_session() {
             said.contains("XDG_RUNTIME_DIR names a directory this user cannot write"),
             "{said}"
         );
-        assert_eq!(doc["problems"], 4, "{doc:#}");
+        // The helper podman names is the one that must be there.
+        let network = finding(&doc, "network");
+        assert_eq!(
+            network[0]["detail"],
+            "podman networks rootless pods with pasta, which was not found"
+        );
+        assert!(
+            network[0]["fix"]
+                .as_str()
+                .unwrap()
+                .contains("apt-get install passt"),
+            "{doc:#}"
+        );
+        assert_eq!(doc["problems"], 5, "{doc:#}");
     } else {
         // Root's podman is bound by neither a user's cgroups nor a login session.
         assert!(cgroups.is_empty() && session.is_empty(), "{doc:#}");

@@ -31,6 +31,9 @@ pub(super) struct PsEntry {
     pub(super) image: String,
     #[serde(rename = "Ports")]
     pub(super) ports: Option<Vec<PsPort>>,
+    /// Restarts by the restart policy: podman 5 only.
+    #[serde(rename = "Restarts")]
+    pub(super) restarts: u32,
 }
 
 #[derive(Deserialize, Default)]
@@ -226,7 +229,7 @@ pub(super) fn ps_info(e: PsEntry) -> ContainerInfo {
         health: None,
         image: e.image,
         ports,
-        restart_count: 0,
+        restart_count: e.restarts,
         healthcheck: None,
         exposed: Vec::new(),
         pid: None,
@@ -301,6 +304,9 @@ pub struct HostInfo {
     /// The cgroup controllers podman may use (`host.cgroupControllers`): rootless on
     /// cgroups v2, those delegated to the user.
     pub cgroup_controllers: Vec<String>,
+    /// What rootless podman networks with (`slirp4netns` or `pasta`): podman 5 says,
+    /// podman 4 does not (it uses slirp4netns).
+    pub rootless_network_cmd: String,
 }
 
 impl HostInfo {
@@ -325,6 +331,7 @@ impl HostInfo {
             cgroup_manager: text(&["host", "cgroupManager"]),
             storage_driver: text(&["store", "graphDriverName"]),
             network_backend: text(&["host", "networkBackend"]),
+            rootless_network_cmd: text(&["host", "rootlessNetworkCmd"]),
             cgroup_controllers: v
                 .pointer("/host/cgroupControllers")
                 .and_then(serde_json::Value::as_array)
@@ -379,6 +386,56 @@ mod tests {
         assert_eq!(infos[0].state, ContainerState::Running);
         assert_eq!(infos[0].ports, ["0.0.0.0:15432->5432/tcp"]);
         assert_eq!(infos[0].label("io.sidepod.service"), Some("db"));
+    }
+
+    #[test]
+    fn podman_5_ps_json_parses_with_its_new_fields() {
+        let json = include_str!("../../../tests/fixtures/podman/5-ps.json");
+        let entries: Vec<PsEntry> = serde_json::from_str(json).unwrap();
+        let infos: Vec<ContainerInfo> = entries
+            .into_iter()
+            .filter(|e| !e.is_infra)
+            .map(ps_info)
+            .collect();
+        assert_eq!(infos.len(), 2);
+        let cache = &infos[0];
+        assert_eq!(cache.name, "shop-cache-1");
+        assert_eq!(cache.state, ContainerState::Running);
+        assert_eq!(cache.ports, ["127.0.0.1:16379->6379/tcp"]);
+        assert_eq!(cache.restart_count, 2);
+        assert_eq!(cache.label("io.sidepod.service"), Some("cache"));
+        let seed = &infos[1];
+        assert_eq!((seed.state, seed.exit_code), (ContainerState::Exited, 3));
+        assert!(seed.ports.is_empty());
+    }
+
+    #[test]
+    fn podman_4_and_5_info_give_the_same_facts() {
+        let four = HostInfo::parse(include_str!(
+            "../../../tests/fixtures/podman/4.3-info-rootless.json"
+        ))
+        .unwrap();
+        assert_eq!(four.version, "4.3.1");
+        assert!(four.rootless);
+        assert_eq!(
+            (four.runtime.as_str(), four.cgroup_version.as_str()),
+            ("runc", "v1")
+        );
+        assert_eq!(four.storage_driver, "overlay");
+        assert_eq!(four.rootless_network_cmd, "");
+        let five = HostInfo::parse(include_str!(
+            "../../../tests/fixtures/podman/5-info-rootless.json"
+        ))
+        .unwrap();
+        assert_eq!(five.version, "5.2.5");
+        assert!(five.rootless);
+        assert_eq!(
+            (five.runtime.as_str(), five.cgroup_version.as_str()),
+            ("crun", "v2")
+        );
+        assert_eq!(five.cgroup_controllers, ["cpu", "io", "memory", "pids"]);
+        assert_eq!(five.network_backend, "netavark");
+        assert_eq!(five.rootless_network_cmd, "pasta");
     }
 
     #[test]
@@ -469,9 +526,54 @@ pub(super) fn unix_time(text: &str) -> Option<i64> {
     Some(days * 86_400 + h * 3600 + min * 60 + sec - offset)
 }
 
+/// Nanoseconds since the epoch as RFC 3339 in UTC, with the nanoseconds podman 4
+/// prints (`2026-12-03T07:00:00.812373951Z`): podman 5's events carry integers.
+pub(super) fn rfc3339(nanos: i64) -> String {
+    let (secs, frac) = (
+        nanos.div_euclid(1_000_000_000),
+        nanos.rem_euclid(1_000_000_000),
+    );
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // The civil date of a day number (Howard Hinnant's algorithm, as in unix_time).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let clock = format!(
+        "{:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    );
+    let frac = if frac == 0 {
+        String::new()
+    } else {
+        format!(".{frac:09}")
+    };
+    format!("{year:04}-{month:02}-{day:02}T{clock}{frac}Z")
+}
+
 #[cfg(test)]
 mod time_tests {
-    use super::unix_time;
+    use super::{rfc3339, unix_time};
+
+    #[test]
+    fn epoch_nanoseconds_are_written_as_podman_4_writes_times() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            rfc3339(1_796_281_200_812_373_951),
+            "2026-12-03T07:00:00.812373951Z"
+        );
+        assert_eq!(rfc3339(951_782_400_000_000_000), "2000-02-29T00:00:00Z");
+        for secs in [0, 951_782_400, 1_796_168_646, 4_102_444_799] {
+            assert_eq!(unix_time(&rfc3339(secs * 1_000_000_000)), Some(secs));
+        }
+    }
 
     #[test]
     fn podman_timestamps_are_read() {

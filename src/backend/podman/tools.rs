@@ -105,9 +105,9 @@ pub async fn events(
     }
 }
 
-/// One event of `podman events --format json`: podman 4 writes `Time` as RFC 3339 and
-/// podman 5 adds `timeNano`; unknown fields are ignored, and a line that is not an event
-/// (a warning) is none.
+/// One event of `podman events --format json`: podman 4 writes `Time` as RFC 3339,
+/// podman 5 `time` and `timeNano` as integers (read as RFC 3339 too); unknown fields are
+/// ignored, and a line that is not an event (a warning) is none.
 pub fn parse_event(line: &str) -> Option<ContainerEvent> {
     let v: Value = serde_json::from_str(line.trim()).ok()?;
     let text = |k: &str| {
@@ -134,8 +134,17 @@ pub fn parse_event(line: &str) -> Option<ContainerEvent> {
                 .collect()
         })
         .unwrap_or_default();
+    let time = match (text("Time"), v.get("timeNano").and_then(Value::as_i64)) {
+        (stamp, _) if !stamp.is_empty() => stamp,
+        (_, Some(nanos)) => super::json::rfc3339(nanos),
+        _ => v
+            .get("time")
+            .and_then(Value::as_i64)
+            .map(|secs| super::json::rfc3339(secs.saturating_mul(1_000_000_000)))
+            .unwrap_or_default(),
+    };
     Some(ContainerEvent {
-        time: text("Time"),
+        time,
         action,
         id: text("ID"),
         name: text("Name"),
@@ -150,14 +159,33 @@ mod tests {
 
     #[test]
     fn events_of_podman_4_and_5_parse_and_other_lines_do_not() {
-        let four = r#"{"ID":"4b7e","Image":"docker.io/library/redis:7","Name":"shop-cache-1","Status":"start","Time":"2026-12-03T07:00:01.5Z","Type":"container","Attributes":{"com.docker.compose.service":"cache","image":"docker.io/library/redis:7"}}"#;
-        let e = parse_event(four).unwrap();
-        assert_eq!(e.action, "start");
-        assert_eq!(e.name, "shop-cache-1");
-        assert_eq!(e.attributes["com.docker.compose.service"], "cache");
-        let five = r#"{"ID":"4b7e","Image":"redis","Name":"c","Status":"died","Time":"2026-12-03T07:00:02Z","timeNano":1796281202000000000,"Type":"container","ContainerExitCode":137,"Attributes":null}"#;
-        let e = parse_event(five).unwrap();
-        assert_eq!((e.action.as_str(), e.attributes.len()), ("died", 0));
+        let four: Vec<ContainerEvent> =
+            include_str!("../../../tests/fixtures/podman/4.3-events.jsonl")
+                .lines()
+                .map(|l| parse_event(l).expect(l))
+                .collect();
+        assert_eq!(four[0].action, "start");
+        assert_eq!(four[0].name, "sp-attachflags-2973-0-quiet-1");
+        assert_eq!(four[0].time, "2026-12-03T13:06:48.808298084Z");
+        assert_eq!(four[0].attributes["com.docker.compose.service"], "quiet");
+        assert_eq!(four[1].action, "died");
+        let five: Vec<ContainerEvent> =
+            include_str!("../../../tests/fixtures/podman/5-events.jsonl")
+                .lines()
+                .map(|l| parse_event(l).expect(l))
+                .collect();
+        assert_eq!(five[0].action, "start");
+        assert_eq!(five[0].time, "2026-12-03T07:00:00.812373951Z");
+        assert_eq!(five[0].attributes["com.docker.compose.service"], "cache");
+        assert_eq!(five[1].action, "health_status");
+        assert_eq!(
+            (five[2].action.as_str(), five[2].name.as_str()),
+            ("died", "shop-seed-1")
+        );
+        assert_eq!(five[2].time, "2026-12-03T07:01:00.250000000Z");
+        // Only `time`, in seconds: still a time.
+        let secs = parse_event(r#"{"Status":"start","time":1796281200,"Type":"container"}"#);
+        assert_eq!(secs.unwrap().time, "2026-12-03T07:00:00Z");
         assert_eq!(parse_event("time=... level=warning msg=\"x\""), None);
         assert_eq!(parse_event("{}"), None);
     }
