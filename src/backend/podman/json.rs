@@ -369,18 +369,23 @@ pub fn listening_ports(table: &str) -> Vec<u16> {
 mod tests {
     use super::*;
 
+    /// The containers of `podman ps --format json`, without the pod's infra container.
+    fn listed(json: &str) -> Vec<ContainerInfo> {
+        let entries: Vec<PsEntry> = serde_json::from_str(json).unwrap();
+        entries
+            .into_iter()
+            .filter(|e| !e.is_infra)
+            .map(ps_info)
+            .collect()
+    }
+
     #[test]
     fn ps_json_is_read_defensively() {
         let json = r#"[{"Id":"abc","Names":["shop-db-1"],"Labels":{"io.sidepod.service":"db"},
             "State":"running","Status":"Up 2 seconds","ExitCode":0,"IsInfra":false,
             "Ports":[{"host_ip":"","container_port":5432,"host_port":15432,"range":1,"protocol":"tcp"}]},
             {"Id":"def","Names":["x-infra"],"IsInfra":true,"Labels":null}]"#;
-        let entries: Vec<PsEntry> = serde_json::from_str(json).unwrap();
-        let infos: Vec<ContainerInfo> = entries
-            .into_iter()
-            .filter(|e| !e.is_infra)
-            .map(ps_info)
-            .collect();
+        let infos = listed(json);
         assert_eq!(infos.len(), 1);
         assert_eq!(infos[0].name, "shop-db-1");
         assert_eq!(infos[0].state, ContainerState::Running);
@@ -391,12 +396,7 @@ mod tests {
     #[test]
     fn podman_5_ps_json_parses_with_its_new_fields() {
         let json = include_str!("../../../tests/fixtures/podman/5-ps.json");
-        let entries: Vec<PsEntry> = serde_json::from_str(json).unwrap();
-        let infos: Vec<ContainerInfo> = entries
-            .into_iter()
-            .filter(|e| !e.is_infra)
-            .map(ps_info)
-            .collect();
+        let infos = listed(json);
         assert_eq!(infos.len(), 2);
         let cache = &infos[0];
         assert_eq!(cache.name, "shop-cache-1");
@@ -409,33 +409,51 @@ mod tests {
         assert!(seed.ports.is_empty());
     }
 
+    /// What sidepod takes from `podman info`, in one tuple.
+    fn facts(json: &str) -> (String, bool, String, String, String, String, Vec<String>) {
+        let i = HostInfo::parse(json).unwrap();
+        (
+            i.version,
+            i.rootless,
+            i.runtime,
+            i.cgroup_version,
+            i.storage_driver,
+            i.rootless_network_cmd,
+            i.cgroup_controllers,
+        )
+    }
+
     #[test]
     fn podman_4_and_5_info_give_the_same_facts() {
-        let four = HostInfo::parse(include_str!(
-            "../../../tests/fixtures/podman/4.3-info-rootless.json"
-        ))
-        .unwrap();
-        assert_eq!(four.version, "4.3.1");
-        assert!(four.rootless);
+        let owned = |s: &[&str]| s.iter().map(|c| c.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            (four.runtime.as_str(), four.cgroup_version.as_str()),
-            ("runc", "v1")
+            facts(include_str!(
+                "../../../tests/fixtures/podman/4.3-info-rootless.json"
+            )),
+            (
+                "4.3.1".into(),
+                true,
+                "runc".into(),
+                "v1".into(),
+                "overlay".into(),
+                String::new(),
+                vec![]
+            )
         );
-        assert_eq!(four.storage_driver, "overlay");
-        assert_eq!(four.rootless_network_cmd, "");
-        let five = HostInfo::parse(include_str!(
-            "../../../tests/fixtures/podman/5-info-rootless.json"
-        ))
-        .unwrap();
-        assert_eq!(five.version, "5.2.5");
-        assert!(five.rootless);
         assert_eq!(
-            (five.runtime.as_str(), five.cgroup_version.as_str()),
-            ("crun", "v2")
+            facts(include_str!(
+                "../../../tests/fixtures/podman/5-info-rootless.json"
+            )),
+            (
+                "5.2.5".into(),
+                true,
+                "crun".into(),
+                "v2".into(),
+                "overlay".into(),
+                "pasta".into(),
+                owned(&["cpu", "io", "memory", "pids"])
+            )
         );
-        assert_eq!(five.cgroup_controllers, ["cpu", "io", "memory", "pids"]);
-        assert_eq!(five.network_backend, "netavark");
-        assert_eq!(five.rootless_network_cmd, "pasta");
     }
 
     #[test]

@@ -157,23 +157,24 @@ pub fn parse_event(line: &str) -> Option<ContainerEvent> {
 mod tests {
     use super::*;
 
+    /// Every line of a fixture, each of which must be an event.
+    fn events(lines: &str) -> Vec<ContainerEvent> {
+        lines.lines().map(|l| parse_event(l).expect(l)).collect()
+    }
+
     #[test]
     fn events_of_podman_4_and_5_parse_and_other_lines_do_not() {
-        let four: Vec<ContainerEvent> =
-            include_str!("../../../tests/fixtures/podman/4.3-events.jsonl")
-                .lines()
-                .map(|l| parse_event(l).expect(l))
-                .collect();
+        let four = events(include_str!(
+            "../../../tests/fixtures/podman/4.3-events.jsonl"
+        ));
         assert_eq!(four[0].action, "start");
         assert_eq!(four[0].name, "sp-attachflags-2973-0-quiet-1");
         assert_eq!(four[0].time, "2026-12-03T13:06:48.808298084Z");
         assert_eq!(four[0].attributes["com.docker.compose.service"], "quiet");
         assert_eq!(four[1].action, "died");
-        let five: Vec<ContainerEvent> =
-            include_str!("../../../tests/fixtures/podman/5-events.jsonl")
-                .lines()
-                .map(|l| parse_event(l).expect(l))
-                .collect();
+        let five = events(include_str!(
+            "../../../tests/fixtures/podman/5-events.jsonl"
+        ));
         assert_eq!(five[0].action, "start");
         assert_eq!(five[0].time, "2026-12-03T07:00:00.812373951Z");
         assert_eq!(five[0].attributes["com.docker.compose.service"], "cache");
