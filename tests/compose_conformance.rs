@@ -831,6 +831,12 @@ fn keys_docker_compose_accepts_load() {
         .is(a("volumes/0/type"), json!("image"))
         .is(a("volumes/0/image/subpath"), json!("etc")),
         case(
+            "a volume's subpath and nocopy",
+            &[("compose.yaml", "services:\n  a: {image: busybox, volumes: [{type: volume, source: d, target: /d, volume: {subpath: sub/dir, nocopy: true}}]}\nvolumes: {d: {}}\n")],
+        )
+        .is(a("volumes/0/volume/subpath"), json!("sub/dir"))
+        .is(a("volumes/0/volume/nocopy"), json!(true)),
+        case(
             "pull_policy daily, weekly and every_",
             &[("compose.yaml", "services:\n  a: {image: busybox, pull_policy: daily}\n  b: {image: busybox, pull_policy: weekly}\n  c: {image: busybox, pull_policy: every_12h}\n")],
         )

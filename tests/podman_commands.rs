@@ -479,3 +479,42 @@ fn a_service_limit_the_host_cannot_grant_is_a_config_error_of_that_service() {
     assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
     p.assert_nothing_left();
 }
+
+/// podman's version, as major and minor.
+fn podman_version(host: &common::podman::Host) -> (u32, u32) {
+    let v = host
+        .podman(&["version", "--format", "{{.Client.Version}}"])
+        .stdout;
+    let mut parts = v.trim().split(['.', '-']).map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+#[test]
+fn a_subpath_this_podman_lacks_is_a_config_error_and_one_it_has_is_mounted() {
+    let host = host!();
+    let compose = format!(
+        "services:\n  app:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    \
+         stop_signal: SIGKILL\n    volumes:\n      - type: image\n        source: {BUSYBOX}\n        \
+         target: /etc-of-busybox\n        image: {{subpath: etc}}\n"
+    );
+    let p = Project::with_files(&host, "subpath", &[("compose.yaml", &compose)]);
+    let up = p.sidepod(&["up", "-d"]);
+    if podman_version(&host) < (5, 1) {
+        assert_eq!(up.code, 3, "{}", up.stderr);
+        assert!(
+            up.stderr.contains(
+                "compose.yaml: service \"app\": volumes[0].image.subpath needs podman 5.1 or \
+                 newer, and this host has podman "
+            ),
+            "{}",
+            up.stderr
+        );
+        p.assert_nothing_left();
+        return;
+    }
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let passwd = p.sidepod(&["exec", "-T", "app", "cat", "/etc-of-busybox/passwd"]);
+    assert!(passwd.stdout.contains("root:"), "{}", passwd.stderr);
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+}

@@ -648,8 +648,17 @@ fn mount_value(v: &Mount) -> Value {
             b.insert("create_host_path".into(), json!(v.create_host_path));
             m.insert("bind".into(), Value::Object(b));
         }
-        MountKind::Volume if v.options.iter().any(|o| o == "nocopy") => {
-            m.insert("volume".into(), json!({ "nocopy": true }));
+        MountKind::Volume => {
+            let mut o = Map::new();
+            if v.options.iter().any(|o| o == "nocopy") {
+                o.insert("nocopy".into(), json!(true));
+            }
+            if let Some(sub) = v.options.iter().find_map(|o| o.strip_prefix("subpath=")) {
+                o.insert("subpath".into(), json!(sub));
+            }
+            if !o.is_empty() {
+                m.insert("volume".into(), Value::Object(o));
+            }
         }
         MountKind::Tmpfs if v.tmpfs_size.is_some() => {
             m.insert("tmpfs".into(), json!({ "size": v.tmpfs_size }));

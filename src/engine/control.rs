@@ -362,7 +362,7 @@ pub async fn run_oneoff(
         all.retain(|s| s != service);
         all
     };
-    super::preflight::check(project, &[service.to_string()])?;
+    super::preflight::check(stack.backend.as_ref(), project, &[service.to_string()]).await?;
     let bridge = stack.plan.layout.is_bridge();
     if !opts.ports.is_empty() && !bridge {
         return Err(EngineError::Unrunnable(format!(

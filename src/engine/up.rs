@@ -113,7 +113,7 @@ pub async fn up(
         .plan
         .select(project, &opts.services, opts.no_deps)
         .map_err(|unknown| EngineError::no_such_service(&unknown, project))?;
-    super::preflight::check(project, &selected)?;
+    super::preflight::check(stack.backend.as_ref(), project, &selected).await?;
     let began = Instant::now();
     let deadline = opts.wait_timeout.map(|t| began + t);
     tokio::select! {

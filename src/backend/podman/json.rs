@@ -409,6 +409,59 @@ mod tests {
         assert!(seed.ports.is_empty());
     }
 
+    /// The containers of `podman container inspect`.
+    fn inspected(json: &str) -> Vec<ContainerInfo> {
+        let entries: Vec<InspectEntry> = serde_json::from_str(json).unwrap();
+        entries.into_iter().map(inspect_info).collect()
+    }
+
+    #[test]
+    fn podman_4_and_5_inspect_give_state_health_and_healthcheck() {
+        let four = inspected(include_str!(
+            "../../../tests/fixtures/podman/4.3-inspect.json"
+        ));
+        let c = &four[0];
+        assert_eq!(
+            (c.name.as_str(), c.state),
+            ("fixture-web", ContainerState::Running)
+        );
+        assert_eq!(c.pid, Some(5631));
+        assert_eq!(c.label("com.docker.compose.service"), Some("web"));
+        let health = c.health.as_ref().unwrap();
+        assert_eq!(
+            (health.status.as_str(), health.failing_streak),
+            ("starting", 1)
+        );
+        assert_eq!(health.log[0].exit_code, 1);
+        let check = c.healthcheck.as_ref().unwrap();
+        assert_eq!(
+            check.test,
+            HealthTest::Shell("wget -q -O- localhost || exit 1".into())
+        );
+        assert_eq!(
+            (check.interval, check.retries),
+            (Duration::from_secs(30), 3)
+        );
+        let five = inspected(include_str!(
+            "../../../tests/fixtures/podman/5-inspect.json"
+        ));
+        let c = &five[0];
+        assert_eq!((c.name.as_str(), c.restart_count), ("shop-web-1", 1));
+        assert_eq!(c.image, "docker.io/library/nginx:1.27");
+        assert_eq!(c.health.as_ref().unwrap().status, "healthy");
+        let check = c.healthcheck.as_ref().unwrap();
+        let curl = ["curl", "-fsS", "http://localhost/"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(check.test, HealthTest::Cmd(curl));
+        assert_eq!(check.start_interval, Duration::from_millis(250));
+        assert_eq!(check.start_period, Duration::from_secs(5));
+        // The TCP ones only.
+        let mut exposed = c.exposed.clone();
+        exposed.sort_unstable();
+        assert_eq!(exposed, [80, 443]);
+    }
+
     /// What sidepod takes from `podman info`, in one tuple.
     fn facts(json: &str) -> (String, bool, String, String, String, String, Vec<String>) {
         let i = HostInfo::parse(json).unwrap();

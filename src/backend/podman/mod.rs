@@ -117,7 +117,7 @@ impl Backend for PodmanBackend {
     }
 
     async fn version(&self) -> Result<String, BackendError> {
-        let args = strings(["version", "--format", "{{.Client.Version}}"]);
+        let args = version_args();
         match self.process.look(&args).await? {
             Some((status, stdout, stderr)) => {
                 succeeded(&args, status, stderr).map(|()| stdout.trim().to_string())
@@ -529,15 +529,7 @@ impl Backend for PodmanBackend {
     }
 
     async fn image_exposed(&self, image: &str) -> Result<Vec<u16>, BackendError> {
-        let args: Vec<String> = [
-            "image",
-            "inspect",
-            "--format",
-            "{{json .Config.ExposedPorts}}",
-            image,
-        ]
-        .map(String::from)
-        .to_vec();
+        let args = image_exposed_args(image);
         Ok(match self.process.look(&args).await? {
             Some((Some(0), stdout, _)) => json::exposed_ports(&stdout),
             _ => Vec::new(),
@@ -554,8 +546,7 @@ impl Backend for PodmanBackend {
         auth: &crate::model::RegistryAuth,
     ) -> Result<(), BackendError> {
         let file = files::auth_file(image, auth, self.process.dry_run())?;
-        let mut args = pull_args(image);
-        args.insert(1, format!("--authfile={}", file.display()));
+        let args = pull_with_auth_args(image, &file);
         let done = self.process.change_ok(&args).await.map(drop);
         let _ = std::fs::remove_file(&file);
         done

@@ -1,9 +1,8 @@
 //! Probes of the host for `sidepod doctor`: they need no image and leave nothing behind.
 
 use std::path::Path;
-use std::time::Duration;
 
-use super::args::{pod_remove_args, strings};
+use super::args::{info_args, probe_pod_args, probe_run_args};
 use super::json::HostInfo;
 use super::process::argv;
 use super::PodmanBackend;
@@ -14,7 +13,7 @@ const PROBE_COMMAND: &str = "/sidepod-doctor-probe";
 
 impl PodmanBackend {
     pub async fn host_info(&self) -> Result<HostInfo, BackendError> {
-        let args = strings(["info", "--format", "json"]);
+        let args = info_args();
         let out = self.process.call(&args).await?;
         HostInfo::parse(&out).map_err(|e| BackendError::Output {
             argv: argv(&args),
@@ -26,15 +25,7 @@ impl PodmanBackend {
     /// podman and the OCI runtime set the whole container up, and only the final exec
     /// fails, with exit code 127. Any other failure is the host's.
     pub async fn probe_container(&self, rootfs: &Path) -> Result<(), BackendError> {
-        let args = vec![
-            "run".to_string(),
-            "--rm".into(),
-            "--network".into(),
-            "none".into(),
-            "--rootfs".into(),
-            rootfs.display().to_string(),
-            PROBE_COMMAND.into(),
-        ];
+        let args = probe_run_args(rootfs, PROBE_COMMAND);
         let (status, _, stderr) = self.process.status(&args).await?;
         if status == Some(127) && stderr.contains(PROBE_COMMAND) {
             return Ok(());
@@ -49,25 +40,10 @@ impl PodmanBackend {
     /// Creates and starts a pod named `name` that publishes `port` on 127.0.0.1 (its infra
     /// container sets up the pod's network, rootless or not), then removes it.
     pub async fn probe_pod(&self, name: &str, port: u16) -> Result<(), BackendError> {
-        let create = vec![
-            "pod".to_string(),
-            "create".into(),
-            "--name".into(),
-            name.into(),
-            "--label".into(),
-            "io.sidepod.doctor=true".into(),
-            "-p".into(),
-            format!("127.0.0.1:{port}:{port}/tcp"),
-        ];
+        let [create, start, remove] = probe_pod_args(name, port);
         self.process.call(&create).await?;
-        let started = self
-            .process
-            .call(&["pod".into(), "start".into(), name.into()])
-            .await;
-        let removed = self
-            .process
-            .call(&pod_remove_args(name, Duration::ZERO))
-            .await;
+        let started = self.process.call(&start).await;
+        let removed = self.process.call(&remove).await;
         started.and(removed).map(drop)
     }
 }

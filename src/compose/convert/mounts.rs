@@ -148,6 +148,7 @@ pub(super) fn long_mount(l: RawVolumeLong, ctx: &Context) -> Result<Mount, Strin
         if flag(v.nocopy) {
             options.push("nocopy".into());
         }
+        options.extend(v.subpath.as_ref().map(|s| format!("subpath={s}")));
     }
     if let Some(i) = &l.image {
         if kind != MountKind::Image {

@@ -348,7 +348,7 @@ pub async fn run_job_finished(
     shutdown: &mut Shutdown,
 ) -> Result<Finished, EngineError> {
     let services: Vec<String> = stack.project.services.keys().cloned().collect();
-    crate::engine::preflight::check(&stack.project, &services)?;
+    crate::engine::preflight::check(stack.backend.as_ref(), &stack.project, &services).await?;
     reap_stale(&stack.backend, &stack.output).await?;
     let owner: BTreeMap<String, String> = [(LABEL_OWNER.to_string(), owner(opts.keep))].into();
     // Before anything else: the pod's creation claims the name, at once for all runs. It

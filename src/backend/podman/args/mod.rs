@@ -1,6 +1,8 @@
 //! podman's flags: one pure function per call, from backend specs to argv (without the
 //! leading `podman`). Tested on their own; a dry run prints exactly these.
 
+mod queries;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +16,7 @@ use crate::backend::{
 use crate::model::{
     format_duration, Dns, HealthTest, HostEntry, NetworkMode, Port, RestartPolicy, RuntimeOptions,
 };
+pub use queries::*;
 
 pub(super) fn strings<const N: usize>(items: [&str; N]) -> Vec<String> {
     items.iter().map(|s| s.to_string()).collect()
@@ -279,6 +282,15 @@ fn mount_args(a: &mut Vec<String>, spec: &ContainerSpec) {
                 target,
                 options,
             } if options.is_empty() => flag(a, "--volume", &format!("{source}:{target}")),
+            // `--volume` has no subpath (podman 5.4 and later take it in `--mount`).
+            MountSpec::Volume {
+                source,
+                target,
+                options,
+            } if options.iter().any(|o| o.starts_with("subpath=")) => {
+                let spec = format!("type=volume,source={source},destination={target}");
+                flag(a, "--mount", &format!("{spec},{}", options.join(",")))
+            }
             MountSpec::Volume {
                 source,
                 target,
@@ -638,53 +650,7 @@ pub fn pod_remove_args(name: &str, timeout: Duration) -> Vec<String> {
     ]
 }
 
-// ---- JSON as podman writes it (4.x and 5.x; every field optional) -----------------------
-
-pub(super) fn label_filter(label: &str, value: &str) -> String {
-    if value.is_empty() {
-        format!("label={label}")
-    } else {
-        format!("label={label}={value}")
-    }
-}
-
-/// `ps`, `pod ps` and `volume ls` of what carries `label=value`, as JSON.
-pub(super) fn list_args(what: &[&str], label: &str, value: &str) -> Vec<String> {
-    let mut a: Vec<String> = what.iter().map(|s| s.to_string()).collect();
-    a.extend([
-        "--filter".into(),
-        label_filter(label, value),
-        "--format".into(),
-        "json".into(),
-    ]);
-    a
-}
-
-pub(super) fn inspect_args(names: &[String]) -> Vec<String> {
-    with_names(strings(["container", "inspect"]), names)
-}
-
-pub(super) fn wait_args(name: &str) -> Vec<String> {
-    vec!["wait".into(), name.into()]
-}
-
-pub fn image_id_args(image: &str) -> Vec<String> {
-    strings(["image", "inspect", "--format", "{{.Id}}", image])
-}
-
-pub fn image_remove_args(images: &[String]) -> Vec<String> {
-    with_names(strings(["image", "rm"]), images)
-}
-
-/// `podman cp SOURCE/. CONTAINER:DEST`: the directory's contents, not the directory.
-pub fn copy_into_args(container: &str, source: &std::path::Path, dest: &str) -> Vec<String> {
-    let from = format!("{}/.", source.display());
-    vec!["cp".into(), from, format!("{container}:{dest}")]
-}
-
-pub(super) fn exists_args(kind: &str, name: &str) -> Vec<String> {
-    vec![kind.into(), "exists".into(), name.into()]
-}
-
+#[cfg(test)]
+mod flags;
 #[cfg(test)]
 mod tests;

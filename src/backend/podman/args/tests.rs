@@ -226,3 +226,29 @@ fn a_network_is_created_with_its_pools_options_and_ipv6_and_joined_with_interfac
          --network-alias web"
     );
 }
+
+#[test]
+fn a_volume_with_a_subpath_is_a_mount_and_one_without_is_a_volume() {
+    let spec = ContainerSpec {
+        name: "p-a-1".into(),
+        image: "busybox".into(),
+        mounts: vec![
+            MountSpec::Volume {
+                source: "p_data".into(),
+                target: "/d".into(),
+                options: vec!["ro".into(), "subpath=sub/dir".into()],
+            },
+            MountSpec::Volume {
+                source: "p_data".into(),
+                target: "/all".into(),
+                options: vec!["ro".into()],
+            },
+        ],
+        ..ContainerSpec::default()
+    };
+    assert_eq!(
+        shell_join(&create_args(&spec)),
+        "create --name p-a-1 --mount type=volume,source=p_data,destination=/d,ro,subpath=sub/dir \
+         --volume p_data:/all:ro busybox"
+    );
+}
