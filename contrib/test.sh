@@ -43,9 +43,11 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
-echo "==> the linked crates' licences, sources and versions"
+echo "==> the linked crates' licences, sources and versions, and RustSec advisories"
 python3 contrib/packaging/test_crates.py
 python3 contrib/packaging/crates.py check
+python3 contrib/packaging/test_advisories.py
+python3 contrib/packaging/advisories.py check
 if [ "$podman_tests" = yes ]; then
     echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
     cargo test --all-targets --no-fail-fast
