@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use crate::backend::{Backend, PodmanBackend};
-use crate::cli::{GlobalOptions, Progress};
+use crate::cli::{CallLimit, GlobalOptions, Progress};
 use crate::compose::{self, LoadError, LoadOptions};
 use crate::engine::Stack;
 use crate::error::Error;
@@ -122,7 +122,10 @@ impl Session {
         if let Some(b) = self.backend.get() {
             return Ok(b.clone());
         }
-        let podman = PodmanBackend::locate(self.global.podman.as_deref(), self.global.dry_run)?;
+        let mut podman = PodmanBackend::locate(self.global.podman.as_deref(), self.global.dry_run)?;
+        if let Some(CallLimit(limit)) = self.global.parallel {
+            podman = podman.with_call_limit(limit);
+        }
         Ok(self.backend.get_or_init(|| Arc::new(podman)).clone())
     }
 

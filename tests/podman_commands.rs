@@ -518,3 +518,70 @@ fn a_subpath_this_podman_lacks_is_a_config_error_and_one_it_has_is_mounted() {
     assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
     p.assert_nothing_left();
 }
+
+/// A podman that notes, for each `run`, how many `run`s were going on at once.
+const COUNTING_PODMAN: &str = r#"#!/bin/sh
+here=$(dirname "$0")
+if [ "$1" = run ]; then
+    mkdir -p "$here/running"
+    touch "$here/running/$$"
+    ls "$here/running" | wc -l >> "$here/seen"
+    /usr/bin/podman "$@"
+    code=$?
+    rm -f "$here/running/$$"
+    exit $code
+fi
+exec /usr/bin/podman "$@"
+"#;
+
+#[test]
+fn parallel_bounds_the_podman_calls_at_once_and_refuses_a_bad_number() {
+    let host = host!();
+    let mut compose = String::from("services:\n");
+    for i in 0..6 {
+        compose.push_str(&format!(
+            "  s{i}:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    stop_signal: SIGKILL\n"
+        ));
+    }
+    let p = Project::with_files(
+        &host,
+        "parallel",
+        &[("compose.yaml", &compose), ("podman", COUNTING_PODMAN)],
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let wrapper = p.dir.join("podman");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let wrapper = wrapper.to_str().unwrap();
+    let most = || {
+        let seen = std::fs::read_to_string(p.dir.join("seen")).unwrap_or_default();
+        let _ = std::fs::remove_file(p.dir.join("seen"));
+        let counts: Vec<usize> = seen.lines().filter_map(|l| l.trim().parse().ok()).collect();
+        (counts.len(), counts.into_iter().max().unwrap_or(0))
+    };
+    let up = p.sidepod(&["--podman", wrapper, "--parallel", "2", "up", "-d"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let (runs, at_once) = most();
+    assert_eq!(
+        (runs, at_once.min(2)),
+        (6, 2),
+        "at most 2 at once, all 6 run"
+    );
+    assert!(at_once <= 2, "{at_once} podman runs at once");
+    assert_eq!(p.sidepod(&["down"]).code, 0);
+    // The environment variable docker compose reads says the same.
+    let env = [("COMPOSE_PARALLEL_LIMIT", "1")];
+    let up = p.sidepod_env(&["--podman", wrapper, "up", "-d"], &env);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert_eq!(most(), (6, 1));
+    assert_eq!(p.sidepod(&["down"]).code, 0);
+    for bad in ["0", "-2", "many"] {
+        let out = p.sidepod(&["--parallel", bad, "up", "-d"]);
+        assert_eq!(out.code, 2, "{bad}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("give 1 or more, or -1 for no limit"),
+            "{}",
+            out.stderr
+        );
+    }
+    p.assert_nothing_left();
+}

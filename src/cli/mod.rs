@@ -56,10 +56,29 @@ pub struct GlobalOptions {
     /// stack)
     #[arg(long, global = true, env = "SIDEPOD_NETWORK", value_name = "MODE", value_parser = ["pod", "bridge"])]
     pub network: Option<String>,
+    /// At most N podman calls that contend on podman's locks at once; -1 for no limit
+    /// (default: twice the cores, from 2 to 8). Give it before the command: after it,
+    /// `job --parallel` is the number of matrix combinations at once
+    #[arg(long, env = "COMPOSE_PARALLEL_LIMIT", value_name = "N", allow_negative_numbers = true, value_parser = parse_call_limit)]
+    pub parallel: Option<CallLimit>,
     /// Say more: each podman call with its duration (repeat for more). Give it before the
     /// command (`sidepod -v up`): after it, `-v` is the command's own (`down -v`).
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// `--parallel`: a number of podman calls, or none (`-1`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimit(pub Option<usize>);
+
+fn parse_call_limit(text: &str) -> Result<CallLimit, String> {
+    match text.trim().parse::<i64>() {
+        Ok(-1) => Ok(CallLimit(None)),
+        Ok(n) if n >= 1 => Ok(CallLimit(usize::try_from(n).ok())),
+        _ => Err(format!(
+            "{text:?} is not a number of podman calls: give 1 or more, or -1 for no limit"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

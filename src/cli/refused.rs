@@ -7,7 +7,6 @@
 pub const REFUSED: &[(&str, &str, &str)] = &[
     ("", "--all-resources", "sidepod creates only the networks and volumes that services use"),
     ("", "--compatibility", "sidepod names containers as docker compose v2 does (project-service-1), never in v1's form"),
-    ("", "--parallel", "sidepod chooses how many podman calls run at once"),
     ("build", "--builder", "podman builds with its own builder (buildah); there is none to choose"),
     ("build", "--check", "podman build has no build checks"),
     ("build", "--memory", "podman build has no memory limit for BuildKit"),

@@ -41,6 +41,12 @@ impl PodmanBackend {
         })
     }
 
+    /// At most `limit` podman calls that contend on its locks at once (`None`: any).
+    pub fn with_call_limit(mut self, limit: Option<usize>) -> Self {
+        self.process = self.process.with_call_limit(limit);
+        self
+    }
+
     pub fn program(&self) -> &Path {
         self.process.program()
     }
