@@ -7,8 +7,9 @@ use clap::Parser;
 use crate::cli::Cli;
 
 /// Options that belong before the command, each with whether it takes a value.
-const BEFORE_THE_COMMAND: [(&str, bool); 5] = [
+const BEFORE_THE_COMMAND: [(&str, bool); 6] = [
     ("-p", true),
+    ("--parallel", true),
     ("--project-name", true),
     ("-f", true),
     ("--file", true),
@@ -138,6 +139,8 @@ mod tests {
             m.ends_with("sidepod --ansi never --project-name=shop logs web"),
             "{m}"
         );
+        let m = message("sidepod up -d --parallel 2").unwrap();
+        assert!(m.ends_with("sidepod --parallel 2 up -d"), "{m}");
         let m = message("sidepod config --file compose.yaml").unwrap();
         assert!(m.ends_with("sidepod --file compose.yaml config"), "{m}");
     }
@@ -159,8 +162,8 @@ mod tests {
             m.contains("no `commit` command") && m.contains("podman commit"),
             "{m}"
         );
-        let m = refused("sidepod --parallel 4 up").unwrap();
-        assert!(m.contains("`--parallel`"), "{m}");
+        let m = refused("sidepod --all-resources up").unwrap();
+        assert!(m.contains("`--all-resources`"), "{m}");
         assert!(refused("sidepod ps --no-such-flag").is_none());
     }
 
