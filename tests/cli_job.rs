@@ -123,7 +123,7 @@ fn a_jobs_timeout_and_ready_timeout_are_durations_of_the_file() {
     let out = Test::new()
         .file(
             "sidepod.yaml",
-            &format!("timeout: 10m\nready_timeout: 90s\n{job}"),
+            &format!("timeout: 10m\nready_timeout: 90s\ngraceful_stop: true\n{job}"),
         )
         .args(&["config", "--format", "json"])
         .run();
@@ -133,6 +133,12 @@ fn a_jobs_timeout_and_ready_timeout_are_durations_of_the_file() {
         (v["timeout"].as_str(), v["ready_timeout"].as_str()),
         (Some("10m"), Some("1m30s"))
     );
+    assert_eq!(v["graceful_stop"], true);
+    Test::new()
+        .file("sidepod.yaml", &format!("graceful_stop: later\n{job}"))
+        .args(&["config"])
+        .run()
+        .config_error(&["sidepod.yaml", "graceful_stop"]);
     Test::new()
         .file("sidepod.yaml", &format!("ready_timeout: soon\n{job}"))
         .args(&["config"])

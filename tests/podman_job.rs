@@ -501,3 +501,38 @@ fn a_postgres_sidecar_that_declares_only_its_port_takes_connections_from_the_fir
     }
     p.assert_nothing_left();
 }
+
+#[test]
+fn a_finished_job_is_removed_at_once_unless_it_asks_for_graceful_stops() {
+    let host = host!();
+    // A sidecar that writes a file when it is asked to stop (SIGTERM), and not when killed.
+    let job = format!(
+        "name: flush\ncontainer: {{image: {b}}}\nservices:\n  cov:\n    image: {b}\n    \
+         command: [\"sh\", \"-c\", \"trap 'echo flushed > /out/flushed; exit 0' TERM; \
+         while true; do sleep 0.1; done\"]\n    volumes: [\"./out:/out\"]\n    \
+         stop_grace_period: 20s\nsteps:\n  - run: \"true\"\n",
+        b = common::podman::BUSYBOX
+    );
+    let p = Project::with_files(&host, "flush", &[("sidepod.yaml", &job)]);
+    let out_dir = p.writable_dir("out");
+    let flushed = out_dir.join("flushed");
+    let run = p.sidepod(&["job"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !flushed.exists(),
+        "the sidecar was stopped, not removed at once"
+    );
+    p.assert_nothing_left();
+    let graceful = p.sidepod(&["job", "--graceful-stop"]);
+    assert_eq!(graceful.code, 0, "{}", graceful.stderr);
+    assert!(flushed.exists(), "the sidecar was not asked to stop");
+    p.assert_nothing_left();
+    std::fs::remove_file(&flushed).unwrap();
+    p.write("sidepod.yaml", &format!("graceful_stop: true\n{job}"));
+    assert_eq!(p.sidepod(&["job"]).code, 0);
+    assert!(
+        flushed.exists(),
+        "graceful_stop: true in the file did not stop it"
+    );
+    p.assert_nothing_left();
+}

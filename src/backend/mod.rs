@@ -468,6 +468,8 @@ pub trait Backend: Send + Sync {
     async fn top(&self, name: &str) -> Result<String, BackendError>;
     /// Removes containers (and with `volumes`, their anonymous volumes), forcibly.
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError>;
+    /// Removes containers at once: killed, not stopped first (a grace period of zero).
+    async fn remove_now(&self, names: &[String], volumes: bool) -> Result<(), BackendError>;
     /// The containers carrying `label=value`, running or not (infra containers excluded).
     async fn containers(
         &self,

@@ -247,6 +247,11 @@ pub struct JobArgs {
     /// file's `ready_timeout:`, else 2m)
     #[arg(long, value_name = "DURATION", value_parser = parse_timeout)]
     pub ready_timeout: Option<std::time::Duration>,
+    /// At the end, stop the sidecars and the main container in their grace periods
+    /// (to let them write coverage or flush data) instead of removing them at once
+    /// (default: the job file's `graceful_stop:`, else at once, as CI services are)
+    #[arg(long)]
+    pub graceful_stop: bool,
     /// The value of environment variable NAME is secret (repeatable): masked as *** in
     /// all output, reports and logs, and kept off every command line
     #[arg(long = "secret", value_name = "NAME")]

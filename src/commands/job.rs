@@ -112,6 +112,7 @@ fn options(args: &JobArgs, job: &crate::model::Job) -> JobOptions {
             .ready_timeout
             .or(job.ready_timeout)
             .unwrap_or(DEFAULT_READY_TIMEOUT),
+        graceful_stop: args.graceful_stop || job.graceful_stop,
     }
 }
 

@@ -160,9 +160,13 @@ pub async fn remove_project(
     };
     let containers = backend.containers(LABEL_PROJECT, name).await?;
     let pods = backend.pods(LABEL_PROJECT, name).await?;
-    // Stopped first, concurrently along the dependency graph: a removal of running
-    // containers would stop them one after the other.
-    stop_containers(backend, known, &containers, timeout, output, shutdown).await?;
+    // A grace period of zero: removed at once, killed, in one call (a job's end, `down
+    // -t 0`). Else stopped first, concurrently along the dependency graph: a removal of
+    // running containers would stop them one after the other.
+    let now = timeout == Some(Duration::ZERO);
+    if !now {
+        stop_containers(backend, known, &containers, timeout, output, shutdown).await?;
+    }
     let names: Vec<String> = containers.iter().map(|c| c.name.clone()).collect();
     let grace = timeout.unwrap_or_else(|| {
         known
@@ -170,7 +174,12 @@ pub async fn remove_project(
             .unwrap_or(Duration::from_secs(10))
     });
     if !names.is_empty() && (volumes || pods.is_empty()) {
-        match backend.remove(&names, volumes).await {
+        let removed = if now {
+            backend.remove_now(&names, volumes).await
+        } else {
+            backend.remove(&names, volumes).await
+        };
+        match removed {
             Ok(()) => {}
             // Removing the pod by force removes its containers too.
             Err(e) if !pods.is_empty() => {

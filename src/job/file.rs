@@ -42,6 +42,9 @@ struct RawJob {
     timeout: Option<String>,
     /// How long sidecars may take to be ready (`--ready-timeout` wins).
     ready_timeout: Option<String>,
+    /// Stop the sidecars and the main container in their grace periods at the end,
+    /// instead of removing them at once (`--graceful-stop` too).
+    graceful_stop: Option<bool>,
     /// Variables whose values are secret: masked in all output, never on a command line.
     mask: Option<Vec<String>>,
     /// Paths kept between runs.
@@ -153,6 +156,7 @@ pub(super) fn read(file: &Path, dir: &Path, reader: &mut Reader) -> Result<JobPa
         steps: steps(raw.steps, &display)?,
         timeout: duration_key(raw.timeout, "timeout", &display)?,
         ready_timeout: duration_key(raw.ready_timeout, "ready_timeout", &display)?,
+        graceful_stop: raw.graceful_stop.unwrap_or(false),
         mask: mask_names(raw.mask, &display)?,
         caches: caches(raw.cache, raw.name.as_deref(), dir, &display)?,
         warnings: Vec::new(),

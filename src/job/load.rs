@@ -129,6 +129,7 @@ pub fn load_job(opts: &LoadOptions, choice: &JobChoice) -> Result<Job, LoadError
         steps: parts.steps,
         timeout: parts.timeout,
         ready_timeout: parts.ready_timeout,
+        graceful_stop: parts.graceful_stop,
         secrets,
         caches: parts.caches,
     })

@@ -16,6 +16,8 @@ pub struct JobParts {
     /// The job's own time limit, and its sidecars' readiness deadline.
     pub timeout: Option<Duration>,
     pub ready_timeout: Option<Duration>,
+    /// `graceful_stop:`: stop in the grace periods at the end, not at once.
+    pub graceful_stop: bool,
     /// `mask:`: the variables whose values are secret.
     pub mask: Vec<String>,
     pub caches: Vec<crate::model::Cache>,
@@ -129,6 +131,7 @@ impl CiJob {
             steps: self.steps,
             timeout: self.timeout,
             ready_timeout: None,
+            graceful_stop: false,
             mask,
             caches: Vec::new(),
             warnings: self.warnings,

@@ -72,6 +72,9 @@ pub fn render_job(job: &Job, format: Format) -> String {
                 m.insert(key.into(), json!(format_duration(d)));
             }
         }
+        if job.graceful_stop {
+            m.insert("graceful_stop".into(), json!(true));
+        }
     }
     to_text(&top, format)
 }

@@ -25,6 +25,9 @@ pub struct Job {
     pub timeout: Option<Duration>,
     /// The file's `ready_timeout:`: how long sidecars may take to be ready.
     pub ready_timeout: Option<Duration>,
+    /// The file's `graceful_stop:`: at the end, stop everything in its grace period
+    /// instead of removing it at once.
+    pub graceful_stop: bool,
     /// Secret values, to be masked wherever sidepod writes: those of the variables the
     /// file's `mask:` names, and the contents of its secrets.
     pub secrets: Vec<String>,

@@ -223,12 +223,13 @@ impl Backend for FakeBackend {
     }
 
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
-        self.record(Call::Remove {
-            names: names.to_vec(),
-            volumes,
-        })?;
-        self.with(|s| names.iter().for_each(|n| drop(s.containers.remove(n))));
-        Ok(())
+        let names = names.to_vec();
+        self.forget(Call::Remove { names, volumes })
+    }
+
+    async fn remove_now(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
+        let names = names.to_vec();
+        self.forget(Call::RemoveNow { names, volumes })
     }
 
     async fn containers(
@@ -504,6 +505,17 @@ impl Backend for FakeBackend {
 }
 
 impl FakeBackend {
+    /// `remove` and `remove_now`: the containers the call names are gone.
+    fn forget(&self, call: Call) -> Result<(), BackendError> {
+        let (Call::Remove { names, .. } | Call::RemoveNow { names, .. }) = &call else {
+            unreachable!("only removals forget containers");
+        };
+        let names = names.clone();
+        self.record(call)?;
+        self.with(|s| names.iter().for_each(|n| drop(s.containers.remove(n))));
+        Ok(())
+    }
+
     /// `run` and `create`: a new container in `state`, unless its image is missing.
     async fn new_container(
         &self,

@@ -36,6 +36,10 @@ pub enum Call {
         names: Vec<String>,
         volumes: bool,
     },
+    RemoveNow {
+        names: Vec<String>,
+        volumes: bool,
+    },
     Ps,
     Inspect(Vec<String>),
     Healthcheck(String),

@@ -314,7 +314,14 @@ impl Backend for PodmanBackend {
     }
 
     async fn remove(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
-        self.process.removal(&remove_args(names, volumes)).await
+        self.process
+            .removal(&remove_args(names, volumes, None))
+            .await
+    }
+
+    async fn remove_now(&self, names: &[String], volumes: bool) -> Result<(), BackendError> {
+        let args = remove_args(names, volumes, Some(Duration::ZERO));
+        self.process.removal(&args).await
     }
 
     async fn containers(

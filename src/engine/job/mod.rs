@@ -40,6 +40,8 @@ pub struct JobOptions {
     pub timeout: Option<Duration>,
     /// How long the sidecars may take to be ready.
     pub ready_timeout: Duration,
+    /// Stop everything in its grace period at the end, instead of removing it at once.
+    pub graceful_stop: bool,
 }
 
 impl Default for JobOptions {
@@ -52,6 +54,7 @@ impl Default for JobOptions {
             logs_dir: None,
             timeout: None,
             ready_timeout: crate::model::DEFAULT_READY_TIMEOUT,
+            graceful_stop: false,
         }
     }
 }
@@ -496,9 +499,10 @@ impl Run<'_> {
         }
     }
 
-    /// CI removes service containers promptly: a sidecar gets the grace period it asks
-    /// for, else a short one. With `--keep`, everything stays, and the user is told how
-    /// to get in and to remove it.
+    /// CI removes service containers by force, at once: so does this, unless the job
+    /// asks for graceful stops, when a sidecar gets the grace period it asks for, else a
+    /// short one. With `--keep`, everything stays, and the user is told how to get in
+    /// and to remove it.
     fn teardown(&self) -> Teardown {
         let stack = self.stack;
         if self.opts.keep {
@@ -512,6 +516,12 @@ impl Run<'_> {
                 main,
             });
             return Teardown::Keep;
+        }
+        if !self.opts.graceful_stop {
+            return Teardown::Remove {
+                volumes: true,
+                timeout: Some(Duration::ZERO),
+            };
         }
         let grace = stack
             .project

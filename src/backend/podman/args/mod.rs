@@ -617,10 +617,15 @@ pub fn healthcheck_args(name: &str) -> Vec<String> {
     vec!["healthcheck".into(), "run".into(), name.into()]
 }
 
-pub fn remove_args(names: &[String], volumes: bool) -> Vec<String> {
+/// `rm --force`, which stops a running container in its stop timeout first, or in
+/// `timeout`.
+pub fn remove_args(names: &[String], volumes: bool, timeout: Option<Duration>) -> Vec<String> {
     let mut head = strings(["rm", "--force"]);
     if volumes {
         head.push("--volumes".into());
+    }
+    if let Some(t) = timeout {
+        head.extend(["--time".into(), seconds(t)]);
     }
     with_names(head, names)
 }
