@@ -1,12 +1,14 @@
 //! Health driven by sidepod: runs `podman healthcheck run` itself while something waits,
 //! because without a systemd user session podman's own timers never fire.
 //!
-//! Probes run every `start_interval` until the first pass, so a service is seen healthy
-//! as soon as it is. A failing probe counts towards `retries` only once per `interval`
+//! Until the first pass, probes run at a short interval that doubles up to
+//! `start_interval` (100, 200, 400, 800 ms, then every `start_interval`), so a service
+//! that is quick to start is seen healthy within about a tenth of a second of it. A failing probe counts towards `retries` only once per `interval`
 //! and only after `start_period`, so a service is declared unhealthy no sooner than
 //! Docker would declare it.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio::time::{sleep, Instant};
@@ -36,6 +38,7 @@ pub async fn wait_healthy(
     shutdown: &mut Shutdown,
 ) -> Result<HealthOutcome, EngineError> {
     let started = Instant::now();
+    let mut gap = FIRST_GAP.min(check.start_interval);
     let mut next_counted = started + check.start_period.max(check.interval);
     let mut streak = 0;
     loop {
@@ -69,7 +72,9 @@ pub async fn wait_healthy(
                 }
             }
         }
-        let wake = Instant::now() + check.start_interval;
+        let pause = gap;
+        gap = (gap * 2).min(check.start_interval);
+        let wake = Instant::now() + pause;
         if deadline.is_some_and(|d| wake > d) {
             if let Some(d) = deadline {
                 tokio::select! {
@@ -80,11 +85,15 @@ pub async fn wait_healthy(
             return Ok(HealthOutcome::TimedOut);
         }
         tokio::select! {
-            _ = sleep(check.start_interval) => {},
+            _ = sleep(pause) => {},
             _ = shutdown.requested() => return Err(interrupted(shutdown)),
         }
     }
 }
+
+/// The pause after a service's first probe; each next one is twice as long, up to its
+/// `start_interval`.
+const FIRST_GAP: Duration = Duration::from_millis(100);
 
 fn interrupted(shutdown: &Shutdown) -> EngineError {
     EngineError::Interrupted(shutdown.signal().unwrap_or(2))
@@ -183,10 +192,41 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(outcome, HealthOutcome::Healthy);
-        // Probed every start_interval (1 s), not every interval (30 s).
-        assert_eq!(start.elapsed(), Duration::from_secs(2));
+        // Probed at once, then 100 and 200 ms later: not every interval (30 s).
+        assert_eq!(start.elapsed(), Duration::from_millis(300));
         let probes = fake.calls_where(|c| matches!(c, crate::backend::Call::Healthcheck(_)));
         assert_eq!(probes.len(), 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn probes_come_quickly_at_first_then_every_start_interval() {
+        let fake = FakeBackend::new();
+        running(&fake, "db").await;
+        fake.script_health("db", vec![HealthRun::Unhealthy]);
+        let start = Instant::now();
+        let deadline = Some(start + Duration::from_millis(4600));
+        let outcome = wait_healthy(&fake, "db", &check(30, 3, 0), deadline, &mut never())
+            .await
+            .unwrap();
+        assert_eq!(outcome, HealthOutcome::TimedOut);
+        // 0, 0.1, 0.3, 0.7, 1.5, 2.5, 3.5, 4.5 s: in 4.6 s, 8 probes (a probe every
+        // start_interval would make 5); from 1.5 s on, one a second.
+        let probes = fake.calls_where(|c| matches!(c, crate::backend::Call::Healthcheck(_)));
+        assert_eq!(probes.len(), 8);
+        // A start_interval under the first gap is kept.
+        let fake = FakeBackend::new();
+        running(&fake, "db").await;
+        fake.script_health("db", vec![HealthRun::Unhealthy]);
+        let fast = Healthcheck {
+            start_interval: Duration::from_millis(50),
+            ..check(30, 3, 0)
+        };
+        let deadline = Some(Instant::now() + Duration::from_millis(420));
+        wait_healthy(&fake, "db", &fast, deadline, &mut never())
+            .await
+            .unwrap();
+        let probes = fake.calls_where(|c| matches!(c, crate::backend::Call::Healthcheck(_)));
+        assert_eq!(probes.len(), 9);
     }
 
     #[tokio::test(start_paused = true)]
@@ -201,8 +241,9 @@ mod tests {
         assert!(
             matches!(outcome, HealthOutcome::Unhealthy(ref o) if o.contains("unhealthy output"))
         );
-        // First counted failure at 2 s, then at 4 s and 6 s.
-        assert_eq!(start.elapsed(), Duration::from_secs(6));
+        // Probes at 0, 0.1, 0.3, 0.7, 1.5 s, then every second: the first counted failure
+        // is the first probe after 2 s (2.5 s), then at 4.5 s and 6.5 s.
+        assert_eq!(start.elapsed(), Duration::from_millis(6500));
     }
 
     #[tokio::test(start_paused = true)]
@@ -214,7 +255,8 @@ mod tests {
         wait_healthy(&fake, "db", &check(1, 2, 10), None, &mut never())
             .await
             .unwrap();
-        assert_eq!(start.elapsed(), Duration::from_secs(11));
+        // Probes at 1.5, 2.5, ... s: the first two after 10 s count.
+        assert_eq!(start.elapsed(), Duration::from_millis(11500));
     }
 
     #[tokio::test(start_paused = true)]
