@@ -23,9 +23,10 @@ fi
 # git (its daemon) and openssh-client (ssh-agent): builds from a git URL and with an agent.
 # zsh, fish: the completion tests run each shell's completion function (bash is here).
 # rpm, dpkg-dev, debhelper: the package builds; python3-yaml: the CI recipes' test.
+# buildah: a container in podman's storage that podman does not know, as a failed run leaves.
 packages=(podman runc catatonit uidmap slirp4netns fuse-overlayfs busybox-static debootstrap python3-venv
     docker-registry apache2-utils netavark aardvark-dns iptables git openssh-client zsh fish
-    rpm dpkg-dev debhelper python3-yaml)
+    rpm dpkg-dev debhelper python3-yaml buildah)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -585,3 +585,48 @@ fn parallel_bounds_the_podman_calls_at_once_and_refuses_a_bad_number() {
     }
     p.assert_nothing_left();
 }
+
+#[test]
+fn a_storage_leftover_holding_a_service_name_is_removed_by_the_next_up() {
+    let host = host!();
+    let compose = format!(
+        "services:\n  web:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"300\"]\n    stop_signal: SIGKILL\n"
+    );
+    let p = Project::with_files(&host, "leftover", &[("compose.yaml", &compose)]);
+    let name = p.container("web");
+    // What a `podman run` that fails half-way leaves: a container in storage only, which
+    // podman does not list, holding the name. buildah makes one the same way.
+    let made = host.run("buildah", &["from", "--name", &name, BUSYBOX], &p.dir, &[]);
+    assert_eq!(
+        made.code, 0,
+        "buildah (contrib/setup-host.sh installs it): {}",
+        made.stderr
+    );
+    let raw = host.podman(&["run", "-d", "--name", &name, BUSYBOX, "true"]);
+    assert_ne!(raw.code, 0, "podman itself refuses the name");
+    assert!(raw.stderr.contains("already in use"), "{}", raw.stderr);
+    let up = p.sidepod(&["up", "-d"]);
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert!(
+        up.stderr.contains(&format!(
+            "removed {name}: a container left in podman's storage"
+        )),
+        "{}",
+        up.stderr
+    );
+    assert_eq!(p.inspect(&name, "{{.State.Status}}"), "running");
+    // down finds one too, and nothing is left, in storage either.
+    assert_eq!(p.sidepod(&["stop"]).code, 0);
+    assert_eq!(host.podman(&["rm", "--force", &name]).code, 0);
+    let made = host.run("buildah", &["from", "--name", &name, BUSYBOX], &p.dir, &[]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let down = p.sidepod(&["down"]);
+    assert_eq!(down.code, 0, "{}", down.stderr);
+    let storage = host.podman(&["ps", "--all", "--external", "--format", "{{.Names}}"]);
+    assert!(
+        !storage.stdout.lines().any(|l| l == name),
+        "{}",
+        storage.stdout
+    );
+    p.assert_nothing_left();
+}

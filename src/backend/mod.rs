@@ -476,6 +476,14 @@ pub trait Backend: Send + Sync {
         label: &str,
         value: &str,
     ) -> Result<Vec<ContainerInfo>, BackendError>;
+    /// `containers`, and in the same call the names of every container in podman's
+    /// storage that podman itself does not know (a `podman run` that failed half-way
+    /// leaves one, which holds its name until it is removed).
+    async fn containers_and_leftovers(
+        &self,
+        label: &str,
+        value: &str,
+    ) -> Result<(Vec<ContainerInfo>, Vec<String>), BackendError>;
     /// Full state of many containers, in one call.
     async fn inspect(&self, names: &[String]) -> Result<Vec<ContainerInfo>, BackendError>;
     async fn healthcheck_run(&self, name: &str) -> Result<HealthRun, BackendError>;

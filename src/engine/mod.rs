@@ -8,6 +8,7 @@ mod health;
 mod hooks;
 mod images;
 mod job;
+mod leftovers;
 mod limits;
 mod preflight;
 pub mod pulls;

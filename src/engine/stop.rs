@@ -158,7 +158,8 @@ pub async fn remove_project(
     let &Teardown::Remove { volumes, timeout } = how else {
         return Ok(());
     };
-    let containers = backend.containers(LABEL_PROJECT, name).await?;
+    let project = known.map(|(p, _)| p);
+    let containers = super::leftovers::containers(backend, name, project, output).await?;
     let pods = backend.pods(LABEL_PROJECT, name).await?;
     // A grace period of zero: removed at once, killed, in one call (a job's end, `down
     // -t 0`). Else stopped first, concurrently along the dependency graph: a removal of

@@ -221,6 +221,39 @@ async fn up_of_n_plain_services_makes_few_podman_calls() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn storage_leftovers_with_the_projects_names_are_removed_by_up_and_down() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.add_leftover("p-a-1");
+    fake.add_leftover("other-a-1");
+    let s = stack(&fake, vec![service("a")]);
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let removed = Call::Remove {
+        names: vec!["p-a-1".into()],
+        volumes: false,
+    };
+    assert!(fake.position(&removed) < fake.position(&Call::run("p-a-1")));
+    assert_eq!(fake.container_names(), ["p-a-1"]);
+    // down, after another half-failed run of a second replica.
+    fake.add_leftover("p-a-2");
+    let how = Teardown::Remove {
+        volumes: false,
+        timeout: None,
+    };
+    teardown(&s, &how, &mut quiet()).await.unwrap();
+    let removed = Call::Remove {
+        names: vec!["p-a-2".into()],
+        volumes: false,
+    };
+    assert_eq!(fake.calls_where(|c| *c == removed).len(), 1);
+    assert!(fake.container_names().is_empty());
+    // Another project's is left alone.
+    let others = fake.calls_where(
+        |c| matches!(c, Call::Remove { names, .. } if names.contains(&"other-a-1".to_string())),
+    );
+    assert!(others.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
 async fn rerunning_up_keeps_running_containers() {
     let fake = Arc::new(FakeBackend::new());
     let s = stack(&fake, vec![service("a")]);

@@ -120,10 +120,9 @@ pub async fn up(
         r = prepare(stack, &selected, opts) => r?,
         _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
     }
-    let existing = stack
-        .backend
-        .containers(LABEL_PROJECT, &project.name)
-        .await?;
+    let existing =
+        super::leftovers::containers(&stack.backend, &project.name, Some(project), &stack.output)
+            .await?;
     let existing = handle_orphans(stack, existing, opts.remove_orphans).await?;
     let existing = scale_down(stack, &selected, existing).await?;
     let (needs_health, needs_completion) = needs(project, &selected, opts.wait);

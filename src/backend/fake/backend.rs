@@ -247,6 +247,15 @@ impl Backend for FakeBackend {
         }))
     }
 
+    async fn containers_and_leftovers(
+        &self,
+        label: &str,
+        value: &str,
+    ) -> Result<(Vec<ContainerInfo>, Vec<String>), BackendError> {
+        let containers = self.containers(label, value).await?;
+        Ok((containers, self.with(|s| s.leftovers.clone())))
+    }
+
     async fn inspect(&self, names: &[String]) -> Result<Vec<ContainerInfo>, BackendError> {
         self.record(Call::Inspect(names.to_vec()))?;
         Ok(self.with(|s| {
@@ -512,7 +521,10 @@ impl FakeBackend {
         };
         let names = names.clone();
         self.record(call)?;
-        self.with(|s| names.iter().for_each(|n| drop(s.containers.remove(n))));
+        self.with(|s| {
+            names.iter().for_each(|n| drop(s.containers.remove(n)));
+            s.leftovers.retain(|l| !names.contains(l));
+        });
         Ok(())
     }
 
@@ -530,6 +542,16 @@ impl FakeBackend {
                 argv: vec!["podman".into(), "run".into(), spec.name.clone()],
                 status: Some(125),
                 stderr: format!("Error: {}: image not known", spec.image),
+            });
+        }
+        if self.with(|s| s.leftovers.contains(&spec.name)) {
+            return Err(BackendError::Command {
+                argv: vec!["podman".into(), "run".into(), spec.name.clone()],
+                status: Some(125),
+                stderr: format!(
+                    "Error: the container name {:?} is already in use",
+                    spec.name
+                ),
             });
         }
         Ok(self.with(|s| {

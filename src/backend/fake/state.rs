@@ -39,6 +39,8 @@ pub(super) struct State {
     pub(super) listening: BTreeMap<String, VecDeque<Vec<u16>>>,
     /// What successive HTTP checks of a container get; the last repeats.
     pub(super) http: BTreeMap<String, VecDeque<Option<u16>>>,
+    /// Names held by containers in storage that podman does not know.
+    pub(super) leftovers: Vec<String>,
 }
 
 #[derive(Default)]
@@ -55,6 +57,11 @@ impl FakeBackend {
         // A poisoned lock means a test already panicked; carrying on shows that panic.
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         f(&mut state)
+    }
+
+    /// A container in storage only, as a `podman run` that failed half-way leaves.
+    pub fn add_leftover(&self, name: &str) {
+        self.with(|s| s.leftovers.push(name.to_string()));
     }
 
     /// Every call so far, in order.

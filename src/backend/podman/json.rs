@@ -193,6 +193,31 @@ pub(super) struct NetworkEntry {
     pub(super) labels: Option<BTreeMap<String, String>>,
 }
 
+/// `ps --all --external`, split into the containers carrying `label=value` (infra
+/// containers excluded) and the names of storage-only ones, which carry no labels.
+pub(super) fn split_leftovers(
+    entries: Vec<PsEntry>,
+    label: &str,
+    value: &str,
+) -> (Vec<ContainerInfo>, Vec<String>) {
+    let mut leftovers = Vec::new();
+    let mut containers = Vec::new();
+    for e in entries {
+        if e.state.eq_ignore_ascii_case("storage") {
+            leftovers.extend(e.names.first().cloned());
+        } else if !e.is_infra
+            && e.labels
+                .as_ref()
+                .and_then(|l| l.get(label))
+                .map(String::as_str)
+                == Some(value)
+        {
+            containers.push(ps_info(e));
+        }
+    }
+    (containers, leftovers)
+}
+
 pub(super) fn ps_info(e: PsEntry) -> ContainerInfo {
     let ports = e
         .ports

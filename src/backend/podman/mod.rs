@@ -338,6 +338,19 @@ impl Backend for PodmanBackend {
             .collect())
     }
 
+    async fn containers_and_leftovers(
+        &self,
+        label: &str,
+        value: &str,
+    ) -> Result<(Vec<ContainerInfo>, Vec<String>), BackendError> {
+        let entries: Vec<PsEntry> = self
+            .process
+            .look_json(&external_ps_args())
+            .await?
+            .unwrap_or_default();
+        Ok(json::split_leftovers(entries, label, value))
+    }
+
     async fn inspect(&self, names: &[String]) -> Result<Vec<ContainerInfo>, BackendError> {
         let dry_run = self.process.dry_run();
         // Containers a dry run "created" do not exist; ask only about real ones.

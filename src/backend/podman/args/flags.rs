@@ -427,6 +427,7 @@ fn every_argv() -> Vec<Vec<String>> {
         exists_args("volume", "shop_pg"),
         events_args("io.sidepod.project", "shop"),
         version_args(),
+        external_ps_args(),
         info_args(),
         reclaim_args(Path::new("/src")),
         probe_run_args(Path::new("/tmp/root"), "/probe"),

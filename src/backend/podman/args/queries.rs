@@ -52,6 +52,11 @@ pub(crate) fn exists_args(kind: &str, name: &str) -> Vec<String> {
     vec![kind.into(), "exists".into(), name.into()]
 }
 
+/// Every container, with those in podman's storage that podman does not know.
+pub(crate) fn external_ps_args() -> Vec<String> {
+    strings(["ps", "--all", "--external", "--format", "json"])
+}
+
 pub(crate) fn version_args() -> Vec<String> {
     strings(["version", "--format", "{{.Client.Version}}"])
 }
