@@ -159,8 +159,11 @@ pub async fn remove_project(
         return Ok(());
     };
     let project = known.map(|(p, _)| p);
-    let containers = super::leftovers::containers(backend, name, project, output).await?;
-    let pods = backend.pods(LABEL_PROJECT, name).await?;
+    let (containers, pods) = tokio::join!(
+        super::leftovers::containers(backend, name, project, output),
+        backend.pods(LABEL_PROJECT, name)
+    );
+    let (containers, pods) = (containers?, pods?);
     // A grace period of zero: removed at once, killed, in one call (a job's end, `down
     // -t 0`). Else stopped first, concurrently along the dependency graph: a removal of
     // running containers would stop them one after the other.

@@ -152,7 +152,12 @@ fn owner_alive(owner: &str) -> bool {
 /// or its machine's session ended), except those kept on purpose.
 pub async fn reap_stale(backend: &Arc<dyn Backend>, output: &Output) -> Result<(), EngineError> {
     let mut stale: Vec<(String, String)> = Vec::new();
-    for pod in backend.pods(LABEL_OWNER, "").await? {
+    // Bridge mode's jobs have networks where others have a pod: both asked at once.
+    let (pods, networks) = tokio::join!(
+        backend.pods(LABEL_OWNER, ""),
+        backend.networks(LABEL_OWNER, "")
+    );
+    for pod in pods? {
         let owner = pod.labels.get(LABEL_OWNER).cloned().unwrap_or_default();
         let project = pod
             .labels
@@ -161,8 +166,7 @@ pub async fn reap_stale(backend: &Arc<dyn Backend>, output: &Output) -> Result<(
             .unwrap_or(pod.name.clone());
         stale.push((project, owner));
     }
-    // Bridge mode's jobs have networks where others have a pod.
-    for network in backend.networks(LABEL_OWNER, "").await? {
+    for network in networks? {
         let label = |k: &str| network.labels.get(k).cloned().unwrap_or_default();
         stale.push((label(LABEL_PROJECT), label(LABEL_OWNER)));
     }
