@@ -43,15 +43,34 @@ impl Prefixes {
         }
     }
 
-    /// Writes one line of a container's output.
-    pub fn show(&self, output: &Output, line: &LogLine) {
-        let (index, prefix) = self
-            .by_container
-            .get(&line.container)
-            .map_or((0, ""), |(i, p)| (*i, p.as_str()));
-        output.log_line(prefix, self.width, index, &line.text);
+    /// Writes lines of containers' output, in one write.
+    pub fn show(&self, output: &Output, lines: &[LogLine]) {
+        let shown = lines.iter().map(|line| {
+            let (index, prefix) = self
+                .by_container
+                .get(&line.container)
+                .map_or((0, ""), |(i, p)| (*i, p.as_str()));
+            (prefix, index, line.text.as_str())
+        });
+        output.log_lines(self.width, shown);
     }
 }
+
+/// `first` and the lines already waiting behind it (a burst), up to a bound: written
+/// together, without waiting for more.
+pub fn with_waiting(first: LogLine, rx: &mut mpsc::Receiver<LogLine>) -> Vec<LogLine> {
+    let mut lines = vec![first];
+    while lines.len() < BURST {
+        match rx.try_recv() {
+            Ok(line) => lines.push(line),
+            Err(_) => break,
+        }
+    }
+    lines
+}
+
+/// The most lines written at once.
+const BURST: usize = 1024;
 
 /// Streams the logs of `sources` until every stream ends (with `follow`, until every
 /// container has stopped) or a shutdown is requested.
@@ -80,7 +99,7 @@ pub async fn stream_logs(
     loop {
         tokio::select! {
             line = rx.recv() => match line {
-                Some(line) => prefixes.show(output, &line),
+                Some(line) => prefixes.show(output, &with_waiting(line, &mut rx)),
                 None => break,
             },
             _ = shutdown.requested() => {
@@ -95,4 +114,38 @@ pub async fn stream_logs(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::Stream;
+
+    fn line(n: usize) -> LogLine {
+        LogLine {
+            container: "p-a-1".into(),
+            stream: Stream::Stdout,
+            text: n.to_string(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_burst_is_taken_whole_and_in_order_up_to_the_bound_without_waiting() {
+        let (tx, mut rx) = mpsc::channel(4096);
+        for n in 1..=BURST + 10 {
+            tx.send(line(n)).await.unwrap();
+        }
+        let first = rx.recv().await.unwrap();
+        let burst = with_waiting(first, &mut rx);
+        assert_eq!(burst.len(), BURST);
+        let texts: Vec<String> = burst.iter().map(|l| l.text.clone()).collect();
+        assert_eq!(texts[0], "1");
+        assert_eq!(texts[BURST - 1], BURST.to_string());
+        // The rest comes next, and a lone line is not held back for more.
+        let next = rx.recv().await.unwrap();
+        assert_eq!(with_waiting(next, &mut rx).len(), 10);
+        tx.send(line(0)).await.unwrap();
+        let lone = rx.recv().await.unwrap();
+        assert_eq!(with_waiting(lone, &mut rx).len(), 1);
+    }
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use super::attach::Prefixes;
+use super::attach::{with_waiting, Prefixes};
 use super::watch::{watch, Replaced, Replacing, WatchOptions};
 use super::{
     or_teardown, teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardown, UpOptions,
@@ -98,10 +98,9 @@ pub async fn attach(
         .filter(|c| opts.shown.as_ref().is_some_and(|s| !s.contains(&c.service)))
         .map(|c| c.name.as_str())
         .collect();
-    let show = |line: LogLine| {
-        if !hidden.contains(line.container.as_str()) {
-            prefixes.show(&stack.output, &line)
-        }
+    let show = |mut lines: Vec<LogLine>| {
+        lines.retain(|l| !hidden.contains(l.container.as_str()));
+        prefixes.show(&stack.output, &lines)
     };
     let (tx, mut rx) = mpsc::channel(512);
     let mut followers = JoinSet::new();
@@ -128,7 +127,7 @@ pub async fn attach(
                 return Err(EngineError::Interrupted(shutdown.last_signal()));
             }
             line = rx.recv(), if lines_open => match line {
-                Some(line) => show(line),
+                Some(line) => show(with_waiting(line, &mut rx)),
                 None => lines_open = false,
             },
             Some(done) = followers.join_next(), if !followers.is_empty() => {
@@ -151,7 +150,7 @@ pub async fn attach(
                     // now, and each follower with them.
                     let _ = tokio::time::timeout(Duration::from_secs(5), async {
                         while let Some(line) = rx.recv().await {
-                            show(line);
+                            show(with_waiting(line, &mut rx));
                         }
                     })
                     .await;

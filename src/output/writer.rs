@@ -235,19 +235,37 @@ impl Output {
     /// coloured by `index` on a terminal. The board ends where attached logs begin, as
     /// docker compose's does.
     pub fn log_line(&self, prefix: &str, width: usize, index: usize, text: &str) {
+        self.log_lines(width, [(prefix, index, text)]);
+    }
+
+    /// Container log lines, each whole, written at once: a burst that is already there
+    /// costs one write, not one per line.
+    pub fn log_lines<'a>(
+        &self,
+        width: usize,
+        lines: impl IntoIterator<Item = (&'a str, usize, &'a str)>,
+    ) {
         if self.progress == ProgressStyle::Board {
             self.close();
         }
-        let line = if self.no_log_prefix.load(Ordering::Relaxed) {
-            format!("{text}\n")
-        } else {
-            let colored = self.color_out && !self.plain_logs.load(Ordering::Relaxed);
-            let style = color::PALETTE[index % color::PALETTE.len()].on_default();
-            let head = color::paint(colored, style, &format!("{prefix:<width$} |"));
-            format!("{head} {text}\n")
-        };
+        let bare = self.no_log_prefix.load(Ordering::Relaxed);
+        let colored = self.color_out && !self.plain_logs.load(Ordering::Relaxed);
+        let mut all = String::new();
+        for (prefix, index, text) in lines {
+            if !bare {
+                let style = color::PALETTE[index % color::PALETTE.len()].on_default();
+                all.push_str(&color::paint(
+                    colored,
+                    style,
+                    &format!("{prefix:<width$} |"),
+                ));
+                all.push(' ');
+            }
+            all.push_str(text);
+            all.push('\n');
+        }
         let _guard = self.lock.lock().unwrap_or_else(|e| e.into_inner());
         // A closed stdout ends the output, not the run.
-        let _ = print(&line);
+        let _ = print(&all);
     }
 }
