@@ -8,7 +8,9 @@
 # Builds sidepod in release mode and installs podman-compose into a venv (once). As root,
 # it compares rootful and then rootless as the test user; as another user, as that user.
 # Needs the busybox test image (contrib/build-test-images.sh). Options go to bench.py
-# (--services N, --rounds R).
+# (--services N, --rounds R). With SIDEPOD_BENCH_RAW=1 it also runs contrib/bench_raw.py:
+# sidepod against raw podman scripts, uncapped and capped, for 8 and 50 services (about
+# five minutes per mode, so not in CI by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +38,7 @@ bench=(/usr/bin/python3 contrib/bench.py --sidepod "$PWD/target/release/sidepod"
 ready=(/usr/bin/python3 contrib/bench_ready.py --sidepod "$PWD/target/release/sidepod")
 
 bridge=(--services 20 --rounds 2 --network bridge)
+raw=(/usr/bin/python3 contrib/bench_raw.py --sidepod "$PWD/target/release/sidepod")
 
 status=0
 echo "==> sidepod and podman-compose, side by side, as $(id -un)"
@@ -44,6 +47,10 @@ echo "==> the same in network mode: 20 services on a project network, as $(id -u
 "${bench[@]}" "${bridge[@]}" || status=1
 echo "==> readiness: sidepod's wait strategies and a raw podman poll loop, as $(id -un)"
 "${ready[@]}" || status=1
+if [ "${SIDEPOD_BENCH_RAW:-0}" = 1 ]; then
+    echo "==> sidepod against raw podman scripts, as $(id -un)"
+    "${raw[@]}" || status=1
+fi
 if [ "$(id -u)" -eq 0 ] && id "$TEST_USER" >/dev/null 2>&1; then
     echo "==> sidepod and podman-compose, side by side, rootless as $TEST_USER"
     (cd / && runuser -u "$TEST_USER" -- env -C "$OLDPWD" "${bench[@]}") || status=1
@@ -51,5 +58,9 @@ if [ "$(id -u)" -eq 0 ] && id "$TEST_USER" >/dev/null 2>&1; then
     (cd / && runuser -u "$TEST_USER" -- env -C "$OLDPWD" "${bench[@]}" "${bridge[@]}") || status=1
     echo "==> readiness, rootless as $TEST_USER"
     (cd / && runuser -u "$TEST_USER" -- env -C "$OLDPWD" "${ready[@]}") || status=1
+    if [ "${SIDEPOD_BENCH_RAW:-0}" = 1 ]; then
+        echo "==> sidepod against raw podman scripts, rootless as $TEST_USER"
+        (cd / && runuser -u "$TEST_USER" -- env -C "$OLDPWD" "${raw[@]}") || status=1
+    fi
 fi
 exit $status
