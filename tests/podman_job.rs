@@ -296,26 +296,37 @@ fn two_jobs_with_different_names_run_side_by_side_and_the_same_name_is_refused()
 fn leftovers_of_a_killed_job_are_reaped_by_the_next_job_or_down() {
     let host = host!();
     for reaper in ["job", "down"] {
-        let p = ci_job(&host, "reap", slow_last_step);
-        let mut child = p.spawn(&["job"], &[]);
-        wait_for_step(&p, &mut child);
-        child.kill().unwrap(); // SIGKILL: sidepod cannot clean up
-        child.wait().unwrap();
-        assert!(!p.leftovers().0.is_empty(), "nothing to reap");
-        let other = Project::with_files(&host, "reaper", &[("sidepod.yaml", "container: {image: localhost/sidepod-test/busybox:latest}\nsteps: [{run: \"true\"}]\n")]);
-        let out = match reaper {
-            "job" => other.sidepod(&["job"]),
-            _ => other.sidepod(&["down"]),
-        };
-        assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(
-            out.stderr
-                .contains(&format!("Removing the leftovers of job {}", p.name)),
-            "{}",
-            out.stderr
-        );
-        p.assert_nothing_left();
-        other.assert_nothing_left();
+        // Every `sidepod job` and `down` reaps stale jobs, so one of the other tests
+        // running at the same time may reap these first: then the scenario is run again.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let p = ci_job(&host, "reap", slow_last_step);
+            let mut child = p.spawn(&["job"], &[]);
+            wait_for_step(&p, &mut child);
+            child.kill().unwrap(); // SIGKILL: sidepod cannot clean up
+            child.wait().unwrap();
+            assert!(!p.leftovers().0.is_empty(), "nothing to reap");
+            let other = Project::with_files(&host, "reaper", &[("sidepod.yaml", "container: {image: localhost/sidepod-test/busybox:latest}\nsteps: [{run: \"true\"}]\n")]);
+            let out = match reaper {
+                "job" => other.sidepod(&["job"]),
+                _ => other.sidepod(&["down"]),
+            };
+            assert_eq!(out.code, 0, "{}", out.stderr);
+            let reaped = out
+                .stderr
+                .contains(&format!("Removing the leftovers of job {}", p.name));
+            p.assert_nothing_left();
+            other.assert_nothing_left();
+            if reaped {
+                break;
+            }
+            assert!(
+                attempts < 3,
+                "{reaper} never reaped the killed job: {}",
+                out.stderr
+            );
+        }
     }
 }
 
