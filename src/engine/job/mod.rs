@@ -8,6 +8,8 @@ mod report;
 mod steps;
 
 #[cfg(test)]
+mod teardown_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;

@@ -20,7 +20,7 @@ fn sidecar(name: &str, healthcheck: bool) -> Service {
     }
 }
 
-fn step(name: &str, run: &str) -> Step {
+pub(super) fn step(name: &str, run: &str) -> Step {
     Step {
         name: name.into(),
         run: run.into(),
@@ -31,7 +31,7 @@ fn step(name: &str, run: &str) -> Step {
     }
 }
 
-fn job(steps: Vec<Step>) -> Job {
+pub(super) fn job(steps: Vec<Step>) -> Job {
     let mut project = Project {
         name: "j".into(),
         directory: "/src/shop".into(),
@@ -60,13 +60,13 @@ fn job(steps: Vec<Step>) -> Job {
     }
 }
 
-fn stack(fake: &Arc<FakeBackend>, job: &Job) -> Stack {
+pub(super) fn stack(fake: &Arc<FakeBackend>, job: &Job) -> Stack {
     let project = job.project();
     let plan = crate::plan::Plan::new(&project).unwrap();
     Stack::for_tests(fake.clone(), project, plan)
 }
 
-fn quiet() -> Shutdown {
+pub(super) fn quiet() -> Shutdown {
     Shutdown::never()
 }
 
@@ -97,54 +97,6 @@ async fn sidecars_are_ready_before_main_then_steps_run_in_order_then_teardown() 
         two < at(&Call::PodRemove("j".into())),
         "teardown before the last step"
     );
-    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
-}
-
-#[tokio::test(start_paused = true)]
-async fn a_finished_job_is_removed_at_once_unless_it_asks_for_graceful_stops() {
-    let teardown = |c: &Call| {
-        matches!(
-            c,
-            Call::Stop(_) | Call::Remove { .. } | Call::RemoveNow { .. } | Call::PodRemove(_)
-        )
-    };
-    let j = job(vec![step("one", "echo 1")]);
-    let fake = Arc::new(FakeBackend::new());
-    run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
-        .await
-        .unwrap();
-    let all = ["j-cache-1", "j-db-1", "j-main-1"]
-        .map(String::from)
-        .to_vec();
-    let mut calls = fake.calls_where(teardown);
-    if let Some(Call::RemoveNow { names, .. }) = calls.first_mut() {
-        names.sort();
-    }
-    assert_eq!(
-        calls,
-        [
-            Call::RemoveNow {
-                names: all.clone(),
-                volumes: true
-            },
-            Call::PodRemove("j".into())
-        ]
-    );
-    let fake = Arc::new(FakeBackend::new());
-    let graceful = JobOptions {
-        graceful_stop: true,
-        ..JobOptions::default()
-    };
-    run_job(&stack(&fake, &j), &j, &graceful, &mut quiet())
-        .await
-        .unwrap();
-    let calls = fake.calls_where(teardown);
-    assert!(matches!(calls[0], Call::Stop(_)), "{calls:?}");
-    assert!(
-        calls.iter().any(|c| matches!(c, Call::Remove { .. })),
-        "{calls:?}"
-    );
-    assert!(!calls.iter().any(|c| matches!(c, Call::RemoveNow { .. })));
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
 
