@@ -648,14 +648,8 @@ fn supervise_restarts_are_reported_and_sigterm_stops_everything_with_143() {
         },
     );
     std::thread::sleep(Duration::from_secs(2));
-    assert!(std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    let (code, stdout, stderr) = common::podman::terminate(child);
+    assert_eq!(code, Some(143), "{stderr}");
     for n in 1..=3 {
         assert!(
             stderr.contains(&format!(
@@ -667,7 +661,6 @@ fn supervise_restarts_are_reported_and_sigterm_stops_everything_with_143() {
     assert!(!stderr.contains("restart 4"), "{stderr}");
     // The output of every run is streamed, each line once: the first run's and the
     // three restarts'.
-    let stdout = String::from_utf8_lossy(&out.stdout);
     let starts = stdout
         .lines()
         .filter(|l| {

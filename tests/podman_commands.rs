@@ -630,3 +630,76 @@ fn a_storage_leftover_holding_a_service_name_is_removed_by_the_next_up() {
     );
     p.assert_nothing_left();
 }
+
+/// The podman processes that `pid` runs now.
+fn podman_children(pid: u32) -> usize {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).unwrap();
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+        .flat_map(|c| c.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/comm"))
+                .is_ok_and(|comm| comm.trim() == "podman")
+        })
+        .count()
+}
+
+#[test]
+fn attached_to_ten_services_sidepod_runs_two_podman_processes_and_shows_each_line_once() {
+    let host = host!();
+    let mut compose = String::from("services:\n");
+    for i in 0..9 {
+        compose += &format!(
+            "  s{i}:\n    image: {BUSYBOX}\n    init: true\n    \
+             command: [sh, -c, 'echo s{i}-first; sleep 2; echo s{i}-second; sleep 300']\n"
+        );
+    }
+    // Restarted once by its policy: the follower of all logs starts again, and the
+    // lines of the first run are not shown twice.
+    compose += &format!(
+        "  crash:\n    image: {BUSYBOX}\n    restart: on-failure:1\n    \
+         command: [sh, -c, 'echo crash-run; sleep 1; exit 1']\n"
+    );
+    let p = Project::with_files(&host, "fewchildren", &[("compose.yaml", &compose)]);
+    let child = p.spawn(&["up"], &[]);
+    let crash = p.container("crash");
+    p.wait_for(Duration::from_secs(60), "crash to be over", || {
+        p.leftovers().0.contains(&crash)
+            && p.inspect(&crash, "{{.RestartCount}} {{.State.Status}}") == "1 exited"
+    });
+    let mut most = 0;
+    for _ in 0..15 {
+        most = most.max(podman_children(child.id()));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let (code, stdout, stderr) = common::podman::terminate(child);
+    assert_eq!(code, Some(143), "{stderr}");
+    // One events stream and one log follower; at times a look with `inspect` besides.
+    assert!(
+        (2..=3).contains(&most),
+        "{most} podman processes at once\n{stderr}"
+    );
+    let count = |prefix: &str, text: &str| {
+        stdout
+            .lines()
+            .filter(|l| {
+                l.split_once(" | ")
+                    .is_some_and(|(p, t)| p.trim() == prefix && t == text)
+            })
+            .count()
+    };
+    for i in 0..9 {
+        for text in [format!("s{i}-first"), format!("s{i}-second")] {
+            assert_eq!(count(&format!("s{i}-1"), &text), 1, "{text}\n{stdout}");
+        }
+    }
+    assert_eq!(count("crash-1", "crash-run"), 2, "{stdout}");
+    assert!(
+        stderr.contains("crash-1 restarted by its policy (on-failure:1): restart 1"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("crash-1 exited with code 1"), "{stderr}");
+    p.sidepod(&["down", "-t", "0"]).success();
+    p.assert_nothing_left();
+}

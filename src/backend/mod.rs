@@ -374,6 +374,8 @@ pub struct ContainerEvent {
     pub image: String,
     /// The container's labels, and what else podman attaches.
     pub attributes: BTreeMap<String, String>,
+    /// Of a `died` event: the exit code (podman leaves out a 0).
+    pub exit_code: Option<i64>,
 }
 
 /// One line of a container's output.
@@ -508,6 +510,14 @@ pub trait Backend: Send + Sync {
     async fn logs(
         &self,
         name: &str,
+        opts: &LogOptions,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<(), BackendError>;
+    /// `logs` of several containers from one podman process, each line with its
+    /// container's name; with `follow`, until every one of them has stopped.
+    async fn logs_many(
+        &self,
+        names: &[String],
         opts: &LogOptions,
         sink: mpsc::Sender<LogLine>,
     ) -> Result<(), BackendError>;

@@ -206,6 +206,7 @@ mod tests {
             name: "shop-db-1".into(),
             image: "postgres:16".into(),
             attributes: Default::default(),
+            exit_code: None,
         };
         assert_eq!(
             event_line(&e, "db", false),

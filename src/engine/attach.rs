@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 
 use super::{EngineError, Shutdown};
 use crate::backend::{Backend, LogLine, LogOptions};
@@ -72,8 +71,8 @@ pub fn with_waiting(first: LogLine, rx: &mut mpsc::Receiver<LogLine>) -> Vec<Log
 /// The most lines written at once.
 const BURST: usize = 1024;
 
-/// Streams the logs of `sources` until every stream ends (with `follow`, until every
-/// container has stopped) or a shutdown is requested.
+/// Streams the logs of `sources` until podman ends (with `follow`, until every
+/// container has stopped) or a shutdown is requested: one podman process for them all.
 pub async fn stream_logs(
     backend: Arc<dyn Backend>,
     sources: &[LogSource],
@@ -87,31 +86,25 @@ pub async fn stream_logs(
             .map(|s| (s.container.as_str(), s.prefix.as_str())),
     );
     let (tx, mut rx) = mpsc::channel(512);
-    let mut tasks = JoinSet::new();
-    for s in sources {
-        let backend = backend.clone();
-        let tx = tx.clone();
-        let name = s.container.clone();
-        let opts = opts.clone();
-        tasks.spawn(async move { backend.logs(&name, &opts, tx).await });
-    }
-    drop(tx);
+    let names: Vec<String> = sources.iter().map(|s| s.container.clone()).collect();
+    let follow = backend.logs_many(&names, opts, tx);
+    tokio::pin!(follow);
+    let mut ended = None;
     loop {
         tokio::select! {
+            r = &mut follow, if ended.is_none() => ended = Some(r),
             line = rx.recv() => match line {
                 Some(line) => prefixes.show(output, &with_waiting(line, &mut rx)),
                 None => break,
             },
             _ = shutdown.requested() => {
-                tasks.abort_all();
                 return Err(EngineError::Interrupted(shutdown.last_signal()));
             }
         }
     }
-    while let Some(done) = tasks.join_next().await {
-        if let Ok(Err(e)) = done {
-            return Err(e.into());
-        }
+    match ended {
+        Some(r) => r?,
+        None => follow.await?,
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 mod attach;
 mod control;
 mod error;
+mod follow;
 mod health;
 mod hooks;
 mod images;
@@ -30,6 +31,7 @@ pub use control::{
     wait_stopped, Exited, RunOptions,
 };
 pub use error::EngineError;
+pub use follow::Events;
 pub use health::{refresh_health, wait_healthy, HealthOutcome};
 pub use images::forwards_an_agent;
 pub use job::{

@@ -2,19 +2,19 @@
 //! run the way Compose does with `--abort-on-container-exit`,
 //! `--abort-on-container-failure` and `--exit-code-from`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 
 use super::attach::{with_waiting, Prefixes};
-use super::watch::{watch, Replaced, Replacing, WatchOptions};
+use super::follow::{settle, whole_log, Counts, Events, Follower, Seen, Settled};
+use super::watch::{watch, Replacing, WatchOptions};
 use super::{
     or_teardown, teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardown, UpOptions,
 };
-use crate::backend::{ContainerState, LogLine, LogOptions, Stream};
-use crate::model::RestartPolicy;
+use crate::backend::{ContainerState, LogLine};
 use crate::output::Event;
 
 #[derive(Debug, Clone, Default)]
@@ -55,13 +55,15 @@ pub async fn up_attached(
     if let Some(w) = &attach_opts.watch {
         super::watch::check(stack, w)?;
     }
+    // Followed from before the first container starts, so that no exit goes unseen.
+    let events = (!detach).then(|| Events::start(stack));
     let started = or_teardown(stack, &stop, shutdown, up(stack, opts, &mut inner)).await?;
-    if detach {
+    let Some(events) = events else {
         return Ok(crate::exit::SUCCESS);
-    }
+    };
     let mut inner = shutdown.clone();
     let Some(watch_opts) = &attach_opts.watch else {
-        let attached = attach(stack, &started, attach_opts, &mut inner);
+        let attached = attach(stack, &started, attach_opts, events, &mut inner);
         return or_teardown(stack, &stop, shutdown, attached).await;
     };
     // Attached and watching: the log followers learn from the watcher which containers
@@ -74,7 +76,7 @@ pub async fn up_attached(
     let mut watching = shutdown.clone();
     let both = async {
         tokio::select! {
-            code = attach(stack, &started, &attach_opts, &mut inner) => code,
+            code = attach(stack, &started, &attach_opts, events, &mut inner) => code,
             r = watch(stack, watch_opts, &replacing, &mut watching) => {
                 r.map(|()| crate::exit::SUCCESS)
             }
@@ -84,77 +86,62 @@ pub async fn up_attached(
 }
 
 /// Streams logs until every container has stopped for good, or until an abort condition
-/// stops them; returns the exit code the run should end with.
+/// stops them; returns the exit code the run should end with. `events` must have been
+/// started before the containers were.
 pub async fn attach(
     stack: &Stack,
     started: &[StartedContainer],
     opts: &AttachOptions,
+    mut events: Events,
     shutdown: &mut Shutdown,
 ) -> Result<i32, EngineError> {
     let abort_on_exit = opts.abort_on_exit || opts.exit_code_from.is_some();
-    let prefixes = Prefixes::new(started.iter().map(|c| (c.name.as_str(), c.prefix.as_str())));
-    let hidden: BTreeSet<&str> = started
-        .iter()
-        .filter(|c| opts.shown.as_ref().is_some_and(|s| !s.contains(&c.service)))
-        .map(|c| c.name.as_str())
-        .collect();
-    let show = |mut lines: Vec<LogLine>| {
-        lines.retain(|l| !hidden.contains(l.container.as_str()));
-        prefixes.show(&stack.output, &lines)
-    };
-    let (tx, mut rx) = mpsc::channel(512);
-    let mut followers = JoinSet::new();
-    let timestamps = opts.timestamps;
-    for c in started {
-        let stack = stack.clone();
-        let c = c.clone();
-        let tx = tx.clone();
-        let replacing = opts.replacing.clone();
-        followers.spawn(async move {
-            let code = follow(&stack, &c, replacing.as_ref(), timestamps, tx).await;
-            (c, code)
-        });
-    }
-    drop(tx);
-    let mut lines_open = true;
-    // Until every container has exited for good and its last lines are out.
-    while lines_open || !followers.is_empty() {
+    let mut run = Run::new(stack, started, opts);
+    // Those that exited before their events were followed, then the logs of the rest.
+    run.look().await?;
+    run.refollow();
+    let mut events_failed = 0;
+    while !run.all_over() {
         tokio::select! {
             // Lines first, so that a container's last lines come before its exit.
             biased;
             _ = shutdown.requested() => {
-                followers.abort_all();
                 return Err(EngineError::Interrupted(shutdown.last_signal()));
             }
-            line = rx.recv(), if lines_open => match line {
-                Some(line) => show(with_waiting(line, &mut rx)),
-                None => lines_open = false,
+            line = next_line(&mut run.follower) => match line {
+                Some(line) => run.show(line),
+                None => run.follower_ended().await?,
             },
-            Some(done) = followers.join_next(), if !followers.is_empty() => {
-                let Ok((container, code)) = done else { continue };
-                let code = match code {
-                    Ok(code) => code,
-                    Err(e) => {
-                        stack.output.warn(&format!("{}: cannot follow it: {e}", container.prefix));
-                        continue;
-                    }
-                };
-                stack.output.emit(Event::Exited { container: container.prefix.clone(), code });
+            () = sleep_until(run.refollow_at) => run.refollow(),
+            event = events.next() => match event {
+                Ok(e) if e.action == "died" => run.died(&e.name, e.exit_code.or(Some(0))),
+                Ok(_) => {}
+                // podman events ended: followed again, after a look at what it missed.
+                Err(e) if events_failed < 3 => {
+                    events_failed += 1;
+                    tracing::warn!("{e}: following the events again");
+                    events = Events::start(stack);
+                    run.look().await?;
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Some(done) = run.settling.join_next() => {
+                let Ok((name, seen, settled)) = done else { continue };
+                let Some(code) = run.settled(&name, seen, settled).await else { continue };
                 if abort_on_exit || (opts.abort_on_failure && code != 0) {
                     stack.output.emit(Event::Notice("Aborting on container exit...".into()));
                     let stop = Teardown::Stop {
                         timeout: opts.stop_timeout,
                     };
                     teardown(stack, &stop, shutdown).await?;
-                    // Let the stopped containers' last lines through: their streams end
-                    // now, and each follower with them.
+                    // Let the stopped containers' last lines through: the log ends when
+                    // they all have stopped.
                     let _ = tokio::time::timeout(Duration::from_secs(5), async {
-                        while let Some(line) = rx.recv().await {
-                            show(with_waiting(line, &mut rx));
+                        while let Some(line) = next_line(&mut run.follower).await {
+                            run.show(line);
                         }
                     })
                     .await;
-                    followers.abort_all();
                     return exit_code(stack, started, opts, code).await;
                 }
             }
@@ -163,107 +150,253 @@ pub async fn attach(
     exit_code(stack, started, opts, 0).await
 }
 
-/// Streams a container's output until it has exited for good; returns its exit code.
-/// `podman logs --follow` ends when the container exits, and podman restarts it under
-/// its `restart:` policy inside one `podman wait`; so after each exit, the restart count
-/// tells whether the policy started it again: then the restart is reported and the log
-/// followed again. podman replays a log from its start, so the lines already shown (of
-/// each stream: stdout and stderr keep their order) are skipped.
-async fn follow(
-    stack: &Stack,
-    c: &StartedContainer,
-    replacing: Option<&Replacing>,
-    timestamps: bool,
-    sink: mpsc::Sender<LogLine>,
-) -> Result<i64, EngineError> {
-    let policy = stack.project.services[&c.service].restart;
-    let opts = LogOptions {
-        follow: true,
-        timestamps,
-        ..LogOptions::default()
-    };
-    let mut shown = [0usize; 2];
-    let mut restarts = 0;
-    let mut replaced = 0;
-    loop {
-        let (tx, mut rx) = mpsc::channel::<LogLine>(64);
-        let mut read = [0usize; 2];
-        let forward = async {
-            while let Some(line) = rx.recv().await {
-                let stream = usize::from(line.stream == Stream::Stderr);
-                read[stream] += 1;
-                if read[stream] > shown[stream] && sink.send(line).await.is_err() {
-                    return;
-                }
-            }
-        };
-        let (streamed, ()) = tokio::join!(stack.backend.logs(&c.name, &opts, tx), forward);
-        streamed?;
-        shown = [shown[0].max(read[0]), shown[1].max(read[1])];
-        if let Some(r) = replacing {
-            match r.settled(&c.name, &mut replaced).await {
-                Replaced::No => {}
-                Replaced::Restarted => {
-                    let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
-                    restarts = info.first().map_or(restarts, |i| i.restart_count);
-                    continue;
-                }
-                Replaced::Recreated => {
-                    (shown, restarts) = ([0, 0], 0);
-                    continue;
-                }
-            }
-        }
-        if policy == RestartPolicy::No {
-            return Ok(stack.backend.wait(&c.name).await?);
-        }
-        let before = restarts;
-        let over = after_exit(stack, c, &mut restarts).await?;
-        // Each restart once, also those that came and went while the log was followed.
-        for n in before + 1..=restarts {
-            stack.output.emit(Event::RestartedByPolicy {
-                container: c.prefix.clone(),
-                policy: policy.to_string(),
-                restart: n,
-            });
-        }
-        if let AfterExit::Over(code) = over {
-            return Ok(code);
-        }
+/// Until `at`; never, when none.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 
-enum AfterExit {
-    /// Its policy started it again (the restart count grew).
-    Restarted,
-    /// It stays exited (for a few looks in a row), with this exit code.
-    Over(i64),
+/// The next line of the logs followed; none when they end (never, when none are).
+async fn next_line(follower: &mut Option<Follower>) -> Option<LogLine> {
+    match follower {
+        Some(f) => f.lines.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
-async fn after_exit(
-    stack: &Stack,
-    c: &StartedContainer,
-    restarts: &mut u32,
-) -> Result<AfterExit, EngineError> {
-    let mut exited_looks = 0;
-    loop {
-        let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
-        let Some(info) = info.first() else {
-            return Ok(AfterExit::Over(-1));
-        };
-        if info.restart_count > *restarts {
-            *restarts = info.restart_count;
-            return Ok(AfterExit::Restarted);
+/// One container of an attached run.
+struct Followed {
+    c: StartedContainer,
+    /// Its lines are shown (`--attach`, `--no-attach`).
+    shown: bool,
+    state: State,
+    seen: Seen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Running,
+    /// It died: what becomes of it is being settled.
+    Settling,
+    /// Exited for good.
+    Over,
+}
+
+type Settling = JoinSet<(String, Seen, Result<Settled, EngineError>)>;
+
+/// An attached run: its containers, the lines shown of each, the one log follower.
+struct Run<'a> {
+    stack: &'a Stack,
+    opts: &'a AttachOptions,
+    prefixes: Prefixes,
+    followed: BTreeMap<String, Followed>,
+    shown: Counts,
+    follower: Option<Follower>,
+    /// Follows that failed in a row: after a few, the logs are given up (with a warning).
+    failed_follows: u32,
+    /// When to follow the logs again, after podman ended while some still ran.
+    refollow_at: Option<Instant>,
+    settling: Settling,
+}
+
+impl<'a> Run<'a> {
+    fn new(stack: &'a Stack, started: &[StartedContainer], opts: &'a AttachOptions) -> Self {
+        let followed = started
+            .iter()
+            .map(|c| {
+                let shown = opts.shown.as_ref().is_none_or(|s| s.contains(&c.service));
+                let f = Followed {
+                    c: c.clone(),
+                    shown,
+                    state: State::Running,
+                    seen: Seen::default(),
+                };
+                (c.name.clone(), f)
+            })
+            .collect();
+        Run {
+            stack,
+            opts,
+            prefixes: Prefixes::new(started.iter().map(|c| (c.name.as_str(), c.prefix.as_str()))),
+            followed,
+            shown: Counts::default(),
+            follower: None,
+            failed_follows: 0,
+            refollow_at: None,
+            settling: JoinSet::new(),
         }
-        exited_looks = if info.state == ContainerState::Exited {
-            exited_looks + 1
-        } else {
-            0
+    }
+
+    fn all_over(&self) -> bool {
+        self.followed.values().all(|f| f.state == State::Over)
+    }
+
+    /// Shows `first` and the lines waiting behind it that were not shown yet.
+    fn show(&mut self, first: LogLine) {
+        let Some(f) = self.follower.as_mut() else {
+            return;
         };
-        if exited_looks >= 3 {
-            return Ok(AfterExit::Over(info.exit_code));
+        self.failed_follows = 0;
+        let lines = self
+            .shown
+            .fresh(&mut f.read, with_waiting(first, &mut f.lines));
+        self.prefixes.show(&self.stack.output, &lines);
+    }
+
+    /// Follows the logs of the shown containers that run, anew: podman replays each log,
+    /// and the lines already shown are skipped.
+    fn refollow(&mut self) {
+        self.refollow_at = None;
+        let names = self
+            .followed
+            .values()
+            .filter(|f| f.shown && f.state != State::Over)
+            .map(|f| f.c.name.clone())
+            .collect();
+        self.follower = Follower::start(self.stack, names, self.opts.timestamps);
+    }
+
+    /// podman has followed every log to its end: its containers exited, or were
+    /// restarted after it looked. A look tells which.
+    async fn follower_ended(&mut self) -> Result<(), EngineError> {
+        let ended = match self.follower.as_mut() {
+            Some(f) => f.ended().await,
+            None => Ok(()),
+        };
+        self.follower = None;
+        if let Err(e) = ended {
+            self.failed_follows += 1;
+            if self.failed_follows == 3 {
+                self.stack
+                    .output
+                    .warn(&format!("cannot follow the logs: {e}"));
+            }
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        self.look().await?;
+        let running = self
+            .followed
+            .values()
+            .any(|f| f.shown && f.state == State::Running);
+        if running && self.failed_follows < 3 {
+            // Some still run: followed again in a moment (podman may not have seen them
+            // restart yet), not at once, which could spin.
+            self.refollow_at = Some(Instant::now() + Duration::from_millis(500));
+        }
+        Ok(())
+    }
+
+    /// Inspects the containers thought to run: those that exited (or are gone) died.
+    async fn look(&mut self) -> Result<(), EngineError> {
+        let names: Vec<String> = self
+            .followed
+            .values()
+            .filter(|f| f.state == State::Running)
+            .map(|f| f.c.name.clone())
+            .collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let infos = self.stack.backend.inspect(&names).await?;
+        for name in &names {
+            match infos.iter().find(|i| &i.name == name) {
+                None => self.died(name, Some(-1)),
+                Some(i) if i.state == ContainerState::Exited => self.died(name, None),
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// A container died (with this code, when known): what becomes of it is settled
+    /// apart, while the others' lines go on.
+    fn died(&mut self, name: &str, code: Option<i64>) {
+        let Some(f) = self.followed.get_mut(name) else {
+            return;
+        };
+        if f.state != State::Running {
+            return;
+        }
+        f.state = State::Settling;
+        let (stack, c, mut seen) = (self.stack.clone(), f.c.clone(), f.seen);
+        let replacing = self.opts.replacing.clone();
+        self.settling.spawn(async move {
+            let settled = settle(&stack, &c, code, replacing.as_ref(), &mut seen).await;
+            (c.name, seen, settled)
+        });
+    }
+
+    /// What became of a container that died; its exit code when it is over.
+    async fn settled(
+        &mut self,
+        name: &str,
+        seen: Seen,
+        settled: Result<Settled, EngineError>,
+    ) -> Option<i64> {
+        let f = self.followed.get_mut(name)?;
+        let (before, shown, prefix) = (f.seen.restarts, f.shown, f.c.prefix.clone());
+        f.seen = seen;
+        let over = |f: &mut Followed| f.state = State::Over;
+        match settled {
+            Err(e) => {
+                over(f);
+                self.stack
+                    .output
+                    .warn(&format!("{prefix}: cannot follow it: {e}"));
+                None
+            }
+            Ok(Settled::Restarted { by_policy, exited }) => {
+                f.state = State::Running;
+                let policy = self.stack.project.services[&f.c.service].restart;
+                // Each restart once, also those that came and went meanwhile.
+                for n in (before + 1..=seen.restarts).filter(|_| by_policy) {
+                    self.stack.output.emit(Event::RestartedByPolicy {
+                        container: prefix.clone(),
+                        policy: policy.to_string(),
+                        restart: n,
+                    });
+                }
+                if exited {
+                    self.died(name, None);
+                }
+                if shown {
+                    self.refollow();
+                }
+                None
+            }
+            Ok(Settled::Recreated) => {
+                f.state = State::Running;
+                self.shown.forget(name);
+                if shown {
+                    self.refollow();
+                }
+                None
+            }
+            Ok(Settled::Over(code)) => {
+                over(f);
+                if shown {
+                    self.last_lines(name).await;
+                }
+                self.stack.output.emit(Event::Exited {
+                    container: prefix,
+                    code,
+                });
+                Some(code)
+            }
+        }
+    }
+
+    /// Shows the lines of an exited container that the follower has not brought yet, so
+    /// that they come before its exit.
+    async fn last_lines(&mut self, name: &str) {
+        match whole_log(self.stack, name, self.opts.timestamps).await {
+            Ok(lines) => {
+                let lines = self.shown.fresh(&mut Counts::default(), lines);
+                self.prefixes.show(&self.stack.output, &lines);
+            }
+            Err(e) => tracing::debug!("{name}: the last lines: {e}"),
+        }
     }
 }
 

@@ -442,6 +442,18 @@ impl Drop for Project<'_> {
     }
 }
 
+/// Sends SIGTERM to a spawned sidepod and waits for it: its exit code, stdout, stderr.
+pub fn terminate(child: Child) -> (Option<i32>, String, String) {
+    assert!(Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let out = child.wait_with_output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (out.status.code(), text(&out.stdout), text(&out.stderr))
+}
+
 /// A TCP port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

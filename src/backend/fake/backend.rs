@@ -106,7 +106,19 @@ impl Backend for FakeBackend {
         for event in self.with(|s| s.events.clone()) {
             let _ = sink.send(event).await;
         }
-        Ok(())
+        // Then, as podman follows: a running container with a scripted exit code dies
+        // (a moment after it started), until the receiver is gone.
+        loop {
+            for event in self.with(super::state::State::deaths) {
+                if sink.send(event).await.is_err() {
+                    return Ok(());
+                }
+            }
+            tokio::select! {
+                () = sink.closed() => return Ok(()),
+                () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+            }
+        }
     }
 
     async fn run_foreground(
@@ -347,14 +359,19 @@ impl Backend for FakeBackend {
         sink: mpsc::Sender<LogLine>,
     ) -> Result<(), BackendError> {
         self.record(Call::Logs(name.into()))?;
-        let lines = self.with(|s| s.logs.get(name).cloned().unwrap_or_default());
-        for text in lines {
-            let line = LogLine {
-                container: name.into(),
-                stream: Stream::Stdout,
-                text,
-            };
-            if sink.send(line).await.is_err() {
+        self.send_logs(name, &sink).await;
+        Ok(())
+    }
+
+    async fn logs_many(
+        &self,
+        names: &[String],
+        _opts: &LogOptions,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<(), BackendError> {
+        self.record(Call::LogsMany(names.to_vec()))?;
+        for name in names {
+            if !self.send_logs(name, &sink).await {
                 break;
             }
         }

@@ -48,6 +48,7 @@ pub enum Call {
     Reclaim(std::path::PathBuf),
     Wait(String),
     Logs(String),
+    LogsMany(Vec<String>),
     VolumeCreate(String),
     VolumeLs,
     VolumeExists(String),

@@ -43,6 +43,34 @@ pub(super) struct State {
     pub(super) leftovers: Vec<String>,
 }
 
+impl State {
+    /// The running containers with a scripted exit code exit now: their `died` events.
+    pub(super) fn deaths(&mut self) -> Vec<ContainerEvent> {
+        let mut died = Vec::new();
+        for (name, c) in &mut self.containers {
+            let Some(&code) = self.exit_codes.get(name) else {
+                continue;
+            };
+            if c.state != ContainerState::Running {
+                continue;
+            }
+            c.state = ContainerState::Exited;
+            c.exit_code = code;
+            died.push(ContainerEvent {
+                time: String::new(),
+                action: "died".into(),
+                id: c.id.clone(),
+                name: name.clone(),
+                image: c.image.clone(),
+                attributes: c.labels.clone(),
+                // As podman writes it: a 0 is left out.
+                exit_code: (code != 0).then_some(code),
+            });
+        }
+        died
+    }
+}
+
 #[derive(Default)]
 pub struct FakeBackend {
     pub(super) state: Mutex<State>,
@@ -163,6 +191,25 @@ impl FakeBackend {
                 lines.iter().map(|l| l.to_string()).collect(),
             )
         });
+    }
+
+    /// Sends a container's scripted lines; false when the receiver is gone.
+    pub(super) async fn send_logs(
+        &self,
+        name: &str,
+        sink: &tokio::sync::mpsc::Sender<LogLine>,
+    ) -> bool {
+        for text in self.with(|s| s.logs.get(name).cloned().unwrap_or_default()) {
+            let line = LogLine {
+                container: name.into(),
+                stream: Stream::Stdout,
+                text,
+            };
+            if sink.send(line).await.is_err() {
+                return false;
+            }
+        }
+        true
     }
 
     /// Adds a container as if an earlier run had left it.

@@ -490,10 +490,21 @@ impl Backend for PodmanBackend {
         opts: &LogOptions,
         sink: mpsc::Sender<LogLine>,
     ) -> Result<(), BackendError> {
-        self.process
-            .stream(&logs_args(name, opts), name, sink)
-            .await
-            .map(drop)
+        let args = logs_args(&[name.to_string()], opts);
+        self.process.stream(&args, name, sink).await.map(drop)
+    }
+
+    async fn logs_many(
+        &self,
+        names: &[String],
+        opts: &LogOptions,
+        sink: mpsc::Sender<LogLine>,
+    ) -> Result<(), BackendError> {
+        match names {
+            [] => Ok(()),
+            [name] => self.logs(name, opts, sink).await,
+            _ => tools::logs_many(&self.process, names, opts, sink).await,
+        }
     }
 
     async fn volume_create(&self, spec: &VolumeSpec) -> Result<(), BackendError> {

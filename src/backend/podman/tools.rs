@@ -7,7 +7,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::process::Process;
-use crate::backend::{BackendError, ContainerEvent, LogLine, Passthrough};
+use crate::backend::{BackendError, ContainerEvent, LogLine, LogOptions, Passthrough};
 
 /// The argv of a passthrough command, with flags both podman 4.3 and 5 have.
 pub fn passthrough_args(what: &Passthrough) -> Vec<String> {
@@ -95,14 +95,53 @@ pub async fn events(
         }
     };
     let (status, ()) = tokio::join!(follow, forward);
-    match status? {
+    ended(&args, status?)
+}
+
+/// `podman logs --names` of several containers: each line comes as `NAME TEXT` (stdout's
+/// on stdout, stderr's on stderr) and is sent as `TEXT` from `NAME`. Lines that start
+/// with no name asked for are podman's own (warnings), not a container's, and are left
+/// out.
+pub async fn logs_many(
+    process: &Process,
+    names: &[String],
+    opts: &LogOptions,
+    sink: mpsc::Sender<LogLine>,
+) -> Result<(), BackendError> {
+    let (tx, mut rx) = mpsc::channel::<LogLine>(256);
+    let args = super::args::logs_args(names, opts);
+    let follow = process.stream(&args, "logs", tx);
+    let forward = async {
+        while let Some(mut line) = rx.recv().await {
+            let Some((name, text)) = named_line(&line.text, names) else {
+                continue;
+            };
+            (line.container, line.text) = (name.to_string(), text.to_string());
+            if sink.send(line).await.is_err() {
+                return;
+            }
+        }
+    };
+    let (status, ()) = tokio::join!(follow, forward);
+    ended(&args, status?)
+}
+
+/// A streamed podman call's exit code as a result (its stderr went to the sink).
+fn ended(args: &[String], code: i64) -> Result<(), BackendError> {
+    match code {
         0 => Ok(()),
         code => Err(BackendError::Command {
-            argv: super::process::argv(&args),
+            argv: super::process::argv(args),
             status: i32::try_from(code).ok(),
             stderr: String::new(),
         }),
     }
+}
+
+/// `NAME TEXT` of one of `names`: the name and the text.
+fn named_line<'a>(line: &'a str, names: &[String]) -> Option<(&'a str, &'a str)> {
+    let (name, text) = line.split_once(' ')?;
+    names.iter().any(|n| n == name).then_some((name, text))
 }
 
 /// One event of `podman events --format json`: podman 4 writes `Time` as RFC 3339,
@@ -150,6 +189,7 @@ pub fn parse_event(line: &str) -> Option<ContainerEvent> {
         name: text("Name"),
         image: text("Image"),
         attributes,
+        exit_code: v.get("ContainerExitCode").and_then(Value::as_i64),
     })
 }
 
@@ -172,6 +212,12 @@ mod tests {
         assert_eq!(four[0].time, "2026-12-03T13:06:48.808298084Z");
         assert_eq!(four[0].attributes["com.docker.compose.service"], "quiet");
         assert_eq!(four[1].action, "died");
+        // A 0 is left out; another code is there.
+        assert_eq!(four[1].exit_code, None);
+        assert_eq!(
+            (four[2].action.as_str(), four[2].exit_code),
+            ("died", Some(3))
+        );
         let five = events(include_str!(
             "../../../tests/fixtures/podman/5-events.jsonl"
         ));
@@ -183,12 +229,30 @@ mod tests {
             (five[2].action.as_str(), five[2].name.as_str()),
             ("died", "shop-seed-1")
         );
+        assert_eq!(five[2].exit_code, Some(3));
         assert_eq!(five[2].time, "2026-12-03T07:01:00.250000000Z");
         // Only `time`, in seconds: still a time.
         let secs = parse_event(r#"{"Status":"start","time":1796281200,"Type":"container"}"#);
         assert_eq!(secs.unwrap().time, "2026-12-03T07:00:00Z");
         assert_eq!(parse_event("time=... level=warning msg=\"x\""), None);
         assert_eq!(parse_event("{}"), None);
+    }
+
+    #[test]
+    fn a_named_log_line_splits_at_the_first_space_and_a_warning_is_not_one() {
+        let names = ["shop-db-1".to_string(), "shop-web-1".to_string()];
+        assert_eq!(
+            named_line("shop-web-1 GET / 200 ", &names),
+            Some(("shop-web-1", "GET / 200 "))
+        );
+        assert_eq!(named_line("shop-db-1 ", &names), Some(("shop-db-1", "")));
+        assert_eq!(
+            named_line("shop-db-1 2026-12-04T03:21:08.26Z ready", &names),
+            Some(("shop-db-1", "2026-12-04T03:21:08.26Z ready"))
+        );
+        let warning = r#"time="2026-12-04T03:20:57Z" level=warning msg="not a shared mount""#;
+        assert_eq!(named_line(warning, &names), None);
+        assert_eq!(named_line("shop-db-1", &names), None);
     }
 
     #[test]

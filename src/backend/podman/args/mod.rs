@@ -471,8 +471,13 @@ pub fn build_args(spec: &BuildSpec) -> Vec<String> {
     a
 }
 
-pub fn logs_args(name: &str, opts: &LogOptions) -> Vec<String> {
+/// `podman logs` of one container or more: with more, podman starts each line with the
+/// container's name (`--names`; its ID without).
+pub fn logs_args(names: &[String], opts: &LogOptions) -> Vec<String> {
     let mut a = strings(["logs"]);
+    if names.len() > 1 {
+        a.push("--names".into());
+    }
     if opts.follow {
         a.push("--follow".into());
     }
@@ -489,7 +494,7 @@ pub fn logs_args(name: &str, opts: &LogOptions) -> Vec<String> {
             a.push(v.clone());
         }
     }
-    a.push(name.to_string());
+    a.extend(names.iter().cloned());
     a
 }
 
