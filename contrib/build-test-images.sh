@@ -97,6 +97,23 @@ as_user() {
     fi
 }
 
+# Rootless podman refuses every command when its pause process is gone while its
+# containers' state says they still run (their processes were killed and /tmp kept):
+# "invalid internal status, try resetting the pause process". migrate resets it.
+podman_usable() {
+    local user=$1 err
+    if err=$(as_user "$user" podman info --format '{{.Host.OCIRuntime.Name}}' 2>&1 >/dev/null); then
+        return
+    fi
+    if grep -q "resetting the pause process" <<<"$err"; then
+        echo "==> podman system migrate for $user (its pause process is gone)"
+        as_user "$user" podman system migrate >/dev/null
+        return
+    fi
+    echo "error: podman does not work for $user: $err" >&2
+    exit 1
+}
+
 import() {
     local user=$1 image=$2 tar=$3 have
     have=$(as_user "$user" podman image inspect --format '{{index .Labels "io.sidepod.test-image"}}' "$image" 2>/dev/null || true)
@@ -132,6 +149,7 @@ derive() {
 busybox_tar
 services_tar
 for user in "${users[@]}"; do
+    podman_usable "$user"
     import "$user" "$BUSYBOX_IMAGE" "$CACHE/busybox-v$VERSION.tar"
     import "$user" "$SERVICES_IMAGE" "$CACHE/services-v$VERSION.tar"
     derive "$user" docker.io/library/postgres:16 postgres

@@ -118,6 +118,15 @@ const KNOWN: &[(&[&str], HostFix)] = &[
         },
     ),
     (
+        &["try resetting the pause process"],
+        HostFix {
+            problem: "rootless podman's pause process is gone while its containers' state \
+                      says they still run (their processes were killed without a reboot)",
+            fix: "run `podman system migrate`: it marks those containers stopped and \
+                  starts the pause process afresh",
+        },
+    ),
+    (
         &["/dev/net/tun"],
         HostFix {
             problem: "slirp4netns cannot open /dev/net/tun for rootless networking",
@@ -204,6 +213,10 @@ mod tests {
             (
                 "the path in $XDG_RUNTIME_DIR must be writable by the user\nError: runc: mkdir /nonexistent: permission denied",
                 "XDG_RUNTIME_DIR",
+            ),
+            (
+                "time=\"2026-12-04T06:14:25Z\" level=error msg=\"invalid internal status, try resetting the pause process with \\\"podman system migrate\\\": could not find any running process: no such process\"",
+                "pause process",
             ),
             (
                 "Error: slirp4netns failed: \"open(\\\"/dev/net/tun\\\"): No such file or directory\"",
