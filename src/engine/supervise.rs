@@ -119,11 +119,19 @@ pub async fn attach(
                 // podman events ended: followed again, after a look at what it missed.
                 Err(e) if events_failed < 3 => {
                     events_failed += 1;
-                    tracing::warn!("{e}: following the events again");
+                    stack.output.warn(&format!("{e}: following the events again"));
                     events = Events::start(stack);
                     run.look().await?;
                 }
-                Err(e) => return Err(e.into()),
+                // Given up: the containers are not left running unwatched, but stopped
+                // (and kept), as at a stop request.
+                Err(e) => {
+                    let stop = Teardown::Stop { timeout: opts.stop_timeout };
+                    if let Err(t) = teardown(stack, &stop, shutdown).await {
+                        stack.output.warn(&format!("cannot stop the containers: {t}"));
+                    }
+                    return Err(e.into());
+                }
             },
             Some(done) = run.settling.join_next() => {
                 let Ok((name, seen, settled)) = done else { continue };
@@ -337,10 +345,9 @@ impl<'a> Run<'a> {
         let f = self.followed.get_mut(name)?;
         let (before, shown, prefix) = (f.seen.restarts, f.shown, f.c.prefix.clone());
         f.seen = seen;
-        let over = |f: &mut Followed| f.state = State::Over;
         match settled {
             Err(e) => {
-                over(f);
+                f.state = State::Over;
                 self.stack
                     .output
                     .warn(&format!("{prefix}: cannot follow it: {e}"));
@@ -374,7 +381,7 @@ impl<'a> Run<'a> {
                 None
             }
             Ok(Settled::Over(code)) => {
-                over(f);
+                f.state = State::Over;
                 if shown {
                     self.last_lines(name).await;
                 }

@@ -10,6 +10,7 @@ use crate::backend::{Call, ContainerState, FakeBackend, HealthRun};
 use crate::model::*;
 use crate::plan::Plan;
 
+mod attached;
 mod signals;
 
 fn service(name: &str) -> Service {
@@ -499,68 +500,6 @@ async fn restarting_a_service_restarts_those_that_declare_restart_true_on_it() {
     let restarts = fake.calls_where(|c| matches!(c, Call::Restart(_)));
     assert_eq!(restarts.len(), 3, "{restarts:?}");
     assert_eq!(restarts[2], Call::Restart(vec!["p-db-1".into()]));
-}
-
-#[tokio::test(start_paused = true)]
-async fn attached_up_ends_when_every_container_has_exited() {
-    let fake = Arc::new(FakeBackend::new());
-    let s = stack(&fake, vec![service("a"), service("b")]);
-    let events = Events::start(&s);
-    let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
-    fake.script_logs("p-a-1", &["hello"]);
-    fake.script_exit("p-a-1", 0);
-    fake.script_exit("p-b-1", 0);
-    let code = tokio::time::timeout(
-        Duration::from_secs(60),
-        attach(
-            &s,
-            &started,
-            &AttachOptions::default(),
-            events,
-            &mut quiet(),
-        ),
-    )
-    .await
-    .expect("attach returns once all containers have exited")
-    .unwrap();
-    assert_eq!(code, 0);
-    // One events stream and one log follower for both; each exit's last lines are
-    // read once more, so that they come before the exit.
-    assert_eq!(fake.calls_where(|c| *c == Call::Events).len(), 1);
-    assert_eq!(
-        fake.calls_where(|c| matches!(c, Call::LogsMany(_))),
-        [Call::LogsMany(vec!["p-a-1".into(), "p-b-1".into()])]
-    );
-    assert_eq!(
-        fake.calls_where(|c| matches!(c, Call::Logs(_))),
-        [Call::Logs("p-a-1".into()), Call::Logs("p-b-1".into())]
-    );
-    assert!(fake.calls_where(|c| matches!(c, Call::Wait(_))).is_empty());
-}
-
-#[tokio::test(start_paused = true)]
-async fn exit_code_from_stops_the_others_when_its_service_exits_and_returns_its_code() {
-    let fake = Arc::new(FakeBackend::new());
-    let s = stack(&fake, vec![service("worker"), service("web")]);
-    fake.script_exit("p-worker-1", 3);
-    let attach_opts = AttachOptions {
-        exit_code_from: Some("worker".into()),
-        ..AttachOptions::default()
-    };
-    let (mut shutdown, up_opts) = (quiet(), UpOptions::default());
-    let up = up_attached(&s, &up_opts, &attach_opts, false, &mut shutdown);
-    let code = tokio::time::timeout(Duration::from_secs(60), up)
-        .await
-        .expect("the run ends when worker exits")
-        .unwrap();
-    assert_eq!(code, 3);
-    // web never exits by itself: the abort stopped it.
-    assert_eq!(fake.state_of("p-web-1"), Some(ContainerState::Exited));
-    assert!(fake.position(&Call::Events) < fake.position(&Call::run("p-worker-1")));
-    assert_eq!(
-        fake.calls_where(|c| matches!(c, Call::LogsMany(_))),
-        [Call::LogsMany(vec!["p-web-1".into(), "p-worker-1".into()])]
-    );
 }
 
 #[tokio::test(start_paused = true)]
