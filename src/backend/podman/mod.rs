@@ -9,6 +9,7 @@ mod json;
 mod probes;
 mod process;
 mod tools;
+mod userns;
 
 use std::path::Path;
 use std::time::Duration;

@@ -18,6 +18,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 use tokio::sync::{mpsc, Semaphore};
 
+use super::userns::Namespaces;
 use crate::backend::{shell_join, BackendError, LogLine, Stream};
 
 /// A finished call: exit status (none when killed by a signal), stdout, cleaned stderr.
@@ -288,10 +289,12 @@ impl Process {
             return Ok(0);
         }
         tracing::debug!("podman {}", shell_join(args));
-        let mut child = self
-            .command(args)
-            .spawn()
-            .map_err(|e| self.spawn_error(e))?;
+        let mut cmd = self.command(args);
+        // A stream may last as long as the run: rootless, one podman process, not two.
+        if let Some(ns) = Namespaces::of_pause_process() {
+            ns.enter(&mut cmd);
+        }
+        let mut child = cmd.spawn().map_err(|e| self.spawn_error(e))?;
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
         tokio::join!(
