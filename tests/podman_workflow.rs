@@ -479,7 +479,15 @@ volumes:
     p.wait_for(Duration::from_secs(60), "the client's page", || {
         host.podman(&["logs", &client]).stdout == "hello from kube play\n"
     });
-    let volume = format!("{}_site", p.name);
+    // The volume's name is made a valid Kubernetes name, and the YAML says so.
+    let volume = format!("{}-site", p.name);
+    assert!(
+        generated
+            .stdout
+            .contains(&format!("#   {}_site -> {volume}\n", p.name)),
+        "{}",
+        generated.stdout
+    );
     assert_eq!(host.podman(&["volume", "exists", &volume]).code, 0);
     assert!(!p
         .inspect(&format!("{}-web", p.name), "{{.Config.Healthcheck}}")

@@ -8,6 +8,9 @@ use std::path::Path;
 use serde_json::{json, Map, Value};
 
 use super::{image_name, stop_grace, Plan, LABEL_PROJECT};
+use names::{dns_name, recommended_labels, Names};
+
+mod names;
 use crate::model::{
     FileSource, HealthTest, MountKind, NetworkMode, Project, RestartPolicy, Service,
 };
@@ -22,13 +25,25 @@ pub struct Kube {
 
 pub fn kube(project: &Project, plan: &Plan) -> Kube {
     let mut dropped = Dropped::default();
-    let mut volumes = Volumes::default();
     let services: Vec<&Service> = plan
         .start_order
         .iter()
         .filter_map(|name| project.services.get(name))
         .filter(|s| s.replicas > 0)
         .collect();
+    // The names that are valid as they are keep them; then the pod's comes first.
+    let mut names = Names::default();
+    names.reserve(&project.name);
+    for service in &services {
+        for number in 1..=service.replicas {
+            names.reserve(&container_name(service, number));
+        }
+    }
+    for key in project.volumes.keys() {
+        names.reserve(&project.volume_name(key));
+    }
+    let pod_name = names.get(&project.name);
+    let mut volumes = Volumes::default();
     let mut containers = Vec::new();
     for service in &services {
         for number in 1..=service.replicas {
@@ -36,6 +51,7 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
                 project,
                 service,
                 number,
+                &mut names,
                 &mut volumes,
                 &mut dropped,
             ));
@@ -109,12 +125,12 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
     let mut documents: Vec<Value> = volumes
         .claims
         .iter()
-        .map(|name| {
+        .map(|(key, name)| {
             json!({
                 "apiVersion": "v1",
                 "kind": "PersistentVolumeClaim",
                 // Marked as the project's own volume, which `down -v` removes.
-                "metadata": {"name": name, "labels": claim_labels(project, name)},
+                "metadata": {"name": names.get(name), "labels": claim_labels(project, key)},
                 "spec": {
                     "accessModes": ["ReadWriteOnce"],
                     "resources": {"requests": {"storage": "1Gi"}},
@@ -125,43 +141,55 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
     documents.push(json!({
         "apiVersion": "v1",
         "kind": "Pod",
-        "metadata": {"name": project.name, "labels": labels(project)},
+        "metadata": {"name": pod_name, "labels": labels(project, None)},
         "spec": spec,
     }));
-    let yaml = documents
-        .iter()
-        // A JSON value always renders as YAML (string keys, no tags).
-        .map(|d| serde_norway::to_string(d).unwrap_or_default())
-        .collect::<Vec<_>>()
-        .join("---\n");
+    let yaml = names.comment()
+        + &documents
+            .iter()
+            // A JSON value always renders as YAML (string keys, no tags).
+            .map(|d| serde_norway::to_string(d).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("---\n");
     Kube {
         yaml,
         dropped: dropped.messages(),
     }
 }
 
-fn labels(project: &Project) -> Value {
-    json!({LABEL_PROJECT: project.name, COMPOSE_PROJECT: project.name})
+/// The project's own labels, which `down` finds it by, and Kubernetes' recommended ones.
+fn labels(project: &Project, component: Option<&str>) -> Value {
+    let mut labels = recommended_labels(&project.name, component);
+    labels[LABEL_PROJECT] = json!(project.name);
+    labels[COMPOSE_PROJECT] = json!(project.name);
+    labels
 }
 
-fn claim_labels(project: &Project, claim: &str) -> Value {
-    let mut labels = labels(project);
-    labels[COMPOSE_VOLUME] = json!(claim);
+/// A claim's labels: the volume's key as `up` labels it, for `down -v`.
+fn claim_labels(project: &Project, key: &str) -> Value {
+    let mut labels = labels(project, Some(key));
+    labels[COMPOSE_VOLUME] = json!(names::label_value(key));
     labels
+}
+
+/// A replica's container: the service's name, numbered when there are several.
+fn container_name(service: &Service, number: u32) -> String {
+    if service.replicas > 1 {
+        format!("{}-{number}", service.name)
+    } else {
+        service.name.clone()
+    }
 }
 
 fn container(
     project: &Project,
     service: &Service,
     number: u32,
+    names: &mut Names,
     volumes: &mut Volumes,
     dropped: &mut Dropped,
 ) -> Value {
-    let name = if service.replicas > 1 {
-        format!("{}-{number}", service.name)
-    } else {
-        service.name.clone()
-    };
+    let name = names.get(&container_name(service, number));
     let mut c = Map::new();
     c.insert("name".into(), name.clone().into());
     c.insert("image".into(), image_name(&project.name, service).into());
@@ -186,7 +214,7 @@ fn container(
     if !ports.is_empty() {
         c.insert("ports".into(), ports.into());
     }
-    let mounts = volumes.mounts(project, service, &name);
+    let mounts = volumes.mounts(project, service, &name, names);
     if !mounts.is_empty() {
         c.insert("volumeMounts".into(), mounts.into());
     }
@@ -387,7 +415,8 @@ fn restart_policy(services: &[&Service], dropped: &mut Dropped) -> &'static str 
 struct Volumes {
     pod: Vec<Value>,
     names: Vec<String>,
-    claims: Vec<String>,
+    /// Each named volume's key and its volume name, each once.
+    claims: Vec<(String, String)>,
 }
 
 impl Volumes {
@@ -404,19 +433,26 @@ impl Volumes {
         name
     }
 
-    fn mounts(&mut self, project: &Project, service: &Service, container: &str) -> Vec<Value> {
+    fn mounts(
+        &mut self,
+        project: &Project,
+        service: &Service,
+        container: &str,
+        names: &mut Names,
+    ) -> Vec<Value> {
         let mut mounts = Vec::new();
         for (i, m) in service.volumes.iter().enumerate() {
             let name = match (&m.kind, &m.source) {
                 (MountKind::Volume, Some(key)) => {
                     let claim = project.volume_name(key);
                     let external = project.volumes.get(key).is_some_and(|v| v.external);
-                    if !external && !self.claims.contains(&claim) {
-                        self.claims.push(claim.clone());
+                    let entry = (key.clone(), claim.clone());
+                    if !external && !self.claims.contains(&entry) {
+                        self.claims.push(entry);
                     }
                     self.add(
                         dns_name(&format!("volume-{key}")),
-                        json!({"persistentVolumeClaim": {"claimName": claim}}),
+                        json!({"persistentVolumeClaim": {"claimName": names.get(&claim)}}),
                     )
                 }
                 (MountKind::Volume, None) => self.add(
@@ -484,17 +520,6 @@ impl Volumes {
         }
         mounts
     }
-}
-
-/// A Kubernetes object name: lower-case letters, digits and `-`, at most 63 characters.
-fn dns_name(text: &str) -> String {
-    let mut name: String = text
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    name.truncate(63);
-    name.trim_matches('-').to_string()
 }
 
 /// Settings with no Kubernetes form, grouped by setting: "depends_on (a, b)".

@@ -58,7 +58,11 @@ volumes:
     assert_eq!(docs.len(), 2, "{docs:#?}");
     let claim = &docs[0];
     assert_eq!(claim["kind"], "PersistentVolumeClaim");
-    assert_eq!(claim["metadata"]["name"], "shop_pg");
+    assert_eq!(claim["metadata"]["name"], "shop-pg");
+    assert_eq!(
+        claim["metadata"]["labels"]["com.docker.compose.volume"],
+        "pg"
+    );
     let pod = &docs[1];
     assert_eq!(pod["kind"], "Pod");
     assert_eq!(pod["metadata"]["name"], "shop");
@@ -120,7 +124,7 @@ volumes:
     let volumes = spec["volumes"].as_array().unwrap();
     assert_eq!(
         volumes[0],
-        json!({"name": "volume-pg", "persistentVolumeClaim": {"claimName": "shop_pg"}})
+        json!({"name": "volume-pg", "persistentVolumeClaim": {"claimName": "shop-pg"}})
     );
     assert_eq!(volumes[1]["hostPath"]["type"], "File");
     assert!(volumes[1]["hostPath"]["path"]
@@ -180,5 +184,113 @@ volumes:
 #[test]
 fn names_are_made_valid_for_kubernetes() {
     assert_eq!(dns_name("Volume_My.Data"), "volume-my-data");
+    assert_eq!(dns_name("__a..b__"), "a-b");
     assert_eq!(dns_name(&"x".repeat(70)).len(), 63);
+    assert_eq!(dns_name(&format!("{}_y", "x".repeat(62))), "x".repeat(62));
+    assert_eq!(names::label_value("-my app_"), "my-app");
+    assert_eq!(names::label_value(&"v".repeat(70)).len(), 63);
+}
+
+/// A DNS-1123 label as the API server checks it.
+fn is_dns_label(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    !name.is_empty()
+        && name.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes[bytes.len() - 1].is_ascii_alphanumeric()
+}
+
+#[test]
+fn every_name_is_a_dns_label_and_the_changed_ones_are_shown_in_a_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:
+  api_v2:
+    image: api:2
+    volumes: [sightings:/data, Shared_Cache:/cache]
+  api-v2:
+    image: api:1
+  Worker.One:
+    image: worker:1
+    depends_on: [api_v2]
+volumes:
+  sightings: {}
+  Shared_Cache: {external: true}
+",
+    )
+    .unwrap();
+    let project = load_project(&LoadOptions {
+        working_dir: dir.path().to_path_buf(),
+        project_name: Some("eco_kube".into()),
+        ..LoadOptions::default()
+    })
+    .unwrap();
+    let out = kube(&project, &Plan::new(&project).unwrap());
+    let docs: Vec<serde_json::Value> = serde_norway::Deserializer::from_str(&out.yaml)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    let pod = docs.iter().find(|d| d["kind"] == "Pod").unwrap();
+    let claim = docs
+        .iter()
+        .find(|d| d["kind"] == "PersistentVolumeClaim")
+        .unwrap();
+    let containers: Vec<&str> = pod["spec"]["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    let claims: Vec<&str> = pod["spec"]["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["persistentVolumeClaim"]["claimName"].as_str())
+        .collect();
+    let mut all = vec![
+        pod["metadata"]["name"].as_str().unwrap(),
+        claim["metadata"]["name"].as_str().unwrap(),
+    ];
+    all.extend(&containers);
+    all.extend(&claims);
+    for name in &all {
+        assert!(is_dns_label(name), "{name:?} in {}", out.yaml);
+    }
+    assert_eq!(pod["metadata"]["name"], "eco-kube");
+    assert_eq!(claim["metadata"]["name"], "eco-kube-sightings");
+    assert!(claims.contains(&"shared-cache"), "{claims:?}");
+    // `api_v2` and `api-v2` stay two containers: the changed one keeps apart by a hash.
+    let mut unique = containers.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), containers.len(), "{containers:?}");
+    assert!(containers.contains(&"api-v2"), "{containers:?}");
+    assert!(containers.contains(&"worker-one"), "{containers:?}");
+    // The comment maps each changed name, and the same project gives the same names.
+    for original in [
+        "eco_kube",
+        "eco_kube_sightings",
+        "Shared_Cache",
+        "Worker.One",
+    ] {
+        assert!(
+            out.yaml.contains(&format!("#   {original} -> ")),
+            "{original} in {}",
+            out.yaml
+        );
+    }
+    assert!(!out.yaml.contains("#   api-v2 ->"), "{}", out.yaml);
+    assert_eq!(out, kube(&project, &Plan::new(&project).unwrap()));
+    // The recommended labels, beside the project's own that `down` finds it by.
+    let labels = &pod["metadata"]["labels"];
+    assert_eq!(labels["app.kubernetes.io/part-of"], "eco_kube");
+    assert_eq!(labels["app.kubernetes.io/managed-by"], "sidepod");
+    assert_eq!(labels["io.sidepod.project"], "eco_kube");
+    assert_eq!(
+        claim["metadata"]["labels"]["app.kubernetes.io/component"],
+        "sightings"
+    );
 }
