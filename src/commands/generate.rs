@@ -4,13 +4,18 @@ use crate::cli::Generate;
 use crate::error::Error;
 use crate::exit;
 use crate::output;
-use crate::session::Session;
+use crate::session::{Loaded, Session};
 
 pub fn generate(s: &Session, what: &Generate) -> Result<i32, Error> {
     let Generate::Kube = what;
-    let (project, plan) = s.load()?.into_parts();
+    let loaded = s.load()?;
+    let secrets = match &loaded {
+        Loaded::Job { job, .. } => job.secrets.clone(),
+        Loaded::Project { .. } => Vec::new(),
+    };
+    let (project, plan) = loaded.into_parts();
     s.warn_all(&project.warnings);
-    let kube = crate::plan::kube(&project, &plan);
+    let kube = crate::plan::kube(&project, &plan, &secrets);
     if let crate::plan::Layout::Bridge { why } = &plan.layout {
         s.output.warn(&format!(
             "sidepod runs this stack in bridge mode ({why}); the YAML is one Pod, one \

@@ -9,8 +9,10 @@ use serde_json::{json, Map, Value};
 
 use super::{image_name, stop_grace, Plan, LABEL_PROJECT};
 use names::{dns_name, recommended_labels, Names};
+use secrets::Secrets;
 
 mod names;
+mod secrets;
 use crate::model::{
     FileSource, HealthTest, MountKind, NetworkMode, Project, RestartPolicy, Service,
 };
@@ -23,7 +25,9 @@ pub struct Kube {
     pub dropped: Vec<String>,
 }
 
-pub fn kube(project: &Project, plan: &Plan) -> Kube {
+/// `secrets` are the values never to write out (a job's secrets): the variables that
+/// carry one read it from a `Secret`.
+pub fn kube(project: &Project, plan: &Plan, secrets: &[String]) -> Kube {
     let mut dropped = Dropped::default();
     let services: Vec<&Service> = plan
         .start_order
@@ -43,6 +47,7 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
         names.reserve(&project.volume_name(key));
     }
     let pod_name = names.get(&project.name);
+    let mut secrets = Secrets::new(secrets, dns_name(&format!("{pod_name}-secrets")));
     let mut volumes = Volumes::default();
     let mut containers = Vec::new();
     for service in &services {
@@ -53,6 +58,7 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
                 number,
                 &mut names,
                 &mut volumes,
+                &mut secrets,
                 &mut dropped,
             ));
         }
@@ -145,6 +151,7 @@ pub fn kube(project: &Project, plan: &Plan) -> Kube {
         "spec": spec,
     }));
     let yaml = names.comment()
+        + &secrets.comment()
         + &documents
             .iter()
             // A JSON value always renders as YAML (string keys, no tags).
@@ -187,6 +194,7 @@ fn container(
     number: u32,
     names: &mut Names,
     volumes: &mut Volumes,
+    secrets: &mut Secrets,
     dropped: &mut Dropped,
 ) -> Value {
     let name = names.get(&container_name(service, number));
@@ -205,7 +213,7 @@ fn container(
     let env: Vec<Value> = service
         .environment
         .iter()
-        .filter_map(|(k, v)| v.as_ref().map(|v| json!({"name": k, "value": v})))
+        .filter_map(|(k, v)| v.as_ref().map(|v| secrets.env(&name, k, v)))
         .collect();
     if !env.is_empty() {
         c.insert("env".into(), env.into());

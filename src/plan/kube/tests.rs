@@ -12,10 +12,10 @@ fn generate(compose: &str) -> (Vec<serde_json::Value>, Vec<String>) {
     })
     .unwrap();
     let plan = Plan::new(&project).unwrap();
-    let out = kube(&project, &plan);
+    let out = kube(&project, &plan, &[]);
     assert_eq!(
         out,
-        kube(&project, &plan),
+        kube(&project, &plan, &[]),
         "the same project gives the same YAML"
     );
     let docs = serde_norway::Deserializer::from_str(&out.yaml)
@@ -229,7 +229,7 @@ volumes:
         ..LoadOptions::default()
     })
     .unwrap();
-    let out = kube(&project, &Plan::new(&project).unwrap());
+    let out = kube(&project, &Plan::new(&project).unwrap(), &[]);
     let docs: Vec<serde_json::Value> = serde_norway::Deserializer::from_str(&out.yaml)
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .collect();
@@ -283,7 +283,7 @@ volumes:
         );
     }
     assert!(!out.yaml.contains("#   api-v2 ->"), "{}", out.yaml);
-    assert_eq!(out, kube(&project, &Plan::new(&project).unwrap()));
+    assert_eq!(out, kube(&project, &Plan::new(&project).unwrap(), &[]));
     // The recommended labels, beside the project's own that `down` finds it by.
     let labels = &pod["metadata"]["labels"];
     assert_eq!(labels["app.kubernetes.io/part-of"], "eco_kube");
@@ -293,4 +293,66 @@ volumes:
         claim["metadata"]["labels"]["app.kubernetes.io/component"],
         "sightings"
     );
+}
+
+#[test]
+fn a_secret_value_is_never_written_and_its_variables_read_it_from_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("compose.yaml"),
+        "services:
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_PASSWORD: s3cret-value
+      DATABASE_URL: postgres://app:s3cret-value@db/app
+      POSTGRES_DB: app
+",
+    )
+    .unwrap();
+    let project = load_project(&LoadOptions {
+        working_dir: dir.path().to_path_buf(),
+        project_name: Some("shop".into()),
+        ..LoadOptions::default()
+    })
+    .unwrap();
+    let plan = Plan::new(&project).unwrap();
+    let secrets = ["s3cret-value".to_string(), String::new()];
+    let out = kube(&project, &plan, &secrets);
+    assert!(!out.yaml.contains("s3cret-value"), "{}", out.yaml);
+    let docs: Vec<serde_json::Value> = serde_norway::Deserializer::from_str(&out.yaml)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect();
+    let env = &docs[0]["spec"]["containers"][0]["env"];
+    let by_name = |n: &str| {
+        env.as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        by_name("POSTGRES_PASSWORD")["valueFrom"],
+        json!({"secretKeyRef": {"name": "shop-secrets", "key": "db.POSTGRES_PASSWORD"}})
+    );
+    assert_eq!(
+        by_name("DATABASE_URL")["valueFrom"]["secretKeyRef"]["key"],
+        "db.DATABASE_URL"
+    );
+    // An empty secret matches nothing: the plain value stays.
+    assert_eq!(by_name("POSTGRES_DB")["value"], "app");
+    assert!(
+        out.yaml.contains(
+            "#   kubectl create secret generic shop-secrets \\\n\
+             #     --from-literal=db.DATABASE_URL=... \\\n\
+             #     --from-literal=db.POSTGRES_PASSWORD=...\n"
+        ),
+        "{}",
+        out.yaml
+    );
+    // Without secrets, no comment and the values as they are.
+    let plain = kube(&project, &plan, &[]);
+    assert!(!plain.yaml.contains("kubectl create secret"));
+    assert!(plain.yaml.contains("s3cret-value"));
 }
