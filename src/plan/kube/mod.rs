@@ -13,6 +13,7 @@ use secrets::Secrets;
 
 mod names;
 mod secrets;
+mod yaml;
 use crate::model::{
     FileSource, HealthTest, MountKind, NetworkMode, Project, RestartPolicy, Service,
 };
@@ -155,7 +156,7 @@ pub fn kube(project: &Project, plan: &Plan, secrets: &[String]) -> Kube {
         + &documents
             .iter()
             // A JSON value always renders as YAML (string keys, no tags).
-            .map(|d| serde_norway::to_string(d).unwrap_or_default())
+            .map(|d| yaml::for_yaml_11(&serde_norway::to_string(d).unwrap_or_default()))
             .collect::<Vec<_>>()
             .join("---\n");
     Kube {
