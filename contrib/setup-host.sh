@@ -17,7 +17,8 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-# python3-venv: contrib/bench.sh installs podman-compose into a venv for the comparison.
+# python3-venv: contrib/bench.sh installs podman-compose into a venv for the comparison,
+# and contrib/validate-kube.sh kubernetes-validate.
 # docker-registry and apache2-utils (htpasswd): the registry the login tests pull from.
 # netavark, aardvark-dns, iptables: podman networks with DNS, for bridge mode.
 # git (its daemon) and openssh-client (ssh-agent): builds from a git URL and with an agent.

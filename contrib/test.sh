@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # sidepod's whole test suite, as CI runs it: formatting, lints, unit and CLI tests, and
-# the podman tests against real podman, rootful and rootless.
+# the podman tests against real podman, rootful and rootless; and what generate kube
+# prints, validated against the Kubernetes schemas (contrib/validate-kube.sh).
 #
 # As root (CI): installs podman and prepares the host (contrib/setup-host.sh), builds the
 # test images for root and the rootless test user, then runs the podman tests twice.
@@ -48,6 +49,12 @@ python3 contrib/packaging/test_crates.py
 python3 contrib/packaging/crates.py check
 python3 contrib/packaging/test_advisories.py
 python3 contrib/packaging/advisories.py check
+echo "==> generate kube against the Kubernetes schemas"
+if [ "$podman_tests" = yes ] || /usr/bin/python3 -c 'import ensurepip' 2>/dev/null; then
+    contrib/validate-kube.sh
+else
+    echo "SKIPPED: generate kube's schema validation needs python3-venv (contrib/setup-host.sh installs it): not run, not passed"
+fi
 if [ "$podman_tests" = yes ]; then
     echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
     cargo test --all-targets --no-fail-fast
