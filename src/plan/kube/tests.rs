@@ -1,16 +1,30 @@
 use super::*;
 use crate::compose::{load_project, LoadOptions};
 
-fn generate(compose: &str) -> (Vec<serde_json::Value>, Vec<String>) {
+/// `compose` loaded as the project `name`, with a `motd` file beside it in the
+/// directory returned, which lives as long as the caller keeps it.
+fn load(compose: &str, name: &str) -> (tempfile::TempDir, Project) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("compose.yaml"), compose).unwrap();
     std::fs::write(dir.path().join("motd"), "hello\n").unwrap();
     let project = load_project(&LoadOptions {
         working_dir: dir.path().to_path_buf(),
-        project_name: Some("shop".into()),
+        project_name: Some(name.into()),
         ..LoadOptions::default()
     })
     .unwrap();
+    (dir, project)
+}
+
+/// The documents of a YAML stream.
+fn documents(yaml: &str) -> Vec<serde_json::Value> {
+    serde_norway::Deserializer::from_str(yaml)
+        .map(|d| serde::Deserialize::deserialize(d).unwrap())
+        .collect()
+}
+
+fn generate(compose: &str) -> (Vec<serde_json::Value>, Vec<String>) {
+    let (_dir, project) = load(compose, "shop");
     let plan = Plan::new(&project).unwrap();
     let out = kube(&project, &plan, &[]);
     assert_eq!(
@@ -18,10 +32,7 @@ fn generate(compose: &str) -> (Vec<serde_json::Value>, Vec<String>) {
         kube(&project, &plan, &[]),
         "the same project gives the same YAML"
     );
-    let docs = serde_norway::Deserializer::from_str(&out.yaml)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
-        .collect();
-    (docs, out.dropped)
+    (documents(&out.yaml), out.dropped)
 }
 
 #[test]
@@ -205,9 +216,7 @@ fn is_dns_label(name: &str) -> bool {
 
 #[test]
 fn every_name_is_a_dns_label_and_the_changed_ones_are_shown_in_a_comment() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
+    let (_dir, project) = load(
         "services:
   api_v2:
     image: api:2
@@ -221,18 +230,10 @@ volumes:
   sightings: {}
   Shared_Cache: {external: true}
 ",
-    )
-    .unwrap();
-    let project = load_project(&LoadOptions {
-        working_dir: dir.path().to_path_buf(),
-        project_name: Some("eco_kube".into()),
-        ..LoadOptions::default()
-    })
-    .unwrap();
+        "eco_kube",
+    );
     let out = kube(&project, &Plan::new(&project).unwrap(), &[]);
-    let docs: Vec<serde_json::Value> = serde_norway::Deserializer::from_str(&out.yaml)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
-        .collect();
+    let docs = documents(&out.yaml);
     let pod = docs.iter().find(|d| d["kind"] == "Pod").unwrap();
     let claim = docs
         .iter()
@@ -297,9 +298,7 @@ volumes:
 
 #[test]
 fn a_secret_value_is_never_written_and_its_variables_read_it_from_a_secret() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("compose.yaml"),
+    let (_dir, project) = load(
         "services:
   db:
     image: postgres:16
@@ -308,21 +307,13 @@ fn a_secret_value_is_never_written_and_its_variables_read_it_from_a_secret() {
       DATABASE_URL: postgres://app:s3cret-value@db/app
       POSTGRES_DB: app
 ",
-    )
-    .unwrap();
-    let project = load_project(&LoadOptions {
-        working_dir: dir.path().to_path_buf(),
-        project_name: Some("shop".into()),
-        ..LoadOptions::default()
-    })
-    .unwrap();
+        "shop",
+    );
     let plan = Plan::new(&project).unwrap();
     let secrets = ["s3cret-value".to_string(), String::new()];
     let out = kube(&project, &plan, &secrets);
     assert!(!out.yaml.contains("s3cret-value"), "{}", out.yaml);
-    let docs: Vec<serde_json::Value> = serde_norway::Deserializer::from_str(&out.yaml)
-        .map(|d| serde::Deserialize::deserialize(d).unwrap())
-        .collect();
+    let docs = documents(&out.yaml);
     let env = &docs[0]["spec"]["containers"][0]["env"];
     let by_name = |n: &str| {
         env.as_array()
