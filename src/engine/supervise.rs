@@ -55,8 +55,9 @@ pub async fn up_attached(
     if let Some(w) = &attach_opts.watch {
         super::watch::check(stack, w)?;
     }
-    // Followed from before the first container starts, so that no exit goes unseen.
-    let events = (!detach).then(|| Events::start(stack));
+    // Followed from before the first container starts, so that no exit goes unseen. A
+    // dry run prints its commands and ends there: nothing runs to be followed.
+    let events = (!detach && !stack.backend.prints_only()).then(|| Events::start(stack));
     let started = or_teardown(stack, &stop, shutdown, up(stack, opts, &mut inner)).await?;
     let Some(events) = events else {
         return Ok(crate::exit::SUCCESS);
