@@ -23,11 +23,8 @@ impl Names {
     /// Gives `original` its own name now if it is valid as it is, so that a name that
     /// has to change later never takes it.
     pub fn reserve(&mut self, original: &str) {
-        let valid = dns_name(original) == original && !original.is_empty();
-        if valid
-            && !self.given.contains_key(original)
-            && !self.given.values().any(|v| v == original)
-        {
+        let valid = !original.is_empty() && dns_name(original) == original;
+        if valid && !self.given.contains_key(original) && !self.taken(original) {
             self.given
                 .insert(original.to_string(), original.to_string());
         }
@@ -40,19 +37,22 @@ impl Names {
             return name.clone();
         }
         let mut name = dns_name(original);
-        let taken = |n: &str, given: &BTreeMap<String, String>| given.values().any(|v| v == n);
-        if name != original || name.is_empty() || taken(&name, &self.given) {
-            if name.is_empty() || taken(&name, &self.given) {
-                let hash = &fingerprint(original.as_bytes())[..8];
-                name.truncate(LABEL_MAX - hash.len() - 1);
-                name = format!("{}-{hash}", name.trim_end_matches('-'))
-                    .trim_start_matches('-')
-                    .to_string();
-            }
+        if name.is_empty() || self.taken(&name) {
+            let hash = &fingerprint(original.as_bytes())[..8];
+            name.truncate(LABEL_MAX - hash.len() - 1);
+            name = format!("{}-{hash}", name.trim_end_matches('-'))
+                .trim_start_matches('-')
+                .to_string();
+        }
+        if name != original {
             self.changed.push((original.to_string(), name.clone()));
         }
         self.given.insert(original.to_string(), name.clone());
         name
+    }
+
+    fn taken(&self, name: &str) -> bool {
+        self.given.values().any(|v| v == name)
     }
 
     /// A YAML comment that shows each changed name beside the one it came from, or
