@@ -11,6 +11,7 @@ mod images;
 mod job;
 mod leftovers;
 mod limits;
+mod lock;
 mod preflight;
 pub mod pulls;
 mod ready;

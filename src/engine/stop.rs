@@ -159,6 +159,11 @@ pub async fn remove_project(
         return Ok(());
     };
     let project = known.map(|(p, _)| p);
+    // A teardown runs after a signal too: only giving up on it ends the wait.
+    let _lock = tokio::select! {
+        lock = super::lock::project(name, output) => lock,
+        _ = shutdown.abandoned() => return Err(EngineError::Interrupted(shutdown.last_signal())),
+    };
     let (containers, pods) = tokio::join!(
         super::leftovers::containers(backend, name, project, output),
         backend.pods(LABEL_PROJECT, name)

@@ -116,10 +116,13 @@ pub async fn up(
     super::preflight::check(stack.backend.as_ref(), project, &selected).await?;
     let began = Instant::now();
     let deadline = opts.wait_timeout.map(|t| began + t);
-    tokio::select! {
-        r = prepare(stack, &selected, opts) => r?,
+    let _lock = tokio::select! {
+        r = async {
+            prepare(stack, &selected, opts).await?;
+            Ok::<_, EngineError>(super::lock::project(&project.name, &stack.output).await)
+        } => r?,
         _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
-    }
+    };
     let existing =
         super::leftovers::containers(&stack.backend, &project.name, Some(project), &stack.output)
             .await?;
