@@ -206,14 +206,21 @@ impl Session {
 
     /// Loads a Compose project, or a job when the (single) file is a job file, or when
     /// no Compose file is found but a `sidepod.yaml` is; not planned.
+    /// The job file that `load` loads, when it loads a job, not a Compose project.
+    pub fn job_file_to_load(&self) -> Option<std::path::PathBuf> {
+        let opts = self.load_options();
+        match opts.files.as_slice() {
+            [one] if one.as_os_str() != "-" && job::is_job_file(&opts.working_dir.join(one)) => {
+                Some(opts.working_dir.join(one))
+            }
+            [] if compose_file_absent(&opts) => job::find_job_file(&opts.working_dir),
+            _ => None,
+        }
+    }
+
     pub fn load_unplanned(&self) -> Result<Unplanned, Error> {
         let opts = self.load_options();
-        let is_job = match opts.files.as_slice() {
-            [one] => one.as_os_str() != "-" && job::is_job_file(&opts.working_dir.join(one)),
-            [] => compose_file_absent(&opts) && job::find_job_file(&opts.working_dir).is_some(),
-            _ => false,
-        };
-        if is_job {
+        if self.job_file_to_load().is_some() {
             let (job, project) =
                 self.load_job_unplanned(&opts, false, &[], &JobChoice::default())?;
             return Ok(Unplanned::Job {

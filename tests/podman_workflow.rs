@@ -456,15 +456,58 @@ volumes:
             ("motd", "hello from kube play\n"),
         ],
     );
-    let generated = p.sidepod(&["generate", "kube"]);
+    // The Kubernetes form: web, which client waits for, is a native sidecar that holds
+    // client back until its startup probe passes.
+    let native = p.sidepod(&["generate", "kube"]);
+    native.success();
+    let web_sidecar = "  initContainers:\n  - name: web\n";
+    assert!(native.stdout.contains(web_sidecar), "{}", native.stdout);
+    assert!(
+        native
+            .stdout
+            .contains("    restartPolicy: Always\n    startupProbe:\n"),
+        "{}",
+        native.stdout
+    );
+    p.write("native.yaml", &native.stdout);
+    let played = host.run("podman", &["kube", "play", "native.yaml"], &p.dir, &[]);
+    if played.code == 0 {
+        // A podman with native sidecars: client starts only once web is healthy.
+        let client = format!("{}-client", p.name);
+        p.wait_for(Duration::from_secs(60), "the client's page", || {
+            host.podman(&["logs", &client]).stdout == "hello from kube play\n"
+        });
+        host.run("podman", &["kube", "down", "native.yaml"], &p.dir, &[]);
+    } else {
+        // Podman 4 refuses probes on init containers, so it cannot run native sidecars:
+        // it says so, leaving the pod and the volume it made, which `down -v` removes.
+        // The schema check in CI (contrib/validate-kube.sh) validates this form instead.
+        assert!(
+            played
+                .stderr
+                .contains("cannot create an init container that has either of"),
+            "{}",
+            played.stderr
+        );
+        eprintln!(
+            "note: this podman cannot play native sidecars: {}",
+            played.stderr.trim()
+        );
+        p.sidepod(&["down", "-v", "-t", "0"]).success();
+        p.assert_nothing_left();
+    }
+
+    // The podman form: every service one of the pod's containers, started together.
+    let generated = p.sidepod(&["generate", "kube", "--for", "podman"]);
     generated.success();
     assert!(
         generated
             .stderr
-            .contains("not kept: depends_on (a pod starts its containers together), of client"),
+            .contains("not kept: depends_on (podman kube play starts a pod's containers together"),
         "{}",
         generated.stderr
     );
+    assert!(!generated.stdout.contains("initContainers"));
     p.write("kube.yaml", &generated.stdout);
 
     let play = host.run("podman", &["kube", "play", "kube.yaml"], &p.dir, &[]);
@@ -497,6 +540,80 @@ volumes:
     p.sidepod(&["down", "-v", "-t", "0"]).success();
     p.assert_nothing_left();
     assert_ne!(host.podman(&["volume", "exists", &volume]).code, 0);
+}
+
+#[test]
+fn a_generated_job_runs_its_steps_under_podman_kube_play_with_the_job_runners_exit_code() {
+    let host = host!();
+    let job = format!(
+        "container: {{image: {BUSYBOX}}}
+services:
+  web:
+    image: {BUSYBOX}
+    command: [httpd, -f, -p, '8080', -h, /workspace]
+    expose: ['8080']
+steps:
+  - name: one
+    run: echo hello > index.html && until wget -q -O - http://web:8080/; do sleep 0.2; done
+  - name: two
+    run: exit 3
+  - name: skipped
+    run: echo never
+  - name: report
+    when: always
+    run: echo reported
+"
+    );
+    let p = Project::with_files(&host, "kubejob", &[("sidepod.yaml", &job)]);
+
+    // A cluster's form is a batch/v1 Job, which podman 4 cannot play: it says so and
+    // creates nothing; the schema check in CI validates it instead.
+    let native = p.sidepod(&["-f", "sidepod.yaml", "generate", "kube"]);
+    native.success();
+    assert!(native.stdout.contains("kind: Job\n"), "{}", native.stdout);
+    assert!(
+        native.stdout.contains("  backoffLimit: 0\n"),
+        "{}",
+        native.stdout
+    );
+    p.write("job.yaml", &native.stdout);
+    let played = host.run("podman", &["kube", "play", "job.yaml"], &p.dir, &[]);
+    if played.code != 0 {
+        assert!(
+            played
+                .stderr
+                .contains("does not contain any supported kube kind"),
+            "{}",
+            played.stderr
+        );
+        eprintln!(
+            "note: this podman cannot play a Job: {}",
+            played.stderr.trim()
+        );
+        p.assert_nothing_left();
+    } else {
+        host.run("podman", &["kube", "down", "job.yaml"], &p.dir, &[]);
+    }
+
+    // The podman form is a Pod whose main container runs the steps in order: it stops
+    // at the failing step, still runs the `always` one, and ends with the failing code.
+    let pod = p.sidepod(&["-f", "sidepod.yaml", "generate", "kube", "--for", "podman"]);
+    pod.success();
+    p.write("pod.yaml", &pod.stdout);
+    let played = host.run("podman", &["kube", "play", "pod.yaml"], &p.dir, &[]);
+    assert_eq!(played.code, 0, "{}", played.stderr);
+    let main = format!("{}-main", p.name);
+    p.wait_for(Duration::from_secs(60), "the steps to end", || {
+        p.inspect(&main, "{{.State.Status}}") == "exited"
+    });
+    assert_eq!(p.inspect(&main, "{{.State.ExitCode}}"), "3");
+    assert_eq!(
+        host.podman(&["logs", &main]).stdout,
+        "== one\nhello\n== two\n== report\nreported\n"
+    );
+    p.sidepod(&["-f", "sidepod.yaml", "down", "-v", "-t", "0"])
+        .success();
+    p.assert_nothing_left();
 }
 
 #[test]

@@ -214,9 +214,9 @@ pub enum CacheCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum Generate {
-    /// Kubernetes YAML: one Pod, as sidepod runs it, and a PersistentVolumeClaim per named
-    /// volume, ready for `podman kube play`
-    Kube,
+    /// Kubernetes YAML: a Compose project as one Pod (a job as a batch/v1 Job), services
+    /// others depend on as native sidecars, and a PersistentVolumeClaim per named volume
+    Kube(KubeArgs),
 }
 
 #[derive(Debug, Args)]

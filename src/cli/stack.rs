@@ -1,5 +1,5 @@
 //! The flags of the commands that run and show a stack: `up`, `watch`, `down`, `ps`,
-//! `logs` and `config`.
+//! `logs`, `config` and `generate kube`.
 
 use clap::{Args, ValueEnum};
 
@@ -270,4 +270,22 @@ pub struct ConfigArgs {
 pub enum ConfigFormat {
     Yaml,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct KubeArgs {
+    /// Who runs the YAML: `kubernetes`, or `podman` for the form podman 4's `kube play`
+    /// runs (no native sidecars: every service one of the pod's containers, started
+    /// together; a job as a Pod instead of a Job)
+    #[arg(long = "for", value_name = "RUNNER", value_enum, default_value_t = KubeRunner::Kubernetes)]
+    pub runner: KubeRunner,
+    /// What stands for a job's workspace: `empty`, `pvc:NAME` or `git:URL[#REF]`
+    #[arg(long, value_name = "VOLUME", default_value = "empty")]
+    pub workspace: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KubeRunner {
+    Kubernetes,
+    Podman,
 }

@@ -50,28 +50,18 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
         return Ok(engine::run_job(&stack, &job, &opts, &mut shutdown).await?);
     };
     let chosen = choose(&matrix.combinations, &args.matrix, &display)?;
-    // Every combination is loaded and planned before any runs: an error in one is an
-    // error of the file.
+    let loaded = variants(
+        s,
+        args.file.as_deref(),
+        args.project_name.as_deref(),
+        restricted,
+        &choice,
+        &chosen,
+    )?;
     let mut variants = Vec::new();
-    for (i, combination) in chosen {
-        let vars = combination.variables();
-        let (first, _, _) = s.load_job_variant(
-            args.file.as_deref(),
-            args.project_name.as_deref(),
-            restricted,
-            &vars,
-            &choice,
-        )?;
-        let name = format!("{}-{}", first.project.name, i + 1);
-        let (job, project, plan) = s.load_job_variant(
-            args.file.as_deref(),
-            Some(&name),
-            restricted,
-            &vars,
-            &choice,
-        )?;
+    for (label, job, project, plan) in loaded {
         variants.push(engine::Variant {
-            label: combination.label(),
+            label,
             stack: s.stack(project, plan)?,
             job,
         });
@@ -81,6 +71,37 @@ pub async fn job(s: &Session, args: &JobArgs) -> Result<i32, Error> {
     let parallel = args.parallel.or(matrix.max_parallel).unwrap_or(1);
     let shutdown = s.shutdown()?;
     Ok(engine::run_matrix(variants, &opts, parallel, fail_fast, &shutdown).await)
+}
+
+/// A matrix's combinations, each loaded and planned as the job `<name>-<n>` (its place
+/// in the matrix), with its label. All are loaded before any runs: an error in one is an
+/// error of the file.
+pub(super) fn variants(
+    s: &Session,
+    file: Option<&std::path::Path>,
+    name: Option<&str>,
+    restricted: bool,
+    choice: &JobChoice,
+    chosen: &[(usize, &Combination)],
+) -> Result<
+    Vec<(
+        String,
+        crate::model::Job,
+        crate::model::Project,
+        crate::plan::Plan,
+    )>,
+    Error,
+> {
+    let mut variants = Vec::new();
+    for (i, combination) in chosen {
+        let vars = combination.variables();
+        let (first, _, _) = s.load_job_variant(file, name, restricted, &vars, choice)?;
+        let name = format!("{}-{}", first.project.name, i + 1);
+        let (job, project, plan) =
+            s.load_job_variant(file, Some(&name), restricted, &vars, choice)?;
+        variants.push((combination.label(), job, project, plan));
+    }
+    Ok(variants)
 }
 
 /// `--list`: the file's jobs, one a line, with whether and how each runs here.

@@ -7,6 +7,6 @@ mod layout;
 mod specs;
 
 pub use graph::{dependencies, Plan, PlanError};
-pub use kube::{kube, Kube};
+pub use kube::{kube, kube_job, JobVariant, Kube, Target as KubeTarget, Workspace};
 pub use layout::{network_name, network_specs, Layout};
 pub use specs::*;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::compose::{load_project, LoadOptions};
+use crate::model::Job;
 
 /// `compose` loaded as the project `name`, with a `motd` file beside it in the
 /// directory returned, which lives as long as the caller keeps it.
@@ -16,6 +17,41 @@ fn load(compose: &str, name: &str) -> (tempfile::TempDir, Project) {
     (dir, project)
 }
 
+/// A job file (and the files beside it) loaded as the job `name`, with its whole project
+/// and plan.
+fn load_job(files: &[(&str, &str)], name: &str) -> (tempfile::TempDir, Job, Project, Plan) {
+    let dir = tempfile::tempdir().unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.path().join(file), text).unwrap();
+    }
+    let job = crate::job::load_job(
+        &LoadOptions {
+            working_dir: dir.path().to_path_buf(),
+            files: vec![dir.path().join("sidepod.yaml")],
+            project_name: Some(name.into()),
+            // The one secret of these tests.
+            environ: [("DB_PASSWORD".into(), "s3cret-value".into())].into(),
+            ..LoadOptions::default()
+        },
+        &crate::job::JobChoice::default(),
+    )
+    .unwrap();
+    let project = job.project();
+    let plan = Plan::new(&project).unwrap();
+    (dir, job, project, plan)
+}
+
+fn generate_job(files: &[(&str, &str)], target: Target, workspace: &Workspace) -> Kube {
+    let (_dir, job, project, plan) = load_job(files, "ci");
+    let variant = JobVariant {
+        job: &job,
+        project: &project,
+        plan: &plan,
+        combination: None,
+    };
+    kube_job(&[variant], target, workspace)
+}
+
 /// The documents of a YAML stream.
 fn documents(yaml: &str) -> Vec<serde_json::Value> {
     serde_norway::Deserializer::from_str(yaml)
@@ -26,10 +62,10 @@ fn documents(yaml: &str) -> Vec<serde_json::Value> {
 fn generate(compose: &str) -> (Vec<serde_json::Value>, Vec<String>) {
     let (_dir, project) = load(compose, "shop");
     let plan = Plan::new(&project).unwrap();
-    let out = kube(&project, &plan, &[]);
+    let out = kube(&project, &plan, Target::Kubernetes);
     assert_eq!(
         out,
-        kube(&project, &plan, &[]),
+        kube(&project, &plan, Target::Kubernetes),
         "the same project gives the same YAML"
     );
     (documents(&out.yaml), out.dropped)
@@ -88,10 +124,14 @@ volumes:
             {"ip": "127.0.0.1", "hostnames": ["db", "frontend", "web"]},
         ])
     );
-    // In start order: db before web.
-    let db = &spec["containers"][0];
-    let web = &spec["containers"][1];
+    // web depends on db: db is a native sidecar, started first; it is awaited only as
+    // started, so it needs no startup probe.
+    let db = &spec["initContainers"][0];
+    let web = &spec["containers"][0];
     assert_eq!(db["name"], "db");
+    assert_eq!(db["restartPolicy"], "Always");
+    assert_eq!(db.get("startupProbe"), None);
+    assert_eq!(spec["containers"].as_array().unwrap().len(), 1);
     assert_eq!(
         db["env"],
         json!([{"name": "POSTGRES_PASSWORD", "value": "test"}])
@@ -108,8 +148,9 @@ volumes:
         db["livenessProbe"],
         json!({
             "exec": {"command": ["/bin/sh", "-c", "pg_isready"]},
-            "initialDelaySeconds": 3, "periodSeconds": 2, "timeoutSeconds": 30,
-            "failureThreshold": 5,
+            "periodSeconds": 2, "timeoutSeconds": 30,
+            // The start period's two tries, then the five retries.
+            "failureThreshold": 7,
         })
     );
     let mounts = db["volumeMounts"].as_array().unwrap();
@@ -152,10 +193,7 @@ volumes:
     );
     assert_eq!(
         dropped,
-        [
-            "not kept: depends_on (a pod starts its containers together), of web",
-            "not kept: its own restart policy (a pod has one for all), of db",
-        ]
+        ["not kept: its own restart policy (a pod has one for all), of db",]
     );
 }
 
@@ -232,7 +270,7 @@ volumes:
 ",
         "eco_kube",
     );
-    let out = kube(&project, &Plan::new(&project).unwrap(), &[]);
+    let out = kube(&project, &Plan::new(&project).unwrap(), Target::Kubernetes);
     let docs = documents(&out.yaml);
     let pod = docs.iter().find(|d| d["kind"] == "Pod").unwrap();
     let claim = docs
@@ -284,7 +322,10 @@ volumes:
         );
     }
     assert!(!out.yaml.contains("#   api-v2 ->"), "{}", out.yaml);
-    assert_eq!(out, kube(&project, &Plan::new(&project).unwrap(), &[]));
+    assert_eq!(
+        out,
+        kube(&project, &Plan::new(&project).unwrap(), Target::Kubernetes)
+    );
     // The recommended labels, beside the project's own that `down` finds it by.
     let labels = &pod["metadata"]["labels"];
     assert_eq!(labels["app.kubernetes.io/part-of"], "eco_kube");
@@ -298,52 +339,63 @@ volumes:
 
 #[test]
 fn a_secret_value_is_never_written_and_its_variables_read_it_from_a_secret() {
-    let (_dir, project) = load(
-        "services:
+    let job = "container:
+  image: alpine:3
+  environment: {DATABASE_URL: 'postgres://app:${DB_PASSWORD}@db/app'}
+services:
   db:
     image: postgres:16
-    environment:
-      POSTGRES_PASSWORD: s3cret-value
-      DATABASE_URL: postgres://app:s3cret-value@db/app
-      POSTGRES_DB: app
-",
-        "shop",
+    environment: {POSTGRES_PASSWORD: '${DB_PASSWORD}', POSTGRES_DB: app}
+mask: [DB_PASSWORD]
+steps:
+  - name: Test
+    run: psql \"$URL\" -c 'select 1'
+    env: {URL: 'postgres://app:${DB_PASSWORD}@db/app', MODE: plain}
+";
+    let out = generate_job(
+        &[("sidepod.yaml", job)],
+        Target::Kubernetes,
+        &Workspace::Empty,
     );
-    let plan = Plan::new(&project).unwrap();
-    let secrets = ["s3cret-value".to_string(), String::new()];
-    let out = kube(&project, &plan, &secrets);
     assert!(!out.yaml.contains("s3cret-value"), "{}", out.yaml);
     let docs = documents(&out.yaml);
-    let env = &docs[0]["spec"]["containers"][0]["env"];
-    let by_name = |n: &str| {
-        env.as_array()
+    let spec = &docs[0]["spec"]["template"]["spec"];
+    let env_of = |c: &serde_json::Value, n: &str| {
+        c["env"]
+            .as_array()
             .unwrap()
             .iter()
             .find(|e| e["name"] == n)
             .unwrap()
             .clone()
     };
+    let db = &spec["initContainers"][0];
     assert_eq!(
-        by_name("POSTGRES_PASSWORD")["valueFrom"],
-        json!({"secretKeyRef": {"name": "shop-secrets", "key": "db.POSTGRES_PASSWORD"}})
+        env_of(db, "POSTGRES_PASSWORD")["valueFrom"],
+        json!({"secretKeyRef": {"name": "ci-secrets", "key": "db.POSTGRES_PASSWORD"}})
     );
+    // An ordinary value stays as it is.
+    assert_eq!(env_of(db, "POSTGRES_DB")["value"], "app");
+    let main = &spec["containers"][0];
     assert_eq!(
-        by_name("DATABASE_URL")["valueFrom"]["secretKeyRef"]["key"],
-        "db.DATABASE_URL"
+        env_of(main, "DATABASE_URL")["valueFrom"]["secretKeyRef"]["key"],
+        "main.DATABASE_URL"
     );
-    // An empty secret matches nothing: the plain value stays.
-    assert_eq!(by_name("POSTGRES_DB")["value"], "app");
+    // A step's secret variable comes from the container's environment, by another name.
+    assert_eq!(
+        env_of(main, "SIDEPOD_STEP_1_URL")["valueFrom"]["secretKeyRef"]["key"],
+        "main.URL"
+    );
+    let script = main["args"][0].as_str().unwrap();
     assert!(
-        out.yaml.contains(
-            "#   kubectl create secret generic shop-secrets \\\n\
-             #     --from-literal=db.DATABASE_URL=... \\\n\
-             #     --from-literal=db.POSTGRES_PASSWORD=...\n"
-        ),
+        script.contains("export URL=\"$SIDEPOD_STEP_1_URL\""),
+        "{script}"
+    );
+    assert!(script.contains("export MODE=plain"), "{script}");
+    assert!(
+        out.yaml
+            .contains("#   kubectl create secret generic ci-secrets \\\n"),
         "{}",
         out.yaml
     );
-    // Without secrets, no comment and the values as they are.
-    let plain = kube(&project, &plan, &[]);
-    assert!(!plain.yaml.contains("kubectl create secret"));
-    assert!(plain.yaml.contains("s3cret-value"));
 }
