@@ -14,7 +14,10 @@ else
     CACHE=${SIDEPOD_IMAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sidepod-test}
 fi
 venv=$CACHE/kube-validate-venv
-if ! "$venv/bin/pip" show kubernetes-validate 2>/dev/null | grep -qx "Version: $VERSION"; then
+# Read whole before grep looks: `grep -q` would stop reading, and pipefail would take
+# pip's broken pipe for a missing package.
+installed=$("$venv/bin/pip" show kubernetes-validate 2>/dev/null || true)
+if ! grep -qx "Version: $VERSION" <<<"$installed"; then
     echo "==> installing kubernetes-validate $VERSION into $venv"
     mkdir -p "$CACHE"
     rm -rf "$venv"
