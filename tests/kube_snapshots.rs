@@ -1,7 +1,7 @@
 //! Snapshots of `generate kube`: the whole YAML, for a job with two sidecars, a matrix,
 //! a secret, and a Compose stack with ordered dependencies. A change to the output
 //! shows here as a diff; `SIDEPOD_UPDATE_SNAPSHOTS=1 cargo test --test kube_snapshots`
-//! rewrites the expected files, to be read and committed.
+//! rewrites the expected files, to be read and committed. And the flags' errors.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -94,4 +94,57 @@ fn a_secret_is_referenced_from_a_secret_and_never_written() {
 fn a_compose_stack_orders_its_services_with_sidecars_and_init_containers() {
     check("compose-order", &[], "pod.yaml");
     check("compose-order", &["--for", "podman"], "pod-podman.yaml");
+}
+
+/// `generate kube` of fixture `name` with `flags`: exit code, stdout, stderr.
+fn generate(name: &str, file: &str, flags: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_sidepod"))
+        .args(["-p", name, "-f", file, "generate", "kube"])
+        .args(flags)
+        .current_dir(fixture(name))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_workspace_that_is_none_of_the_three_forms_is_a_usage_error_naming_them() {
+    for bad in [
+        "nfs:/srv",
+        "pvc:",
+        "pvc:Not_Valid",
+        "git:",
+        "git:https://x/y.git#",
+    ] {
+        let (code, stdout, stderr) =
+            generate("two-sidecars", "sidepod.yaml", &["--workspace", bad]);
+        assert_eq!(code, Some(2), "{bad}: {stderr}");
+        assert!(stdout.is_empty(), "{bad}: {stdout}");
+        assert!(
+            stderr.contains(&format!("--workspace {bad:?}"))
+                && stderr
+                    .contains("`empty`, `pvc:NAME` (a PersistentVolumeClaim) or `git:URL[#REF]`"),
+            "{bad}: {stderr}"
+        );
+    }
+    let (code, _, stderr) = generate("two-sidecars", "sidepod.yaml", &["--for", "helm"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("kubernetes, podman"), "{stderr}");
+}
+
+#[test]
+fn a_workspace_for_a_compose_project_is_said_to_be_unused() {
+    let (code, stdout, stderr) =
+        generate("compose-order", "compose.yaml", &["--workspace", "pvc:src"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("kind: Pod\n"));
+    assert!(!stdout.contains("src"), "{stdout}");
+    assert!(
+        stderr.contains("--workspace is for a job's workspace; a Compose project has none"),
+        "{stderr}"
+    );
 }

@@ -45,7 +45,7 @@ pub(super) fn container(
     if !ports.is_empty() {
         c.insert("ports".into(), ports.into());
     }
-    let mounts = volumes.mounts(project, service, &name, names);
+    let mounts = volumes.mounts(project, service, &name, names, secrets, dropped);
     if !mounts.is_empty() {
         c.insert("volumeMounts".into(), mounts.into());
     }
@@ -207,12 +207,17 @@ fn security_context(service: &Service, dropped: &mut Dropped) -> Option<Value> {
 #[derive(Default)]
 pub(super) struct Volumes {
     pub pod: Vec<Value>,
-    names: Vec<String>,
+    pub names: Vec<String>,
     /// Each named volume's key and its volume name, each once.
     pub claims: Vec<(String, String)>,
     /// A job's workspace: the host directory its bind mounts name, and the volume that
     /// stands for it in the pod.
     pub workspace: Option<(String, Value)>,
+    /// For Kubernetes: secrets and configs come from a Secret and a ConfigMap.
+    pub kubernetes: bool,
+    /// The ConfigMap's name, and its keys and values (configs written in the file).
+    pub config_map: String,
+    pub configs: Vec<(String, String)>,
 }
 
 impl Volumes {
@@ -229,12 +234,57 @@ impl Volumes {
         name
     }
 
+    /// A secret or config file's mount. For Kubernetes a secret is a key of the pod's
+    /// Secret and a config written in the file a key of its ConfigMap; a config from a
+    /// host file (and for podman, anything from a host file) is that file. `None`: podman
+    /// has no way to mount it.
+    fn file_mount(
+        &mut self,
+        kind: &str,
+        key: &str,
+        target: &str,
+        source: &FileSource,
+        secrets: &mut Secrets,
+    ) -> Option<Value> {
+        let (name, key) = match (kind, source, self.kubernetes) {
+            ("secret", _, true) => {
+                let key = secrets.file(key, source);
+                let volume = json!({"secret": {"secretName": secrets.name()}});
+                (self.add("secrets".into(), volume), key)
+            }
+            (_, FileSource::File(file), _) => {
+                let name = self.add(
+                    dns_name(&format!("{kind}-{key}")),
+                    json!({"hostPath": {"path": file, "type": "File"}}),
+                );
+                return Some(json!({"name": name, "mountPath": target, "readOnly": true}));
+            }
+            ("config", FileSource::Content(text), true)
+            | (
+                "config",
+                FileSource::Environment {
+                    value: Some(text), ..
+                },
+                true,
+            ) => {
+                let key = format!("config.{key}");
+                self.configs.push((key.clone(), text.clone()));
+                let volume = json!({"configMap": {"name": self.config_map}});
+                (self.add("configs".into(), volume), key)
+            }
+            _ => return None,
+        };
+        Some(json!({"name": name, "mountPath": target, "subPath": key, "readOnly": true}))
+    }
+
     fn mounts(
         &mut self,
         project: &Project,
         service: &Service,
         container: &str,
         names: &mut Names,
+        secrets: &mut Secrets,
+        dropped: &mut Dropped,
     ) -> Vec<Value> {
         let mut mounts = Vec::new();
         for (i, m) in service.volumes.iter().enumerate() {
@@ -294,7 +344,7 @@ impl Volumes {
             }
             mounts.push(mount);
         }
-        let secrets = service
+        let secret_refs = service
             .secrets
             .iter()
             .map(|r| ("secret", r, &project.secrets));
@@ -302,15 +352,21 @@ impl Volumes {
             .configs
             .iter()
             .map(|r| ("config", r, &project.configs));
-        for (kind, r, files) in secrets.chain(configs) {
-            let Some(file) = files.get(&r.source).and_then(FileSource::file) else {
+        for (kind, r, files) in secret_refs.chain(configs) {
+            let Some(source) = files.get(&r.source) else {
                 continue;
             };
-            let name = self.add(
-                dns_name(&format!("{kind}-{}", r.source)),
-                json!({"hostPath": {"path": file, "type": "File"}}),
-            );
-            mounts.push(json!({"name": name, "mountPath": r.target, "readOnly": true}));
+            if let Some(mount) = self.file_mount(kind, &r.source, &r.target, source, secrets) {
+                mounts.push(mount);
+            } else {
+                dropped.add(
+                    &format!(
+                        "a {kind} with no file to mount (an external one; for podman kube \
+                         play, one given by content or environment)"
+                    ),
+                    &service.name,
+                );
+            }
         }
         for (i, spec) in service.tmpfs.iter().enumerate() {
             let target = spec.split(':').next().unwrap_or(spec);

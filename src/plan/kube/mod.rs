@@ -78,6 +78,11 @@ impl<'a> Build<'a> {
             names.reserve(&project.volume_name(key));
         }
         let pod = names.get(&project.name);
+        let volumes = Volumes {
+            kubernetes: target == Target::Kubernetes,
+            config_map: dns_name(&format!("{pod}-configs")),
+            ..Volumes::default()
+        };
         Build {
             project,
             plan,
@@ -85,7 +90,7 @@ impl<'a> Build<'a> {
             readiness,
             secrets: Secrets::new(secrets, dns_name(&format!("{pod}-secrets"))),
             names,
-            volumes: Volumes::default(),
+            volumes,
             dropped,
         }
     }
@@ -94,10 +99,27 @@ impl<'a> Build<'a> {
         self.names.get(&self.project.name)
     }
 
-    /// The claims to create for the named volumes the pod mounts.
+    /// What the pod needs made first: a claim for each named volume it mounts, and the
+    /// ConfigMap of the configs written in the file.
     fn claims(&mut self) -> Vec<Value> {
         let project = self.project;
-        self.volumes
+        let mut documents = Vec::new();
+        if !self.volumes.configs.is_empty() {
+            let data: Map<String, Value> = self
+                .volumes
+                .configs
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect();
+            documents.push(json!({
+                "apiVersion": "v1",
+                "kind": "ConfigMap",
+                "metadata": {"name": self.volumes.config_map, "labels": labels(project, None)},
+                "data": data,
+            }));
+        }
+        let claims: Vec<Value> = self
+            .volumes
             .claims
             .clone()
             .iter()
@@ -113,7 +135,9 @@ impl<'a> Build<'a> {
                     },
                 })
             })
-            .collect()
+            .collect();
+        documents.extend(claims);
+        documents
     }
 
     /// The header comments (names changed, the Secret to create), then the documents.

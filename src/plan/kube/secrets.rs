@@ -4,12 +4,15 @@
 
 use serde_json::{json, Value};
 
+use crate::model::FileSource;
+
 pub struct Secrets<'a> {
     values: Vec<&'a str>,
     /// The `Secret`'s name.
     name: String,
-    /// Its keys, in the order first referenced.
-    keys: Vec<String>,
+    /// Its keys, in the order first referenced, with the host file each is made from,
+    /// if it is one.
+    keys: Vec<(String, Option<String>)>,
 }
 
 impl<'a> Secrets<'a> {
@@ -32,13 +35,30 @@ impl<'a> Secrets<'a> {
             return json!({"name": variable, "value": value});
         }
         let key = format!("{container}.{variable}");
-        if !self.keys.contains(&key) {
-            self.keys.push(key.clone());
-        }
+        self.key(&key, None);
         json!({
             "name": variable,
             "valueFrom": {"secretKeyRef": {"name": self.name, "key": key}},
         })
+    }
+
+    fn key(&mut self, key: &str, file: Option<String>) {
+        if !self.keys.iter().any(|(k, _)| k == key) {
+            self.keys.push((key.to_string(), file));
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key of a `secrets:` entry (`secret.<name>`), which is made from its host
+    /// file when it has one.
+    pub fn file(&mut self, name: &str, source: &FileSource) -> String {
+        let key = format!("secret.{name}");
+        let file = source.file().map(|f| f.to_string_lossy().into_owned());
+        self.key(&key, file);
+        key
     }
 
     /// The header comment saying how to create the `Secret`, or nothing if no variable
@@ -52,8 +72,11 @@ impl<'a> Secrets<'a> {
              #   kubectl create secret generic {}",
             self.name
         );
-        for key in &self.keys {
-            text.push_str(&format!(" \\\n#     --from-literal={key}=..."));
+        for (key, file) in &self.keys {
+            match file {
+                Some(f) => text.push_str(&format!(" \\\n#     --from-file={key}={f}")),
+                None => text.push_str(&format!(" \\\n#     --from-literal={key}=...")),
+            }
         }
         text.push('\n');
         text

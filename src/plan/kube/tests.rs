@@ -399,3 +399,66 @@ steps:
         out.yaml
     );
 }
+
+#[test]
+fn secrets_come_from_a_secret_and_written_configs_from_a_config_map() {
+    let compose = "services:
+  app:
+    image: app:1
+    secrets: [token, {source: key, target: /etc/app/key}]
+    configs: [{source: motd, target: /etc/motd}, {source: settings, target: /etc/app.ini}]
+secrets:
+  token: {file: ./motd}
+  key: {environment: APP_KEY}
+configs:
+  motd: {file: ./motd}
+  settings: {content: \"debug = false\"}
+";
+    let (dir, project) = load(compose, "shop");
+    let plan = Plan::new(&project).unwrap();
+    let out = kube(&project, &plan, Target::Kubernetes);
+    let docs = documents(&out.yaml);
+    assert_eq!(docs[0]["kind"], "ConfigMap");
+    assert_eq!(docs[0]["metadata"]["name"], "shop-configs");
+    assert_eq!(docs[0]["data"], json!({"config.settings": "debug = false"}));
+    let pod = &docs[1]["spec"];
+    let mounts = &pod["containers"][0]["volumeMounts"];
+    assert_eq!(
+        mounts,
+        &json!([
+            {"name": "secrets", "mountPath": "/run/secrets/token", "subPath": "secret.token", "readOnly": true},
+            {"name": "secrets", "mountPath": "/etc/app/key", "subPath": "secret.key", "readOnly": true},
+            {"name": "config-motd", "mountPath": "/etc/motd", "readOnly": true},
+            {"name": "configs", "mountPath": "/etc/app.ini", "subPath": "config.settings", "readOnly": true},
+        ])
+    );
+    assert_eq!(
+        pod["volumes"][0],
+        json!({"name": "secrets", "secret": {"secretName": "shop-secrets"}})
+    );
+    let motd = dir.path().join("motd");
+    let from_file = format!("#     --from-file=secret.token={} \\\n", motd.display());
+    assert!(out.yaml.contains(&from_file), "{}", out.yaml);
+    assert!(
+        out.yaml.contains("#     --from-literal=secret.key=...\n"),
+        "{}",
+        out.yaml
+    );
+    assert_eq!(out.dropped, Vec::<String>::new());
+
+    // podman kube play mounts host files only: the others are named, not silently lost.
+    let podman = kube(&project, &plan, Target::Podman);
+    let docs = documents(&podman.yaml);
+    assert_eq!(docs[0]["kind"], "Pod");
+    let mounts = docs[0]["spec"]["containers"][0]["volumeMounts"]
+        .as_array()
+        .unwrap();
+    assert_eq!(mounts.len(), 2, "{mounts:?}");
+    assert_eq!(
+        podman.dropped,
+        [
+            "not kept: a config with no file to mount (an external one; for podman kube play, one given by content or environment), of app",
+            "not kept: a secret with no file to mount (an external one; for podman kube play, one given by content or environment), of app",
+        ]
+    );
+}
