@@ -182,7 +182,10 @@ pub async fn remove_project(
             .and_then(|(p, _)| p.services.values().map(stop_grace).max())
             .unwrap_or(Duration::from_secs(10))
     });
-    if !names.is_empty() && (volumes || pods.is_empty()) {
+    // With a pod, its removal by force is the one call: it stops and removes the
+    // containers, and their anonymous volumes with them (podman 4 and 5), so a job's end
+    // and `down` are one pod removal. Without one (bridge mode), the containers go first.
+    if !names.is_empty() && pods.is_empty() {
         let removed = if now {
             backend.remove_now(&names, volumes).await
         } else {
@@ -244,6 +247,11 @@ async fn remove_volumes(
                 .collect()
         })
         .unwrap_or_default();
+    // With the files, only the volumes they declare are the project's (as `docker compose
+    // down -v` has it): with none of its own to remove, there is nothing to look for.
+    if known.is_some_and(|p| p.volumes.values().all(|v| v.external)) {
+        return Ok(());
+    }
     let volumes: Vec<String> = backend
         .volumes(LABEL_PROJECT, name)
         .await?

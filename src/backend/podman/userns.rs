@@ -1,14 +1,16 @@
 //! Rootless podman is two processes: started outside its user namespace, podman forks a
 //! copy of itself that joins the namespace (held open by podman's pause process) and
-//! waits for it. For a call that lasts a moment this costs little; for the streams an
-//! attached run keeps for hours (`podman events`, `podman logs --follow`), the waiting
-//! copy doubles their memory (about 33 MiB each). So sidepod starts those already inside
-//! the namespace, as `podman unshare` does for the commands it runs: the child joins the
-//! pause process's user and mount namespaces before it becomes podman, and podman, told
-//! by its environment that the namespace is set up, does not fork again.
+//! waits for it. That costs about 30 ms on every call, and for the streams an attached
+//! run keeps for hours (`podman events`, `podman logs --follow`) the waiting copy doubles
+//! their memory (about 33 MiB each). So sidepod starts every podman call (and its own
+//! helpers) already inside the namespace, as `podman unshare` does for the commands it
+//! runs: the child joins the pause process's user and mount namespaces before it becomes
+//! podman, and podman, told by its environment that the namespace is set up, does not
+//! fork again.
 //!
 //! When the pause process cannot be found (podman not run yet, a `tmp_dir` set in
-//! containers.conf) the stream is started the ordinary way.
+//! containers.conf) the call is started the ordinary way, and podman makes the pause
+//! process.
 
 use std::ffi::OsString;
 use std::fs::File;
@@ -34,7 +36,7 @@ fn pause_pid_file(runtime_dir: Option<OsString>, uid: u32) -> PathBuf {
 }
 
 impl Namespaces {
-    /// The namespaces to start rootless podman streams in; `None` as root, or when there
+    /// The namespaces to start rootless podman calls in; `None` as root, or when there
     /// is no pause process of this user's to join.
     pub fn of_pause_process() -> Option<Namespaces> {
         // SAFETY: geteuid has no preconditions and cannot fail.
