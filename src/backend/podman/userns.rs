@@ -72,13 +72,28 @@ impl Namespaces {
             .env("_CONTAINERS_ROOTLESS_GID", gid.to_string());
         // The descriptors are opened close-on-exec: podman does not inherit them.
         let (user, mount) = (self.user, self.mount);
+        // Joining a mount namespace moves the working directory to its root: the call
+        // goes back to its own by path (the namespace is a copy of the host's), so that
+        // relative paths (`cp note.txt`) hold.
+        let cwd = cmd
+            .as_std()
+            .get_current_dir()
+            .map(std::path::Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .and_then(|d| std::ffi::CString::new(d.into_os_string().into_encoded_bytes()).ok());
         // SAFETY: the closure runs in the forked child, which has one thread (as joining
-        // a user namespace requires), before exec; it calls only setns, which is
-        // async-signal-safe, on descriptors the closure owns, and allocates nothing.
+        // a user namespace requires), before exec; it calls only setns and chdir, which
+        // are async-signal-safe, on descriptors and a path the closure owns, and
+        // allocates nothing.
         unsafe {
             cmd.pre_exec(move || {
                 for (fd, kind) in [(&user, libc::CLONE_NEWUSER), (&mount, libc::CLONE_NEWNS)] {
                     if libc::setns(fd.as_raw_fd(), kind) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                if let Some(dir) = &cwd {
+                    if libc::chdir(dir.as_ptr()) != 0 {
                         return Err(std::io::Error::last_os_error());
                     }
                 }
