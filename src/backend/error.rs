@@ -50,6 +50,15 @@ impl BackendError {
         }
     }
 
+    /// True when podman could not act on a pod or container because it is not there
+    /// (any more).
+    pub fn already_gone(&self) -> bool {
+        match self {
+            BackendError::Command { stderr, .. } => is_already_gone(stderr),
+            _ => false,
+        }
+    }
+
     /// What fixes the host, when podman's message is one of the known host problems.
     pub fn host_fix(&self) -> Option<HostFix> {
         match self {
@@ -180,6 +189,11 @@ pub fn diagnose(stderr: &str) -> Option<HostFix> {
         .iter()
         .find(|(phrases, _)| phrases.iter().any(|p| stderr.contains(p)))
         .map(|(_, fix)| *fix)
+}
+
+/// podman's word for a pod or container that is not there.
+pub fn is_already_gone(stderr: &str) -> bool {
+    stderr.contains("no such pod") || stderr.contains("no such container")
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::mpsc;
 
-pub use error::{diagnose, BackendError, HostFix, INSTALL_PODMAN};
+pub use error::{diagnose, is_already_gone, BackendError, HostFix, INSTALL_PODMAN};
 #[cfg(test)]
 pub use fake::{Call, FakeBackend};
 pub use podman::{HostInfo, PodmanBackend};

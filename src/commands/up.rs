@@ -42,6 +42,7 @@ pub async fn up(s: &Session, args: &UpArgs) -> Result<i32, Error> {
         no_start: args.no_start,
         renew_anon_volumes: args.renew_anon_volumes,
         always_recreate_deps: args.always_recreate_deps,
+        ..UpOptions::default()
     };
     let shown = (!args.attach.is_empty() || !args.no_attach.is_empty()).then(|| {
         let all = project.services.keys();

@@ -233,7 +233,7 @@ pub(super) async fn await_health(
             .emit(Event::container(&c.name, Resource::Waiting));
     }
     for c in started.iter() {
-        let outcome = wait_healthy(backend, &c.name, &check, w.deadline, shutdown).await?;
+        let outcome = wait_healthy(&stack.backend, &c.name, &check, w.deadline, shutdown).await?;
         let (reason, detail) = match outcome {
             HealthOutcome::Healthy => continue,
             HealthOutcome::Unhealthy(output) => ("is unhealthy".to_string(), output),

@@ -164,15 +164,18 @@ pub async fn remove_project(
         lock = super::lock::project(name, output) => lock,
         _ = shutdown.abandoned() => return Err(EngineError::Interrupted(shutdown.last_signal())),
     };
+    // A grace period of zero: removed at once, killed, in one call (a job's end, `down
+    // -t 0`). Else stopped first, concurrently along the dependency graph: a removal of
+    // running containers would stop them one after the other.
+    let now = timeout == Some(Duration::ZERO);
+    if let Some(pod) = known.filter(|_| now).and_then(|(_, plan)| pod_of(plan)) {
+        return remove_pod_first(backend, name, project, pod, volumes, output).await;
+    }
     let (containers, pods) = tokio::join!(
         super::leftovers::containers(backend, name, project, output),
         backend.pods(LABEL_PROJECT, name)
     );
     let (containers, pods) = (containers?, pods?);
-    // A grace period of zero: removed at once, killed, in one call (a job's end, `down
-    // -t 0`). Else stopped first, concurrently along the dependency graph: a removal of
-    // running containers would stop them one after the other.
-    let now = timeout == Some(Duration::ZERO);
     if !now {
         stop_containers(backend, known, &containers, timeout, output, shutdown).await?;
     }
@@ -226,6 +229,42 @@ pub async fn remove_project(
     }
     if volumes {
         remove_volumes(backend.as_ref(), name, known.map(|(p, _)| p), output).await?;
+    }
+    Ok(())
+}
+
+/// The pod a planned stack runs in; none in bridge mode.
+fn pod_of(plan: &Plan) -> Option<&str> {
+    (!plan.layout.is_bridge()).then_some(plan.pod.name.as_str())
+}
+
+/// Removal at once of a stack in a pod whose name the files give: the pod's forced
+/// removal comes first, with no listing before it, and takes its containers and their
+/// anonymous volumes with it; then whatever of the project is left outside it (a
+/// one-off container, a leftover in podman's storage) is looked for and removed.
+async fn remove_pod_first(
+    backend: &Arc<dyn Backend>,
+    name: &str,
+    project: Option<&Project>,
+    pod: &str,
+    volumes: bool,
+    output: &Output,
+) -> Result<(), EngineError> {
+    match backend.pod_remove(pod, Duration::ZERO).await {
+        Ok(()) => output.emit(Event::resource(ResourceKind::Pod, pod, Resource::Removed)),
+        Err(e) if e.already_gone() => {}
+        Err(e) => return Err(e.into()),
+    }
+    let rest: Vec<String> = super::leftovers::containers(backend, name, project, output)
+        .await?
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    if !rest.is_empty() {
+        backend.remove_now(&rest, volumes).await?;
+    }
+    if volumes {
+        remove_volumes(backend.as_ref(), name, project, output).await?;
     }
     Ok(())
 }

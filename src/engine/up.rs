@@ -51,6 +51,12 @@ pub struct UpOptions {
     pub renew_anon_volumes: bool,
     /// Recreate the services the others depend on, changed or not.
     pub always_recreate_deps: bool,
+    /// Started with the rest, but never waited for, even with `wait`: a job's main
+    /// container, which only has to run by the time its sidecars are ready.
+    pub unawaited: BTreeSet<String>,
+    /// The caller has just created the pod (a job claims its name with it): it is not
+    /// looked for again.
+    pub pod_claimed: bool,
 }
 
 /// A container that `up` started or found running.
@@ -128,7 +134,7 @@ pub async fn up(
             .await?;
     let existing = handle_orphans(stack, existing, opts.remove_orphans).await?;
     let existing = scale_down(stack, &selected, existing).await?;
-    let (needs_health, needs_completion) = needs(project, &selected, opts.wait);
+    let (needs_health, needs_completion) = needs(project, &selected, opts);
     let run = Arc::new(Run {
         stack: stack.clone(),
         existing,
@@ -193,7 +199,9 @@ pub(super) async fn prepare(
     {
         super::images::ensure_image(stack, name).await?;
     }
-    ensure_pod(stack, &opts.labels).await?;
+    if !opts.pod_claimed {
+        ensure_pod(stack, &opts.labels).await?;
+    }
     let specs = volume_specs(project, services.iter().copied());
     if !specs.is_empty() {
         let have: BTreeSet<String> = backend
@@ -405,12 +413,13 @@ type Watched = BTreeMap<String, bool>;
 /// Which services must be watched for health and for completion, and whether their
 /// failure is fatal (something requires them, or `--wait`).
 /// (`--wait` asks for every service's health: the file's healthcheck or the image's.)
-fn needs(project: &Project, selected: &[String], wait: bool) -> (Watched, Watched) {
+fn needs(project: &Project, selected: &[String], opts: &UpOptions) -> (Watched, Watched) {
     let mut health = Watched::new();
     let mut completion = Watched::new();
     for name in selected {
         let svc = &project.services[name];
-        if wait && (!svc.healthcheck_disabled || !svc.wait.is_empty()) {
+        let awaited = opts.wait && !opts.unawaited.contains(name);
+        if awaited && (!svc.healthcheck_disabled || !svc.wait.is_empty()) {
             health.insert(name.clone(), true);
         }
         for (dep, d) in &svc.depends_on {

@@ -68,7 +68,9 @@ impl Backend for FakeBackend {
     }
 
     async fn pod_remove(&self, name: &str, _timeout: Duration) -> Result<(), BackendError> {
-        self.record(Call::PodRemove(name.into()))?;
+        let call = Call::PodRemove(name.into());
+        self.pause(&call).await;
+        self.record(call)?;
         self.with(|s| {
             s.pods.remove(name);
             s.containers

@@ -19,7 +19,7 @@ use tokio::process::Command;
 use tokio::sync::{mpsc, Semaphore};
 
 use super::userns::Namespaces;
-use crate::backend::{shell_join, BackendError, LogLine, Stream};
+use crate::backend::{is_already_gone, shell_join, BackendError, LogLine, Stream};
 
 /// A finished call: exit status (none when killed by a signal), stdout, cleaned stderr.
 pub type Finished = (Option<i32>, String, String);
@@ -377,10 +377,6 @@ async fn forward_lines(
 }
 
 /// A removal that found nothing left to remove.
-fn is_already_gone(stderr: &str) -> bool {
-    stderr.contains("no such pod") || stderr.contains("no such container")
-}
-
 /// A podman call's exit status as a result: a failure keeps argv, status and stderr.
 pub fn succeeded(args: &[String], status: Option<i32>, stderr: String) -> Result<(), BackendError> {
     if status == Some(0) {

@@ -358,11 +358,20 @@ pub async fn run_job_finished(
 ) -> Result<Finished, EngineError> {
     let services: Vec<String> = stack.project.services.keys().cloned().collect();
     crate::engine::preflight::check(stack.backend.as_ref(), &stack.project, &services).await?;
-    reap_stale(&stack.backend, &stack.output).await?;
     let owner: BTreeMap<String, String> = [(LABEL_OWNER.to_string(), owner(opts.keep))].into();
     // Before anything else: the pod's creation claims the name, at once for all runs. It
     // is not cut short by a stop request: what it makes, the teardown below removes.
-    claim_pod(stack, &owner).await?;
+    // Dead runs' leftovers are reaped meanwhile; one that holds this job's name refuses
+    // the claim until it is gone, and then the name is claimed again.
+    let (reaped, claimed) = tokio::join!(
+        reap_stale(&stack.backend, &stack.output),
+        claim_pod(stack, &owner)
+    );
+    reaped?;
+    match claimed {
+        Err(EngineError::Busy(..)) => claim_pod(stack, &owner).await?,
+        other => other?,
+    }
     let began = Instant::now();
     let mut run = Run {
         stack,
@@ -382,14 +391,19 @@ pub async fn run_job_finished(
         None => run.body(shutdown).await,
     };
     run.finish_steps();
-    give_back_workspace(stack, job).await;
     if outcome != Outcome::Passed && !matches!(outcome, Outcome::Interrupted(_)) {
         run.explain().await;
     }
     if let Some(dir) = &opts.logs_dir {
         run.write_logs(dir).await;
     }
-    let torn_down = teardown(stack, &run.teardown(), shutdown).await;
+    // The steps are over, so the workspace is given back while the stack goes: nothing
+    // writes to it any more.
+    let how = run.teardown();
+    let (torn_down, ()) = tokio::join!(
+        teardown(stack, &how, shutdown),
+        give_back_workspace(stack, job)
+    );
     let total = began.elapsed();
     if let Some(path) = &opts.junit {
         let xml = junit::junit_xml(&stack.project.name, &run.steps, total);
@@ -428,40 +442,39 @@ impl Run<'_> {
         if let Err(e) = steps::fetch_step_images(self.stack, self.job).await {
             return self.failure(e);
         }
-        if let Err(o) = self.start_sidecars(shutdown).await {
-            return o;
-        }
-        let main = match self.start_main(shutdown).await {
+        let main = match self.start_containers(shutdown).await {
             Ok(main) => main,
             Err(o) => return o,
         };
         steps::run_steps(self, &main, shutdown).await
     }
 
-    async fn start_sidecars(&mut self, shutdown: &mut Shutdown) -> Result<(), Outcome> {
+    /// The sidecars and the main container, in one `up`: the main container starts
+    /// beside the sidecars, not after them, as a CI runner starts its job container; the
+    /// steps wait until every sidecar is ready.
+    async fn start_containers(
+        &mut self,
+        shutdown: &mut Shutdown,
+    ) -> Result<StartedContainer, Outcome> {
         let stack = self.stack;
-        let names: Vec<String> = stack
-            .project
-            .services
-            .keys()
-            .filter(|n| *n != MAIN)
-            .cloned()
-            .collect();
-        if names.is_empty() {
-            return Ok(());
-        }
         let up_opts = UpOptions {
-            services: names,
+            services: stack.project.services.keys().cloned().collect(),
             no_deps: true,
             wait: true,
             wait_timeout: Some(self.opts.ready_timeout),
             ports_ready: true,
             labels: self.owner.clone(),
+            unawaited: [MAIN.to_string()].into(),
+            pod_claimed: !stack.plan.layout.is_bridge(),
             ..UpOptions::default()
         };
-        self.sidecars = up(stack, &up_opts, shutdown)
+        let started = up(stack, &up_opts, shutdown)
             .await
             .map_err(|e| self.failure(e))?;
+        let (main, sidecars): (Vec<_>, Vec<_>) =
+            started.into_iter().partition(|c| c.service == MAIN);
+        self.sidecars = sidecars;
+        self.main = main.into_iter().next();
         for c in &self.sidecars {
             stack.output.emit(Event::SidecarReady {
                 service: c.service.clone(),
@@ -469,20 +482,6 @@ impl Run<'_> {
                 seconds: c.ready_after.as_secs_f64(),
             });
         }
-        Ok(())
-    }
-
-    async fn start_main(&mut self, shutdown: &mut Shutdown) -> Result<StartedContainer, Outcome> {
-        let main_opts = UpOptions {
-            services: vec![MAIN.into()],
-            no_deps: true,
-            labels: self.owner.clone(),
-            ..UpOptions::default()
-        };
-        let mut started = up(self.stack, &main_opts, shutdown)
-            .await
-            .map_err(|e| self.failure(e))?;
-        self.main = started.pop();
         self.main
             .clone()
             .ok_or_else(|| Outcome::Failed("the main container did not start".into()))

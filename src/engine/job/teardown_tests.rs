@@ -40,3 +40,59 @@ async fn a_finished_job_is_removed_at_once_unless_it_asks_for_graceful_stops() {
     assert!(!calls.iter().any(|c| matches!(c, Call::RemoveNow { .. })));
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_finished_jobs_pod_goes_first_with_no_listing_before_it() {
+    let j = job(vec![step("one", "echo 1")]);
+    let fake = Arc::new(FakeBackend::new());
+    run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    let calls = fake.calls();
+    let step = fake.last_position(&Call::Exec {
+        container: "j-main-1".into(),
+        command: vec!["sh".into(), "-c".into(), "echo 1".into()],
+    });
+    let after: Vec<&Call> = calls[step + 1..]
+        .iter()
+        .filter(|c| !matches!(c, Call::Reclaim(_)))
+        .collect();
+    // The pod is known: it is removed first, and only then is what is left looked for.
+    assert_eq!(
+        after.first(),
+        Some(&&Call::PodRemove("j".into())),
+        "{after:?}"
+    );
+    assert!(
+        after.contains(&&Call::Ps),
+        "nothing looked for after it: {after:?}"
+    );
+    assert!(!after.contains(&&Call::PodPs), "{after:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_dead_runs_pod_of_the_same_name_is_reaped_and_the_name_claimed_again() {
+    use crate::backend::Backend;
+    use crate::plan::{pod_spec, LABEL_OWNER};
+    let j = job(vec![step("one", "echo 1")]);
+    let fake = Arc::new(FakeBackend::new());
+    // A run killed with SIGKILL: its pid is gone on this host.
+    let dead = super::owner(false).replacen(&std::process::id().to_string(), "999999999", 1);
+    let s = stack(&fake, &j);
+    let stale = pod_spec(&s.plan, &[(LABEL_OWNER.to_string(), dead)].into());
+    fake.pod_create(&stale).await.unwrap();
+    // Its removal takes a while, so the new run's claim comes first and is refused.
+    fake.script_delay(
+        |c| *c == Call::PodRemove("j".into()),
+        std::time::Duration::from_secs(1),
+    );
+    let code = run_job(&s, &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{:#?}", fake.calls());
+    // Refused while the dead run held the name, then claimed once it was reaped.
+    let creates = fake.calls_where(|c| *c == Call::PodCreate("j".into()));
+    assert_eq!(creates.len(), 3, "{:#?}", fake.calls());
+    assert!(fake.calls().contains(&Call::sh("j-main-1", "echo 1")));
+    assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}

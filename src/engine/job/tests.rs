@@ -66,6 +66,11 @@ pub(super) fn stack(fake: &Arc<FakeBackend>, job: &Job) -> Stack {
     Stack::for_tests(fake.clone(), project, plan)
 }
 
+/// What ran in the main container: the steps.
+fn steps_run(fake: &FakeBackend) -> Vec<Call> {
+    fake.calls_where(|c| matches!(c, Call::Exec { container, .. } if container == "j-main-1"))
+}
+
 pub(super) fn quiet() -> Shutdown {
     Shutdown::never()
 }
@@ -75,7 +80,7 @@ fn sh(run: &str) -> String {
 }
 
 #[tokio::test(start_paused = true)]
-async fn sidecars_are_ready_before_main_then_steps_run_in_order_then_teardown() {
+async fn main_starts_beside_the_sidecars_and_steps_run_in_order_once_they_are_ready() {
     let fake = Arc::new(FakeBackend::new());
     fake.script_health("j-db-1", vec![HealthRun::Unhealthy, HealthRun::Healthy]);
     let j = job(vec![step("one", "echo 1"), step("two", "echo 2")]);
@@ -86,12 +91,14 @@ async fn sidecars_are_ready_before_main_then_steps_run_in_order_then_teardown() 
     let at = |c: &Call| fake.position(c);
     let healthy = fake.last_position(&Call::Healthcheck("j-db-1".into()));
     let main = at(&Call::run("j-main-1"));
-    assert!(at(&Call::run("j-db-1")) < healthy && at(&Call::run("j-cache-1")) < main);
-    assert!(healthy < main, "main started before db was healthy");
     let (one, two) = (
         at(&Call::sh("j-main-1", "echo 1")),
         at(&Call::sh("j-main-1", "echo 2")),
     );
+    assert!(at(&Call::run("j-db-1")) < healthy && at(&Call::run("j-cache-1")) < one);
+    // The main container does not wait for the sidecars; the steps do.
+    assert!(main < healthy, "main waited for db to be healthy");
+    assert!(healthy < one, "a step ran before db was healthy");
     assert!(main < one && one < two);
     assert!(
         two < at(&Call::PodRemove("j".into())),
@@ -292,8 +299,7 @@ async fn an_unhealthy_sidecar_is_exit_5_before_any_step() {
         .await
         .unwrap();
     assert_eq!(code, 5);
-    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
-    assert_eq!(fake.calls_where(|c| *c == Call::run("j-main-1")), []);
+    assert_eq!(steps_run(&fake), Vec::<Call>::new());
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
 
@@ -352,7 +358,7 @@ async fn a_signal_while_sidecars_get_ready_removes_them_and_runs_no_step() {
     };
     let (code, ()) = tokio::join!(run_job(&s, &j, &opts, &mut shutdown), fire);
     assert_eq!(code.unwrap(), 130);
-    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
+    assert_eq!(steps_run(&fake), Vec::<Call>::new());
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
 
@@ -454,7 +460,7 @@ async fn a_sidecar_without_healthcheck_is_ready_once_its_ports_accept_connection
     assert_eq!(looks.len(), 3, "{:#?}", fake.calls());
     assert!(
         fake.last_position(&Call::Listening("j-pg-1".into()))
-            < fake.position(&Call::run("j-main-1"))
+            < fake.position(&Call::sh("j-main-1", "psql"))
     );
 }
 
@@ -481,7 +487,7 @@ async fn a_sidecar_that_exits_before_its_ports_open_fails_the_job_before_any_ste
     let (opts, mut shutdown) = (JobOptions::default(), quiet());
     let (code, ()) = tokio::join!(run_job(&s, &j, &opts, &mut shutdown), pg_exits);
     assert_eq!(code.unwrap(), 5);
-    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
+    assert_eq!(steps_run(&fake), Vec::<Call>::new());
     assert!(fake.pod_names().is_empty());
 }
 
@@ -513,7 +519,7 @@ async fn fails_with_5_within(fake: &Arc<FakeBackend>, j: &Job, opts: &JobOptions
         .unwrap();
     assert_eq!(code, 5);
     assert!(started.elapsed() < limit, "{:?}", started.elapsed());
-    assert_eq!(fake.calls_where(|c| matches!(c, Call::Exec { .. })), []);
+    assert_eq!(steps_run(fake), Vec::<Call>::new());
     assert!(fake.pod_names().is_empty());
 }
 
@@ -579,7 +585,7 @@ async fn every_wait_strategy_passes_before_the_first_step() {
         .await
         .unwrap();
     assert_eq!(code, 0);
-    let main = fake.position(&Call::run("j-main-1"));
+    let first_step = fake.position(&Call::sh("j-main-1", "psql"));
     assert_eq!(
         fake.calls_where(|c| *c == Call::Http("j-pg-1".into()))
             .len(),
@@ -595,7 +601,7 @@ async fn every_wait_strategy_passes_before_the_first_step() {
         },
     ] {
         assert!(
-            fake.last_position(&call) < main,
+            fake.last_position(&call) < first_step,
             "{call:?}: {:#?}",
             fake.calls()
         );
@@ -651,7 +657,7 @@ async fn a_log_wait_fails_at_once_when_the_container_exits_first() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_workspace_is_given_back_after_the_steps_and_before_teardown() {
+async fn the_workspace_is_given_back_after_the_steps_while_the_stack_goes() {
     let fake = Arc::new(FakeBackend::new());
     let j = job(vec![step("one", "make")]);
     let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
@@ -664,8 +670,9 @@ async fn the_workspace_is_given_back_after_the_steps_and_before_teardown() {
         command: vec!["sh".into(), "-c".into(), "make".into()],
     });
     assert!(step < reclaim, "{:#?}", fake.calls());
-    assert!(
-        reclaim < fake.position(&Call::PodRemove("j".into())),
+    assert_eq!(
+        fake.calls_where(|c| matches!(c, Call::Reclaim(_))).len(),
+        1,
         "{:#?}",
         fake.calls()
     );
