@@ -14,7 +14,8 @@
 # modes: the memory of an attached up of 20 services and the relay lag of a 100,000-line
 # burst, against raw podman. With SIDEPOD_BENCH_JOB=1 it also runs contrib/bench_job.py:
 # a job's fixed overhead on the ci-job scenario and how soon a passing healthcheck is
-# seen, against a raw podman script (not in CI by default: both targets are still missed).
+# seen, against a raw podman script (not in CI by default: its overhead target is still
+# missed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -547,3 +547,41 @@ fn a_finished_job_is_removed_at_once_unless_it_asks_for_graceful_stops() {
     );
     p.assert_nothing_left();
 }
+
+#[test]
+fn health_is_seen_inside_the_container_recorded_in_podman_and_probed_by_podman_without_a_shell() {
+    let host = host!();
+    let b = common::podman::BUSYBOX;
+    // An image with busybox and no shell: the check loop cannot run in it.
+    let p = Project::with_files(&host, "noshell", &[]);
+    let context = p.writable_dir("bare");
+    p.write(
+        "bare/Containerfile",
+        &format!("FROM {b} AS b\nFROM scratch\nCOPY --from=b /usr/sbin/busybox /busybox\n"),
+    );
+    let image = format!("localhost/sidepod-test/noshell-{}:latest", p.name);
+    let built = host.podman(&["build", "-q", "-t", &image, &context.to_string_lossy()]);
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let job = format!(
+        "container: {{image: {b}}}\nservices:\n  bare:\n    image: {image}\n    \
+         command: [\"/busybox\", \"sh\", \"-c\", \"/busybox sleep 1; /busybox touch /ready; exec /busybox sleep 600\"]\n    \
+         healthcheck: {{test: [\"CMD\", \"/busybox\", \"test\", \"-e\", \"/ready\"], interval: 1s, retries: 30}}\n  \
+         shelled:\n    image: {b}\n    command: [\"sh\", \"-c\", \"sleep 1; touch /tmp/ready; exec sleep 600\"]\n    \
+         healthcheck: {{test: [\"CMD-SHELL\", \"test -e /tmp/ready\"], interval: 1s, retries: 30}}\n\
+         steps:\n  - run: \"true\"\n"
+    );
+    p.write("sidepod.yaml", &job);
+    let out = p.sidepod(&["job", "--keep"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for service in ["bare", "shelled"] {
+        assert_eq!(
+            p.inspect(&p.container(service), "{{.State.Health.Status}}"),
+            "healthy",
+            "{service}: podman does not know it is healthy\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(p.sidepod(&["down", "-v"]).code, 0);
+    p.assert_nothing_left();
+    host.podman(&["rmi", "-f", &image]);
+}

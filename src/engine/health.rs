@@ -26,7 +26,11 @@ use crate::model::{HealthTest, Healthcheck};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HealthOutcome {
+    /// Healthy by podman's own probe, which recorded it.
     Healthy,
+    /// Seen healthy by the check loop inside the container: podman has not recorded it
+    /// yet (`record_health` does).
+    HealthyInside,
     /// `retries` counted failures in a row; the last probe's output.
     Unhealthy(String),
     /// The container stopped before it was healthy.
@@ -67,7 +71,7 @@ impl Failures {
 /// Probes `container` until it is healthy, unhealthy, gone, past `deadline`, or a
 /// shutdown is requested.
 pub async fn wait_healthy(
-    backend: &Arc<dyn Backend>,
+    backend: &dyn Backend,
     container: &str,
     check: &Healthcheck,
     deadline: Option<Instant>,
@@ -75,42 +79,23 @@ pub async fn wait_healthy(
 ) -> Result<HealthOutcome, EngineError> {
     let mut failures = Failures::new(check, Instant::now());
     if !backend.prints_only() {
-        let watched = watch_inside(
-            backend.as_ref(),
-            container,
-            check,
-            deadline,
-            shutdown,
-            &mut failures,
-        );
+        let watched = watch_inside(backend, container, check, deadline, shutdown, &mut failures);
         if let Some(outcome) = watched.await? {
-            if outcome == HealthOutcome::Healthy {
-                record_pass(backend, container);
-            }
             return Ok(outcome);
         }
     }
-    probe_with_podman(
-        backend.as_ref(),
-        container,
-        check,
-        deadline,
-        shutdown,
-        &mut failures,
-    )
-    .await
+    probe_with_podman(backend, container, check, deadline, shutdown, &mut failures).await
 }
 
-/// podman's own record of a pass that the in-container loop saw, so that `podman ps`
-/// and `inspect` say healthy too; it runs beside whatever starts next.
-fn record_pass(backend: &Arc<dyn Backend>, container: &str) {
-    let backend = backend.clone();
-    let container = container.to_string();
-    tokio::spawn(async move {
-        if let Err(e) = backend.healthcheck_run(&container).await {
+/// podman's own record of passes that the in-container loop saw, so that `podman ps` and
+/// `inspect` say healthy too. It runs once dependents have been told, beside what starts
+/// next; a probe that fails now changes nothing of what was decided.
+pub async fn record_health(backend: &dyn Backend, containers: &[String]) {
+    for container in containers {
+        if let Err(e) = backend.healthcheck_run(container).await {
             tracing::debug!("recording {container}'s health: {e}");
         }
-    });
+    }
 }
 
 /// How often the check runs inside the container until it first passes.
@@ -177,7 +162,7 @@ async fn watch_inside(
                 Some(line) = rx.recv() => {
                     quiet_until = Instant::now() + silence;
                     match heard(&line.text, &mut probes, failures) {
-                        Heard::Passed => return Ok(Some(HealthOutcome::Healthy)),
+                        Heard::Passed => return Ok(Some(HealthOutcome::HealthyInside)),
                         Heard::Failing => return confirm_unhealthy(backend, container).await.map(Some),
                         Heard::Nothing => {}
                     }
@@ -190,7 +175,7 @@ async fn watch_inside(
         };
         while let Ok(line) = rx.try_recv() {
             match heard(&line.text, &mut probes, failures) {
-                Heard::Passed => return Ok(Some(HealthOutcome::Healthy)),
+                Heard::Passed => return Ok(Some(HealthOutcome::HealthyInside)),
                 Heard::Failing => return confirm_unhealthy(backend, container).await.map(Some),
                 Heard::Nothing => {}
             }
@@ -390,10 +375,6 @@ mod tests {
         fake.run(&spec).await.unwrap();
     }
 
-    fn shared(fake: &Arc<FakeBackend>) -> Arc<dyn Backend> {
-        fake.clone()
-    }
-
     fn never() -> Shutdown {
         Shutdown::never()
     }
@@ -411,7 +392,7 @@ mod tests {
             ],
         );
         let start = Instant::now();
-        let outcome = wait_healthy(&shared(&fake), "db", &check(30, 3, 0), None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &check(30, 3, 0), None, &mut never())
             .await
             .unwrap();
         assert_eq!(outcome, HealthOutcome::Healthy);
@@ -428,15 +409,9 @@ mod tests {
         fake.script_health("db", vec![HealthRun::Unhealthy]);
         let start = Instant::now();
         let deadline = Some(start + Duration::from_millis(4600));
-        let outcome = wait_healthy(
-            &shared(&fake),
-            "db",
-            &check(30, 3, 0),
-            deadline,
-            &mut never(),
-        )
-        .await
-        .unwrap();
+        let outcome = wait_healthy(&*fake, "db", &check(30, 3, 0), deadline, &mut never())
+            .await
+            .unwrap();
         assert_eq!(outcome, HealthOutcome::TimedOut);
         // 0, 0.1, 0.3, 0.7, 1.5, 2.5, 3.5, 4.5 s: in 4.6 s, 8 probes (a probe every
         // start_interval would make 5); from 1.5 s on, one a second.
@@ -451,7 +426,7 @@ mod tests {
             ..check(30, 3, 0)
         };
         let deadline = Some(Instant::now() + Duration::from_millis(420));
-        wait_healthy(&shared(&fake), "db", &fast, deadline, &mut never())
+        wait_healthy(&*fake, "db", &fast, deadline, &mut never())
             .await
             .unwrap();
         let probes = fake.calls_where(|c| matches!(c, crate::backend::Call::Healthcheck(_)));
@@ -464,7 +439,7 @@ mod tests {
         running(&fake, "db").await;
         fake.script_health("db", vec![HealthRun::Unhealthy]);
         let start = Instant::now();
-        let outcome = wait_healthy(&shared(&fake), "db", &check(2, 3, 0), None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &check(2, 3, 0), None, &mut never())
             .await
             .unwrap();
         assert!(
@@ -481,7 +456,7 @@ mod tests {
         running(&fake, "db").await;
         fake.script_health("db", vec![HealthRun::Unhealthy]);
         let start = Instant::now();
-        wait_healthy(&shared(&fake), "db", &check(1, 2, 10), None, &mut never())
+        wait_healthy(&*fake, "db", &check(1, 2, 10), None, &mut never())
             .await
             .unwrap();
         // Probes at 1.5, 2.5, ... s: the first two after 10 s count.
@@ -495,15 +470,9 @@ mod tests {
         fake.script_health("db", vec![HealthRun::Unhealthy]);
         let start = Instant::now();
         let deadline = Some(start + Duration::from_secs(5));
-        let outcome = wait_healthy(
-            &shared(&fake),
-            "db",
-            &check(30, 3, 0),
-            deadline,
-            &mut never(),
-        )
-        .await
-        .unwrap();
+        let outcome = wait_healthy(&*fake, "db", &check(30, 3, 0), deadline, &mut never())
+            .await
+            .unwrap();
         assert_eq!(outcome, HealthOutcome::TimedOut);
         assert_eq!(start.elapsed(), Duration::from_secs(5));
     }
@@ -514,7 +483,7 @@ mod tests {
         running(&fake, "db").await;
         fake.script_exit("db", 3);
         fake.wait("db").await.unwrap();
-        let outcome = wait_healthy(&shared(&fake), "db", &check(1, 3, 0), None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &check(1, 3, 0), None, &mut never())
             .await
             .unwrap();
         assert_eq!(outcome, HealthOutcome::Exited(3));
@@ -526,9 +495,8 @@ mod tests {
         running(&fake, "db").await;
         fake.script_health("db", vec![HealthRun::Unhealthy]);
         let (trigger, mut shutdown) = Shutdown::new();
-        let waiter = async {
-            wait_healthy(&shared(&fake), "db", &check(30, 3, 0), None, &mut shutdown).await
-        };
+        let waiter =
+            async { wait_healthy(&*fake, "db", &check(30, 3, 0), None, &mut shutdown).await };
         let fire = async {
             sleep(Duration::from_secs(3)).await;
             trigger.fire(15);
@@ -548,20 +516,21 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn inside_the_container_the_first_pass_is_seen_without_a_podman_probe_then_recorded() {
+    async fn inside_the_container_the_first_pass_is_seen_without_a_podman_probe() {
         let fake = Arc::new(FakeBackend::new());
         running(&fake, "db").await;
         let c = check(30, 3, 0);
         script_loop(&fake, &c, 0, &[FAILED, FAILED, PASSED]);
         fake.script_health("db", vec![HealthRun::Healthy]);
-        let outcome = wait_healthy(&shared(&fake), "db", &c, None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
             .await
             .unwrap();
-        assert_eq!(outcome, HealthOutcome::Healthy);
+        assert_eq!(outcome, HealthOutcome::HealthyInside);
         let loops = fake.calls_where(|call| matches!(call, crate::backend::Call::Exec { .. }));
         assert_eq!(loops.len(), 1, "one podman exec for every probe");
-        // podman's record of it follows, beside what starts next.
-        tokio::task::yield_now().await;
+        assert_eq!(probes(&fake), 0);
+        // podman's record of it is one probe, asked for afterwards.
+        record_health(&*fake, &["db".to_string()]).await;
         assert_eq!(probes(&fake), 1);
     }
 
@@ -593,7 +562,7 @@ mod tests {
         script_loop(&fake, &c, 127, &[]);
         fake.script_health("db", vec![HealthRun::Unhealthy, HealthRun::Healthy]);
         let start = Instant::now();
-        let outcome = wait_healthy(&shared(&fake), "db", &c, None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
             .await
             .unwrap();
         assert_eq!(outcome, HealthOutcome::Healthy);
@@ -609,7 +578,7 @@ mod tests {
         let c = check(0, 3, 0);
         script_loop(&fake, &c, 0, &[FAILED, FAILED, FAILED, FAILED]);
         fake.script_health("db", vec![HealthRun::Unhealthy]);
-        let outcome = wait_healthy(&shared(&fake), "db", &c, None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
             .await
             .unwrap();
         assert!(
@@ -622,7 +591,7 @@ mod tests {
         running(&fake, "db").await;
         script_loop(&fake, &c, 0, &[FAILED, FAILED, FAILED]);
         fake.script_health("db", vec![HealthRun::Healthy]);
-        let outcome = wait_healthy(&shared(&fake), "db", &c, None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
             .await
             .unwrap();
         assert_eq!(outcome, HealthOutcome::Healthy);
@@ -636,7 +605,7 @@ mod tests {
         script_loop(&fake, &c, 137, &[FAILED]);
         fake.script_exit("db", 2);
         fake.wait("db").await.unwrap();
-        let outcome = wait_healthy(&shared(&fake), "db", &c, None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
             .await
             .unwrap();
         assert_eq!(outcome, HealthOutcome::Exited(2));
@@ -651,10 +620,10 @@ mod tests {
         // A sleep that does not sleep: the loop's probes end at once.
         script_loop(&fake, &c, 0, &[FAILED, FAILED]);
         fake.script_health("db", vec![HealthRun::Healthy]);
-        let outcome = wait_healthy(&shared(&fake), "db", &c, None, &mut never())
+        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
             .await
             .unwrap();
-        assert_eq!(outcome, HealthOutcome::Healthy);
+        assert_eq!(outcome, HealthOutcome::Healthy, "podman's probe");
         let loops = fake.calls_where(|call| matches!(call, crate::backend::Call::Exec { .. }));
         assert_eq!(loops.len(), 1);
         assert_eq!(probes(&fake), 1);

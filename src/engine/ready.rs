@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::health::{last_output, wait_healthy, HealthOutcome};
+use super::health::{last_output, record_health, wait_healthy, HealthOutcome};
 use super::wait::{await_strategies, Limit, NotReady};
 use super::{log_tail, EngineError, Shutdown, Stack, StartedContainer};
 use crate::backend::{Backend, ContainerState};
@@ -34,6 +34,9 @@ pub(super) struct Waits<'a> {
     /// Without any healthcheck, a service is ready once its declared ports accept
     /// connections (a job's sidecars).
     pub ports_ready: bool,
+    /// Passes seen inside the containers are left for the caller to record in podman
+    /// (a job does it beside its steps).
+    pub defer_health_record: bool,
 }
 
 /// A wait that failed: dependents learn it, and the error says why.
@@ -232,10 +235,15 @@ pub(super) async fn await_health(
             .output
             .emit(Event::container(&c.name, Resource::Waiting));
     }
+    let mut unrecorded = Vec::new();
     for c in started.iter() {
-        let outcome = wait_healthy(&stack.backend, &c.name, &check, w.deadline, shutdown).await?;
+        let outcome = wait_healthy(backend, &c.name, &check, w.deadline, shutdown).await?;
         let (reason, detail) = match outcome {
             HealthOutcome::Healthy => continue,
+            HealthOutcome::HealthyInside => {
+                unrecorded.push(c.name.clone());
+                continue;
+            }
             HealthOutcome::Unhealthy(output) => ("is unhealthy".to_string(), output),
             HealthOutcome::Exited(code) => (
                 format!("exited with code {code} before it was healthy"),
@@ -251,7 +259,12 @@ pub(super) async fn await_health(
         };
         return Ok(failed(tx, name, reason, detail));
     }
-    Ok(mark_ready(w, started, tx, Readiness::Healthy))
+    let verdict = mark_ready(w, started, tx, Readiness::Healthy);
+    // Dependents know; podman learns it now, unless the caller does that itself later.
+    if !w.defer_health_record {
+        record_health(backend, &unrecorded).await;
+    }
+    Ok(verdict)
 }
 
 /// Every container of the service passed what it was waited for: dependents learn it.

@@ -57,6 +57,9 @@ pub struct UpOptions {
     /// The caller has just created the pod (a job claims its name with it): it is not
     /// looked for again.
     pub pod_claimed: bool,
+    /// Healthy services are not recorded as such in podman before `up` returns: the
+    /// caller does it (`health::record_health`), beside what it does next.
+    pub defer_health_record: bool,
 }
 
 /// A container that `up` started or found running.
@@ -90,6 +93,7 @@ struct Run {
     no_start: bool,
     renew_anon_volumes: bool,
     ports_ready: bool,
+    defer_health_record: bool,
     began: Instant,
     /// Services whose containers this run recreated: dependents that declare
     /// `restart: true` on one of them are restarted once it is ready.
@@ -104,6 +108,7 @@ impl Run {
             wait_timeout: self.wait_timeout,
             began: self.began,
             ports_ready: self.ports_ready,
+            defer_health_record: self.defer_health_record,
         }
     }
 }
@@ -148,6 +153,7 @@ pub async fn up(
         no_start: opts.no_start,
         renew_anon_volumes: opts.renew_anon_volumes,
         ports_ready: opts.ports_ready,
+        defer_health_record: opts.defer_health_record,
         began,
         recreated: Default::default(),
     });

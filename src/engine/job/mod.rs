@@ -19,12 +19,13 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::health::record_health;
 use super::{teardown, up, EngineError, Shutdown, Stack, StartedContainer, Teardown, UpOptions};
 use crate::backend::{Backend, VolumeSpec};
 use crate::exit;
 use crate::model::{format_duration, Job, MAIN};
 use crate::output::mask::mask;
-use crate::output::{Event, Output, Resource, ResourceKind, SidecarRow, StepStatus};
+use crate::output::{Event, Output, Readiness, Resource, ResourceKind, SidecarRow, StepStatus};
 use crate::plan::{pod_spec, LABEL_CACHE, LABEL_CACHE_PATH, LABEL_OWNER, LABEL_PROJECT};
 
 pub use matrix::{run_matrix, Variant};
@@ -446,7 +447,19 @@ impl Run<'_> {
             Ok(main) => main,
             Err(o) => return o,
         };
-        steps::run_steps(self, &main, shutdown).await
+        // podman records the sidecars' health while the steps run, not before them.
+        let healthy: Vec<String> = self
+            .sidecars
+            .iter()
+            .filter(|c| c.ready == Readiness::Healthy)
+            .map(|c| c.name.clone())
+            .collect();
+        let backend = self.stack.backend.clone();
+        let (outcome, ()) = tokio::join!(
+            steps::run_steps(self, &main, shutdown),
+            record_health(backend.as_ref(), &healthy)
+        );
+        outcome
     }
 
     /// The sidecars and the main container, in one `up`: the main container starts
@@ -466,6 +479,7 @@ impl Run<'_> {
             labels: self.owner.clone(),
             unawaited: [MAIN.to_string()].into(),
             pod_claimed: !stack.plan.layout.is_bridge(),
+            defer_health_record: true,
             ..UpOptions::default()
         };
         let started = up(stack, &up_opts, shutdown)

@@ -89,7 +89,16 @@ async fn main_starts_beside_the_sidecars_and_steps_run_in_order_once_they_are_re
         .unwrap();
     assert_eq!(code, 0);
     let at = |c: &Call| fake.position(c);
-    let healthy = fake.last_position(&Call::Healthcheck("j-db-1".into()));
+    // The second probe passed (a third one, beside the steps, records it in podman).
+    let probe = Call::Healthcheck("j-db-1".into());
+    let healthy = fake
+        .calls()
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == probe)
+        .map(|(i, _)| i)
+        .nth(1)
+        .unwrap();
     let main = at(&Call::run("j-main-1"));
     let (one, two) = (
         at(&Call::sh("j-main-1", "echo 1")),
