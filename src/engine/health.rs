@@ -169,7 +169,9 @@ async fn watch_inside(
                 }
                 r = &mut exec => break r,
                 _ = tokio::time::sleep_until(quiet_until) => return Ok(None),
-                _ = super::ready::sleep_until_opt(deadline) => return Ok(Some(HealthOutcome::TimedOut)),
+                _ = super::ready::sleep_until_opt(deadline) => {
+                    return Ok(Some(last_chance(backend, container).await));
+                }
                 _ = shutdown.requested() => return Err(interrupted(shutdown)),
             }
         };
@@ -212,6 +214,15 @@ fn heard(line: &str, probes: &mut u32, failures: &mut Failures) -> Heard {
             }
         }
         _ => Heard::Nothing,
+    }
+}
+
+/// The deadline passed while the loop probed: one probe of podman's own, so that the
+/// error can show the check's output (and a pass at the last moment still counts).
+async fn last_chance(backend: &dyn Backend, container: &str) -> HealthOutcome {
+    match backend.healthcheck_run(container).await {
+        Ok(HealthRun::Healthy) => HealthOutcome::Healthy,
+        _ => HealthOutcome::TimedOut,
     }
 }
 
@@ -627,5 +638,29 @@ mod tests {
         let loops = fake.calls_where(|call| matches!(call, crate::backend::Call::Exec { .. }));
         assert_eq!(loops.len(), 1);
         assert_eq!(probes(&fake), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_deadline_under_the_loop_leaves_podmans_probe_output_to_show() {
+        let fake = Arc::new(FakeBackend::new());
+        running(&fake, "db").await;
+        let c = check(30, 3, 0);
+        // The loop probes, and says nothing more before the deadline.
+        fake.script_delay(
+            |call| matches!(call, crate::backend::Call::Exec { .. }),
+            Duration::from_secs(60),
+        );
+        fake.script_health("db", vec![HealthRun::Unhealthy]);
+        let deadline = Some(Instant::now() + Duration::from_secs(2));
+        let outcome = wait_healthy(&*fake, "db", &c, deadline, &mut never())
+            .await
+            .unwrap();
+        assert_eq!(outcome, HealthOutcome::TimedOut);
+        assert_eq!(
+            probes(&fake),
+            1,
+            "podman's probe recorded what the check says"
+        );
+        assert!(last_output(&*fake, "db").await.contains("unhealthy output"));
     }
 }
