@@ -409,8 +409,10 @@ pub trait Backend: Send + Sync {
     /// Checks that the backend works; returns its version.
     async fn version(&self) -> Result<String, BackendError>;
 
-    /// Creates the pod and starts its infra container, ready for containers to join.
+    /// Creates the pod; `pod_start` makes it ready for containers to join.
     async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError>;
+    /// Starts the pod's infra container.
+    async fn pod_start(&self, name: &str) -> Result<(), BackendError>;
     /// The pods carrying `label=value` (any value when `value` is empty).
     async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError>;
     /// Stops a pod: its containers, and its infra container, which holds the published

@@ -132,6 +132,10 @@ async fn independent_services_start_concurrently() {
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     // a and b together (2 s), then c after a (2 s): 4 s, not 6 s.
     assert_eq!(start.elapsed(), Duration::from_secs(4));
+    // The pod's infra container is started alone, before any container joins.
+    let pod_start = fake.position(&Call::PodStart("p".into()));
+    assert!(fake.position(&Call::PodCreate("p".into())) < pod_start);
+    assert!(pod_start < fake.position(&Call::run("p-a-1")));
 }
 
 #[tokio::test(start_paused = true)]

@@ -55,11 +55,14 @@ pub struct UpOptions {
     /// container, which only has to run by the time its sidecars are ready.
     pub unawaited: BTreeSet<String>,
     /// The caller has just created the pod (a job claims its name with it): it is not
-    /// looked for again.
+    /// looked for again, only started.
     pub pod_claimed: bool,
     /// Healthy services are not recorded as such in podman before `up` returns: the
-    /// caller does it (`health::record_health`), beside what it does next.
+    /// caller does it (`health::record_health`), beside what it does next, if it wants.
     pub defer_health_record: bool,
+    /// The caller watches every container from here on (a job's steps, which fail when a
+    /// sidecar dies): `wait`'s last look at them all is left to it.
+    pub watched_after: bool,
 }
 
 /// A container that `up` started or found running.
@@ -158,7 +161,7 @@ pub async fn up(
         recreated: Default::default(),
     });
     let started = start_all(run, &selected, shutdown).await?;
-    if opts.wait {
+    if opts.wait && !opts.watched_after {
         check_running(stack, &started).await?;
     }
     Ok(started)
@@ -205,7 +208,9 @@ pub(super) async fn prepare(
     {
         super::images::ensure_image(stack, name).await?;
     }
-    if !opts.pod_claimed {
+    if opts.pod_claimed {
+        start_pod(stack).await?;
+    } else {
         ensure_pod(stack, &opts.labels).await?;
     }
     let specs = volume_specs(project, services.iter().copied());
@@ -322,7 +327,14 @@ pub async fn ensure_pod(
         &project.name,
         Resource::Created,
     ));
-    Ok(())
+    start_pod(stack).await
+}
+
+/// Starts the pod's infra container, alone: containers that join a pod whose infra is
+/// not running all try to start it, and all but one fail with "container state improper"
+/// and must be started again.
+async fn start_pod(stack: &Stack) -> Result<(), EngineError> {
+    Ok(stack.backend.pod_start(&stack.plan.pod.name).await?)
 }
 
 /// Containers of services no longer in the files: removed with `--remove-orphans`,

@@ -44,6 +44,12 @@ impl Backend for FakeBackend {
         Ok(())
     }
 
+    async fn pod_start(&self, name: &str) -> Result<(), BackendError> {
+        let call = Call::PodStart(name.into());
+        self.pause(&call).await;
+        self.record(call)
+    }
+
     async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError> {
         self.record(Call::PodPs)?;
         Ok(self.with(|s| {

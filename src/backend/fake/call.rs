@@ -5,6 +5,7 @@
 pub enum Call {
     Version,
     PodCreate(String),
+    PodStart(String),
     PodPs,
     PodStop(String),
     PodRemove(String),

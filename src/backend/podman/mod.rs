@@ -134,12 +134,15 @@ impl Backend for PodmanBackend {
     }
 
     async fn pod_create(&self, spec: &PodSpec) -> Result<(), BackendError> {
-        self.process.change_ok(&pod_create_args(spec)).await?;
-        // Its infra container is started now, alone: containers that join a pod whose
-        // infra is not running all try to start it, and all but one fail with
-        // "container state improper" and must be started again.
         self.process
-            .change_ok(&pod_start_args(&spec.name))
+            .change_ok(&pod_create_args(spec))
+            .await
+            .map(drop)
+    }
+
+    async fn pod_start(&self, name: &str) -> Result<(), BackendError> {
+        self.process
+            .change_ok(&pod_start_args(name))
             .await
             .map(drop)
     }

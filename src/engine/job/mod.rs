@@ -447,11 +447,12 @@ impl Run<'_> {
             Ok(main) => main,
             Err(o) => return o,
         };
-        // podman records the sidecars' health while the steps run, not before them.
+        // The sidecars are removed at the end, unless `--keep` leaves them to be looked
+        // at: then podman records their health, while the steps run, not before them.
         let healthy: Vec<String> = self
             .sidecars
             .iter()
-            .filter(|c| c.ready == Readiness::Healthy)
+            .filter(|c| self.opts.keep && c.ready == Readiness::Healthy)
             .map(|c| c.name.clone())
             .collect();
         let backend = self.stack.backend.clone();
@@ -480,6 +481,7 @@ impl Run<'_> {
             unawaited: [MAIN.to_string()].into(),
             pod_claimed: !stack.plan.layout.is_bridge(),
             defer_health_record: true,
+            watched_after: true,
             ..UpOptions::default()
         };
         let started = up(stack, &up_opts, shutdown)

@@ -89,8 +89,9 @@ async fn main_starts_beside_the_sidecars_and_steps_run_in_order_once_they_are_re
         .unwrap();
     assert_eq!(code, 0);
     let at = |c: &Call| fake.position(c);
-    // The second probe passed (a third one, beside the steps, records it in podman).
+    // The second probe passed; nothing records it in podman, as the job removes it.
     let probe = Call::Healthcheck("j-db-1".into());
+    assert_eq!(fake.calls_where(|c| *c == probe).len(), 2);
     let healthy = fake
         .calls()
         .iter()
@@ -109,6 +110,10 @@ async fn main_starts_beside_the_sidecars_and_steps_run_in_order_once_they_are_re
     assert!(main < healthy, "main waited for db to be healthy");
     assert!(healthy < one, "a step ran before db was healthy");
     assert!(main < one && one < two);
+    // The claimed pod is started once, before anything joins it.
+    let pod_start = Call::PodStart("j".into());
+    assert_eq!(fake.calls_where(|c| *c == pod_start).len(), 1);
+    assert!(at(&pod_start) < at(&Call::run("j-db-1")));
     assert!(
         two < at(&Call::PodRemove("j".into())),
         "teardown before the last step"
@@ -685,4 +690,33 @@ async fn the_workspace_is_given_back_after_the_steps_while_the_stack_goes() {
         "{:#?}",
         fake.calls()
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_keep_podman_records_the_sidecars_health_beside_the_steps() {
+    let fake = Arc::new(FakeBackend::new());
+    let j = job(vec![step("one", "echo 1")]);
+    let c = j.project.services["db"].healthcheck.clone().unwrap();
+    // Seen healthy by the loop inside the container: podman has not recorded it.
+    fake.script_command(
+        &crate::engine::health::probe_loop(&c).join(" "),
+        0,
+        &["sidepod-probe: passed"],
+    );
+    let keep = JobOptions {
+        keep: true,
+        ..JobOptions::default()
+    };
+    let code = run_job(&stack(&fake, &j), &j, &keep, &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let probe = Call::Healthcheck("j-db-1".into());
+    assert_eq!(
+        fake.calls_where(|c| *c == probe).len(),
+        1,
+        "{:#?}",
+        fake.calls()
+    );
+    assert!(fake.position(&Call::run("j-main-1")) < fake.position(&probe));
 }
