@@ -78,13 +78,27 @@ pub async fn wait_healthy(
     shutdown: &mut Shutdown,
 ) -> Result<HealthOutcome, EngineError> {
     let mut failures = Failures::new(check, Instant::now());
+    let probed = Probed {
+        backend,
+        container,
+        check,
+        deadline,
+    };
     if !backend.prints_only() {
-        let watched = watch_inside(backend, container, check, deadline, shutdown, &mut failures);
-        if let Some(outcome) = watched.await? {
+        if let Some(outcome) = watch_inside(probed, shutdown, &mut failures).await? {
             return Ok(outcome);
         }
     }
-    probe_with_podman(backend, container, check, deadline, shutdown, &mut failures).await
+    probe_with_podman(probed, shutdown, &mut failures).await
+}
+
+/// The container a wait probes, with its check, and until when.
+#[derive(Clone, Copy)]
+struct Probed<'a> {
+    backend: &'a dyn Backend,
+    container: &'a str,
+    check: &'a Healthcheck,
+    deadline: Option<Instant>,
 }
 
 /// podman's own record of passes that the in-container loop saw, so that `podman ps` and
@@ -135,13 +149,16 @@ pub fn probe_loop(check: &Healthcheck) -> Vec<String> {
 /// Runs the check inside the container until its first pass; `None` when that cannot be
 /// done (no shell there, or a check that hangs), and podman's probes take over.
 async fn watch_inside(
-    backend: &dyn Backend,
-    container: &str,
-    check: &Healthcheck,
-    deadline: Option<Instant>,
+    probed: Probed<'_>,
     shutdown: &mut Shutdown,
     failures: &mut Failures,
 ) -> Result<Option<HealthOutcome>, EngineError> {
+    let Probed {
+        backend,
+        container,
+        check,
+        deadline,
+    } = probed;
     // A probe's line comes within a gap and the check's own timeout, or it hangs.
     let silence = LOOP_GAP + check.timeout + Duration::from_secs(1);
     let spec = ExecSpec {
@@ -258,13 +275,16 @@ async fn exited(backend: &dyn Backend, container: &str) -> Result<Option<i64>, E
 /// Probes with `podman healthcheck run`, at a short interval that doubles up to
 /// `start_interval`.
 async fn probe_with_podman(
-    backend: &dyn Backend,
-    container: &str,
-    check: &Healthcheck,
-    deadline: Option<Instant>,
+    probed: Probed<'_>,
     shutdown: &mut Shutdown,
     failures: &mut Failures,
 ) -> Result<HealthOutcome, EngineError> {
+    let Probed {
+        backend,
+        container,
+        check,
+        deadline,
+    } = probed;
     let mut gap = FIRST_GAP.min(check.start_interval);
     loop {
         let probe = tokio::select! {
@@ -521,6 +541,20 @@ mod tests {
         fake.script_command(&probe_loop(check).join(" "), code, lines);
     }
 
+    /// A running `db` whose in-container loop of `c` prints `lines` and ends with `code`.
+    async fn db_with_loop(c: &Healthcheck, code: i64, lines: &[&str]) -> Arc<FakeBackend> {
+        let fake = Arc::new(FakeBackend::new());
+        running(&fake, "db").await;
+        script_loop(&fake, c, code, lines);
+        fake
+    }
+
+    async fn wait_db(fake: &FakeBackend, c: &Healthcheck) -> HealthOutcome {
+        wait_healthy(fake, "db", c, None, &mut never())
+            .await
+            .unwrap()
+    }
+
     fn probes(fake: &FakeBackend) -> usize {
         fake.calls_where(|c| matches!(c, crate::backend::Call::Healthcheck(_)))
             .len()
@@ -528,14 +562,10 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn inside_the_container_the_first_pass_is_seen_without_a_podman_probe() {
-        let fake = Arc::new(FakeBackend::new());
-        running(&fake, "db").await;
         let c = check(30, 3, 0);
-        script_loop(&fake, &c, 0, &[FAILED, FAILED, PASSED]);
+        let fake = db_with_loop(&c, 0, &[FAILED, FAILED, PASSED]).await;
         fake.script_health("db", vec![HealthRun::Healthy]);
-        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
-            .await
-            .unwrap();
+        let outcome = wait_db(&fake, &c).await;
         assert_eq!(outcome, HealthOutcome::HealthyInside);
         let loops = fake.calls_where(|call| matches!(call, crate::backend::Call::Exec { .. }));
         assert_eq!(loops.len(), 1, "one podman exec for every probe");
@@ -567,15 +597,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn without_a_shell_in_the_container_podman_probes_instead() {
-        let fake = Arc::new(FakeBackend::new());
-        running(&fake, "db").await;
         let c = check(30, 3, 0);
-        script_loop(&fake, &c, 127, &[]);
+        let fake = db_with_loop(&c, 127, &[]).await;
         fake.script_health("db", vec![HealthRun::Unhealthy, HealthRun::Healthy]);
         let start = Instant::now();
-        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
-            .await
-            .unwrap();
+        let outcome = wait_db(&fake, &c).await;
         assert_eq!(outcome, HealthOutcome::Healthy);
         assert_eq!(probes(&fake), 2);
         assert_eq!(start.elapsed(), Duration::from_millis(100));
@@ -583,15 +609,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn failures_counted_inside_are_confirmed_by_podmans_own_probe() {
-        let fake = Arc::new(FakeBackend::new());
-        running(&fake, "db").await;
         // Every failure counts at once: no start period, no interval between counts.
         let c = check(0, 3, 0);
-        script_loop(&fake, &c, 0, &[FAILED, FAILED, FAILED, FAILED]);
+        let fake = db_with_loop(&c, 0, &[FAILED, FAILED, FAILED, FAILED]).await;
         fake.script_health("db", vec![HealthRun::Unhealthy]);
-        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
-            .await
-            .unwrap();
+        let outcome = wait_db(&fake, &c).await;
         assert!(
             matches!(outcome, HealthOutcome::Unhealthy(ref o) if o.contains("unhealthy output")),
             "{outcome:?}"
@@ -602,38 +624,28 @@ mod tests {
         running(&fake, "db").await;
         script_loop(&fake, &c, 0, &[FAILED, FAILED, FAILED]);
         fake.script_health("db", vec![HealthRun::Healthy]);
-        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
-            .await
-            .unwrap();
+        let outcome = wait_db(&fake, &c).await;
         assert_eq!(outcome, HealthOutcome::Healthy);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_container_that_stops_under_the_loop_is_reported_with_its_exit_code() {
-        let fake = Arc::new(FakeBackend::new());
-        running(&fake, "db").await;
         let c = check(30, 3, 0);
-        script_loop(&fake, &c, 137, &[FAILED]);
+        let fake = db_with_loop(&c, 137, &[FAILED]).await;
         fake.script_exit("db", 2);
         fake.wait("db").await.unwrap();
-        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
-            .await
-            .unwrap();
+        let outcome = wait_db(&fake, &c).await;
         assert_eq!(outcome, HealthOutcome::Exited(2));
         assert_eq!(probes(&fake), 0);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_loop_that_ends_at_once_is_not_restarted_forever() {
-        let fake = Arc::new(FakeBackend::new());
-        running(&fake, "db").await;
         let c = check(30, 3, 0);
         // A sleep that does not sleep: the loop's probes end at once.
-        script_loop(&fake, &c, 0, &[FAILED, FAILED]);
+        let fake = db_with_loop(&c, 0, &[FAILED, FAILED]).await;
         fake.script_health("db", vec![HealthRun::Healthy]);
-        let outcome = wait_healthy(&*fake, "db", &c, None, &mut never())
-            .await
-            .unwrap();
+        let outcome = wait_db(&fake, &c).await;
         assert_eq!(outcome, HealthOutcome::Healthy, "podman's probe");
         let loops = fake.calls_where(|call| matches!(call, crate::backend::Call::Exec { .. }));
         assert_eq!(loops.len(), 1);
