@@ -186,7 +186,7 @@ async fn watch_inside(
                 }
                 r = &mut exec => break r,
                 _ = tokio::time::sleep_until(quiet_until) => return Ok(None),
-                _ = super::ready::sleep_until_opt(deadline) => {
+                _ = sleep_until_opt(deadline) => {
                     return Ok(Some(last_chance(backend, container).await));
                 }
                 _ = shutdown.requested() => return Err(interrupted(shutdown)),
@@ -329,6 +329,14 @@ async fn probe_with_podman(
 /// The pause after a service's first probe; each next one is twice as long, up to its
 /// `start_interval`.
 const FIRST_GAP: Duration = Duration::from_millis(100);
+
+/// Sleeps until `deadline`; without one, forever.
+pub(super) async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
 
 fn interrupted(shutdown: &Shutdown) -> EngineError {
     EngineError::Interrupted(shutdown.signal().unwrap_or(2))

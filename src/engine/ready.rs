@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::health::{last_output, record_health, wait_healthy, HealthOutcome};
+use super::health::{last_output, record_health, sleep_until_opt, wait_healthy, HealthOutcome};
 use super::wait::{await_strategies, Limit, NotReady};
 use super::{log_tail, EngineError, Shutdown, Stack, StartedContainer};
 use crate::backend::{Backend, ContainerState};
@@ -47,13 +47,6 @@ fn failed(tx: &watch::Sender<Status>, name: &str, reason: String, detail: String
         reason,
         detail,
     })
-}
-
-pub(super) async fn sleep_until_opt(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// What watching a started service found: `Err` is why it failed.

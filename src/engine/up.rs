@@ -10,7 +10,8 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::ready::{await_completion, await_health, sleep_until_opt, Status, Waits};
+use super::health::sleep_until_opt;
+use super::ready::{await_completion, await_health, Status, Waits};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
 use crate::model::{format_duration, Condition, Dependency, MountKind, Project};
