@@ -279,16 +279,10 @@ async fn probe_with_podman(
     shutdown: &mut Shutdown,
     failures: &mut Failures,
 ) -> Result<HealthOutcome, EngineError> {
-    let Probed {
-        backend,
-        container,
-        check,
-        deadline,
-    } = probed;
-    let mut gap = FIRST_GAP.min(check.start_interval);
+    let mut gap = FIRST_GAP.min(probed.check.start_interval);
     loop {
         let probe = tokio::select! {
-            r = backend.healthcheck_run(container) => r?,
+            r = probed.backend.healthcheck_run(probed.container) => r?,
             _ = shutdown.requested() => return Err(interrupted(shutdown)),
         };
         match probe {
@@ -296,22 +290,22 @@ async fn probe_with_podman(
             HealthRun::Unhealthy => {
                 if failures.failed() {
                     return Ok(HealthOutcome::Unhealthy(
-                        last_output(backend, container).await,
+                        last_output(probed.backend, probed.container).await,
                     ));
                 }
             }
             HealthRun::Error(_) => {
                 // The check could not run: usually the container has stopped.
-                if let Some(code) = exited(backend, container).await? {
+                if let Some(code) = exited(probed.backend, probed.container).await? {
                     return Ok(HealthOutcome::Exited(code));
                 }
             }
         }
         let pause = gap;
-        gap = (gap * 2).min(check.start_interval);
+        gap = (gap * 2).min(probed.check.start_interval);
         let wake = Instant::now() + pause;
-        if deadline.is_some_and(|d| wake > d) {
-            if let Some(d) = deadline {
+        if probed.deadline.is_some_and(|d| wake > d) {
+            if let Some(d) = probed.deadline {
                 tokio::select! {
                     _ = tokio::time::sleep_until(d) => {},
                     _ = shutdown.requested() => return Err(interrupted(shutdown)),

@@ -12,6 +12,7 @@ mod job;
 mod leftovers;
 mod limits;
 mod lock;
+mod pod;
 mod preflight;
 pub mod pulls;
 mod ready;

@@ -11,15 +11,15 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::health::sleep_until_opt;
+use super::pod::{ensure_pod, start_pod};
 use super::ready::{await_completion, await_health, Status, Waits};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerState};
 use crate::model::{format_duration, Condition, Dependency, MountKind, Project};
 use crate::output::{Event, Readiness, Resource, ResourceKind};
 use crate::plan::{
-    build_groups, container_spec, dependencies, external_volumes, log_prefix, pod_fits, pod_spec,
-    stop_grace, volume_specs, COMPOSE_NUMBER, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT,
-    LABEL_SERVICE,
+    build_groups, container_spec, dependencies, external_volumes, log_prefix, volume_specs,
+    COMPOSE_NUMBER, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -237,105 +237,6 @@ pub(super) async fn prepare(
         }
     }
     create_bind_sources(project, selected)
-}
-
-/// Bridge mode: creates the project's networks that are not there yet, and checks that
-/// the external ones are. Says once why the stack is not in one pod.
-async fn ensure_networks(
-    stack: &Stack,
-    labels: &BTreeMap<String, String>,
-) -> Result<(), EngineError> {
-    let project = &stack.project;
-    let backend = &stack.backend;
-    let have: Vec<String> = backend
-        .networks(LABEL_PROJECT, &project.name)
-        .await?
-        .into_iter()
-        .map(|n| n.name)
-        .collect();
-    let wanted = crate::plan::network_specs(project);
-    if have.is_empty() {
-        say_bridge(stack);
-    }
-    for spec in wanted.iter().filter(|n| !have.contains(&n.name)) {
-        let mut spec = spec.clone();
-        spec.labels.extend(labels.clone());
-        match backend.network_create(&spec).await {
-            Ok(()) => stack.output.emit(Event::resource(
-                ResourceKind::Network,
-                &spec.name,
-                Resource::Created,
-            )),
-            // Another sidepod made it a moment ago.
-            Err(e) if e.already_exists() => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
-}
-
-/// The one line that says why the stack runs in bridge mode.
-pub(crate) fn say_bridge(stack: &Stack) {
-    if let crate::plan::Layout::Bridge { why } = &stack.plan.layout {
-        stack.output.emit(Event::Notice(format!(
-            "Bridge mode: {why}. Each service runs in its own network namespace on the \
-             project's networks, names resolved by podman's network DNS \
-             (x-sidepod: {{network: pod|bridge}} or --network chooses)"
-        )));
-    }
-}
-
-/// Creates the pod, or recreates it when its own settings (ports, DNS, hosts) changed;
-/// in bridge mode, the project's networks instead.
-pub async fn ensure_pod(
-    stack: &Stack,
-    labels: &BTreeMap<String, String>,
-) -> Result<(), EngineError> {
-    if stack.plan.layout.is_bridge() {
-        return ensure_networks(stack, labels).await;
-    }
-    let project = &stack.project;
-    let spec = pod_spec(&stack.plan, labels);
-    let pods = stack.backend.pods(LABEL_PROJECT, &project.name).await?;
-    if let Some(pod) = pods.first() {
-        if pod_fits(&stack.plan, &pod.labels) {
-            return Ok(());
-        }
-        stack.output.emit(Event::resource(
-            ResourceKind::Pod,
-            &pod.name,
-            Resource::Recreating(
-                "its published ports, network, DNS or host entries changed, and a pod's \
-                 cannot change in place (its containers are recreated with it)"
-                    .into(),
-            ),
-        ));
-        let grace = project
-            .services
-            .values()
-            .map(stop_grace)
-            .max()
-            .unwrap_or_default();
-        stack.backend.pod_remove(&pod.name, grace).await?;
-    }
-    match stack.backend.pod_create(&spec).await {
-        // Another sidepod created it a moment ago (`up -d` twice at once): one pod for both.
-        Err(e) if e.already_exists() => return Ok(()),
-        other => other?,
-    }
-    stack.output.emit(Event::resource(
-        ResourceKind::Pod,
-        &project.name,
-        Resource::Created,
-    ));
-    start_pod(stack).await
-}
-
-/// Starts the pod's infra container, alone: containers that join a pod whose infra is
-/// not running all try to start it, and all but one fail with "container state improper"
-/// and must be started again.
-async fn start_pod(stack: &Stack) -> Result<(), EngineError> {
-    Ok(stack.backend.pod_start(&stack.plan.pod.name).await?)
 }
 
 /// Containers of services no longer in the files: removed with `--remove-orphans`,

@@ -242,7 +242,7 @@ async fn claim_networks(
     stack: &Stack,
     owner: &BTreeMap<String, String>,
 ) -> Result<(), EngineError> {
-    crate::engine::up::say_bridge(stack);
+    crate::engine::pod::say_bridge(stack);
     for (i, spec) in crate::plan::network_specs(&stack.project)
         .into_iter()
         .enumerate()

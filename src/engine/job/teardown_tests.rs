@@ -1,4 +1,5 @@
-//! How a finished job is torn down, over the recording fake backend.
+//! How a finished job ends, over the recording fake backend: removed, or kept with its
+//! health recorded, and its workspace given back.
 
 use std::sync::Arc;
 
@@ -95,4 +96,55 @@ async fn a_dead_runs_pod_of_the_same_name_is_reaped_and_the_name_claimed_again()
     assert_eq!(creates.len(), 3, "{:#?}", fake.calls());
     assert!(fake.calls().contains(&Call::sh("j-main-1", "echo 1")));
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_workspace_is_given_back_after_the_steps_while_the_stack_goes() {
+    let fake = Arc::new(FakeBackend::new());
+    let j = job(vec![step("one", "make")]);
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let reclaim = fake.position(&Call::Reclaim("/src/shop".into()));
+    let step = fake.last_position(&Call::Exec {
+        container: "j-main-1".into(),
+        command: vec!["sh".into(), "-c".into(), "make".into()],
+    });
+    assert!(step < reclaim, "{:#?}", fake.calls());
+    assert_eq!(
+        fake.calls_where(|c| matches!(c, Call::Reclaim(_))).len(),
+        1,
+        "{:#?}",
+        fake.calls()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_keep_podman_records_the_sidecars_health_beside_the_steps() {
+    let fake = Arc::new(FakeBackend::new());
+    let j = job(vec![step("one", "echo 1")]);
+    let c = j.project.services["db"].healthcheck.clone().unwrap();
+    // Seen healthy by the loop inside the container: podman has not recorded it.
+    fake.script_command(
+        &crate::engine::health::probe_loop(&c).join(" "),
+        0,
+        &["sidepod-probe: passed"],
+    );
+    let keep = JobOptions {
+        keep: true,
+        ..JobOptions::default()
+    };
+    let code = run_job(&stack(&fake, &j), &j, &keep, &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    let probe = Call::Healthcheck("j-db-1".into());
+    assert_eq!(
+        fake.calls_where(|c| *c == probe).len(),
+        1,
+        "{:#?}",
+        fake.calls()
+    );
+    assert!(fake.position(&Call::run("j-main-1")) < fake.position(&probe));
 }
