@@ -21,6 +21,9 @@ if [ "$(id -u)" -ne 0 ] && [ -z "${SIDEPOD_AS_ME:-}" ] && command -v sudo >/dev/
 fi
 cd "$(dirname "$0")/.."
 
+# Each step says how far into the run it starts, so that a slow step shows.
+step() { printf '==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
+
 if [ ! -d ../shared/scenarios ]; then
     echo "error: ../shared (the scenarios and the Compose schema) must sit beside this checkout" >&2
     exit 1
@@ -40,23 +43,23 @@ if [ "$podman_tests" = yes ]; then
     fi
 fi
 
-echo "==> cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --all -- --check
-echo "==> cargo clippy"
+step "cargo clippy"
 cargo clippy --all-targets --quiet -- -D warnings
-echo "==> the linked crates' licences, sources and versions, and RustSec advisories"
+step "the linked crates' licences, sources and versions, and RustSec advisories"
 python3 contrib/packaging/test_crates.py
 python3 contrib/packaging/crates.py check
 python3 contrib/packaging/test_advisories.py
 python3 contrib/packaging/advisories.py check
-echo "==> generate kube against the Kubernetes schemas"
+step "generate kube against the Kubernetes schemas"
 if [ "$podman_tests" = yes ] || /usr/bin/python3 -c 'import ensurepip' 2>/dev/null; then
     contrib/validate-kube.sh
 else
     echo "SKIPPED: generate kube's schema validation needs python3-venv (contrib/setup-host.sh installs it): not run, not passed"
 fi
 if [ "$podman_tests" = yes ]; then
-    echo "==> cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
+    step "cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
     cargo test --all-targets --no-fail-fast
 else
     # A skipped test must not read as passed: the podman test binaries are left out of
@@ -70,7 +73,7 @@ else
             *) targets+=(--test "$name") ;;
         esac
     done
-    echo "==> cargo test without the podman tests (SIDEPOD_SKIP_PODMAN_TESTS=1)"
+    step "cargo test without the podman tests (SIDEPOD_SKIP_PODMAN_TESTS=1)"
     cargo test "${targets[@]}" --no-fail-fast
     count=0
     for name in "${skipped[@]}"; do
@@ -81,18 +84,18 @@ else
     echo "SKIPPED: $count podman tests in all: not run, not passed"
 fi
 if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
-    echo "==> podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
+    step "podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
     SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --test podman_job --test podman_wait --test podman_ci \
         --test podman_compose --test podman_registry --test podman_bridge --test podman_build --test podman_watch \
         --test podman_faults --test podman_terminal --test podman_commands --test podman_doctor --no-fail-fast
 fi
 if [ "$podman_tests" = yes ]; then
-    echo "==> benchmark: sidepod against podman-compose, side by side"
+    step "benchmark: sidepod against podman-compose, side by side"
     contrib/bench.sh
 fi
 # The loaders on arbitrary bytes, from the corpus in fuzz/corpus/load, for a minute (more
 # with SIDEPOD_FUZZ_SECONDS): no input may panic, hang (2 s each) or take 2 GiB.
-echo "==> cargo fuzz: the loaders, ${SIDEPOD_FUZZ_SECONDS:-60} s"
+step "cargo fuzz: the loaders, ${SIDEPOD_FUZZ_SECONDS:-60} s"
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
     rustup toolchain install nightly --profile minimal >/dev/null 2>&1 || true
 fi
@@ -100,7 +103,7 @@ if ! rustup run nightly rustc --version >/dev/null 2>&1; then
     echo "SKIPPED: fuzzing needs a nightly toolchain (rustup toolchain install nightly): not run, not passed"
 else
     if ! cargo fuzz --version >/dev/null 2>&1; then
-        echo "==> installing cargo-fuzz"
+        step "installing cargo-fuzz"
         cargo install --quiet --locked cargo-fuzz
     fi
     mkdir -p target
@@ -117,7 +120,7 @@ fi
 
 # The fake backend is for unit tests only: the release binary must not contain it. The
 # podman backend's symbols show that the check can see the code it looks for.
-echo "==> the release binary carries no test code"
+step "the release binary carries no test code"
 cargo build --release --quiet
 symbols=$(nm -C target/release/sidepod)
 if ! grep -q 'sidepod::backend::podman' <<<"$symbols"; then
@@ -134,12 +137,13 @@ fi
 # and run. Root only: they install their tools, build without a network, install.
 # Their %check and dh_auto_test are the unit tests, which ran above.
 if [ "$root" = yes ]; then
-    echo "==> the RPM (contrib/packaging/rpm.sh)"
+    step "the RPM (contrib/packaging/rpm.sh)"
     SIDEPOD_RPM_CHECK=0 contrib/packaging/rpm.sh
-    echo "==> the .deb (contrib/packaging/deb.sh)"
+    step "the .deb (contrib/packaging/deb.sh)"
     SIDEPOD_DEB_CHECK=0 contrib/packaging/deb.sh
     # The script part of each CI recipe, as its CI system runs it, rootful and rootless
     # without a login session.
-    echo "==> the CI recipes: GitHub Action, GitLab template, shell recipe"
+    step "the CI recipes: GitHub Action, GitLab template, shell recipe"
     python3 contrib/ci/test_recipes.py target/release/sidepod "${SIDEPOD_TEST_USER:-sidepod-test}"
 fi
+step "all checks passed"
