@@ -309,29 +309,81 @@ fn up_twice_at_once_ends_in_one_stack_and_four_jobs_of_one_file_run_side_by_side
 }
 
 #[test]
-fn services_that_ignore_sigterm_stop_together_in_about_one_grace_period() {
+fn services_that_take_their_grace_period_stop_together_in_about_one() {
     let host = host!();
-    // A shell as PID 1 ignores SIGTERM: each must wait out its grace period.
-    let grace = Duration::from_secs(8);
+    // Each takes about 4 s to stop once asked (SIGTERM), within a long grace period.
     let mut compose = String::from("services:\n");
     for i in 0..10 {
         compose.push_str(&format!(
-            "  s{i}:\n    image: {BUSYBOX}\n    command: [\"sh\", \"-c\", \"while true; do sleep 1; done\"]\n    stop_grace_period: {}s\n",
-            grace.as_secs()
+            "  s{i}:\n    image: {BUSYBOX}\n    command: [\"sh\", \"-c\", \"trap 'sleep 4; exit 0' TERM; \
+             while true; do sleep 0.2; done\"]\n    stop_grace_period: 60s\n"
         ));
     }
-    let p = Project::with_files(&host, "noterm", &[("compose.yaml", &compose)]);
+    let p = Project::with_files(&host, "slowstop", &[("compose.yaml", &compose)]);
     p.sidepod(&["up", "-d"]).success();
     p.wait_running(10);
     let started = Instant::now();
     p.sidepod(&["down"]).success();
     let took = started.elapsed();
-    // One after the other would be ten grace periods (80 s); together, about one. The
+    // One after the other would be ten stops (40 s or more); together, about one. The
     // margin is for a loaded CI host, where the rest of the suite runs beside it.
     assert!(
-        took < grace.mul_f64(3.0),
-        "down took {took:?} for 10 services with a {grace:?} grace period each"
+        took < Duration::from_secs(25),
+        "down took {took:?} for 10 services that each take 4 s to stop"
     );
+    p.assert_nothing_left();
+}
+
+#[test]
+fn a_service_that_would_sleep_through_sigterm_is_killed_at_once_and_one_that_hears_it_stops() {
+    let host = host!();
+    // A shell and `sleep` as PID 1 handle no SIGTERM, so the kernel drops it: a grace
+    // period would only wait for the kill. The third traps it and writes a file.
+    let compose = format!(
+        "services:\n  loop:\n    image: {BUSYBOX}\n    \
+         command: [\"sh\", \"-c\", \"while true; do sleep 1; done\"]\n    \
+         stop_grace_period: 5m\n  \
+         sleeper:\n    image: {BUSYBOX}\n    command: [\"sleep\", \"1000\"]\n    \
+         stop_grace_period: 5m\n  \
+         flush:\n    image: {BUSYBOX}\n    \
+         command: [\"sh\", \"-c\", \"trap 'echo flushed > /out/flushed; exit 0' TERM; \
+         while true; do sleep 0.2; done\"]\n    volumes: [\"./out:/out\"]\n    \
+         stop_grace_period: 5m\n"
+    );
+    let p = Project::with_files(&host, "deaf", &[("compose.yaml", &compose)]);
+    let flushed = p.writable_dir("out").join("flushed");
+    p.sidepod(&["up", "-d"]).success();
+    p.wait_running(3);
+    let started = Instant::now();
+    p.sidepod(&["stop"]).success();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(120),
+        "stop waited out a 5-minute grace period: {took:?}"
+    );
+    assert!(
+        flushed.exists(),
+        "the service that traps SIGTERM was not asked to stop"
+    );
+    let ps = p.sidepod(&["ps", "-a", "--format", "json"]);
+    let codes: Vec<(String, i64)> = ps
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["Service"].as_str().unwrap().into(),
+                v["ExitCode"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    for (service, code) in [("flush", 0), ("loop", 137), ("sleeper", 137)] {
+        assert!(
+            codes.contains(&(service.to_string(), code)),
+            "{service} did not exit {code}: {codes:?}"
+        );
+    }
+    p.sidepod(&["down"]).success();
     p.assert_nothing_left();
 }
 

@@ -8,7 +8,7 @@ pub mod fake;
 pub mod podman;
 mod quote;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -457,6 +457,12 @@ pub trait Backend: Send + Sync {
     /// Stops containers with their own stop signal, killing them after `timeout` (by
     /// default, each container's own grace period).
     async fn stop(&self, names: &[String], timeout: Option<Duration>) -> Result<(), BackendError>;
+    /// The running ones of `containers` whose main process would sleep through its stop
+    /// signal (a shell as PID 1), so that a grace period would only wait for the kill.
+    /// Those it cannot tell about are left out.
+    async fn ignoring_stop(&self, _containers: &[&ContainerInfo]) -> BTreeSet<String> {
+        BTreeSet::new()
+    }
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError>;
     /// Freezes the processes of running containers (`unpause` thaws them).
     async fn pause(&self, names: &[String]) -> Result<(), BackendError>;

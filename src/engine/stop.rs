@@ -16,7 +16,9 @@ use crate::plan::{dependencies, stop_grace, Plan, COMPOSE_VOLUME, LABEL_PROJECT,
 /// Stops the running containers in `containers`: each service as soon as every running
 /// service that depends on it has stopped, and independent services at once, so a stack
 /// takes about one grace period per level of dependency, not one per service. A second
-/// stop request kills what is left.
+/// stop request kills what is left. A container whose main process would sleep through
+/// its stop signal (a shell or `sleep` as PID 1) is killed at once: its grace period
+/// would end the same way, only later.
 pub async fn stop_containers(
     backend: &Arc<dyn Backend>,
     known: Option<(&Project, &Plan)>,
@@ -25,13 +27,13 @@ pub async fn stop_containers(
     output: &Output,
     shutdown: &mut Shutdown,
 ) -> Result<(), EngineError> {
-    let mut by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut by_service: BTreeMap<String, Vec<&ContainerInfo>> = BTreeMap::new();
     for c in containers
         .iter()
         .filter(|c| c.state == ContainerState::Running)
     {
         let service = c.label(LABEL_SERVICE).unwrap_or_default().to_string();
-        by_service.entry(service).or_default().push(c.name.clone());
+        by_service.entry(service).or_default().push(c);
     }
     // For each service, the running services that must stop before it. Services the
     // files no longer know wait for nothing.
@@ -51,6 +53,19 @@ pub async fn stop_containers(
             }
         }
     }
+    let deaf = if timeout == Some(Duration::ZERO) {
+        BTreeSet::new()
+    } else {
+        let running: Vec<&ContainerInfo> = by_service.values().flatten().copied().collect();
+        backend.ignoring_stop(&running).await
+    };
+    if !deaf.is_empty() {
+        let names: Vec<&str> = deaf.iter().map(String::as_str).collect();
+        tracing::debug!(
+            "killed at once, deaf to their stop signal: {}",
+            names.join(" ")
+        );
+    }
     let mut stopping = JoinSet::new();
     loop {
         let free: Vec<String> = waiting
@@ -60,11 +75,12 @@ pub async fn stop_containers(
             .collect();
         for service in free {
             waiting.remove(&service);
-            let names = by_service[&service].clone();
-            let pre_stop = known
-                .and_then(|(p, _)| p.services.get(&service))
-                .map(|s| s.pre_stop.as_slice())
-                .unwrap_or_default();
+            let svc = known.and_then(|(p, _)| p.services.get(&service));
+            let names: Vec<String> = by_service[&service]
+                .iter()
+                .map(|c| c.name.clone())
+                .collect();
+            let pre_stop = svc.map(|s| s.pre_stop.as_slice()).unwrap_or_default();
             for name in names.iter().filter(|_| !pre_stop.is_empty()) {
                 // It is stopped whatever its hook says.
                 if let Err(e) =
@@ -76,10 +92,22 @@ pub async fn stop_containers(
             for name in &names {
                 output.emit(Event::container(name, Resource::Stopping));
             }
+            let (deaf, hearing): (Vec<String>, Vec<String>) =
+                names.iter().cloned().partition(|n| deaf.contains(n));
             let backend = backend.clone();
             stopping.spawn(async move {
-                let stopped = backend.stop(&names, timeout).await;
-                (service, names, stopped)
+                let stop = |names: Vec<String>, timeout| {
+                    let backend = backend.clone();
+                    async move {
+                        if names.is_empty() {
+                            return Ok(());
+                        }
+                        backend.stop(&names, timeout).await
+                    }
+                };
+                let (now, graceful) =
+                    tokio::join!(stop(deaf, Some(Duration::ZERO)), stop(hearing, timeout));
+                (service, names, now.and(graceful))
             });
         }
         let next = tokio::select! {
@@ -87,7 +115,8 @@ pub async fn stop_containers(
             _ = shutdown.escalated() => {
                 stopping.abort_all();
                 output.emit(Event::Notice("Killing the remaining containers".into()));
-                let left: Vec<String> = by_service.into_values().flatten().collect();
+                let left: Vec<String> =
+                    by_service.into_values().flatten().map(|c| c.name.clone()).collect();
                 // Some have stopped in the meantime, which is what killing is for.
                 if let Err(e) = backend.kill(&left, "SIGKILL").await {
                     tracing::debug!("killing {}: {e}", left.join(" "));

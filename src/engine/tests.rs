@@ -536,6 +536,33 @@ async fn independent_services_stop_at_once_and_each_after_its_dependents() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_container_that_would_sleep_through_its_stop_signal_is_killed_at_once() {
+    let fake = Arc::new(FakeBackend::new());
+    let mut db = service("db");
+    db.stop_signal = Some("SIGINT".into());
+    let s = stack(&fake, vec![db, service("idle"), service("web")]);
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    fake.script_ignores_stop("p-idle-1");
+    let grace = Some(Duration::from_secs(7));
+    stop_stack(&s, grace, &mut quiet()).await.unwrap();
+    let mut stops = fake.stop_timeouts();
+    stops.sort();
+    let zero = Some(Duration::ZERO);
+    assert_eq!(
+        stops,
+        [
+            (vec!["p-db-1".to_string()], grace),
+            (vec!["p-idle-1".to_string()], zero),
+            (vec!["p-web-1".to_string()], grace),
+        ]
+    );
+    // Asked for no grace period at all, everything goes the same way.
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    stop_stack(&s, zero, &mut quiet()).await.unwrap();
+    assert!(fake.stop_timeouts()[3..].iter().all(|(_, t)| *t == zero));
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_images_own_healthcheck_counts_when_the_file_has_none() {
     let fake = Arc::new(FakeBackend::new());
     fake.script_image_healthcheck("pg", check());

@@ -197,12 +197,23 @@ impl Backend for FakeBackend {
         Ok(())
     }
 
-    async fn stop(&self, names: &[String], _timeout: Option<Duration>) -> Result<(), BackendError> {
+    async fn stop(&self, names: &[String], timeout: Option<Duration>) -> Result<(), BackendError> {
         let call = Call::Stop(names.to_vec());
         self.pause(&call).await;
         self.record(call)?;
+        self.with(|s| s.stop_timeouts.push((names.to_vec(), timeout)));
         self.set_state(names, ContainerState::Exited);
         Ok(())
+    }
+
+    async fn ignoring_stop(&self, containers: &[&ContainerInfo]) -> BTreeSet<String> {
+        self.with(|s| {
+            containers
+                .iter()
+                .filter(|c| c.state == ContainerState::Running && s.deaf.contains(&c.name))
+                .map(|c| c.name.clone())
+                .collect()
+        })
     }
 
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError> {

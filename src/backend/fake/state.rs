@@ -2,7 +2,7 @@
 //! and the scripting a test does before it runs the engine: health results, exit codes,
 //! delays, failures, logs and what images bring.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -41,6 +41,10 @@ pub(super) struct State {
     pub(super) http: BTreeMap<String, VecDeque<Option<u16>>>,
     /// Names held by containers in storage that podman does not know.
     pub(super) leftovers: Vec<String>,
+    /// Containers whose main process ignores its stop signal.
+    pub(super) deaf: BTreeSet<String>,
+    /// The grace period of each `stop`, in order.
+    pub(super) stop_timeouts: Vec<(Vec<String>, Option<Duration>)>,
 }
 
 impl State {
@@ -135,6 +139,16 @@ impl FakeBackend {
             s.logs
                 .insert(key, output.iter().map(|l| l.to_string()).collect());
         });
+    }
+
+    /// Container `name`'s main process ignores its stop signal (a shell as PID 1).
+    pub fn script_ignores_stop(&self, name: &str) {
+        self.with(|s| s.deaf.insert(name.into()));
+    }
+
+    /// Each `stop` so far: the containers, and the grace period they were given.
+    pub fn stop_timeouts(&self) -> Vec<(Vec<String>, Option<Duration>)> {
+        self.with(|s| s.stop_timeouts.clone())
     }
 
     /// The exit code `wait` returns for a container (it also marks it exited).

@@ -34,6 +34,9 @@ pub(super) struct PsEntry {
     /// Restarts by the restart policy: podman 5 only.
     #[serde(rename = "Restarts")]
     pub(super) restarts: u32,
+    /// Its main process on the host, while it runs (0 when not).
+    #[serde(rename = "Pid")]
+    pub(super) pid: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -257,7 +260,7 @@ pub(super) fn ps_info(e: PsEntry) -> ContainerInfo {
         restart_count: e.restarts,
         healthcheck: None,
         exposed: Vec::new(),
-        pid: None,
+        pid: u32::try_from(e.pid).ok().filter(|p| *p > 0),
     }
 }
 
@@ -407,7 +410,7 @@ mod tests {
     #[test]
     fn ps_json_is_read_defensively() {
         let json = r#"[{"Id":"abc","Names":["shop-db-1"],"Labels":{"io.sidepod.service":"db"},
-            "State":"running","Status":"Up 2 seconds","ExitCode":0,"IsInfra":false,
+            "State":"running","Status":"Up 2 seconds","ExitCode":0,"IsInfra":false,"Pid":4121,
             "Ports":[{"host_ip":"","container_port":5432,"host_port":15432,"range":1,"protocol":"tcp"}]},
             {"Id":"def","Names":["x-infra"],"IsInfra":true,"Labels":null}]"#;
         let infos = listed(json);
@@ -416,6 +419,7 @@ mod tests {
         assert_eq!(infos[0].state, ContainerState::Running);
         assert_eq!(infos[0].ports, ["0.0.0.0:15432->5432/tcp"]);
         assert_eq!(infos[0].label("io.sidepod.service"), Some("db"));
+        assert_eq!(infos[0].pid, Some(4121));
     }
 
     #[test]
@@ -429,8 +433,10 @@ mod tests {
         assert_eq!(cache.ports, ["127.0.0.1:16379->6379/tcp"]);
         assert_eq!(cache.restart_count, 2);
         assert_eq!(cache.label("io.sidepod.service"), Some("cache"));
+        assert_eq!(cache.pid, Some(4121));
         let seed = &infos[1];
         assert_eq!((seed.state, seed.exit_code), (ContainerState::Exited, 3));
+        assert_eq!(seed.pid, None);
         assert!(seed.ports.is_empty());
     }
 

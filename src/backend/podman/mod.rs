@@ -3,6 +3,7 @@
 //! podman's output, `probes` checks the host for `sidepod doctor`.
 
 mod args;
+mod deaf;
 mod env;
 mod files;
 mod json;
@@ -267,6 +268,35 @@ impl Backend for PodmanBackend {
             .change_ok(&stop_args(names, timeout))
             .await
             .map(drop)
+    }
+
+    async fn ignoring_stop(&self, containers: &[&ContainerInfo]) -> BTreeSet<String> {
+        // The handlers of each main process that is PID 1 of its own namespace and does
+        // not handle SIGTERM: only those need their stop signal looked up.
+        let masks: BTreeMap<&str, u64> = containers
+            .iter()
+            .filter(|c| c.state == ContainerState::Running)
+            .filter_map(|c| {
+                let mask = deaf::deaf_to_sigterm(Path::new("/proc"), c.pid?)?;
+                Some((c.name.as_str(), mask))
+            })
+            .collect();
+        if masks.is_empty() {
+            return BTreeSet::new();
+        }
+        let names: Vec<String> = masks.keys().map(|n| n.to_string()).collect();
+        let Ok(Some((Some(0), out, _))) = self.process.look(&stop_signal_args(&names)).await else {
+            return BTreeSet::new();
+        };
+        out.lines()
+            .filter_map(|l| l.split_once('\t'))
+            .filter(|(name, signal)| {
+                masks
+                    .get(name)
+                    .is_some_and(|&mask| deaf::sleeps_through(mask, signal.trim()))
+            })
+            .map(|(name, _)| name.to_string())
+            .collect()
     }
 
     async fn kill(&self, names: &[String], signal: &str) -> Result<(), BackendError> {

@@ -30,6 +30,19 @@ pub(crate) fn inspect_args(names: &[String]) -> Vec<String> {
     with_names(strings(["container", "inspect"]), names)
 }
 
+/// Each container's name and the stop signal it was created with, one per line.
+pub(crate) fn stop_signal_args(names: &[String]) -> Vec<String> {
+    with_names(
+        strings([
+            "container",
+            "inspect",
+            "--format",
+            "{{.Name}}\t{{.Config.StopSignal}}",
+        ]),
+        names,
+    )
+}
+
 pub(crate) fn wait_args(name: &str) -> Vec<String> {
     vec!["wait".into(), name.into()]
 }
