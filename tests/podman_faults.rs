@@ -355,6 +355,19 @@ fn a_service_that_would_sleep_through_sigterm_is_killed_at_once_and_one_that_hea
     p.sidepod(&["up", "-d"]).success();
     p.wait_running(3);
     let started = Instant::now();
+    p.sidepod(&["restart", "-t", "300"]).success();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(120),
+        "restart waited out a 5-minute grace period: {took:?}"
+    );
+    assert!(
+        flushed.exists(),
+        "the service that traps SIGTERM was not restarted gracefully"
+    );
+    std::fs::remove_file(&flushed).unwrap();
+    p.wait_running(3);
+    let started = Instant::now();
     p.sidepod(&["stop"]).success();
     let took = started.elapsed();
     assert!(

@@ -93,18 +93,32 @@ pub async fn restart(
         Vec::new()
     };
     for (group, why) in [(&named, None), (&followers, Some(&named))] {
-        let names: Vec<String> = containers
+        let chosen: Vec<&ContainerInfo> = containers
             .iter()
             .filter(|c| {
                 c.label(LABEL_SERVICE)
                     .is_some_and(|s| group.iter().any(|g| g == s))
             })
-            .map(|c| c.name.clone())
             .collect();
-        if names.is_empty() {
+        if chosen.is_empty() {
             continue;
         }
-        stack.backend.restart(&names, timeout).await?;
+        let names: Vec<String> = chosen.iter().map(|c| c.name.clone()).collect();
+        // Those that would sleep through their stop signal restart without the wait.
+        let deaf = super::stop::deaf_among(&stack.backend, &chosen, timeout).await;
+        let (now, graceful): (Vec<String>, Vec<String>) =
+            names.iter().cloned().partition(|n| deaf.contains(n));
+        let restart = |names: Vec<String>, timeout| async move {
+            if names.is_empty() {
+                return Ok(());
+            }
+            stack.backend.restart(&names, timeout).await
+        };
+        let (now, graceful) = tokio::join!(
+            restart(now, Some(Duration::ZERO)),
+            restart(graceful, timeout)
+        );
+        now.and(graceful)?;
         for n in &names {
             let after = why.map(|deps| deps.join(", "));
             stack

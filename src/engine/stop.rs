@@ -53,19 +53,8 @@ pub async fn stop_containers(
             }
         }
     }
-    let deaf = if timeout == Some(Duration::ZERO) {
-        BTreeSet::new()
-    } else {
-        let running: Vec<&ContainerInfo> = by_service.values().flatten().copied().collect();
-        backend.ignoring_stop(&running).await
-    };
-    if !deaf.is_empty() {
-        let names: Vec<&str> = deaf.iter().map(String::as_str).collect();
-        tracing::debug!(
-            "killed at once, deaf to their stop signal: {}",
-            names.join(" ")
-        );
-    }
+    let running: Vec<&ContainerInfo> = by_service.values().flatten().copied().collect();
+    let deaf = deaf_among(backend, &running, timeout).await;
     let mut stopping = JoinSet::new();
     loop {
         let free: Vec<String> = waiting
@@ -140,6 +129,27 @@ pub async fn stop_containers(
         }
     }
     Ok(())
+}
+
+/// The ones of `containers` to stop at once, without `timeout`: those whose PID 1 would
+/// sleep through its stop signal, so that their grace period could only end in the kill.
+pub(super) async fn deaf_among(
+    backend: &Arc<dyn Backend>,
+    containers: &[&ContainerInfo],
+    timeout: Option<Duration>,
+) -> BTreeSet<String> {
+    if timeout == Some(Duration::ZERO) {
+        return BTreeSet::new();
+    }
+    let deaf = backend.ignoring_stop(containers).await;
+    if !deaf.is_empty() {
+        let names: Vec<&str> = deaf.iter().map(String::as_str).collect();
+        tracing::debug!(
+            "stopped at once, deaf to their stop signal: {}",
+            names.join(" ")
+        );
+    }
+    deaf
 }
 
 /// Stops the stack started by `up` (all of the project's running containers).

@@ -545,21 +545,36 @@ async fn a_container_that_would_sleep_through_its_stop_signal_is_killed_at_once(
     fake.script_ignores_stop("p-idle-1");
     let grace = Some(Duration::from_secs(7));
     stop_stack(&s, grace, &mut quiet()).await.unwrap();
-    let mut stops = fake.stop_timeouts();
-    stops.sort();
+    let sorted = |mut calls: Vec<(Call, Option<Duration>)>| {
+        calls.sort_by_key(|(c, _)| format!("{c:?}"));
+        calls
+    };
     let zero = Some(Duration::ZERO);
     assert_eq!(
-        stops,
+        sorted(fake.grace_periods()),
         [
-            (vec!["p-db-1".to_string()], grace),
-            (vec!["p-idle-1".to_string()], zero),
-            (vec!["p-web-1".to_string()], grace),
+            (Call::stop(&["p-db-1"]), grace),
+            (Call::stop(&["p-idle-1"]), zero),
+            (Call::stop(&["p-web-1"]), grace),
+        ]
+    );
+    // A restart does not wait for it either.
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    restart(&s, &[], grace, false).await.unwrap();
+    assert_eq!(
+        sorted(fake.grace_periods()[3..].to_vec()),
+        [
+            (
+                Call::Restart(vec!["p-db-1".into(), "p-web-1".into()]),
+                grace
+            ),
+            (Call::Restart(vec!["p-idle-1".into()]), zero),
         ]
     );
     // Asked for no grace period at all, everything goes the same way.
-    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     stop_stack(&s, zero, &mut quiet()).await.unwrap();
-    assert!(fake.stop_timeouts()[3..].iter().all(|(_, t)| *t == zero));
+    assert!(fake.grace_periods()[5..].iter().all(|(_, t)| *t == zero));
+    assert_eq!(fake.grace_periods().len(), 8);
 }
 
 #[tokio::test(start_paused = true)]

@@ -184,9 +184,13 @@ impl Backend for FakeBackend {
     async fn restart(
         &self,
         names: &[String],
-        _timeout: Option<Duration>,
+        timeout: Option<Duration>,
     ) -> Result<(), BackendError> {
         self.record(Call::Restart(names.to_vec()))?;
+        self.with(|s| {
+            s.grace_periods
+                .push((Call::Restart(names.to_vec()), timeout))
+        });
         self.set_state(names, ContainerState::Running);
         Ok(())
     }
@@ -201,7 +205,7 @@ impl Backend for FakeBackend {
         let call = Call::Stop(names.to_vec());
         self.pause(&call).await;
         self.record(call)?;
-        self.with(|s| s.stop_timeouts.push((names.to_vec(), timeout)));
+        self.with(|s| s.grace_periods.push((Call::Stop(names.to_vec()), timeout)));
         self.set_state(names, ContainerState::Exited);
         Ok(())
     }

@@ -43,8 +43,8 @@ pub(super) struct State {
     pub(super) leftovers: Vec<String>,
     /// Containers whose main process ignores its stop signal.
     pub(super) deaf: BTreeSet<String>,
-    /// The grace period of each `stop`, in order.
-    pub(super) stop_timeouts: Vec<(Vec<String>, Option<Duration>)>,
+    /// Each `stop` and `restart`, in order, with the grace period it gave.
+    pub(super) grace_periods: Vec<(Call, Option<Duration>)>,
 }
 
 impl State {
@@ -146,9 +146,9 @@ impl FakeBackend {
         self.with(|s| s.deaf.insert(name.into()));
     }
 
-    /// Each `stop` so far: the containers, and the grace period they were given.
-    pub fn stop_timeouts(&self) -> Vec<(Vec<String>, Option<Duration>)> {
-        self.with(|s| s.stop_timeouts.clone())
+    /// Each `stop` and `restart` so far, with the grace period it gave.
+    pub fn grace_periods(&self) -> Vec<(Call, Option<Duration>)> {
+        self.with(|s| s.grace_periods.clone())
     }
 
     /// The exit code `wait` returns for a container (it also marks it exited).
