@@ -4,13 +4,15 @@
 # prints, validated against the Kubernetes schemas (contrib/validate-kube.sh).
 #
 # As root (CI): installs podman and prepares the host (contrib/setup-host.sh), builds the
-# test images for root and the rootless test user, then runs the podman tests twice.
+# test images for root and the rootless test user, then runs the podman tests twice,
+# rootful and rootless side by side.
 # A user with sudo runs it as root the same way; SIDEPOD_AS_ME=1 keeps it as you instead:
 # it builds the busybox image for you (the services image needs root once) and runs the
 # podman tests rootless, as you.
 # Last, the side-by-side benchmark against podman-compose checks sidepod's speed and
-# memory targets (contrib/bench.sh), a minute of cargo fuzz runs the loaders on arbitrary
-# input (SIDEPOD_FUZZ_SECONDS for longer), and the release binary is checked for test code.
+# memory targets (contrib/bench.sh), and the release binary is checked for test code.
+# SIDEPOD_FUZZ_SECONDS=N also runs cargo fuzz on the loaders for N seconds (a slow extra:
+# its nightly build takes minutes).
 # SIDEPOD_FAULT_RUNS=N repeats the signal fault suite N times (default 2).
 # SIDEPOD_SKIP_PODMAN_TESTS=1 skips the podman tests and the benchmark, on purpose.
 set -euo pipefail
@@ -58,8 +60,36 @@ if [ "$podman_tests" = yes ] || /usr/bin/python3 -c 'import ensurepip' 2>/dev/nu
 else
     echo "SKIPPED: generate kube's schema validation needs python3-venv (contrib/setup-host.sh installs it): not run, not passed"
 fi
-if [ "$podman_tests" = yes ]; then
-    step "cargo test (podman tests: $([ "$root" = yes ] && echo rootful || echo rootless as $(id -un)))"
+user=${SIDEPOD_TEST_USER:-sidepod-test}
+if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
+    # Every test target rootful, and the podman tests rootless as the test user beside
+    # it: they mostly wait on podman, so the two runs share the cores. The rootless run's
+    # output follows the rootful one's.
+    podman_targets=()
+    for f in tests/podman*.rs; do
+        podman_targets+=(--test "$(basename "$f" .rs)")
+    done
+    step "cargo test --no-run: building the tests"
+    cargo test --all-targets --no-run --quiet
+    step "cargo test: every test rootful, and the podman tests rootless as $user beside it"
+    rootless_log=target/test-rootless.log
+    SIDEPOD_TEST_MODE=rootless cargo test "${podman_targets[@]}" --no-fail-fast \
+        >"$rootless_log" 2>&1 &
+    rootless_run=$!
+    trap 'kill "$rootless_run" 2>/dev/null || true' EXIT
+    rootful=0
+    cargo test --all-targets --no-fail-fast || rootful=$?
+    rootless=0
+    wait "$rootless_run" || rootless=$?
+    trap - EXIT
+    step "the podman tests, rootless as $user (run beside the rootful ones)"
+    cat "$rootless_log"
+    if [ "$rootful" -ne 0 ] || [ "$rootless" -ne 0 ]; then
+        echo "error: tests failed: rootful run exit $rootful, rootless run exit $rootless" >&2
+        exit 1
+    fi
+elif [ "$podman_tests" = yes ]; then
+    step "cargo test (podman tests: rootless as $(id -un))"
     cargo test --all-targets --no-fail-fast
 else
     # A skipped test must not read as passed: the podman test binaries are left out of
@@ -83,38 +113,38 @@ else
     done
     echo "SKIPPED: $count podman tests in all: not run, not passed"
 fi
-if [ "$podman_tests" = yes ] && [ "$root" = yes ]; then
-    step "podman tests, rootless as ${SIDEPOD_TEST_USER:-sidepod-test}"
-    SIDEPOD_TEST_MODE=rootless cargo test --test podman --test podman_workflow --test podman_job --test podman_wait --test podman_ci \
-        --test podman_compose --test podman_registry --test podman_bridge --test podman_build --test podman_watch \
-        --test podman_faults --test podman_terminal --test podman_commands --test podman_doctor --no-fail-fast
-fi
 if [ "$podman_tests" = yes ]; then
     step "benchmark: sidepod against podman-compose, side by side"
     contrib/bench.sh
 fi
-# The loaders on arbitrary bytes, from the corpus in fuzz/corpus/load, for a minute (more
-# with SIDEPOD_FUZZ_SECONDS): no input may panic, hang (2 s each) or take 2 GiB.
-step "cargo fuzz: the loaders, ${SIDEPOD_FUZZ_SECONDS:-60} s"
-if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    rustup toolchain install nightly --profile minimal >/dev/null 2>&1 || true
-fi
-if ! rustup run nightly rustc --version >/dev/null 2>&1; then
-    echo "SKIPPED: fuzzing needs a nightly toolchain (rustup toolchain install nightly): not run, not passed"
+# The loaders on arbitrary bytes, from the corpus in fuzz/corpus/load, for
+# SIDEPOD_FUZZ_SECONDS: no input may panic, hang (2 s each) or take 2 GiB. A slow extra
+# (its nightly build takes about five minutes), so it runs only when asked for; the
+# hostile inputs and property tests above run every time.
+if [ -z "${SIDEPOD_FUZZ_SECONDS:-}" ]; then
+    echo "SKIPPED: cargo fuzz of the loaders (SIDEPOD_FUZZ_SECONDS=60 runs it for a minute): not run, not passed"
 else
-    if ! cargo fuzz --version >/dev/null 2>&1; then
-        step "installing cargo-fuzz"
-        cargo install --quiet --locked cargo-fuzz
+    step "cargo fuzz: the loaders, ${SIDEPOD_FUZZ_SECONDS} s"
+    if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+        rustup toolchain install nightly --profile minimal >/dev/null 2>&1 || true
     fi
-    mkdir -p target
-    fuzzed=0
-    cargo +nightly fuzz run load -- -max_total_time="${SIDEPOD_FUZZ_SECONDS:-60}" -timeout=2 \
-        -rss_limit_mb=2048 -print_final_stats=1 >target/fuzz-load.log 2>&1 || fuzzed=$?
-    grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units)' target/fuzz-load.log || true
-    if [ "$fuzzed" -ne 0 ]; then
-        tail -40 target/fuzz-load.log >&2
-        echo "error: cargo fuzz found an input the loaders fail on (see fuzz/artifacts/load)" >&2
-        exit 1
+    if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+        echo "SKIPPED: fuzzing needs a nightly toolchain (rustup toolchain install nightly): not run, not passed"
+    else
+        if ! cargo fuzz --version >/dev/null 2>&1; then
+            step "installing cargo-fuzz"
+            cargo install --quiet --locked cargo-fuzz
+        fi
+        mkdir -p target
+        fuzzed=0
+        cargo +nightly fuzz run load -- -max_total_time="${SIDEPOD_FUZZ_SECONDS}" -timeout=2 \
+            -rss_limit_mb=2048 -print_final_stats=1 >target/fuzz-load.log 2>&1 || fuzzed=$?
+        grep -E '^(Done [0-9]+ runs|stat::number_of_executed_units)' target/fuzz-load.log || true
+        if [ "$fuzzed" -ne 0 ]; then
+            tail -40 target/fuzz-load.log >&2
+            echo "error: cargo fuzz found an input the loaders fail on (see fuzz/artifacts/load)" >&2
+            exit 1
+        fi
     fi
 fi
 
@@ -135,12 +165,25 @@ fi
 # The RPM and the .deb, each built offline from the two archives as a Fedora or Debian
 # builder would, then installed (the RPM into a scratch root, the .deb into this host)
 # and run. Root only: they install their tools, build without a network, install.
-# Their %check and dh_auto_test are the unit tests, which ran above.
+# Their %check and dh_auto_test are the unit tests, which ran above. The two build side
+# by side (each in its own directory), and their output is shown in turn.
 if [ "$root" = yes ]; then
+    step "the RPM and the .deb, built side by side (contrib/packaging/rpm.sh, deb.sh)"
+    mkdir -p target
+    SIDEPOD_RPM_CHECK=0 contrib/packaging/rpm.sh >target/rpm.log 2>&1 &
+    rpm_build=$!
+    deb=0
+    SIDEPOD_DEB_CHECK=0 contrib/packaging/deb.sh >target/deb.log 2>&1 || deb=$?
+    rpm=0
+    wait "$rpm_build" || rpm=$?
     step "the RPM (contrib/packaging/rpm.sh)"
-    SIDEPOD_RPM_CHECK=0 contrib/packaging/rpm.sh
+    cat target/rpm.log
     step "the .deb (contrib/packaging/deb.sh)"
-    SIDEPOD_DEB_CHECK=0 contrib/packaging/deb.sh
+    cat target/deb.log
+    if [ "$rpm" -ne 0 ] || [ "$deb" -ne 0 ]; then
+        echo "error: a package failed: rpm.sh exit $rpm, deb.sh exit $deb" >&2
+        exit 1
+    fi
     # The script part of each CI recipe, as its CI system runs it, rootful and rootless
     # without a login session.
     step "the CI recipes: GitHub Action, GitLab template, shell recipe"

@@ -15,18 +15,44 @@ use common::podman::{Project, BUSYBOX};
 const ADDRESS: &str = "127.0.0.1:5099";
 
 /// A registry on ADDRESS that lets `user` in with `password`, until dropped. One at a
-/// time: the tests of this file take turns on the one port.
+/// time: the tests take turns on the one port, across threads, test processes, and the
+/// rootful and rootless runs.
 struct Registry {
     child: Child,
     _dir: tempfile::TempDir,
-    _turn: std::sync::MutexGuard<'static, ()>,
+    _turn: Turn,
 }
 
-static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// A turn on ADDRESS: an exclusive `flock` on a file beside the other tests' scratch
+/// files, let go when dropped (the file is closed).
+struct Turn {
+    _file: std::fs::File,
+}
+
+impl Turn {
+    fn take() -> Turn {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::io::AsRawFd;
+        let path = std::env::temp_dir().join("sidepod-test-registry.lock");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o666)
+            .open(&path)
+            .or_else(|_| std::fs::File::open(&path))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // SAFETY: flock on a descriptor this owns, which stays open while the lock is held.
+        let locked = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) };
+        assert_eq!(locked, 0, "flock {}", path.display());
+        Turn { _file: file }
+    }
+}
 
 impl Registry {
     fn start(user: &str, password: &str) -> Registry {
-        let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        let turn = Turn::take();
         let dir = tempfile::tempdir().unwrap();
         let htpasswd = Command::new("htpasswd")
             .args(["-Bbn", user, password])
