@@ -62,21 +62,37 @@ pub async fn stop_containers(
             .filter(|(_, before)| before.is_empty())
             .map(|(s, _)| s.clone())
             .collect();
-        for service in free {
-            waiting.remove(&service);
-            let svc = known.and_then(|(p, _)| p.services.get(&service));
-            let names: Vec<String> = by_service[&service]
-                .iter()
-                .map(|c| c.name.clone())
-                .collect();
-            let pre_stop = svc.map(|s| s.pre_stop.as_slice()).unwrap_or_default();
-            for name in names.iter().filter(|_| !pre_stop.is_empty()) {
-                // It is stopped whatever its hook says.
-                if let Err(e) =
-                    super::hooks::run_in(backend, &service, "pre_stop", name, pre_stop).await
-                {
-                    output.warn(&e.to_string());
+        for service in &free {
+            waiting.remove(service);
+        }
+        // A service whose stop lets another one go is stopped in a call of its own, so
+        // that the other goes as soon as it has stopped; the rest, which nothing waits
+        // for, share one call: one podman process stops them all at once.
+        let (awaited, unawaited): (Vec<String>, Vec<String>) = free
+            .into_iter()
+            .partition(|s| waiting.values().any(|before| before.contains(s)));
+        let mut batches: Vec<Vec<String>> = awaited.into_iter().map(|s| vec![s]).collect();
+        if !unawaited.is_empty() {
+            batches.push(unawaited);
+        }
+        for services in batches {
+            let mut names: Vec<String> = Vec::new();
+            for service in &services {
+                let ours: Vec<String> =
+                    by_service[service].iter().map(|c| c.name.clone()).collect();
+                let pre_stop = known
+                    .and_then(|(p, _)| p.services.get(service))
+                    .map(|s| s.pre_stop.as_slice())
+                    .unwrap_or_default();
+                for name in ours.iter().filter(|_| !pre_stop.is_empty()) {
+                    // It is stopped whatever its hook says.
+                    if let Err(e) =
+                        super::hooks::run_in(backend, service, "pre_stop", name, pre_stop).await
+                    {
+                        output.warn(&e.to_string());
+                    }
                 }
+                names.extend(ours);
             }
             for name in &names {
                 output.emit(Event::container(name, Resource::Stopping));
@@ -96,7 +112,7 @@ pub async fn stop_containers(
                 };
                 let (now, graceful) =
                     tokio::join!(stop(deaf, Some(Duration::ZERO)), stop(hearing, timeout));
-                (service, names, now.and(graceful))
+                (services, names, now.and(graceful))
             });
         }
         let next = tokio::select! {
@@ -114,7 +130,7 @@ pub async fn stop_containers(
             }
         };
         let Some(joined) = next else { break };
-        let (service, names, stopped) = match joined {
+        let (services, names, stopped) = match joined {
             Ok(done) => done,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => continue,
@@ -123,9 +139,11 @@ pub async fn stop_containers(
         for name in &names {
             output.emit(Event::container(name, Resource::Stopped));
         }
-        by_service.remove(&service);
-        for before in waiting.values_mut() {
-            before.remove(&service);
+        for service in &services {
+            by_service.remove(service);
+            for before in waiting.values_mut() {
+                before.remove(service);
+            }
         }
     }
     Ok(())

@@ -519,15 +519,17 @@ async fn independent_services_stop_at_once_and_each_after_its_dependents() {
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     let start = Instant::now();
     stop_stack(&s, None, &mut quiet()).await.unwrap();
-    // web, then api, then db: three grace periods; the ten others stop alongside web.
+    // web, then api, then db: three grace periods; the ten others stop alongside web,
+    // in one call, since nothing waits for them; web, which api waits for, in its own.
     assert_eq!(start.elapsed(), Duration::from_secs(30));
     let stops = fake.calls_where(|c| matches!(c, Call::Stop(_)));
-    assert_eq!(stops.len(), 13);
-    let at = |name: &str| fake.position(&Call::stop(&[name]));
-    assert!(at("p-web-1") < at("p-api-1") && at("p-api-1") < at("p-db-1"));
-    assert!(
-        at("p-s9-1") < at("p-api-1"),
-        "an independent service waited"
+    let others: Vec<String> = (0..10).map(|i| format!("p-s{i}-1")).collect();
+    let mut first: Vec<Call> = stops[..2].to_vec();
+    first.sort_by_key(|c| format!("{c:?}"));
+    assert_eq!(first, [Call::Stop(others), Call::stop(&["p-web-1"])]);
+    assert_eq!(
+        stops[2..],
+        [Call::stop(&["p-api-1"]), Call::stop(&["p-db-1"])]
     );
     assert!(fake
         .container_names()
@@ -553,16 +555,15 @@ async fn a_container_that_would_sleep_through_its_stop_signal_is_killed_at_once(
     assert_eq!(
         sorted(fake.grace_periods()),
         [
-            (Call::stop(&["p-db-1"]), grace),
+            (Call::stop(&["p-db-1", "p-web-1"]), grace),
             (Call::stop(&["p-idle-1"]), zero),
-            (Call::stop(&["p-web-1"]), grace),
         ]
     );
     // A restart does not wait for it either.
     up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
     restart(&s, &[], grace, false).await.unwrap();
     assert_eq!(
-        sorted(fake.grace_periods()[3..].to_vec()),
+        sorted(fake.grace_periods()[2..].to_vec()),
         [
             (
                 Call::Restart(vec!["p-db-1".into(), "p-web-1".into()]),
@@ -571,10 +572,12 @@ async fn a_container_that_would_sleep_through_its_stop_signal_is_killed_at_once(
             (Call::Restart(vec!["p-idle-1".into()]), zero),
         ]
     );
-    // Asked for no grace period at all, everything goes the same way.
+    // Asked for no grace period at all, everything goes the same way, in one call.
     stop_stack(&s, zero, &mut quiet()).await.unwrap();
-    assert!(fake.grace_periods()[5..].iter().all(|(_, t)| *t == zero));
-    assert_eq!(fake.grace_periods().len(), 8);
+    assert_eq!(
+        fake.grace_periods()[4..],
+        [(Call::stop(&["p-db-1", "p-idle-1", "p-web-1"]), zero)]
+    );
 }
 
 #[tokio::test(start_paused = true)]
