@@ -136,6 +136,8 @@ pub enum Settled {
     Restarted { by_policy: bool, exited: bool },
     /// Removed and created again by the watcher: a new container, with a new log.
     Recreated,
+    /// It runs: the death reported was of a container the watcher has since replaced.
+    Running,
     /// It stays exited, with this exit code.
     Over(i64),
 }
@@ -179,7 +181,17 @@ pub async fn settle(
     }
     let policy = stack.project.services[&c.service].restart;
     if let (RestartPolicy::No, Some(code)) = (policy, code) {
-        return Ok(Settled::Over(code));
+        if replacing.is_none() {
+            return Ok(Settled::Over(code));
+        }
+        // Under a watcher, podman's report of a death may come after the replacement
+        // it was part of has been followed: the container that has the name now tells.
+        let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
+        return Ok(match info.first() {
+            None => Settled::Over(code),
+            Some(i) if i.state == ContainerState::Exited => Settled::Over(i.exit_code),
+            Some(_) => Settled::Running,
+        });
     }
     let mut exited_looks = 0;
     loop {

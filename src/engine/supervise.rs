@@ -381,6 +381,10 @@ impl<'a> Run<'a> {
                 }
                 None
             }
+            Ok(Settled::Running) => {
+                f.state = State::Running;
+                None
+            }
             Ok(Settled::Over(code)) => {
                 f.state = State::Over;
                 if shown {

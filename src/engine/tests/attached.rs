@@ -117,3 +117,32 @@ async fn logs_that_cannot_be_followed_are_tried_three_times_and_exits_still_end_
         3
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_late_death_report_of_a_replaced_container_does_not_end_its_successor() {
+    use crate::engine::follow::{settle, Seen, Settled};
+    use crate::engine::watch::Replacing;
+    let fake = Arc::new(FakeBackend::new());
+    let s = stack(&fake, vec![service("app")]);
+    let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let app = &started[0];
+    // The watcher replaced the container, and the follower has followed that.
+    let replacing = Replacing::default();
+    replacing.begin(std::slice::from_ref(&app.name));
+    replacing.end(std::slice::from_ref(&app.name), true);
+    let mut seen = Seen::default();
+    let first = settle(&s, app, Some(137), Some(&replacing), &mut seen).await;
+    assert_eq!(first.unwrap(), Settled::Recreated);
+    // Then podman's report of the old container's death comes: its successor runs on.
+    let late = settle(&s, app, Some(137), Some(&replacing), &mut seen).await;
+    assert_eq!(late.unwrap(), Settled::Running);
+    // When the one that has the name now exits, that is its end, with its own code.
+    fake.script_exit(&app.name, 3);
+    let died = Events::start(&s).next().await.unwrap();
+    assert_eq!((died.action.as_str(), died.exit_code), ("died", Some(3)));
+    let real = settle(&s, app, died.exit_code, Some(&replacing), &mut seen).await;
+    assert_eq!(real.unwrap(), Settled::Over(3));
+    // Without a watcher, nothing replaces containers: the report is taken as it is.
+    let unwatched = settle(&s, app, Some(5), None, &mut seen).await;
+    assert_eq!(unwatched.unwrap(), Settled::Over(5));
+}
