@@ -30,12 +30,19 @@ impl Drop for ProjectLock {
                 set.remove(&name);
             }
             // Closing the file releases the lock.
+            #[cfg(test)]
+            {
+                let _ = std::fs::remove_file(dir().join(format!("{name}.lock")));
+                let _ = std::fs::remove_dir(dir());
+                let _ = dir().parent().map(std::fs::remove_dir);
+            }
         }
     }
 }
 
 /// `$XDG_RUNTIME_DIR/sidepod/locks`, else a directory of this user's under the temporary
 /// directory: where the podman of this user keeps its own run-time state, one per user.
+#[cfg(not(test))]
 fn dir() -> PathBuf {
     match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
         Some(d) => PathBuf::from(d).join("sidepod/locks"),
@@ -45,6 +52,14 @@ fn dir() -> PathBuf {
             unsafe { libc::getuid() }
         )),
     }
+}
+
+/// Unit tests, each its own process under nextest, bring up projects of the same names
+/// over the fake backend at once: each process has its own locks, so that none waits
+/// for another's (under paused time such a wait runs the clock on by seconds).
+#[cfg(test)]
+fn dir() -> PathBuf {
+    std::env::temp_dir().join(format!("sidepod-unit-{}/locks", std::process::id()))
 }
 
 /// How long a wait goes before it is said in a notice.
