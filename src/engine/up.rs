@@ -52,8 +52,9 @@ pub struct UpOptions {
     pub renew_anon_volumes: bool,
     /// Recreate the services the others depend on, changed or not.
     pub always_recreate_deps: bool,
-    /// Started with the rest, but never waited for, even with `wait`: a job's main
-    /// container, which only has to run by the time its sidecars are ready.
+    /// Never waited for, even with `wait`, and started once the others' containers have
+    /// started: a job's main container, which only has to run by the time its sidecars
+    /// are ready, while their readiness is what the job waits on.
     pub unawaited: BTreeSet<String>,
     /// The caller has just created the pod (a job claims its name with it): it is not
     /// looked for again, only started.
@@ -98,6 +99,8 @@ struct Run {
     renew_anon_volumes: bool,
     ports_ready: bool,
     defer_health_record: bool,
+    /// Started after the others, and never waited for (a job's main container).
+    unawaited: BTreeSet<String>,
     began: Instant,
     /// Services whose containers this run recreated: dependents that declare
     /// `restart: true` on one of them are restarted once it is ready.
@@ -131,16 +134,27 @@ pub async fn up(
     super::preflight::check(stack.backend.as_ref(), project, &selected).await?;
     let began = Instant::now();
     let deadline = opts.wait_timeout.map(|t| began + t);
-    let _lock = tokio::select! {
-        r = async {
-            prepare(stack, &selected, opts).await?;
-            Ok::<_, EngineError>(super::lock::project(&project.name, &stack.output).await)
-        } => r?,
-        _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
+    let prepared = async {
+        prepare(stack, &selected, opts).await?;
+        Ok::<_, EngineError>(super::lock::project(&project.name, &stack.output).await)
     };
-    let existing =
-        super::leftovers::containers(&stack.backend, &project.name, Some(project), &stack.output)
-            .await?;
+    let listing =
+        super::leftovers::containers(&stack.backend, &project.name, Some(project), &stack.output);
+    let (_lock, existing) = if opts.pod_claimed {
+        // This run made the pod a moment ago, which no other run can then make: nothing
+        // else creates the project's containers, and they are listed while it starts.
+        let (lock, existing) = tokio::select! {
+            r = async { tokio::join!(prepared, listing) } => r,
+            _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
+        };
+        (lock?, existing?)
+    } else {
+        let lock = tokio::select! {
+            r = prepared => r?,
+            _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
+        };
+        (lock, listing.await?)
+    };
     let existing = handle_orphans(stack, existing, opts.remove_orphans).await?;
     let existing = scale_down(stack, &selected, existing).await?;
     let (needs_health, needs_completion) = needs(project, &selected, opts);
@@ -158,6 +172,7 @@ pub async fn up(
         renew_anon_volumes: opts.renew_anon_volumes,
         ports_ready: opts.ports_ready,
         defer_health_record: opts.defer_health_record,
+        unawaited: opts.unawaited.clone(),
         began,
         recreated: Default::default(),
     });
@@ -379,6 +394,7 @@ async fn start_all(
                     });
                     Some((dep.to_string(), d, tx.subscribe()))
                 })
+                .chain(after_the_rest(&run, name, &channels))
                 .collect();
         let tx = channels[name].clone();
         let run = run.clone();
@@ -429,6 +445,29 @@ async fn start_all(
         selected.iter().enumerate().map(|(i, n)| (n, i)).collect();
     started.sort_by_key(|c| (order.get(&c.service).copied(), c.number));
     Ok(started)
+}
+
+/// An unawaited service's podman run waits until the others' have been made: theirs
+/// are what `up` waits on, and they go first rather than share podman's locks with it.
+/// A failure of theirs does not hold it back.
+fn after_the_rest(
+    run: &Run,
+    name: &str,
+    channels: &BTreeMap<&String, watch::Sender<Status>>,
+) -> Vec<(String, Dependency, watch::Receiver<Status>)> {
+    if !run.unawaited.contains(name) {
+        return Vec::new();
+    }
+    let started = Dependency {
+        condition: Condition::Started,
+        required: false,
+        restart: false,
+    };
+    channels
+        .iter()
+        .filter(|(other, _)| !run.unawaited.contains(other.as_str()))
+        .map(|(other, tx)| (other.to_string(), started.clone(), tx.subscribe()))
+        .collect()
 }
 
 /// Waits until a dependency meets its condition; `Err` says why it never will.

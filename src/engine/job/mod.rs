@@ -463,9 +463,9 @@ impl Run<'_> {
         outcome
     }
 
-    /// The sidecars and the main container, in one `up`: the main container starts
-    /// beside the sidecars, not after them, as a CI runner starts its job container; the
-    /// steps wait until every sidecar is ready.
+    /// The sidecars and the main container, in one `up`: the main container is started
+    /// as soon as the sidecars' containers are, while they get ready, not after that;
+    /// the steps wait until every sidecar is ready.
     async fn start_containers(
         &mut self,
         shutdown: &mut Shutdown,

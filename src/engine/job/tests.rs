@@ -80,9 +80,12 @@ fn sh(run: &str) -> String {
 }
 
 #[tokio::test(start_paused = true)]
-async fn main_starts_beside_the_sidecars_and_steps_run_in_order_once_they_are_ready() {
+async fn main_starts_after_the_sidecars_runs_and_steps_run_in_order_once_they_are_ready() {
     let fake = Arc::new(FakeBackend::new());
     fake.script_health("j-db-1", vec![HealthRun::Unhealthy, HealthRun::Healthy]);
+    let db_run = Call::run("j-db-1");
+    fake.script_delay(move |c| *c == db_run, Duration::from_secs(1));
+    fake.script_delay(|c| *c == Call::PodStart("j".into()), Duration::from_secs(1));
     let j = job(vec![step("one", "echo 1"), step("two", "echo 2")]);
     let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
         .await
@@ -106,7 +109,10 @@ async fn main_starts_beside_the_sidecars_and_steps_run_in_order_once_they_are_re
         at(&Call::sh("j-main-1", "echo 2")),
     );
     assert!(at(&Call::run("j-db-1")) < healthy && at(&Call::run("j-cache-1")) < one);
-    // The main container does not wait for the sidecars; the steps do.
+    // The sidecars' podman runs go first, as their readiness is what the job waits on
+    // (a fake call is recorded as it ends: db's took a second); the main container does
+    // not wait for that readiness; the steps do.
+    assert!(at(&Call::run("j-db-1")) < main && at(&Call::run("j-cache-1")) < main);
     assert!(main < healthy, "main waited for db to be healthy");
     assert!(healthy < one, "a step ran before db was healthy");
     assert!(main < one && one < two);
@@ -114,6 +120,8 @@ async fn main_starts_beside_the_sidecars_and_steps_run_in_order_once_they_are_re
     let pod_start = Call::PodStart("j".into());
     assert_eq!(fake.calls_where(|c| *c == pod_start).len(), 1);
     assert!(at(&pod_start) < at(&Call::run("j-db-1")));
+    // The project's containers and leftovers are listed while it starts, not after.
+    assert!(at(&Call::Ps) < at(&pod_start));
     assert!(
         two < at(&Call::PodRemove("j".into())),
         "teardown before the last step"
