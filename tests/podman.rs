@@ -76,13 +76,14 @@ fn unicorn_stack_not_healthy_in_time_is_exit_5_naming_the_service() {
     let p = Project::scenario(&host, "unicorn-stack", "warmup");
     let port = free_port().to_string();
     let out = p.sidepod_env(
-        &["up", "-d", "--wait", "--wait-timeout", "5"],
+        // Long enough for a first health check on a loaded host, short of the warm-up.
+        &["up", "-d", "--wait", "--wait-timeout", "10"],
         &[("WARMUP", "30"), ("VIEWER_PORT", &port)],
     );
     assert_eq!(out.code, 5, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("service \"counter\" was not healthy within 5s"),
+            .contains("service \"counter\" was not healthy within 10s"),
         "{}",
         out.stderr
     );

@@ -8,6 +8,12 @@ mod common;
 use common::podman::{free_port, http_get, Project, BUSYBOX};
 
 /// A busybox web server on `port` that answers with its own hostname.
+/// A script that fetches `url`, tried a few times: on a loaded host, podman's DNS server
+/// for a new network can take its time to answer the first lookups.
+fn fetch_retried(url: &str) -> String {
+    format!("for i in 1 2 3 4; do timeout 5 wget -qO- {url} && exit 0; sleep 1; done; exit 1")
+}
+
 fn server(port: u16) -> String {
     format!(
         "[\"sh\", \"-c\", \"mkdir -p /www && hostname > /www/index.html && exec httpd -f -p {port} -h /www\"]"
@@ -154,7 +160,8 @@ networks:
         ("front", "api"),
         ("back", "api"),
     ] {
-        let out = get(from, to);
+        let fetch = fetch_retried(&format!("http://{to}:8080/"));
+        let out = p.sidepod(&["exec", from, "sh", "-c", &fetch]);
         assert_eq!(out.code, 0, "{from} -> {to}: {}", out.stderr);
     }
     for (from, to) in [("front", "back"), ("back", "front")] {
@@ -168,16 +175,8 @@ networks:
         [format!("{}_private", p.name), format!("{}_public", p.name)]
     );
     // A one-off container joins its service's networks.
-    let run = p.sidepod(&[
-        "run",
-        "--rm",
-        "front",
-        "timeout",
-        "5",
-        "wget",
-        "-qO-",
-        "http://api:8080/",
-    ]);
+    let fetch = fetch_retried("http://api:8080/");
+    let run = p.sidepod(&["run", "--rm", "front", "sh", "-c", &fetch]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(!run.stdout.trim().is_empty(), "{}", run.stdout);
     let logs = p.sidepod(&["logs", "api"]);
@@ -290,15 +289,8 @@ networks:
         "{}",
         route.stdout
     );
-    let get = p.sidepod(&[
-        "exec",
-        "db",
-        "timeout",
-        "5",
-        "wget",
-        "-qO-",
-        "http://web:8080/",
-    ]);
+    let fetch = fetch_retried("http://web:8080/");
+    let get = p.sidepod(&["exec", "db", "sh", "-c", &fetch]);
     assert_eq!(get.code, 0, "db reaches web by name: {}", get.stderr);
     p.sidepod(&["down", "-t", "0"]).success();
     p.assert_nothing_left();
