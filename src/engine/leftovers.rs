@@ -32,9 +32,20 @@ pub async fn containers(
     project: Option<&Project>,
     output: &Output,
 ) -> Result<Vec<ContainerInfo>, EngineError> {
-    let (containers, leftovers) = backend
+    let listed = backend
         .containers_and_leftovers(LABEL_PROJECT, name)
         .await?;
+    sort_out(backend, project, listed, output).await
+}
+
+/// Of one listing of the project's containers and podman's storage-only ones: the
+/// project's, after the leftovers with its names are removed.
+pub async fn sort_out(
+    backend: &Arc<dyn Backend>,
+    project: Option<&Project>,
+    (containers, leftovers): (Vec<ContainerInfo>, Vec<String>),
+    output: &Output,
+) -> Result<Vec<ContainerInfo>, EngineError> {
     let Some(project) = project else {
         return Ok(containers);
     };

@@ -1,8 +1,8 @@
 //! One `up` or `down` of a project at a time. Two at once would each see the other's
 //! containers half-made: a `podman run` that has put its container in storage but not yet
 //! in podman's list looks exactly like the leftover of a run that failed half-way, and
-//! removing it breaks the other run. So the part of `up` that creates containers, and all
-//! of `down`, hold an advisory lock on a file of the project's, which the kernel releases
+//! removing it breaks the other run. So the part of `up` after its images (the pod, the
+//! volumes, the containers), and all of `down`, hold an advisory lock on a file of the project's, which the kernel releases
 //! when sidepod ends, however it ends.
 
 use std::collections::HashSet;

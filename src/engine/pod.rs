@@ -54,20 +54,23 @@ pub(crate) fn say_bridge(stack: &Stack) {
 }
 
 /// Creates the pod, or recreates it when its own settings (ports, DNS, hosts) changed;
-/// in bridge mode, the project's networks instead.
+/// in bridge mode, the project's networks instead. Returns whether a pod was removed to
+/// be made anew, and the containers in it with it.
 pub async fn ensure_pod(
     stack: &Stack,
     labels: &BTreeMap<String, String>,
-) -> Result<(), EngineError> {
+) -> Result<bool, EngineError> {
     if stack.plan.layout.is_bridge() {
-        return ensure_networks(stack, labels).await;
+        ensure_networks(stack, labels).await?;
+        return Ok(false);
     }
     let project = &stack.project;
     let spec = pod_spec(&stack.plan, labels);
     let pods = stack.backend.pods(LABEL_PROJECT, &project.name).await?;
+    let recreated = !pods.is_empty();
     if let Some(pod) = pods.first() {
         if pod_fits(&stack.plan, &pod.labels) {
-            return Ok(());
+            return Ok(false);
         }
         stack.output.emit(Event::resource(
             ResourceKind::Pod,
@@ -88,7 +91,7 @@ pub async fn ensure_pod(
     }
     match stack.backend.pod_create(&spec).await {
         // Another sidepod created it a moment ago (`up -d` twice at once): one pod for both.
-        Err(e) if e.already_exists() => return Ok(()),
+        Err(e) if e.already_exists() => return Ok(recreated),
         other => other?,
     }
     stack.output.emit(Event::resource(
@@ -96,7 +99,8 @@ pub async fn ensure_pod(
         &project.name,
         Resource::Created,
     ));
-    start_pod(stack).await
+    start_pod(stack).await?;
+    Ok(recreated)
 }
 
 /// Starts the pod's infra container, alone: containers that join a pod whose infra is

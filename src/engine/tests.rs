@@ -648,3 +648,31 @@ async fn a_disabled_healthcheck_turns_off_the_images_own() {
     up(&s, &opts, &mut quiet()).await.unwrap();
     assert_eq!(fake.calls_where(|c| matches!(c, Call::Healthcheck(_))), []);
 }
+
+#[tokio::test(start_paused = true)]
+async fn containers_are_listed_while_the_pod_is_made_and_again_when_it_was_recreated() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(|c| *c == Call::PodStart("p".into()), Duration::from_secs(1));
+    up(
+        &stack(&fake, vec![service("a")]),
+        &UpOptions::default(),
+        &mut quiet(),
+    )
+    .await
+    .unwrap();
+    // The listing did not wait for the pod to start.
+    assert!(fake.position(&Call::Ps) < fake.position(&Call::PodStart("p".into())));
+    // A new service needs a host entry the pod lacks: the pod is made anew, and a's
+    // container, removed with it, is not taken for one that still runs (the listing
+    // beside it saw it before the removal).
+    fake.script_delay(|c| matches!(c, Call::PodRemove(_)), Duration::from_secs(1));
+    let s = stack(&fake, vec![service("a"), service("b")]);
+    up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    assert_eq!(
+        fake.calls_where(|c| matches!(c, Call::PodRemove(_))),
+        [Call::PodRemove("p".into())]
+    );
+    assert_eq!(fake.calls_where(|c| *c == Call::run("p-a-1")).len(), 2);
+    assert_eq!(fake.state_of("p-a-1"), Some(ContainerState::Running));
+    assert_eq!(fake.state_of("p-b-1"), Some(ContainerState::Running));
+}

@@ -134,27 +134,24 @@ pub async fn up(
     super::preflight::check(stack.backend.as_ref(), project, &selected).await?;
     let began = Instant::now();
     let deadline = opts.wait_timeout.map(|t| began + t);
-    let prepared = async {
-        prepare(stack, &selected, opts).await?;
-        Ok::<_, EngineError>(super::lock::project(&project.name, &stack.output).await)
+    let _lock = tokio::select! {
+        r = async {
+            prepare_images(stack, &selected, opts).await?;
+            Ok::<_, EngineError>(super::lock::project(&project.name, &stack.output).await)
+        } => r?,
+        _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
     };
-    let listing =
-        super::leftovers::containers(&stack.backend, &project.name, Some(project), &stack.output);
-    let (_lock, existing) = if opts.pod_claimed {
-        // This run made the pod a moment ago, which no other run can then make: nothing
-        // else creates the project's containers, and they are listed while it starts.
-        let (lock, existing) = tokio::select! {
-            r = async { tokio::join!(prepared, listing) } => r,
-            _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
-        };
-        (lock?, existing?)
-    } else {
-        let lock = tokio::select! {
-            r = prepared => r?,
-            _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
-        };
-        (lock, listing.await?)
+    // The project's containers are listed while the pod and volumes are made: a listing
+    // only looks. A pod recreated removed its containers: they are listed once more.
+    let backend = &stack.backend;
+    let listing = || backend.containers_and_leftovers(LABEL_PROJECT, &project.name);
+    let (placed, listed) = tokio::select! {
+        r = async { tokio::join!(place(stack, &selected, opts), listing()) } => r,
+        _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
     };
+    let listed = if placed? { listing().await? } else { listed? };
+    let existing =
+        super::leftovers::sort_out(backend, Some(project), listed, &stack.output).await?;
     let existing = handle_orphans(stack, existing, opts.remove_orphans).await?;
     let existing = scale_down(stack, &selected, existing).await?;
     let (needs_health, needs_completion) = needs(project, &selected, opts);
@@ -206,6 +203,16 @@ pub(super) async fn prepare(
     selected: &[String],
     opts: &UpOptions,
 ) -> Result<(), EngineError> {
+    prepare_images(stack, selected, opts).await?;
+    place(stack, selected, opts).await.map(|_| ())
+}
+
+/// What must already exist, and the images: checked, built or pulled.
+async fn prepare_images(
+    stack: &Stack,
+    selected: &[String],
+    opts: &UpOptions,
+) -> Result<(), EngineError> {
     let project = &stack.project;
     let backend = &stack.backend;
     let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
@@ -224,11 +231,21 @@ pub(super) async fn prepare(
     {
         super::images::ensure_image(stack, name).await?;
     }
-    if opts.pod_claimed {
+    Ok(())
+}
+
+/// The pod (or the networks), the volumes and the bind-mount directories. Returns
+/// whether the pod was recreated, which removed the containers in it.
+async fn place(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result<bool, EngineError> {
+    let project = &stack.project;
+    let backend = &stack.backend;
+    let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
+    let recreated = if opts.pod_claimed {
         start_pod(stack).await?;
+        false
     } else {
-        ensure_pod(stack, &opts.labels).await?;
-    }
+        ensure_pod(stack, &opts.labels).await?
+    };
     let specs = volume_specs(project, services.iter().copied());
     if !specs.is_empty() {
         let have: BTreeSet<String> = backend
@@ -251,7 +268,8 @@ pub(super) async fn prepare(
             ));
         }
     }
-    create_bind_sources(project, selected)
+    create_bind_sources(project, selected)?;
+    Ok(recreated)
 }
 
 /// Containers of services no longer in the files: removed with `--remove-orphans`,
