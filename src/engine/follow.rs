@@ -136,7 +136,8 @@ pub enum Settled {
     Restarted { by_policy: bool, exited: bool },
     /// Removed and created again by the watcher: a new container, with a new log.
     Recreated,
-    /// It runs: the death reported was of a container the watcher has since replaced.
+    /// It runs, and its policy did not restart it: the death reported was of a container
+    /// that the watcher has since replaced.
     Running,
     /// It stays exited, with this exit code.
     Over(i64),
@@ -193,7 +194,7 @@ pub async fn settle(
             Some(_) => Settled::Running,
         });
     }
-    let mut exited_looks = 0;
+    let (mut looks, mut exited_looks) = (0, 0);
     loop {
         let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
         let Some(info) = info.first() else {
@@ -210,6 +211,14 @@ pub async fn settle(
                 exited,
             });
         }
+        // Running at the first look, and not restarted by its policy (podman counts a
+        // restart before it starts the container): the death reported was of one that
+        // the watcher has since replaced. It is followed on, not looked at every half
+        // second for as long as it runs.
+        if looks == 0 && info.state == ContainerState::Running {
+            return Ok(Settled::Running);
+        }
+        looks += 1;
         exited_looks = if exited { exited_looks + 1 } else { 0 };
         if exited_looks >= 3 {
             return Ok(Settled::Over(info.exit_code));

@@ -146,3 +146,30 @@ async fn a_late_death_report_of_a_replaced_container_does_not_end_its_successor(
     let unwatched = settle(&s, app, Some(5), None, &mut seen).await;
     assert_eq!(unwatched.unwrap(), Settled::Over(5));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_late_death_report_under_a_restart_policy_is_settled_at_the_first_look() {
+    use crate::engine::follow::{settle, Seen, Settled};
+    use crate::engine::watch::Replacing;
+    let fake = Arc::new(FakeBackend::new());
+    let mut app = service("app");
+    app.restart = RestartPolicy::Always;
+    let s = stack(&fake, vec![app]);
+    let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
+    let app = &started[0];
+    let replacing = Replacing::default();
+    replacing.begin(std::slice::from_ref(&app.name));
+    replacing.end(std::slice::from_ref(&app.name), true);
+    let mut seen = Seen::default();
+    let first = settle(&s, app, Some(137), Some(&replacing), &mut seen).await;
+    assert_eq!(first.unwrap(), Settled::Recreated);
+    // The successor runs, not restarted by its policy: one look settles it.
+    let looks = || fake.calls_where(|c| matches!(c, Call::Inspect(_))).len();
+    let before = looks();
+    let late = settle(&s, app, Some(137), Some(&replacing), &mut seen);
+    let late = tokio::time::timeout(Duration::from_secs(10), late)
+        .await
+        .expect("still looking at a container that runs");
+    assert_eq!(late.unwrap(), Settled::Running);
+    assert_eq!(looks(), before + 1);
+}
