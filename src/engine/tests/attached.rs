@@ -2,6 +2,8 @@
 //! container, the run's end and exit code, and what happens when podman's streams fail.
 
 use super::*;
+use crate::engine::follow::{settle, Seen, Settled};
+use crate::engine::watch::Replacing;
 
 #[tokio::test(start_paused = true)]
 async fn attached_up_ends_when_every_container_has_exited() {
@@ -118,21 +120,31 @@ async fn logs_that_cannot_be_followed_are_tried_three_times_and_exits_still_end_
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_late_death_report_of_a_replaced_container_does_not_end_its_successor() {
-    use crate::engine::follow::{settle, Seen, Settled};
-    use crate::engine::watch::Replacing;
-    let fake = Arc::new(FakeBackend::new());
-    let s = stack(&fake, vec![service("app")]);
+/// `app` brought up with `restart`, replaced by the watcher, and that replacement
+/// followed: what a follower knows when podman's report of the old one's death comes late.
+async fn replaced_and_followed(
+    fake: &Arc<FakeBackend>,
+    restart: RestartPolicy,
+) -> (Stack, StartedContainer, Replacing, Seen) {
+    let mut app = service("app");
+    app.restart = restart;
+    let s = stack(fake, vec![app]);
     let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
-    let app = &started[0];
-    // The watcher replaced the container, and the follower has followed that.
+    let app = started[0].clone();
     let replacing = Replacing::default();
     replacing.begin(std::slice::from_ref(&app.name));
     replacing.end(std::slice::from_ref(&app.name), true);
     let mut seen = Seen::default();
-    let first = settle(&s, app, Some(137), Some(&replacing), &mut seen).await;
+    let first = settle(&s, &app, Some(137), Some(&replacing), &mut seen).await;
     assert_eq!(first.unwrap(), Settled::Recreated);
+    (s, app, replacing, seen)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_late_death_report_of_a_replaced_container_does_not_end_its_successor() {
+    let fake = Arc::new(FakeBackend::new());
+    let (s, app, replacing, mut seen) = replaced_and_followed(&fake, RestartPolicy::No).await;
+    let app = &app;
     // Then podman's report of the old container's death comes: its successor runs on.
     let late = settle(&s, app, Some(137), Some(&replacing), &mut seen).await;
     assert_eq!(late.unwrap(), Settled::Running);
@@ -149,24 +161,12 @@ async fn a_late_death_report_of_a_replaced_container_does_not_end_its_successor(
 
 #[tokio::test(start_paused = true)]
 async fn a_late_death_report_under_a_restart_policy_is_settled_at_the_first_look() {
-    use crate::engine::follow::{settle, Seen, Settled};
-    use crate::engine::watch::Replacing;
     let fake = Arc::new(FakeBackend::new());
-    let mut app = service("app");
-    app.restart = RestartPolicy::Always;
-    let s = stack(&fake, vec![app]);
-    let started = up(&s, &UpOptions::default(), &mut quiet()).await.unwrap();
-    let app = &started[0];
-    let replacing = Replacing::default();
-    replacing.begin(std::slice::from_ref(&app.name));
-    replacing.end(std::slice::from_ref(&app.name), true);
-    let mut seen = Seen::default();
-    let first = settle(&s, app, Some(137), Some(&replacing), &mut seen).await;
-    assert_eq!(first.unwrap(), Settled::Recreated);
+    let (s, app, replacing, mut seen) = replaced_and_followed(&fake, RestartPolicy::Always).await;
     // The successor runs, not restarted by its policy: one look settles it.
     let looks = || fake.calls_where(|c| matches!(c, Call::Inspect(_))).len();
     let before = looks();
-    let late = settle(&s, app, Some(137), Some(&replacing), &mut seen);
+    let late = settle(&s, &app, Some(137), Some(&replacing), &mut seen);
     let late = tokio::time::timeout(Duration::from_secs(10), late)
         .await
         .expect("still looking at a container that runs");
