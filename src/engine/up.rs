@@ -143,12 +143,18 @@ pub async fn up(
     };
     // The project's containers are listed while the pod and volumes are made: a listing
     // only looks. A pod recreated removed its containers: they are listed once more.
+    // A stop request waits until the pod is whole: a podman killed while it starts a pod
+    // can leave its port forwarder holding the published ports, out of the teardown's
+    // reach. Only a third request gives up on it.
     let backend = &stack.backend;
     let listing = || backend.containers_and_leftovers(LABEL_PROJECT, &project.name);
     let (placed, listed) = tokio::select! {
         r = async { tokio::join!(place(stack, &selected, opts), listing()) } => r,
-        _ = shutdown.requested() => return Err(EngineError::Interrupted(shutdown.last_signal())),
+        _ = shutdown.abandoned() => return Err(EngineError::Interrupted(shutdown.last_signal())),
     };
+    if shutdown.is_requested() {
+        return Err(EngineError::Interrupted(shutdown.last_signal()));
+    }
     let listed = if placed? { listing().await? } else { listed? };
     let existing =
         super::leftovers::sort_out(backend, Some(project), listed, &stack.output).await?;

@@ -38,15 +38,36 @@ fn stops(fake: &FakeBackend) -> Vec<Call> {
 }
 
 #[tokio::test(start_paused = true)]
-async fn ctrl_c_during_pod_creation_starts_nothing_and_tears_down() {
+async fn ctrl_c_during_pod_creation_lets_the_pod_be_made_then_starts_nothing_and_removes_it() {
     let fake = Arc::new(FakeBackend::new());
-    fake.script_delay(|c| matches!(c, Call::PodCreate(_)), Duration::from_secs(30));
+    fake.script_delay(|c| matches!(c, Call::PodCreate(_)), Duration::from_secs(5));
     let s = stack(&fake, vec![service("a")]);
     interrupted_up(&s, Duration::from_secs(1), 1).await;
     assert_eq!(runs_of(&fake, ""), 0, "a container started after Ctrl-C");
-    // Teardown looked for what to stop, and found nothing running.
-    let ps = fake.last_position(&Call::Ps);
-    assert!(ps > 0 && stops(&fake).is_empty(), "{:#?}", fake.calls());
+    // The pod was made whole, its start not cut short; then the teardown found nothing
+    // running, and removed the pod, which held nothing.
+    let (start, remove) = (Call::PodStart("p".into()), Call::PodRemove("p".into()));
+    assert!(fake.position(&start) < fake.position(&remove));
+    assert!(stops(&fake).is_empty(), "{:#?}", fake.calls());
+    assert!(fake.pod_names().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_third_ctrl_c_gives_up_on_a_pod_creation_that_hangs() {
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(
+        |c| matches!(c, Call::PodCreate(_)),
+        Duration::from_secs(600),
+    );
+    let s = stack(&fake, vec![service("a")]);
+    let began = tokio::time::Instant::now();
+    interrupted_up(&s, Duration::from_secs(1), 3).await;
+    assert!(
+        began.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        began.elapsed()
+    );
+    assert_eq!(runs_of(&fake, ""), 0);
 }
 
 #[tokio::test(start_paused = true)]
