@@ -455,12 +455,28 @@ pub fn terminate(child: Child) -> (Option<i32>, String, String) {
 }
 
 /// A TCP port that was free a moment ago.
+/// A port that is free now, from a range of this mode's own below the kernel's ephemeral
+/// ports (32768 and up): the rootful and rootless runs go side by side, and a port the
+/// kernel hands to one of them (or to any outgoing connection) could be the one the
+/// other checks is free. Taken in turn from a place that the process id chooses.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const SPAN: u32 = 6000;
+    let rootless = std::env::var("SIDEPOD_TEST_MODE").as_deref() == Ok("rootless");
+    let base = if rootless { 26000 } else { 20000 };
+    let start = std::process::id() % SPAN;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        assert!(
+            n < SPAN,
+            "every port from {base} to {} is taken",
+            base + SPAN - 1
+        );
+        let port = (base + (start + n) % SPAN) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// GETs `/` on 127.0.0.1:port; returns the body. Retries briefly while the port opens.
