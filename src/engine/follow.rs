@@ -137,7 +137,7 @@ pub enum Settled {
     /// Removed and created again by the watcher: a new container, with a new log.
     Recreated,
     /// It runs, and its policy did not restart it: the death reported was of a container
-    /// that the watcher has since replaced.
+    /// that has since been replaced (by the watcher) or started again.
     Running,
     /// It stays exited, with this exit code.
     Over(i64),
@@ -181,24 +181,16 @@ pub async fn settle(
         }
     }
     let policy = stack.project.services[&c.service].restart;
-    if let (RestartPolicy::No, Some(code)) = (policy, code) {
-        if replacing.is_none() {
-            return Ok(Settled::Over(code));
-        }
-        // Under a watcher, podman's report of a death may come after the replacement
-        // it was part of has been followed: the container that has the name now tells.
-        let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
-        return Ok(match info.first() {
-            None => Settled::Over(code),
-            Some(i) if i.state == ContainerState::Exited => Settled::Over(i.exit_code),
-            Some(_) => Settled::Running,
-        });
+    // Under a watcher, podman's report of a death may come after the replacement it was
+    // part of has been followed: the container that has the name now tells, below.
+    if let (RestartPolicy::No, Some(code), None) = (policy, code, replacing) {
+        return Ok(Settled::Over(code));
     }
     let (mut looks, mut exited_looks) = (0, 0);
     loop {
         let info = stack.backend.inspect(std::slice::from_ref(&c.name)).await?;
         let Some(info) = info.first() else {
-            return Ok(Settled::Over(-1));
+            return Ok(Settled::Over(code.unwrap_or(-1)));
         };
         let exited = info.state == ContainerState::Exited;
         if policy == RestartPolicy::No && exited {
@@ -213,8 +205,8 @@ pub async fn settle(
         }
         // Running at the first look, and not restarted by its policy (podman counts a
         // restart before it starts the container): the death reported was of one that
-        // the watcher has since replaced. It is followed on, not looked at every half
-        // second for as long as it runs.
+        // has since been replaced or started again. It is followed on, not looked at
+        // every half second for as long as it runs.
         if looks == 0 && info.state == ContainerState::Running {
             return Ok(Settled::Running);
         }
