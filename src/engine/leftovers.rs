@@ -1,16 +1,21 @@
-//! Containers that a `podman run` which failed half-way leaves in podman's storage: podman
-//! does not know them (no `ps`, no labels), yet each holds its name, so every later `up`
-//! of the project would fail with "name already in use". `up` and `down` find them in
-//! the same call that lists the project's containers, and remove those with the
-//! project's container names.
+//! The containers a listing of the project finds that do not belong to what `up` makes.
+//!
+//! - Leftovers: what a `podman run` which failed half-way leaves in podman's storage.
+//!   podman does not know them (no `ps`, no labels), yet each holds its name, so every
+//!   later `up` of the project would fail with "name already in use". `up` and `down`
+//!   find them in the same call that lists the project's containers, and remove those
+//!   with the project's container names.
+//! - Orphans: containers of services no longer in the files.
+//! - Surplus replicas: past a service's count.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::EngineError;
+use super::{EngineError, Stack};
 use crate::backend::{Backend, ContainerInfo};
 use crate::model::Project;
-use crate::output::{Event, Output};
-use crate::plan::LABEL_PROJECT;
+use crate::output::{Event, Output, Resource};
+use crate::plan::{COMPOSE_NUMBER, COMPOSE_ONEOFF, LABEL_PROJECT, LABEL_SERVICE};
 
 /// Whether `name` is one the project's containers are given: a service's
 /// `container_name`, or `<project>-<service>-<n>`.
@@ -63,6 +68,74 @@ pub async fn sort_out(
         }
     }
     Ok(containers)
+}
+
+/// Containers of services no longer in the files: removed with `--remove-orphans`,
+/// else pointed out. Returns the rest, by name.
+pub(super) async fn handle_orphans(
+    stack: &Stack,
+    existing: Vec<ContainerInfo>,
+    remove: bool,
+) -> Result<BTreeMap<String, ContainerInfo>, EngineError> {
+    let (orphans, known): (Vec<ContainerInfo>, Vec<ContainerInfo>) =
+        existing.into_iter().partition(|c| {
+            let service = c.label(LABEL_SERVICE).unwrap_or_default();
+            !stack.project.services.contains_key(service) && c.label(COMPOSE_ONEOFF) != Some("True")
+        });
+    if !orphans.is_empty() {
+        let names: Vec<String> = orphans.iter().map(|c| c.name.clone()).collect();
+        if remove {
+            stack.backend.remove(&names, false).await?;
+            for n in &names {
+                stack
+                    .output
+                    .emit(Event::container(n, Resource::RemovedOrphan));
+            }
+        } else {
+            stack.output.warn(&format!(
+                "found containers of services that are no longer in the files ({}); \
+                 `sidepod up --remove-orphans` removes them",
+                names.join(", ")
+            ));
+        }
+    }
+    Ok(known.into_iter().map(|c| (c.name.clone(), c)).collect())
+}
+
+/// Replicas past a selected service's count (`--scale`, or a smaller `replicas:`) are
+/// stopped and removed, the highest numbers first as Compose does. Returns the rest.
+pub(super) async fn scale_down(
+    stack: &Stack,
+    selected: &[String],
+    mut existing: BTreeMap<String, ContainerInfo>,
+) -> Result<BTreeMap<String, ContainerInfo>, EngineError> {
+    let surplus: Vec<String> = existing
+        .values()
+        .filter(|c| c.label(COMPOSE_ONEOFF) != Some("True"))
+        .filter(|c| {
+            let service = c.label(LABEL_SERVICE).unwrap_or_default();
+            let number: u32 = c
+                .label(COMPOSE_NUMBER)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(1);
+            selected.iter().any(|s| s == service)
+                && stack
+                    .project
+                    .services
+                    .get(service)
+                    .is_some_and(|s| number > s.replicas)
+        })
+        .map(|c| c.name.clone())
+        .collect();
+    if !surplus.is_empty() {
+        stack.backend.stop(&surplus, None).await?;
+        stack.backend.remove(&surplus, false).await?;
+        for name in &surplus {
+            existing.remove(name);
+            stack.output.emit(Event::container(name, Resource::Removed));
+        }
+    }
+    Ok(existing)
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! changed, and started alone), or in bridge mode its networks. `up` makes them here.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 use super::{EngineError, Stack};
 use crate::output::{Event, Resource, ResourceKind};
@@ -53,16 +56,24 @@ pub(crate) fn say_bridge(stack: &Stack) {
     }
 }
 
+/// What `ensure_pod` did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Placed {
+    /// A pod was removed to be made anew, and the containers in it with it.
+    pub recreated: bool,
+    /// The pod was made here and is not started: see `PodStart`.
+    pub unstarted: bool,
+}
+
 /// Creates the pod, or recreates it when its own settings (ports, DNS, hosts) changed;
-/// in bridge mode, the project's networks instead. Returns whether a pod was removed to
-/// be made anew, and the containers in it with it.
+/// in bridge mode, the project's networks instead. A pod made here is not started.
 pub async fn ensure_pod(
     stack: &Stack,
     labels: &BTreeMap<String, String>,
-) -> Result<bool, EngineError> {
+) -> Result<Placed, EngineError> {
     if stack.plan.layout.is_bridge() {
         ensure_networks(stack, labels).await?;
-        return Ok(false);
+        return Ok(Placed::default());
     }
     let project = &stack.project;
     let spec = pod_spec(&stack.plan, labels);
@@ -70,7 +81,7 @@ pub async fn ensure_pod(
     let recreated = !pods.is_empty();
     if let Some(pod) = pods.first() {
         if pod_fits(&stack.plan, &pod.labels) {
-            return Ok(false);
+            return Ok(Placed::default());
         }
         stack.output.emit(Event::resource(
             ResourceKind::Pod,
@@ -90,8 +101,14 @@ pub async fn ensure_pod(
         stack.backend.pod_remove(&pod.name, grace).await?;
     }
     match stack.backend.pod_create(&spec).await {
-        // Another sidepod created it a moment ago (`up -d` twice at once): one pod for both.
-        Err(e) if e.already_exists() => return Ok(recreated),
+        // Another sidepod created it a moment ago (`up -d` twice at once): one pod for
+        // both, which that one starts.
+        Err(e) if e.already_exists() => {
+            return Ok(Placed {
+                recreated,
+                unstarted: false,
+            })
+        }
         other => other?,
     }
     stack.output.emit(Event::resource(
@@ -99,8 +116,46 @@ pub async fn ensure_pod(
         &project.name,
         Resource::Created,
     ));
-    start_pod(stack).await?;
-    Ok(recreated)
+    Ok(Placed {
+        recreated,
+        unstarted: true,
+    })
+}
+
+/// A pod made and not started yet: the first container run into it starts its infra
+/// container, alone, and the others follow once it has. That is one podman call fewer
+/// than a `pod start` before them all, and the first container starts sooner.
+///
+/// - Containers that join a pod whose infra is not running all try to start it, and
+///   podman 4 fails all but one with "container state improper": never two at once.
+/// - A first run that fails leaves the pod to the next container, which starts it alone.
+/// - A stop request does not cut the first run short: a podman killed while it starts a
+///   pod can leave the pod's port forwarder holding its ports, out of the teardown's
+///   reach. It goes on in a task of its own, and `up` waits for it (`settled`).
+pub(super) struct PodStart(Arc<Mutex<bool>>);
+
+impl PodStart {
+    /// `started`: the pod runs already, or nothing here starts it.
+    pub fn new(started: bool) -> Self {
+        PodStart(Arc::new(Mutex::new(started)))
+    }
+
+    /// Waits while another container starts the pod. `Some` when this one is to start
+    /// it: the turn is held over the container's start, and `done` ends it.
+    pub async fn turn(&self) -> Option<OwnedMutexGuard<bool>> {
+        let started = self.0.clone().lock_owned().await;
+        (!*started).then_some(started)
+    }
+
+    /// The container that had the turn was started (`ok`), and the pod with it.
+    pub fn done(mut turn: OwnedMutexGuard<bool>, ok: bool) {
+        *turn = ok;
+    }
+
+    /// Returns once no container is starting the pod.
+    pub async fn settled(&self) {
+        drop(self.0.lock().await);
+    }
 }
 
 /// Starts the pod's infra container, alone: containers that join a pod whose infra is

@@ -11,15 +11,15 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::health::sleep_until_opt;
-use super::pod::{ensure_pod, start_pod};
+use super::pod::{ensure_pod, start_pod, Placed, PodStart};
 use super::ready::{await_completion, await_health, Status, Waits};
 use super::{log_tail, EngineError, Shutdown, Stack};
-use crate::backend::{Backend, ContainerInfo, ContainerState};
+use crate::backend::{Backend, ContainerInfo, ContainerSpec, ContainerState};
 use crate::model::{format_duration, Condition, Dependency, MountKind, Project};
 use crate::output::{Event, Readiness, Resource, ResourceKind};
 use crate::plan::{
     build_groups, container_spec, dependencies, external_volumes, log_prefix, volume_specs,
-    COMPOSE_NUMBER, COMPOSE_ONEOFF, LABEL_CONFIG_HASH, LABEL_PROJECT, LABEL_SERVICE,
+    LABEL_CONFIG_HASH, LABEL_PROJECT,
 };
 
 #[derive(Debug, Clone, Default)]
@@ -105,6 +105,8 @@ struct Run {
     /// Services whose containers this run recreated: dependents that declare
     /// `restart: true` on one of them are restarted once it is ready.
     recreated: std::sync::Mutex<std::collections::BTreeSet<String>>,
+    /// The pod, until the first container started in it has started it too.
+    pod: PodStart,
 }
 
 impl Run {
@@ -155,11 +157,16 @@ pub async fn up(
     if shutdown.is_requested() {
         return Err(EngineError::Interrupted(shutdown.last_signal()));
     }
-    let listed = if placed? { listing().await? } else { listed? };
+    let placed = placed?;
+    let listed = if placed.recreated {
+        listing().await?
+    } else {
+        listed?
+    };
     let existing =
         super::leftovers::sort_out(backend, Some(project), listed, &stack.output).await?;
-    let existing = handle_orphans(stack, existing, opts.remove_orphans).await?;
-    let existing = scale_down(stack, &selected, existing).await?;
+    let existing = super::leftovers::handle_orphans(stack, existing, opts.remove_orphans).await?;
+    let existing = super::leftovers::scale_down(stack, &selected, existing).await?;
     let (needs_health, needs_completion) = needs(project, &selected, opts);
     let run = Arc::new(Run {
         stack: stack.clone(),
@@ -178,8 +185,16 @@ pub async fn up(
         unawaited: opts.unawaited.clone(),
         began,
         recreated: Default::default(),
+        pod: PodStart::new(!placed.unstarted),
     });
-    let started = start_all(run, &selected, shutdown).await?;
+    let started = start_all(run.clone(), &selected, shutdown).await;
+    if started.is_err() {
+        tokio::select! {
+            () = run.pod.settled() => {}
+            _ = shutdown.abandoned() => {}
+        }
+    }
+    let started = started?;
     if opts.wait && !opts.watched_after {
         check_running(stack, &started).await?;
     }
@@ -210,7 +225,10 @@ pub(super) async fn prepare(
     opts: &UpOptions,
 ) -> Result<(), EngineError> {
     prepare_images(stack, selected, opts).await?;
-    place(stack, selected, opts).await.map(|_| ())
+    if place(stack, selected, opts).await?.unstarted {
+        start_pod(stack).await?;
+    }
+    Ok(())
 }
 
 /// What must already exist, and the images: checked, built or pulled.
@@ -240,18 +258,29 @@ async fn prepare_images(
     Ok(())
 }
 
-/// The pod (or the networks), the volumes and the bind-mount directories. Returns
-/// whether the pod was recreated, which removed the containers in it.
-async fn place(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result<bool, EngineError> {
+/// The pod (or the networks), the volumes and the bind-mount directories. Says whether
+/// the pod was recreated, which removed the containers in it, and whether it is left for
+/// the first container to start (`PodStart`); with `--no-start`, it is started here.
+async fn place(
+    stack: &Stack,
+    selected: &[String],
+    opts: &UpOptions,
+) -> Result<Placed, EngineError> {
     let project = &stack.project;
     let backend = &stack.backend;
     let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
-    let recreated = if opts.pod_claimed {
-        start_pod(stack).await?;
-        false
+    let mut placed = if opts.pod_claimed {
+        Placed {
+            recreated: false,
+            unstarted: true,
+        }
     } else {
         ensure_pod(stack, &opts.labels).await?
     };
+    if placed.unstarted && opts.no_start {
+        start_pod(stack).await?;
+        placed.unstarted = false;
+    }
     let specs = volume_specs(project, services.iter().copied());
     if !specs.is_empty() {
         let have: BTreeSet<String> = backend
@@ -275,75 +304,7 @@ async fn place(stack: &Stack, selected: &[String], opts: &UpOptions) -> Result<b
         }
     }
     create_bind_sources(project, selected)?;
-    Ok(recreated)
-}
-
-/// Containers of services no longer in the files: removed with `--remove-orphans`,
-/// else pointed out. Returns the rest, by name.
-async fn handle_orphans(
-    stack: &Stack,
-    existing: Vec<ContainerInfo>,
-    remove: bool,
-) -> Result<BTreeMap<String, ContainerInfo>, EngineError> {
-    let (orphans, known): (Vec<ContainerInfo>, Vec<ContainerInfo>) =
-        existing.into_iter().partition(|c| {
-            let service = c.label(LABEL_SERVICE).unwrap_or_default();
-            !stack.project.services.contains_key(service) && c.label(COMPOSE_ONEOFF) != Some("True")
-        });
-    if !orphans.is_empty() {
-        let names: Vec<String> = orphans.iter().map(|c| c.name.clone()).collect();
-        if remove {
-            stack.backend.remove(&names, false).await?;
-            for n in &names {
-                stack
-                    .output
-                    .emit(Event::container(n, Resource::RemovedOrphan));
-            }
-        } else {
-            stack.output.warn(&format!(
-                "found containers of services that are no longer in the files ({}); \
-                 `sidepod up --remove-orphans` removes them",
-                names.join(", ")
-            ));
-        }
-    }
-    Ok(known.into_iter().map(|c| (c.name.clone(), c)).collect())
-}
-
-/// Replicas past a selected service's count (`--scale`, or a smaller `replicas:`) are
-/// stopped and removed, the highest numbers first as Compose does. Returns the rest.
-async fn scale_down(
-    stack: &Stack,
-    selected: &[String],
-    mut existing: BTreeMap<String, ContainerInfo>,
-) -> Result<BTreeMap<String, ContainerInfo>, EngineError> {
-    let surplus: Vec<String> = existing
-        .values()
-        .filter(|c| c.label(COMPOSE_ONEOFF) != Some("True"))
-        .filter(|c| {
-            let service = c.label(LABEL_SERVICE).unwrap_or_default();
-            let number: u32 = c
-                .label(COMPOSE_NUMBER)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(1);
-            selected.iter().any(|s| s == service)
-                && stack
-                    .project
-                    .services
-                    .get(service)
-                    .is_some_and(|s| number > s.replicas)
-        })
-        .map(|c| c.name.clone())
-        .collect();
-    if !surplus.is_empty() {
-        stack.backend.stop(&surplus, None).await?;
-        stack.backend.remove(&surplus, false).await?;
-        for name in &surplus {
-            existing.remove(name);
-            stack.output.emit(Event::container(name, Resource::Removed));
-        }
-    }
-    Ok(existing)
+    Ok(placed)
 }
 
 /// Compose creates a missing bind-mount source as a directory; podman would refuse.
@@ -584,7 +545,7 @@ fn fail_or_carry_on(
 /// Creates, starts, recreates or keeps replica `number` of a service, as its existing
 /// container and configuration say.
 async fn start_replica(
-    run: &Run,
+    run: &Arc<Run>,
     name: &str,
     number: u32,
     restart_for: Option<&str>,
@@ -611,36 +572,27 @@ async fn start_replica(
             .unwrap_or_else(|e| e.into_inner())
             .insert(name.to_string());
     }
-    let state = match (existing.map(|c| c.state).filter(|_| !stale), restart_for) {
-        (Some(ContainerState::Running), Some(dep)) => {
-            backend.restart(one, svc.stop_grace_period).await?;
-            Resource::Restarted(Some(format!("{dep} was recreated")))
-        }
-        (Some(ContainerState::Running), None) => Resource::Running,
-        (Some(_), _) if run.no_start => Resource::Created,
-        (None, _) if run.no_start => {
-            backend.create(&spec).await?;
-            Resource::Created
-        }
-        (Some(_), _) => {
-            backend.start(one).await?;
-            Resource::Started
-        }
-        (None, _) => {
-            // Once for the service, as its first replica is made; `per_replica` hooks
-            // before every replica.
-            let hooks: Vec<_> = (svc.pre_start.iter())
-                .filter(|h| h.per_replica || number == 1)
-                .cloned()
-                .collect();
-            super::hooks::run_before(&stack.backend, name, &spec, &hooks).await?;
-            match backend.run(&spec).await {
-                // Another sidepod started it a moment ago, from the same files.
-                Err(e) if e.already_exists() => Resource::Running,
-                other => {
-                    other?;
-                    Resource::Started
-                }
+    let kept = existing.map(|c| c.state).filter(|_| !stale);
+    let to = Replica {
+        service: name.to_string(),
+        number,
+        spec: spec.clone(),
+        restart_for: restart_for.map(str::to_string),
+    };
+    let state = match run.pod.turn().await {
+        None => bring_up(run.clone(), to, kept).await?,
+        // The container that starts the pod goes on alone whatever stops `up` now (see
+        // `PodStart`): `up` waits for it before it returns.
+        Some(turn) => {
+            let run = run.clone();
+            let task = tokio::spawn(async move {
+                let state = bring_up(run, to, kept).await;
+                PodStart::done(turn, state.is_ok());
+                state
+            });
+            match task.await {
+                Ok(state) => state?,
+                Err(e) => std::panic::resume_unwind(e.into_panic()),
             }
         }
     };
@@ -662,6 +614,61 @@ async fn start_replica(
         name: spec.name,
         ready_after: run.began.elapsed(),
         ready: Readiness::Running,
+    })
+}
+
+/// A replica to bring up, with what a recreated dependency asks of it.
+struct Replica {
+    service: String,
+    number: u32,
+    spec: ContainerSpec,
+    restart_for: Option<String>,
+}
+
+/// Makes a replica's container run, from its kept container's state: restarted for a
+/// recreated dependency, left running, started, or made (created only, with
+/// `--no-start`), after its `pre_start` hooks.
+async fn bring_up(
+    run: Arc<Run>,
+    to: Replica,
+    kept: Option<ContainerState>,
+) -> Result<Resource, EngineError> {
+    let stack = &run.stack;
+    let backend: &dyn Backend = stack.backend.as_ref();
+    let svc = &stack.project.services[&to.service];
+    let one = std::slice::from_ref(&to.spec.name);
+    Ok(match (kept, to.restart_for) {
+        (Some(ContainerState::Running), Some(dep)) => {
+            backend.restart(one, svc.stop_grace_period).await?;
+            Resource::Restarted(Some(format!("{dep} was recreated")))
+        }
+        (Some(ContainerState::Running), None) => Resource::Running,
+        (Some(_), _) if run.no_start => Resource::Created,
+        (None, _) if run.no_start => {
+            backend.create(&to.spec).await?;
+            Resource::Created
+        }
+        (Some(_), _) => {
+            backend.start(one).await?;
+            Resource::Started
+        }
+        (None, _) => {
+            // Once for the service, as its first replica is made; `per_replica` hooks
+            // before every replica.
+            let hooks: Vec<_> = (svc.pre_start.iter())
+                .filter(|h| h.per_replica || to.number == 1)
+                .cloned()
+                .collect();
+            super::hooks::run_before(&stack.backend, &to.service, &to.spec, &hooks).await?;
+            match backend.run(&to.spec).await {
+                // Another sidepod started it a moment ago, from the same files.
+                Err(e) if e.already_exists() => Resource::Running,
+                other => {
+                    other?;
+                    Resource::Started
+                }
+            }
+        }
     })
 }
 

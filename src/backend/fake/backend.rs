@@ -32,6 +32,7 @@ impl Backend for FakeBackend {
             });
         }
         self.with(|s| {
+            s.unstarted_pods.insert(spec.name.clone());
             s.pods.insert(
                 spec.name.clone(),
                 PodInfo {
@@ -47,7 +48,9 @@ impl Backend for FakeBackend {
     async fn pod_start(&self, name: &str) -> Result<(), BackendError> {
         let call = Call::PodStart(name.into());
         self.pause(&call).await;
-        self.record(call)
+        self.record(call)?;
+        self.with(|s| s.unstarted_pods.remove(name));
+        Ok(())
     }
 
     async fn pods(&self, label: &str, value: &str) -> Result<Vec<PodInfo>, BackendError> {
@@ -79,6 +82,7 @@ impl Backend for FakeBackend {
         self.record(call)?;
         self.with(|s| {
             s.pods.remove(name);
+            s.unstarted_pods.remove(name);
             s.containers
                 .retain(|_, c| c.labels.get("io.sidepod.pod").is_none_or(|p| p != name));
         });
@@ -575,7 +579,25 @@ impl FakeBackend {
         spec: &ContainerSpec,
         state: ContainerState,
     ) -> Result<String, BackendError> {
+        // A run into a pod never started starts its infra container; podman 4 fails a
+        // second run that comes while the first one does.
+        let starts_pod =
+            state == ContainerState::Running && self.with(|s| s.unstarted_pods.contains(&spec.pod));
+        if starts_pod && !self.with(|s| s.starting_pods.insert(spec.pod.clone())) {
+            self.record(call)?;
+            return Err(BackendError::Command {
+                argv: vec!["podman".into(), "run".into(), spec.name.clone()],
+                status: Some(126),
+                stderr: "Error: container state improper".into(),
+            });
+        }
         self.pause(&call).await;
+        if starts_pod {
+            self.with(|s| {
+                s.starting_pods.remove(&spec.pod);
+                s.unstarted_pods.remove(&spec.pod);
+            });
+        }
         self.record(call)?;
         if self.with(|s| s.missing_images.contains(&spec.image)) {
             return Err(BackendError::Command {

@@ -45,6 +45,10 @@ pub(super) struct State {
     pub(super) deaf: BTreeSet<String>,
     /// Each `stop` and `restart`, in order, with the grace period it gave.
     pub(super) grace_periods: Vec<(Call, Option<Duration>)>,
+    /// Pods made and never started (by `pod start`, or a container run into them).
+    pub(super) unstarted_pods: BTreeSet<String>,
+    /// Pods whose infra container a `run` is starting right now.
+    pub(super) starting_pods: BTreeSet<String>,
 }
 
 impl State {

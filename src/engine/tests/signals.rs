@@ -44,21 +44,19 @@ async fn ctrl_c_during_pod_creation_lets_the_pod_be_made_then_starts_nothing_and
     let s = stack(&fake, vec![service("a")]);
     interrupted_up(&s, Duration::from_secs(1), 1).await;
     assert_eq!(runs_of(&fake, ""), 0, "a container started after Ctrl-C");
-    // The pod was made whole, its start not cut short; then the teardown found nothing
-    // running, and removed the pod, which held nothing.
-    let (start, remove) = (Call::PodStart("p".into()), Call::PodRemove("p".into()));
-    assert!(fake.position(&start) < fake.position(&remove));
+    // The pod was made whole, its creation not cut short; then the teardown found
+    // nothing running, and removed the pod, which held nothing.
+    let (made, remove) = (Call::PodCreate("p".into()), Call::PodRemove("p".into()));
+    assert!(fake.position(&made) < fake.position(&remove));
     assert!(stops(&fake).is_empty(), "{:#?}", fake.calls());
     assert!(fake.pod_names().is_empty());
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_third_ctrl_c_gives_up_on_a_pod_creation_that_hangs() {
+/// With `hangs` calls that never end, three Ctrl-C end `up` within seconds; returns
+/// the fake, to look at what ran.
+async fn a_third_ctrl_c_gives_up(hangs: fn(&Call) -> bool) -> Arc<FakeBackend> {
     let fake = Arc::new(FakeBackend::new());
-    fake.script_delay(
-        |c| matches!(c, Call::PodCreate(_)),
-        Duration::from_secs(600),
-    );
+    fake.script_delay(hangs, Duration::from_secs(600));
     let s = stack(&fake, vec![service("a")]);
     let began = tokio::time::Instant::now();
     interrupted_up(&s, Duration::from_secs(1), 3).await;
@@ -67,7 +65,18 @@ async fn a_third_ctrl_c_gives_up_on_a_pod_creation_that_hangs() {
         "{:?}",
         began.elapsed()
     );
+    fake
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_third_ctrl_c_gives_up_on_a_pod_creation_that_hangs() {
+    let fake = a_third_ctrl_c_gives_up(|c| matches!(c, Call::PodCreate(_))).await;
     assert_eq!(runs_of(&fake, ""), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_third_ctrl_c_gives_up_on_a_first_container_run_that_hangs() {
+    a_third_ctrl_c_gives_up(|c| matches!(c, Call::Run(_))).await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -103,13 +112,19 @@ async fn ctrl_c_while_attached_stops_every_container_dependents_first() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn ctrl_c_before_any_container_exists_removes_the_new_pod() {
+async fn ctrl_c_while_the_first_container_starts_the_pod_lets_it_run_then_stops_it() {
     let fake = Arc::new(FakeBackend::new());
     fake.script_delay(|c| matches!(c, Call::Run(_)), Duration::from_secs(30));
-    let s = stack(&fake, vec![service("a")]);
+    let s = stack(&fake, vec![service("a"), service("b")]);
+    let began = tokio::time::Instant::now();
     interrupted_up(&s, Duration::from_secs(1), 1).await;
-    assert!(fake.pod_names().is_empty(), "{:#?}", fake.calls());
-    assert!(fake.container_names().is_empty());
+    // a's run starts the pod: it is not cut short, and b, which waited for it, never
+    // runs. Then the teardown stops a, and the pod, as Compose keeps what it made.
+    assert!(began.elapsed() >= Duration::from_secs(30));
+    assert_eq!(runs_of(&fake, ""), 1, "{:#?}", fake.calls());
+    assert_eq!(fake.container_names(), ["p-a-1"]);
+    assert_eq!(stops(&fake), [Call::stop(&["p-a-1"])]);
+    assert!(fake.position(&Call::stop(&["p-a-1"])) < fake.position(&Call::PodStop("p".into())));
 }
 
 #[tokio::test(start_paused = true)]
