@@ -66,6 +66,7 @@ pub async fn wait(s: &Session, args: &WaitArgs) -> Result<i32, Error> {
         let how = Teardown::Remove {
             volumes: false,
             timeout: None,
+            all_in_pod: false,
         };
         engine::teardown(&stack, &how, &mut shutdown).await?;
     }

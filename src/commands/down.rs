@@ -17,6 +17,7 @@ pub async fn down(s: &Session, args: &DownArgs) -> Result<i32, Error> {
     let how = Teardown::Remove {
         volumes: args.volumes,
         timeout: args.timeout.map(Duration::from_secs),
+        all_in_pod: false,
     };
     // Leftovers of job runs whose sidepod was killed go too, whatever their project.
     engine::reap_stale(&backend, &s.output).await?;

@@ -212,7 +212,12 @@ pub async fn remove_project(
     output: &Output,
     shutdown: &mut Shutdown,
 ) -> Result<(), EngineError> {
-    let &Teardown::Remove { volumes, timeout } = how else {
+    let &Teardown::Remove {
+        volumes,
+        timeout,
+        all_in_pod,
+    } = how
+    else {
         return Ok(());
     };
     let project = known.map(|(p, _)| p);
@@ -226,7 +231,12 @@ pub async fn remove_project(
     // running containers would stop them one after the other.
     let now = timeout == Some(Duration::ZERO);
     if let Some(pod) = known.filter(|_| now).and_then(|(_, plan)| pod_of(plan)) {
-        return remove_pod_first(backend, name, project, pod, volumes, output).await;
+        let pod = PodRemoval {
+            pod,
+            all_in_pod,
+            volumes,
+        };
+        return remove_pod_first(backend, name, project, pod, output).await;
     }
     let (containers, pods) = tokio::join!(
         super::leftovers::containers(backend, name, project, output),
@@ -295,30 +305,45 @@ fn pod_of(plan: &Plan) -> Option<&str> {
     (!plan.layout.is_bridge()).then_some(plan.pod.name.as_str())
 }
 
+/// A pod removed at once: its name, whether every container of the project is known to
+/// be in it, and whether the project's volumes go too.
+struct PodRemoval<'a> {
+    pod: &'a str,
+    all_in_pod: bool,
+    volumes: bool,
+}
+
 /// Removal at once of a stack in a pod whose name the files give: the pod's forced
 /// removal comes first, with no listing before it, and takes its containers and their
-/// anonymous volumes with it; then whatever of the project is left outside it (a
-/// one-off container, a leftover in podman's storage) is looked for and removed.
+/// anonymous volumes with it; then, unless all were known to be in it, whatever of the
+/// project is left outside it (a one-off container, a leftover in podman's storage) is
+/// looked for and removed.
 async fn remove_pod_first(
     backend: &Arc<dyn Backend>,
     name: &str,
     project: Option<&Project>,
-    pod: &str,
-    volumes: bool,
+    removal: PodRemoval<'_>,
     output: &Output,
 ) -> Result<(), EngineError> {
+    let PodRemoval {
+        pod,
+        all_in_pod,
+        volumes,
+    } = removal;
     match backend.pod_remove(pod, Duration::ZERO).await {
         Ok(()) => output.emit(Event::resource(ResourceKind::Pod, pod, Resource::Removed)),
         Err(e) if e.already_gone() => {}
         Err(e) => return Err(e.into()),
     }
-    let rest: Vec<String> = super::leftovers::containers(backend, name, project, output)
-        .await?
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
-    if !rest.is_empty() {
-        backend.remove_now(&rest, volumes).await?;
+    if !all_in_pod {
+        let rest: Vec<String> = super::leftovers::containers(backend, name, project, output)
+            .await?
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        if !rest.is_empty() {
+            backend.remove_now(&rest, volumes).await?;
+        }
     }
     if volumes {
         remove_volumes(backend.as_ref(), name, project, output).await?;

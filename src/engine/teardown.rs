@@ -25,6 +25,10 @@ pub enum Teardown {
     Remove {
         volumes: bool,
         timeout: Option<Duration>,
+        /// Every container of the project is known to be in its pod (a job whose stack
+        /// came up whole): removed at once, the pod takes them all, and nothing of the
+        /// project is looked for after it.
+        all_in_pod: bool,
     },
 }
 

@@ -245,6 +245,7 @@ async fn storage_leftovers_with_the_projects_names_are_removed_by_up_and_down() 
     let how = Teardown::Remove {
         volumes: false,
         timeout: None,
+        all_in_pod: false,
     };
     teardown(&s, &how, &mut quiet()).await.unwrap();
     let removed = Call::Remove {
@@ -287,6 +288,7 @@ async fn down_stops_dependents_first_then_removes_the_pod() {
     let how = Teardown::Remove {
         volumes: false,
         timeout: None,
+        all_in_pod: false,
     };
     teardown(&s, &how, &mut quiet()).await.unwrap();
     let calls = fake.calls()[before..].to_vec();
@@ -336,6 +338,7 @@ async fn down_after_a_failed_up_leaves_nothing_and_v_removes_volumes() {
     let how = Teardown::Remove {
         volumes: true,
         timeout: None,
+        all_in_pod: false,
     };
     teardown(&s, &how, &mut quiet()).await.unwrap();
     assert!(fake.container_names().is_empty());

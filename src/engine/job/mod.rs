@@ -185,6 +185,7 @@ pub async fn reap_stale(backend: &Arc<dyn Backend>, output: &Output) -> Result<(
         let how = Teardown::Remove {
             volumes: true,
             timeout: Some(Duration::ZERO),
+            all_in_pod: false,
         };
         // Another sidepod may be reaping the same leftovers right now: what it removes
         // first makes some of these calls fail, which is no reason to fail this run.
@@ -539,9 +540,11 @@ impl Run<'_> {
             return Teardown::Keep;
         }
         if !self.opts.graceful_stop {
+            // Its stack came up whole: each container is one podman knows, in the pod.
             return Teardown::Remove {
                 volumes: true,
                 timeout: Some(Duration::ZERO),
+                all_in_pod: self.main.is_some(),
             };
         }
         let grace = stack
@@ -554,6 +557,7 @@ impl Run<'_> {
         Teardown::Remove {
             volumes: true,
             timeout: Some(grace),
+            all_in_pod: false,
         }
     }
 

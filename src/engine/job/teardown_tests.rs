@@ -42,33 +42,54 @@ async fn a_finished_job_is_removed_at_once_unless_it_asks_for_graceful_stops() {
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
 
+/// The calls after the last run of `step` in the main container, but the workspace's
+/// reclaim and health probes that go on beside the teardown.
+fn teardown_calls(fake: &FakeBackend, step: &str) -> Vec<Call> {
+    let calls = fake.calls();
+    let at = calls
+        .iter()
+        .rposition(|c| {
+            matches!(c, Call::Exec { container, command }
+                if container == "j-main-1" && command.last().is_some_and(|s| s == step))
+        })
+        .map_or(0, |i| i + 1);
+    calls[at..]
+        .iter()
+        .filter(|c| !matches!(c, Call::Reclaim(_) | Call::Healthcheck(_)))
+        .cloned()
+        .collect()
+}
+
 #[tokio::test(start_paused = true)]
-async fn a_finished_jobs_pod_goes_first_with_no_listing_before_it() {
+async fn a_finished_jobs_pod_goes_first_and_alone_when_its_stack_came_up_whole() {
     let j = job(vec![step("one", "echo 1")]);
     let fake = Arc::new(FakeBackend::new());
     run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
         .await
         .unwrap();
-    let calls = fake.calls();
-    let step = fake.last_position(&Call::Exec {
-        container: "j-main-1".into(),
-        command: vec!["sh".into(), "-c".into(), "echo 1".into()],
-    });
-    let after: Vec<&Call> = calls[step + 1..]
-        .iter()
-        .filter(|c| !matches!(c, Call::Reclaim(_) | Call::Healthcheck(_)))
-        .collect();
-    // The pod is known: it is removed first, and only then is what is left looked for.
-    assert_eq!(
-        after.first(),
-        Some(&&Call::PodRemove("j".into())),
-        "{after:?}"
+    // Every container was run in the pod, so its removal takes them all: no listing
+    // before it, none after it.
+    let after = teardown_calls(&fake, "echo 1");
+    assert_eq!(after, [Call::PodRemove("j".into())]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_job_whose_stack_failed_to_come_up_looks_for_what_is_left_after_its_pod() {
+    let j = job(vec![step("one", "echo 1")]);
+    let fake = Arc::new(FakeBackend::new());
+    // A podman run that fails can have left its container in podman's storage only.
+    fake.fail(
+        |c| *c == Call::run("j-main-1"),
+        "Error: container state improper",
     );
-    assert!(
-        after.contains(&&Call::Ps),
-        "nothing looked for after it: {after:?}"
-    );
-    assert!(!after.contains(&&Call::PodPs), "{after:?}");
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_ne!(code, 0);
+    let after = teardown_calls(&fake, "echo 1");
+    let pod_gone = after.iter().position(|c| *c == Call::PodRemove("j".into()));
+    let listed = after.iter().rposition(|c| *c == Call::Ps);
+    assert!(pod_gone.is_some() && pod_gone < listed, "{after:?}");
 }
 
 #[tokio::test(start_paused = true)]
