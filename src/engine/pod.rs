@@ -1,14 +1,16 @@
 //! Where a project's containers live: its pod (created, recreated when its own settings
-//! changed, and started alone), or in bridge mode its networks. `up` makes them here.
+//! changed, and started by its first container), or in bridge mode its networks; and the
+//! volumes and bind-mount directories they need. `up` makes them here.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-use super::{EngineError, Stack};
+use super::{EngineError, Stack, UpOptions};
+use crate::model::{MountKind, Project};
 use crate::output::{Event, Resource, ResourceKind};
-use crate::plan::{pod_fits, pod_spec, stop_grace, LABEL_PROJECT};
+use crate::plan::{pod_fits, pod_spec, stop_grace, volume_specs, LABEL_PROJECT};
 
 /// Bridge mode: creates the project's networks that are not there yet, and checks that
 /// the external ones are. Says once why the stack is not in one pod.
@@ -163,4 +165,74 @@ impl PodStart {
 /// and must be started again.
 pub(super) async fn start_pod(stack: &Stack) -> Result<(), EngineError> {
     Ok(stack.backend.pod_start(&stack.plan.pod.name).await?)
+}
+
+/// The pod (or the networks), the volumes and the bind-mount directories. Says whether
+/// the pod was recreated, which removed the containers in it, and whether it is left for
+/// the first container to start (`PodStart`); with `--no-start`, it is started here.
+pub(super) async fn place(
+    stack: &Stack,
+    selected: &[String],
+    opts: &UpOptions,
+) -> Result<Placed, EngineError> {
+    let project = &stack.project;
+    let backend = &stack.backend;
+    let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
+    let mut placed = if opts.pod_claimed {
+        Placed {
+            recreated: false,
+            unstarted: true,
+        }
+    } else {
+        ensure_pod(stack, &opts.labels).await?
+    };
+    if placed.unstarted && opts.no_start {
+        start_pod(stack).await?;
+        placed.unstarted = false;
+    }
+    let specs = volume_specs(project, services.iter().copied());
+    if !specs.is_empty() {
+        let have: BTreeSet<String> = backend
+            .volumes(LABEL_PROJECT, &project.name)
+            .await?
+            .into_iter()
+            .map(|v| v.name)
+            .collect();
+        for spec in specs.iter().filter(|s| !have.contains(&s.name)) {
+            let mut spec = spec.clone();
+            spec.labels.extend(opts.labels.clone());
+            match backend.volume_create(&spec).await {
+                Err(e) if e.already_exists() => continue,
+                other => other?,
+            }
+            stack.output.emit(Event::resource(
+                ResourceKind::Volume,
+                &spec.name,
+                Resource::Created,
+            ));
+        }
+    }
+    create_bind_sources(project, selected)?;
+    Ok(placed)
+}
+
+/// Compose creates a missing bind-mount source as a directory; podman would refuse.
+fn create_bind_sources(project: &Project, selected: &[String]) -> Result<(), EngineError> {
+    for name in selected {
+        for m in &project.services[name].volumes {
+            let Some(source) = m.source.as_deref() else {
+                continue;
+            };
+            if m.kind == MountKind::Bind
+                && m.create_host_path
+                && !std::path::Path::new(source).exists()
+            {
+                std::fs::create_dir_all(source).map_err(|e| EngineError::HostPath {
+                    path: source.to_string(),
+                    source: e,
+                })?;
+            }
+        }
+    }
+    Ok(())
 }

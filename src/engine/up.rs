@@ -11,16 +11,19 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::health::sleep_until_opt;
-use super::pod::{ensure_pod, start_pod, Placed, PodStart};
+use super::pod::{place, start_pod, PodStart};
 use super::ready::{await_completion, await_health, Status, Waits};
 use super::{log_tail, EngineError, Shutdown, Stack};
 use crate::backend::{Backend, ContainerInfo, ContainerSpec, ContainerState};
-use crate::model::{format_duration, Condition, Dependency, MountKind, Project};
-use crate::output::{Event, Readiness, Resource, ResourceKind};
+use crate::model::{format_duration, Condition, Dependency, Project};
+use crate::output::{Event, Readiness, Resource};
 use crate::plan::{
-    build_groups, container_spec, dependencies, external_volumes, log_prefix, volume_specs,
-    LABEL_CONFIG_HASH, LABEL_PROJECT,
+    build_groups, container_spec, dependencies, external_volumes, log_prefix, LABEL_CONFIG_HASH,
+    LABEL_PROJECT,
 };
+
+/// One listing of a project's containers, with podman's storage-only leftovers.
+pub type Listing = (Vec<ContainerInfo>, Vec<String>);
 
 #[derive(Debug, Clone, Default)]
 pub struct UpOptions {
@@ -59,6 +62,10 @@ pub struct UpOptions {
     /// The caller has just created the pod (a job claims its name with it): it is not
     /// looked for again, only started.
     pub pod_claimed: bool,
+    /// The project's containers and podman's storage-only ones, as the caller listed
+    /// them beside its claim of the pod, when nothing of the project can have gone since
+    /// (the name was free): not listed again.
+    pub listed: Option<Listing>,
     /// Healthy services are not recorded as such in podman before `up` returns: the
     /// caller does it (`health::record_health`), beside what it does next, if it wants.
     pub defer_health_record: bool,
@@ -150,8 +157,14 @@ pub async fn up(
     // reach. Only a third request gives up on it.
     let backend = &stack.backend;
     let listing = || backend.containers_and_leftovers(LABEL_PROJECT, &project.name);
+    let given = async {
+        match &opts.listed {
+            Some(listed) => Ok(listed.clone()),
+            None => listing().await,
+        }
+    };
     let (placed, listed) = tokio::select! {
-        r = async { tokio::join!(place(stack, &selected, opts), listing()) } => r,
+        r = async { tokio::join!(place(stack, &selected, opts), given) } => r,
         _ = shutdown.abandoned() => return Err(EngineError::Interrupted(shutdown.last_signal())),
     };
     if shutdown.is_requested() {
@@ -254,76 +267,6 @@ async fn prepare_images(
         .filter(|n| project.services[*n].build.is_none())
     {
         super::images::ensure_image(stack, name).await?;
-    }
-    Ok(())
-}
-
-/// The pod (or the networks), the volumes and the bind-mount directories. Says whether
-/// the pod was recreated, which removed the containers in it, and whether it is left for
-/// the first container to start (`PodStart`); with `--no-start`, it is started here.
-async fn place(
-    stack: &Stack,
-    selected: &[String],
-    opts: &UpOptions,
-) -> Result<Placed, EngineError> {
-    let project = &stack.project;
-    let backend = &stack.backend;
-    let services: Vec<_> = selected.iter().map(|n| &project.services[n]).collect();
-    let mut placed = if opts.pod_claimed {
-        Placed {
-            recreated: false,
-            unstarted: true,
-        }
-    } else {
-        ensure_pod(stack, &opts.labels).await?
-    };
-    if placed.unstarted && opts.no_start {
-        start_pod(stack).await?;
-        placed.unstarted = false;
-    }
-    let specs = volume_specs(project, services.iter().copied());
-    if !specs.is_empty() {
-        let have: BTreeSet<String> = backend
-            .volumes(LABEL_PROJECT, &project.name)
-            .await?
-            .into_iter()
-            .map(|v| v.name)
-            .collect();
-        for spec in specs.iter().filter(|s| !have.contains(&s.name)) {
-            let mut spec = spec.clone();
-            spec.labels.extend(opts.labels.clone());
-            match backend.volume_create(&spec).await {
-                Err(e) if e.already_exists() => continue,
-                other => other?,
-            }
-            stack.output.emit(Event::resource(
-                ResourceKind::Volume,
-                &spec.name,
-                Resource::Created,
-            ));
-        }
-    }
-    create_bind_sources(project, selected)?;
-    Ok(placed)
-}
-
-/// Compose creates a missing bind-mount source as a directory; podman would refuse.
-fn create_bind_sources(project: &Project, selected: &[String]) -> Result<(), EngineError> {
-    for name in selected {
-        for m in &project.services[name].volumes {
-            let Some(source) = m.source.as_deref() else {
-                continue;
-            };
-            if m.kind == MountKind::Bind
-                && m.create_host_path
-                && !std::path::Path::new(source).exists()
-            {
-                std::fs::create_dir_all(source).map_err(|e| EngineError::HostPath {
-                    path: source.to_string(),
-                    source: e,
-                })?;
-            }
-        }
     }
     Ok(())
 }

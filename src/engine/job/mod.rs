@@ -328,6 +328,8 @@ struct Run<'a> {
     main: Option<StartedContainer>,
     /// When the job must end (`--timeout`), and that limit.
     deadline: Option<(Instant, Duration)>,
+    /// The project's containers, listed beside the claim (`UpOptions::listed`).
+    listed: Option<super::up::Listing>,
 }
 
 /// How a run of a job ended: its exit code, its steps, and how long it took.
@@ -364,16 +366,25 @@ pub async fn run_job_finished(
     // Before anything else: the pod's creation claims the name, at once for all runs. It
     // is not cut short by a stop request: what it makes, the teardown below removes.
     // Dead runs' leftovers are reaped meanwhile; one that holds this job's name refuses
-    // the claim until it is gone, and then the name is claimed again.
-    let (reaped, claimed) = tokio::join!(
+    // the claim until it is gone, and then the name is claimed again. The project's
+    // containers are listed meanwhile too: when the name was free, nothing of the
+    // project was in a pod of it to go since, and `up` takes that listing as its own.
+    let project = &stack.project.name;
+    let (reaped, claimed, listed) = tokio::join!(
         reap_stale(&stack.backend, &stack.output),
-        claim_pod(stack, &owner)
+        claim_pod(stack, &owner),
+        stack
+            .backend
+            .containers_and_leftovers(LABEL_PROJECT, project)
     );
     reaped?;
-    match claimed {
-        Err(EngineError::Busy(..)) => claim_pod(stack, &owner).await?,
-        other => other?,
-    }
+    let listed = match claimed {
+        Err(EngineError::Busy(..)) => {
+            claim_pod(stack, &owner).await?;
+            None
+        }
+        other => other.map(|()| listed.ok())?,
+    };
     let began = Instant::now();
     let mut run = Run {
         stack,
@@ -384,6 +395,7 @@ pub async fn run_job_finished(
         sidecars: Vec::new(),
         main: None,
         deadline: opts.timeout.map(|t| (began + t, t)),
+        listed,
     };
     let outcome = match opts.timeout {
         Some(limit) => tokio::select! {
@@ -481,6 +493,7 @@ impl Run<'_> {
             labels: self.owner.clone(),
             unawaited: [MAIN.to_string()].into(),
             pod_claimed: !stack.plan.layout.is_bridge(),
+            listed: self.listed.take(),
             defer_health_record: true,
             watched_after: true,
             ..UpOptions::default()

@@ -115,6 +115,14 @@ async fn a_dead_runs_pod_of_the_same_name_is_reaped_and_the_name_claimed_again()
     // Refused while the dead run held the name, then claimed once it was reaped.
     let creates = fake.calls_where(|c| *c == Call::PodCreate("j".into()));
     assert_eq!(creates.len(), 3, "{:#?}", fake.calls());
+    // The listing beside the refused claim saw the dead run's containers: the project's
+    // are listed again once the name is claimed, before any container runs.
+    let calls = fake.calls();
+    let claimed = fake.last_position(&Call::PodCreate("j".into()));
+    let first_run = fake
+        .position(&Call::run("j-db-1"))
+        .min(fake.position(&Call::run("j-cache-1")));
+    assert!(calls[claimed..first_run].contains(&Call::Ps), "{calls:#?}");
     assert!(fake.calls().contains(&Call::sh("j-main-1", "echo 1")));
     assert!(fake.pod_names().is_empty() && fake.container_names().is_empty());
 }
@@ -168,4 +176,30 @@ async fn with_keep_podman_records_the_sidecars_health_beside_the_steps() {
         fake.calls()
     );
     assert!(fake.position(&Call::run("j-main-1")) < fake.position(&probe));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_jobs_containers_are_listed_once_beside_the_claim_of_its_pod() {
+    let j = job(vec![step("one", "echo 1")]);
+    let fake = Arc::new(FakeBackend::new());
+    fake.script_delay(
+        |c| *c == Call::PodCreate("j".into()),
+        std::time::Duration::from_secs(1),
+    );
+    let code = run_job(&stack(&fake, &j), &j, &JobOptions::default(), &mut quiet())
+        .await
+        .unwrap();
+    assert_eq!(code, 0);
+    // A fake call is recorded as it ends: the listing ended while the pod was made, and
+    // the name was free, so `up` took it as its own and listed nothing more.
+    let calls = fake.calls();
+    let listings: Vec<usize> = (calls.iter().enumerate())
+        .filter(|(_, c)| **c == Call::Ps)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(listings.len(), 1, "{calls:#?}");
+    assert!(
+        listings[0] < fake.position(&Call::PodCreate("j".into())),
+        "{calls:#?}"
+    );
 }

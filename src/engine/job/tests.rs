@@ -445,11 +445,12 @@ async fn the_same_name_running_is_refused_and_nothing_is_touched() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("is already running"), "{err}");
-    // It tried to claim the name, and touched nothing when it could not.
+    // It tried to claim the name, and touched nothing when it could not: it only looked.
     assert!(
-        fake.calls()[before..]
-            .iter()
-            .all(|c| matches!(c, Call::PodPs | Call::NetworkLs | Call::PodCreate(_))),
+        fake.calls()[before..].iter().all(|c| matches!(
+            c,
+            Call::PodPs | Call::NetworkLs | Call::Ps | Call::PodCreate(_)
+        )),
         "{:#?}",
         fake.calls()
     );
