@@ -106,8 +106,23 @@ pub async fn project(name: &str, output: &Output) -> ProjectLock {
                 "waiting for another sidepod that is bringing project {name} up or down"
             )));
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        wait_a_little().await;
     }
+}
+
+/// Between two looks at a lock another holds.
+#[cfg(not(test))]
+async fn wait_a_little() {
+    tokio::time::sleep(Duration::from_millis(20)).await;
+}
+
+/// Unit tests run over paused time, many in one process, and one of them can find the
+/// lock still held for a moment while another test's lock is dropped on another thread.
+/// A timer here would run the clock of the waiting test on by seconds, for as long as
+/// that other thread takes in real time, and break what it measures: the wait is real.
+#[cfg(test)]
+async fn wait_a_little() {
+    std::thread::sleep(Duration::from_millis(1));
 }
 
 fn open(name: &str) -> Result<File, (PathBuf, std::io::Error)> {
