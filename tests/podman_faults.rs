@@ -10,7 +10,7 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
 use common::podman::{free_port, Project, BUSYBOX};
@@ -51,9 +51,30 @@ fn runs() -> usize {
 }
 
 fn signal(child: &Child, sig: &str) {
-    let _ = Command::new("kill")
+    // It may have ended already; a kill that failed otherwise is said, as a hang after it
+    // would be for want of the signal.
+    let sent = Command::new("kill")
         .args([sig, &child.id().to_string()])
         .status();
+    if !sent.as_ref().is_ok_and(|s| s.success()) {
+        eprintln!("kill {sig} {} did not succeed: {sent:?}", child.id());
+    }
+}
+
+/// The signalled sidepod's end, with its output. One that has not ended within two
+/// minutes of its stop request is killed, and the test fails saying so, not hangs.
+#[track_caller]
+fn ended(child: Child, what: &str) -> Output {
+    let pid = child.id().to_string();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+            panic!("{what}: sidepod {pid} had not ended two minutes after its stop request")
+        }
+    }
 }
 
 #[track_caller]
@@ -128,7 +149,7 @@ fn signals_at_random_moments_of_an_attached_up_leave_nothing_running_and_no_port
                 signal(&child, sig);
                 std::thread::sleep(Duration::from_millis(300));
             }
-            let out = child.wait_with_output().unwrap();
+            let out = ended(child, &format!("round {round} {sig}x{count}"));
             let stderr = String::from_utf8_lossy(&out.stderr);
             // A signal before sidepod listens ends it as the signal does by default.
             let ended = out.status.code();
@@ -188,7 +209,7 @@ fn signals_at_random_moments_of_a_job_leave_nothing() {
             signal(&child, sig);
             std::thread::sleep(moments.next(Duration::from_millis(800)));
         }
-        let out = child.wait_with_output().unwrap();
+        let out = ended(child, &format!("round {round} {sig}x{count}"));
         let stderr = String::from_utf8_lossy(&out.stderr);
         let ended = out.status.code();
         assert!(
