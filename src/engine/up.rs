@@ -60,7 +60,7 @@ pub struct UpOptions {
     /// are ready, while their readiness is what the job waits on.
     pub unawaited: BTreeSet<String>,
     /// The caller has just created the pod (a job claims its name with it): it is not
-    /// looked for again, only started.
+    /// looked for again, and its first container starts it (`PodStart`).
     pub pod_claimed: bool,
     /// The project's containers and podman's storage-only ones, as the caller listed
     /// them beside its claim of the pod, when nothing of the project can have gone since
